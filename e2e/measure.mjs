@@ -1,0 +1,77 @@
+// Measurements, not assertions: page weight of dist/ (raw and gzip) and the
+// time from navigation to the first rendered result in headless chromium
+// (median of 5 cold loads). Prints a block and writes target/measurements.json.
+import { chromium } from '@playwright/test';
+import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { extname, join, resolve } from 'node:path';
+import { serve } from './serve.mjs';
+import { CHROMIUM } from './chromium.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const dist = join(root, 'dist');
+
+function pageWeight() {
+  const kinds = { wasm: '.wasm', js: '.js', css: '.css', html: '.html' };
+  const weight = {};
+  for (const [kind, ext] of Object.entries(kinds)) {
+    const files = readdirSync(dist).filter((f) => extname(f) === ext);
+    const bytes = files.map((f) => readFileSync(join(dist, f)));
+    weight[kind] = {
+      files,
+      raw: bytes.reduce((n, b) => n + b.length, 0),
+      gzip: bytes.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0),
+    };
+  }
+  weight.total = {
+    raw: Object.values(weight).reduce((n, w) => n + w.raw, 0),
+    gzip: Object.values(weight).reduce((n, w) => n + w.gzip, 0),
+  };
+  return weight;
+}
+
+async function firstRender(url, loads = 5) {
+  const browser = await chromium.launch({ headless: true, ...CHROMIUM });
+  const times = [];
+  try {
+    for (let i = 0; i < loads; i++) {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.getByTestId('verdict').waitFor();
+      const t = await page.evaluate(
+        () => performance.getEntriesByName('vf-first-result')[0]?.startTime ?? null,
+      );
+      if (t === null) throw new Error('the app did not mark vf-first-result');
+      times.push(t);
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  return { loads: times.map((t) => Math.round(t * 10) / 10), median_ms: Math.round(sorted[sorted.length >> 1] * 10) / 10 };
+}
+
+const server = await serve(dist);
+const url = `http://127.0.0.1:${server.address().port}/`;
+let render;
+try {
+  render = await firstRender(url);
+} finally {
+  server.close();
+}
+const weight = pageWeight();
+const result = { date: new Date().toISOString(), page_weight_bytes: weight, first_result_ms: render };
+mkdirSync(join(root, 'target'), { recursive: true });
+writeFileSync(join(root, 'target', 'measurements.json'), JSON.stringify(result, null, 2) + '\n');
+
+const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
+console.log('\n=== measurements (reported, not asserted) ===');
+console.log('page weight        raw        gzip');
+for (const kind of ['wasm', 'js', 'css', 'html', 'total']) {
+  console.log(`  ${kind.padEnd(6)} ${kb(weight[kind].raw).padStart(12)} ${kb(weight[kind].gzip).padStart(11)}`);
+}
+console.log(`  budget: total ≤ 250 KB gzip`);
+console.log(`first rendered result: median ${render.median_ms} ms of ${render.loads.join(', ')} ms (budget ≤ 300 ms)`);
+console.log('written to target/measurements.json');

@@ -1,0 +1,10 @@
+//! Pure parsers of what people bring: a Hugging Face `config.json` today.
+//!
+//! Each importer turns untrusted text into a validated [`ModelSpec`] or a
+//! typed error that names the field at fault; none of them panics.
+//!
+//! [`ModelSpec`]: crate::estimate::ModelSpec
+
+pub mod config;
+
+pub use config::{parse_config, ConfigError, Imported};

@@ -1,0 +1,34 @@
+//! vramfit: will this LLM fit on these GPUs, and how do I split it?
+//!
+//! The crate is one library with two thin binaries: `vramfit-web` (the
+//! WebAssembly entry that mounts [`ui::App`]) and `vramfit` (the native CLI).
+//!
+//! # Codemap
+//!
+//! - [`estimate`] — pure accounting: model architecture as a tensor list,
+//!   weight and KV-cache formats, parameter counts, bytes per layer, compute
+//!   buffers and runtime overhead.
+//! - [`plan`] — pure placement: devices and their sizes, the layer split
+//!   across GPUs, what fits and by how much it does not.
+//! - [`launch`] — pure flag generation: the command a person pastes to run
+//!   the plan.
+//! - [`import`] — pure parsers of what people bring: Hugging Face
+//!   `config.json` today.
+//! - [`ui`] — Leptos components: read results and format them; no arithmetic.
+//! - [`web`] — browser glue only.
+//!
+//! # Invariants
+//!
+//! `estimate`, `plan`, `launch` and `import` know nothing about Leptos,
+//! `web_sys`, `js_sys`, `gloo` or `wasm_bindgen`, read no clock and use no
+//! randomness: they are deterministic functions of their inputs, tested
+//! natively (`tests/purity.rs` enforces the imports). All byte counts in the
+//! core are `u64`; units are chosen only when formatting, in [`units`].
+
+pub mod estimate;
+pub mod import;
+pub mod launch;
+pub mod plan;
+pub mod ui;
+pub mod units;
+pub mod web;

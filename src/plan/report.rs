@@ -1,0 +1,251 @@
+//! One request in, one report out: what the CLI prints and the app shows.
+//!
+//! [`Request`] is raw input as typed (strings from a form, a URL or the
+//! command line); [`report`] validates it and derives everything else. Each
+//! field error names the field so the UI can show it inline.
+
+use serde::Serialize;
+use thiserror::Error;
+
+use super::device::{parse_gpus, DeviceError};
+use super::split::{max_batch, max_context, plan, Plan, PlanRequest};
+use crate::estimate::catalog::{find, UnknownModel};
+use crate::estimate::format::UnknownFormat;
+use crate::estimate::{KvType, ParamCount, RunSettings, WeightFormat};
+use crate::import::config::{parse_config, ConfigError};
+use crate::launch::llama_cpp;
+
+/// Raw input, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// A catalog id or alias.
+    pub model: String,
+    /// A pasted `config.json`; when non-empty it is used instead of `model`.
+    pub config: String,
+    /// GPU list, e.g. `2x24GB, 12GB`.
+    pub gpus: String,
+    pub weights: String,
+    pub kv: String,
+    pub ctx: String,
+    pub batch: String,
+}
+
+impl Default for Request {
+    /// The setup a newcomer sees: two 24 GB GPUs and Llama 3.1 8B in F16.
+    fn default() -> Self {
+        Request {
+            model: crate::estimate::catalog::DEFAULT_MODEL.into(),
+            config: String::new(),
+            gpus: "2x24GB".into(),
+            weights: "f16".into(),
+            kv: "f16".into(),
+            ctx: "8192".into(),
+            batch: "1".into(),
+        }
+    }
+}
+
+/// A field the user must correct.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InputError {
+    #[error(transparent)]
+    Model(#[from] UnknownModel),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Gpus(#[from] DeviceError),
+    #[error(transparent)]
+    Format(#[from] UnknownFormat),
+    #[error("{field} must be a whole number from 1 to {max}, got '{text}'")]
+    Count {
+        field: &'static str,
+        text: String,
+        max: u64,
+    },
+}
+
+impl InputError {
+    /// The request field this error belongs next to.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InputError::Model(_) => "model",
+            InputError::Config(_) => "config",
+            InputError::Gpus(_) => "gpus",
+            InputError::Format(e) if e.what == "weight format" => "weights",
+            InputError::Format(_) => "kv",
+            InputError::Count { field, .. } => field,
+        }
+    }
+}
+
+/// Everything derived from one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub model: String,
+    pub params: ParamCount,
+    pub fits: bool,
+    pub weights_bytes: u64,
+    pub kv_bytes: u64,
+    pub shortfall_bytes: u64,
+    pub host_bytes: u64,
+    pub plan: Plan,
+    /// Longest context per sequence that fits with the requested sequences.
+    pub max_context: Option<u64>,
+    /// Most sequences that fit at the requested context.
+    pub max_batch: Option<u64>,
+    pub n_ctx: u64,
+    pub n_seq: u64,
+    pub weights_label: String,
+    pub llama_cpp_command: String,
+    pub warnings: Vec<String>,
+}
+
+fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(InputError::Count {
+            field,
+            text: text.to_string(),
+            max,
+        }),
+    }
+}
+
+/// The longest context vramfit plans for (tokens per sequence).
+pub const MAX_CTX: u64 = 16 << 20;
+
+/// Validates `request` and derives the report.
+pub fn report(request: &Request) -> Result<Report, InputError> {
+    let (name, imported) = if request.config.trim().is_empty() {
+        let model = find(&request.model)?;
+        (model.name.to_string(), model.load()?)
+    } else {
+        (
+            "Pasted config.json".to_string(),
+            parse_config(&request.config)?,
+        )
+    };
+    let gpus = parse_gpus(&request.gpus)?;
+    let weights: WeightFormat = request.weights.parse()?;
+    let kv: KvType = request.kv.parse()?;
+    let n_ctx = count("ctx", &request.ctx, MAX_CTX)?;
+    let n_seq = count("batch", &request.batch, 1024)?;
+    let settings = RunSettings {
+        weights,
+        type_k: kv,
+        type_v: kv,
+        n_ctx,
+        n_seq,
+        ..RunSettings::default()
+    };
+    let spec = &imported.spec;
+    let req = PlanRequest {
+        spec,
+        settings,
+        gpus: &gpus,
+    };
+    let plan = plan(req);
+    let mut warnings = imported.warnings;
+    if n_ctx > spec.n_ctx_train {
+        warnings.push(format!(
+            "context {n_ctx} is past the model's max_position_embeddings ({}): quality degrades beyond it",
+            spec.n_ctx_train
+        ));
+    }
+    Ok(Report {
+        model: name,
+        params: spec.params(),
+        fits: plan.fits,
+        weights_bytes: plan.estimate.weights_total(),
+        kv_bytes: plan.estimate.kv_total(),
+        shortfall_bytes: plan.shortfall_bytes,
+        host_bytes: plan.host_bytes,
+        max_context: max_context(req),
+        max_batch: max_batch(req),
+        n_ctx,
+        n_seq,
+        weights_label: weights.label(),
+        llama_cpp_command: llama_cpp::command(&plan, &settings, "model.gguf"),
+        plan,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_request_fits_with_room_to_spare() {
+        let r = report(&Request::default()).unwrap();
+        assert!(r.fits);
+        assert_eq!(r.params.total, 8_030_261_248);
+        assert_eq!(r.plan.devices.len(), 2);
+        assert_eq!(r.max_context, Some(131_072));
+    }
+
+    #[test]
+    fn each_bad_field_is_reported_against_that_field() {
+        let cases = [
+            (
+                Request {
+                    gpus: "".into(),
+                    ..Request::default()
+                },
+                "gpus",
+            ),
+            (
+                Request {
+                    model: "gpt-5".into(),
+                    ..Request::default()
+                },
+                "model",
+            ),
+            (
+                Request {
+                    config: "{junk".into(),
+                    ..Request::default()
+                },
+                "config",
+            ),
+            (
+                Request {
+                    weights: "q3".into(),
+                    ..Request::default()
+                },
+                "weights",
+            ),
+            (
+                Request {
+                    kv: "f8".into(),
+                    ..Request::default()
+                },
+                "kv",
+            ),
+            (
+                Request {
+                    ctx: "0".into(),
+                    ..Request::default()
+                },
+                "ctx",
+            ),
+            (
+                Request {
+                    ctx: "1e30".into(),
+                    ..Request::default()
+                },
+                "ctx",
+            ),
+            (
+                Request {
+                    batch: "-1".into(),
+                    ..Request::default()
+                },
+                "batch",
+            ),
+        ];
+        for (request, field) in cases {
+            assert_eq!(report(&request).unwrap_err().field(), field, "{request:?}");
+        }
+    }
+}

@@ -98,7 +98,9 @@ impl GgmlType {
     /// is not a whole number of blocks (the type cannot store it).
     pub fn bytes(self, row_len: u64, rows: u64) -> Option<u64> {
         let (_, block, bytes) = self.layout();
-        row_len.is_multiple_of(block).then(|| row_len / block * bytes * rows)
+        row_len
+            .is_multiple_of(block)
+            .then(|| row_len / block * bytes * rows)
     }
 
     pub fn name(self) -> &'static str {

@@ -158,7 +158,8 @@ pub enum WeightFormat {
 impl WeightFormat {
     /// Bytes of one tensor in this format.
     pub fn tensor_bytes(self, tensor: &Tensor) -> u64 {
-        let [row_len, rows] = tensor.ne;
+        let [row_len, rows, experts] = tensor.ne;
+        let rows = rows * experts;
         let ty = match self {
             WeightFormat::Gguf(_) if tensor.is_1d() => GgmlType::F32,
             WeightFormat::Gguf(ty) | WeightFormat::Torch(ty) => ty,

@@ -16,7 +16,7 @@
 use serde::Serialize;
 
 use super::format::{KvType, WeightFormat};
-use super::model::{ModelSpec, ParamCount, Role};
+use super::model::{Attention, Kind, KvLayout, ModelSpec, ParamCount};
 use crate::units::MIB;
 
 /// What the user asks a run to hold.
@@ -97,6 +97,21 @@ pub fn kv_cells(settings: &RunSettings) -> u64 {
     settings.n_seq * pad(settings.n_ctx, padding)
 }
 
+/// K and V elements one token caches in a layer with this attention.
+pub fn kv_row(attention: &Attention) -> (u64, u64) {
+    match attention.kv {
+        KvLayout::Heads {
+            n_head_kv,
+            head_dim_k,
+            head_dim_v,
+        } => (n_head_kv * head_dim_k, n_head_kv * head_dim_v),
+        KvLayout::Latent {
+            kv_lora_rank,
+            rope_dim,
+        } => (kv_lora_rank + rope_dim, kv_lora_rank),
+    }
+}
+
 /// Accounts a llama.cpp run of `spec` with `settings`.
 pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
     let weights = settings.weights;
@@ -110,17 +125,17 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
         .layers
         .iter()
         .map(|l| {
-            settings.type_k.bytes(l.attention.n_embd_k_gqa(), cells)
-                + settings.type_v.bytes(l.attention.n_embd_v_gqa(), cells)
+            let (k, v) = kv_row(&l.attention);
+            settings.type_k.bytes(k, cells) + settings.type_v.bytes(v, cells)
         })
         .collect();
     let token_embd = spec
-        .global(Role::TokenEmbd)
+        .global(Kind::TokenEmbd)
         .map_or(0, |t| weights.tensor_bytes(t));
     let output_norm = spec
-        .global(Role::OutputNorm)
+        .global(Kind::Vector)
         .map_or(0, |t| weights.tensor_bytes(t));
-    let output_proj = match spec.global(Role::Output) {
+    let output_proj = match spec.global(Kind::Output) {
         Some(t) => weights.tensor_bytes(t),
         None => token_embd,
     };

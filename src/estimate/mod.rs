@@ -15,4 +15,4 @@ pub mod model;
 
 pub use format::{GgmlType, KvType, WeightFormat};
 pub use memory::{estimate, Estimate, RunSettings};
-pub use model::{ModelSpec, ModelType, ParamCount, Role, Tensor};
+pub use model::{Kind, ModelSpec, ModelType, ParamCount, Tensor};

@@ -1,9 +1,11 @@
 //! The model architecture as vramfit sees it: a list of tensors per layer.
 //!
-//! Tensor names follow GGUF (`token_embd`, `blk.N.attn_q`, …) because
-//! llama.cpp's quantization rules are phrased in them; shapes follow ggml's
-//! order, `ne[0]` first (the row length, the dimension quantization blocks
-//! run along). Counting parameters is summing `numel` over this list.
+//! Tensor names follow GGUF (`token_embd.weight`, `attn_q.weight` inside
+//! `blk.N`) because llama.cpp's quantization rules are phrased in them;
+//! shapes follow ggml's order, `ne[0]` first (the row length, the dimension
+//! quantization blocks run along) and `ne[2]` the expert count of a stacked
+//! MoE tensor (1 otherwise). Counting parameters is summing `numel` over
+//! this list; every format's bytes are a sum over it too.
 
 use serde::Serialize;
 
@@ -16,115 +18,161 @@ pub enum ModelType {
     MixtureOfExperts,
 }
 
-/// What a tensor is for; drives which format each tensor gets in a mix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What a tensor does; decides which type each tensor gets in a quantization
+/// mix (llama.cpp `llama_tensor_get_type`) and which stay unquantized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum Kind {
+    /// Token embeddings (`token_embd`).
     TokenEmbd,
+    /// The output projection / lm_head (`output`).
     Output,
-    OutputNorm,
-    AttnNorm,
     AttnQ,
     AttnK,
     AttnV,
+    /// Fused Q/K/V projection (Phi-3 `attn_qkv`).
+    AttnQkv,
+    /// MLA's K/V up-projection (`attn_kv_b`); quantized like `attn_v`.
+    AttnKvB,
     AttnOutput,
-    AttnQBias,
-    AttnKBias,
-    AttnVBias,
-    AttnOutputBias,
-    FfnNorm,
     FfnGate,
     FfnUp,
     FfnDown,
-    FfnGateBias,
-    FfnUpBias,
-    FfnDownBias,
+    /// MoE router (`ffn_gate_inp`): never quantized.
+    FfnGateInp,
+    /// Position, token-type or relative-position embeddings: never quantized.
+    PosEmbd,
+    /// Any other matrix: takes the mix's default type.
+    Other,
+    /// Norm weights, biases, attention sinks: kept in F32 in GGUF.
+    Vector,
 }
 
-impl Role {
-    /// The GGUF tensor name without the `blk.N.` prefix.
-    pub fn gguf_name(self) -> &'static str {
-        match self {
-            Role::TokenEmbd => "token_embd.weight",
-            Role::Output => "output.weight",
-            Role::OutputNorm => "output_norm.weight",
-            Role::AttnNorm => "attn_norm.weight",
-            Role::AttnQ => "attn_q.weight",
-            Role::AttnK => "attn_k.weight",
-            Role::AttnV => "attn_v.weight",
-            Role::AttnOutput => "attn_output.weight",
-            Role::AttnQBias => "attn_q.bias",
-            Role::AttnKBias => "attn_k.bias",
-            Role::AttnVBias => "attn_v.bias",
-            Role::AttnOutputBias => "attn_output.bias",
-            Role::FfnNorm => "ffn_norm.weight",
-            Role::FfnGate => "ffn_gate.weight",
-            Role::FfnUp => "ffn_up.weight",
-            Role::FfnDown => "ffn_down.weight",
-            Role::FfnGateBias => "ffn_gate.bias",
-            Role::FfnUpBias => "ffn_up.bias",
-            Role::FfnDownBias => "ffn_down.bias",
-        }
-    }
-}
-
-/// One weight tensor: `ne = [row length, rows]` in ggml order.
+/// One weight tensor: `ne = [row length, rows, experts]` in ggml order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tensor {
-    pub role: Role,
-    pub ne: [u64; 2],
+    /// GGUF name, without the `blk.N.` prefix inside a layer.
+    pub name: String,
+    pub kind: Kind,
+    pub ne: [u64; 3],
 }
 
 impl Tensor {
-    pub fn matrix(role: Role, row_len: u64, rows: u64) -> Tensor {
+    /// A 2-D weight of `rows` rows of `row_len` elements (`nn.Linear(row_len, rows)`).
+    pub fn matrix(name: &str, kind: Kind, row_len: u64, rows: u64) -> Tensor {
         Tensor {
-            role,
-            ne: [row_len, rows],
+            name: name.into(),
+            kind,
+            ne: [row_len, rows, 1],
         }
     }
 
-    pub fn vector(role: Role, len: u64) -> Tensor {
-        Tensor { role, ne: [len, 1] }
+    /// `n_expert` stacked matrices (a MoE expert tensor such as `ffn_up_exps`).
+    pub fn experts(name: &str, kind: Kind, row_len: u64, rows: u64, n_expert: u64) -> Tensor {
+        Tensor {
+            name: name.into(),
+            kind,
+            ne: [row_len, rows, n_expert],
+        }
+    }
+
+    /// A 1-D tensor: a norm weight, a bias, attention sinks.
+    pub fn vector(name: &str, len: u64) -> Tensor {
+        Tensor {
+            name: name.into(),
+            kind: Kind::Vector,
+            ne: [len, 1, 1],
+        }
     }
 
     pub fn numel(&self) -> u64 {
-        self.ne[0] * self.ne[1]
+        self.ne[0] * self.ne[1] * self.ne[2]
     }
 
     /// Norm weights and biases: llama.cpp never quantizes them.
     pub fn is_1d(&self) -> bool {
-        self.ne[1] == 1
+        self.kind == Kind::Vector || (self.ne[1] == 1 && self.ne[2] == 1)
+    }
+
+    /// A stacked MoE expert tensor.
+    pub fn is_experts(&self) -> bool {
+        self.ne[2] > 1
     }
 }
 
-/// Attention shape of one layer: what its KV cache holds per token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What one layer's attention caches per token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KvLayout {
+    /// K and V per KV head (MHA, GQA, MQA).
+    Heads {
+        n_head_kv: u64,
+        head_dim_k: u64,
+        head_dim_v: u64,
+    },
+    /// Multi-head latent attention (DeepSeek-V2/V3): one compressed latent of
+    /// `kv_lora_rank` plus the decoupled RoPE key of `rope_dim` per token.
+    Latent { kv_lora_rank: u64, rope_dim: u64 },
+}
+
+/// Attention shape of one layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Attention {
     pub n_head: u64,
-    pub n_head_kv: u64,
-    pub head_dim_k: u64,
-    pub head_dim_v: u64,
+    pub kv: KvLayout,
     /// Sliding-window size for local-attention layers; `None` is global.
     pub sliding_window: Option<u64>,
 }
 
 impl Attention {
-    /// llama.cpp's `n_embd_k_gqa`: K elements cached per token.
-    pub fn n_embd_k_gqa(&self) -> u64 {
-        self.head_dim_k * self.n_head_kv
+    /// Standard attention with `n_head_kv` heads of `head_dim`.
+    pub fn heads(n_head: u64, n_head_kv: u64, head_dim: u64) -> Attention {
+        Attention {
+            n_head,
+            kv: KvLayout::Heads {
+                n_head_kv,
+                head_dim_k: head_dim,
+                head_dim_v: head_dim,
+            },
+            sliding_window: None,
+        }
     }
 
-    /// llama.cpp's `n_embd_v_gqa`: V elements cached per token.
-    pub fn n_embd_v_gqa(&self) -> u64 {
-        self.head_dim_v * self.n_head_kv
+    /// KV heads (1 for a latent cache, which is shared by all heads).
+    pub fn n_head_kv(&self) -> u64 {
+        match self.kv {
+            KvLayout::Heads { n_head_kv, .. } => n_head_kv,
+            KvLayout::Latent { .. } => 1,
+        }
     }
 }
 
-/// One repeated block (`blk.N`).
+/// Which stack a layer belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stack {
+    Decoder,
+    Encoder,
+}
+
+/// One repeated block (`blk.N`, or `enc.blk.N` / `dec.blk.N`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Layer {
+    pub stack: Stack,
+    /// Self-attention. Encoder layers have it but cache nothing.
     pub attention: Attention,
+    /// Cross-attention of a decoder layer over the encoder output
+    /// (encoder-decoder models): caches K/V for every encoder token.
+    pub cross_attention: Option<Attention>,
     pub tensors: Vec<Tensor>,
+}
+
+/// Mixture-of-experts shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Moe {
+    pub n_expert: u64,
+    pub n_expert_used: u64,
+    pub n_expert_shared: u64,
 }
 
 /// A model: global tensors, per-layer tensors and the facts runtimes size by.
@@ -138,8 +186,11 @@ pub struct ModelSpec {
     /// `max_position_embeddings`: the longest context the model was trained for.
     pub n_ctx_train: u64,
     pub tied_embeddings: bool,
-    /// `token_embd`, `output_norm` and (when untied) `output`.
+    pub moe: Option<Moe>,
+    /// Tensors outside the repeated layers: `token_embd`, `output_norm`,
+    /// `output` (when untied), position embeddings, poolers…
     pub globals: Vec<Tensor>,
+    /// Encoder layers first (if any), then decoder layers.
     pub layers: Vec<Layer>,
 }
 
@@ -148,9 +199,12 @@ pub struct ModelSpec {
 pub struct ParamCount {
     /// Unique parameters: a tied embedding/lm_head counted once.
     pub total: u64,
-    /// Parameters used per token (equal to `total` for dense models).
+    /// Parameters used per token (equal to `total` for dense models): each
+    /// expert tensor counts `n_expert_used / n_expert` of its elements.
     pub active: u64,
+    /// Token embeddings.
     pub embedding: u64,
+    /// Every layer's parameters, in layer order.
     pub per_layer: Vec<u64>,
 }
 
@@ -159,22 +213,36 @@ impl ModelSpec {
         self.layers.len()
     }
 
-    pub fn global(&self, role: Role) -> Option<&Tensor> {
-        self.globals.iter().find(|t| t.role == role)
+    /// The global tensor of this kind, if there is one.
+    pub fn global(&self, kind: Kind) -> Option<&Tensor> {
+        self.globals.iter().find(|t| t.kind == kind)
+    }
+
+    fn active(&self, tensor: &Tensor) -> u64 {
+        match self.moe {
+            Some(moe) if tensor.is_experts() => tensor.numel() / moe.n_expert * moe.n_expert_used,
+            _ => tensor.numel(),
+        }
     }
 
     pub fn params(&self) -> ParamCount {
-        let per_layer: Vec<u64> = self
-            .layers
-            .iter()
-            .map(|l| l.tensors.iter().map(Tensor::numel).sum())
-            .collect();
-        let globals: u64 = self.globals.iter().map(Tensor::numel).sum();
-        let total = globals + per_layer.iter().sum::<u64>();
+        let sum = |tensors: &[Tensor]| -> (u64, u64) {
+            tensors
+                .iter()
+                .fold((0, 0), |(t, a), x| (t + x.numel(), a + self.active(x)))
+        };
+        let (mut total, mut active) = sum(&self.globals);
+        let mut per_layer = Vec::with_capacity(self.layers.len());
+        for layer in &self.layers {
+            let (t, a) = sum(&layer.tensors);
+            per_layer.push(t);
+            total += t;
+            active += a;
+        }
         ParamCount {
             total,
-            active: total,
-            embedding: self.global(Role::TokenEmbd).map_or(0, Tensor::numel),
+            active,
+            embedding: self.global(Kind::TokenEmbd).map_or(0, Tensor::numel),
             per_layer,
         }
     }

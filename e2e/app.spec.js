@@ -47,9 +47,25 @@ test('bad GPU input shows an inline error, keeps other input, and recovers', asy
 test('a model that does not fit says by how much', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel('Model').selectOption('llama-3.1-70b');
+  await page.getByLabel('Weights').selectOption('q8_0');
   await expect(page.getByTestId('verdict')).toContainText('Does not fit: short by');
+  await expect(page.locator('.vf-bar--over')).toHaveCount(2);
   await page.getByLabel('Weights').selectOption('q4_0');
   await page.getByLabel('GPUs').fill('2x24GB, 12GB');
   await expect(page.getByTestId('verdict')).toContainText('Fits on 3 GPUs');
   await page.screenshot({ path: 'out/70b-q4_0.png', fullPage: true });
+});
+
+test('switching engine offers that engine\'s formats and updates the numbers', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('types')).toContainText('Q4_K');
+  await page.getByLabel('Engine').selectOption('vllm');
+  await expect(page.getByLabel('Weights')).toHaveValue('bf16');
+  await expect(page.getByTestId('types')).toContainText('BF16');
+  await expect(page.getByTestId('command')).toHaveCount(0);
+  await page.getByLabel('Weights').selectOption('fp8');
+  await expect(page.getByTestId('types')).toContainText('FP8 e4m3');
+  await page.screenshot({ path: 'out/vllm-fp8.png', fullPage: true });
+  expect(errors).toEqual([]);
 });

@@ -198,3 +198,58 @@ fn encoder_decoder_and_encoder_counts_follow_the_config() {
     let total = 300 * h + 40 * h + 3 * h + 2 * h + 3 * layer + h * h + h;
     assert_eq!(params(&c).total, total);
 }
+
+/// Every catalog model against the size its model card or Hub page
+/// publishes (rounded there, so compared within half a unit of the last
+/// published digit). Active counts here include embeddings; cards that
+/// exclude them are noted.
+#[test]
+fn catalog_models_match_their_model_cards() {
+    use vramfit::estimate::catalog::find;
+    // (id, published total, published digits after the point in billions, active)
+    let cards: &[(&str, f64, i32, Option<f64>)] = &[
+        ("llama-3.2-1b", 1.24, 2, None),
+        ("llama-3.2-3b", 3.21, 2, None),
+        ("llama-3.3-70b", 70.6, 1, None),
+        ("mistral-nemo-12b", 12.2, 1, None),
+        ("mistral-small-24b", 23.6, 1, None),
+        ("mixtral-8x22b", 141.0, 0, Some(39.0)),
+        ("qwen2.5-1.5b", 1.54, 2, None),
+        ("qwen2.5-14b", 14.8, 1, None),
+        ("qwen2.5-32b", 32.8, 1, None),
+        ("qwen2-57b-a14b", 57.0, 0, Some(14.0)),
+        ("qwen3-8b", 8.2, 1, None),
+        ("qwen3-32b", 32.8, 1, None),
+        ("qwen3-235b-a22b", 235.0, 0, Some(22.0)),
+        ("gemma-7b", 8.54, 2, None),
+        ("gemma-2-27b", 27.2, 1, None),
+        ("gemma-3-1b", 1.0, 1, None),
+        ("phi-3-medium-4k", 14.0, 0, None),
+        ("phi-4", 14.7, 1, None),
+        // DeepSeek: 671B without the multi-token-prediction layer.
+        ("deepseek-v3", 671.0, 0, Some(37.6)),
+        // gpt-oss cards give active parameters without the embedding table.
+        ("gpt-oss-120b", 116.8, 1, None),
+        ("smollm2-135m", 0.135, 3, None),
+        ("smollm2-1.7b", 1.71, 2, None),
+        ("t5-base", 0.223, 3, None),
+        ("bart-large", 0.406, 3, None),
+        ("bert-large-uncased", 0.335, 3, None),
+    ];
+    for &(id, total, digits, active) in cards {
+        let p = find(id).unwrap().load().unwrap().spec.params();
+        let tolerance = 0.5 * 10f64.powi(-digits);
+        assert!(
+            (p.total as f64 / 1e9 - total).abs() <= tolerance,
+            "{id}: {} vs {total}B",
+            p.total
+        );
+        if let Some(active) = active {
+            assert!(
+                (p.active as f64 / 1e9 - active).abs() <= 0.5,
+                "{id}: active {} vs {active}B",
+                p.active
+            );
+        }
+    }
+}

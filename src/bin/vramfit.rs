@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use vramfit::estimate::catalog::{find, MODELS};
+use vramfit::estimate::memory::Engine;
 use vramfit::import::parse_config;
 use vramfit::plan::{report, Report, Request};
 use vramfit::units::{gb, gib, grouped, params};
@@ -40,9 +41,13 @@ enum Command {
         /// repeated as 2x24GB. Give --gpu once per entry.
         #[arg(long = "gpu", required = true)]
         gpus: Vec<String>,
-        /// Weight format: f16, q8_0, q4_0, bf16, …
-        #[arg(long, default_value = "f16")]
-        weights: String,
+        /// Engine: llama.cpp, vllm or transformers (case-insensitive).
+        #[arg(long, default_value = "llama.cpp")]
+        engine: String,
+        /// Weight format: q4_k_m, q8_0, f16 (GGUF); bf16, fp8, int8, nf4, gptq, awq, mxfp4 (others).
+        /// Defaults to q4_k_m for llama.cpp and bf16 otherwise.
+        #[arg(long)]
+        weights: Option<String>,
         /// KV-cache type: f16, q8_0, q4_0, …
         #[arg(long, default_value = "f16")]
         kv: String,
@@ -111,11 +116,14 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("total      {} ({})", grouped(p.total), params(p.total));
                 println!("active     {}", grouped(p.active));
                 println!("embedding  {}", grouped(p.embedding));
-                println!(
-                    "layers     {} × {}",
-                    p.per_layer.len(),
-                    grouped(p.per_layer.first().copied().unwrap_or(0))
-                );
+                for (first, last, count) in layer_runs(&p.per_layer) {
+                    let range = if first == last {
+                        format!("{first}")
+                    } else {
+                        format!("{first}-{last}")
+                    };
+                    println!("layer {range:<7} {} each", grouped(count));
+                }
             }
             for w in imported.warnings {
                 eprintln!("warning: {w}");
@@ -124,6 +132,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Plan {
             model,
             gpus,
+            engine,
             weights,
             kv,
             ctx,
@@ -131,10 +140,19 @@ fn run(cli: Cli) -> Result<(), String> {
             json,
         } => {
             let (model, config) = model_source(&model)?;
+            let weights = match weights {
+                Some(w) => w,
+                None => engine
+                    .parse::<Engine>()
+                    .map_err(|e| e.to_string())?
+                    .default_weights()
+                    .id(),
+            };
             let request = Request {
                 model,
                 config,
                 gpus: gpus.join(","),
+                engine,
                 weights,
                 kv,
                 ctx,
@@ -151,6 +169,18 @@ fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
+/// Consecutive layers with equal parameter counts: `(first, last, count)`.
+fn layer_runs(per_layer: &[u64]) -> Vec<(usize, usize, u64)> {
+    let mut runs: Vec<(usize, usize, u64)> = Vec::new();
+    for (i, &count) in per_layer.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if run.2 == count => run.1 = i,
+            _ => runs.push((i, i, count)),
+        }
+    }
+    runs
+}
+
 fn print_report(r: &Report) {
     let verdict = if r.fits {
         "fits".to_string()
@@ -158,9 +188,10 @@ fn print_report(r: &Report) {
         format!("does NOT fit: short by {}", gb(r.shortfall_bytes))
     };
     println!(
-        "{} ({} parameters), {}: {verdict}",
+        "{} ({} parameters) on {}, {}: {verdict}",
         r.model,
         params(r.params.total),
+        r.engine,
         r.weights_label
     );
     println!(
@@ -192,7 +223,15 @@ fn print_report(r: &Report) {
         Some(b) => println!("max sequences at {} tokens: {b}", r.n_ctx),
         None => println!("max sequences: none fits"),
     }
-    println!("\n{}", r.llama_cpp_command);
+    let types: Vec<String> = r
+        .weights_by_type
+        .iter()
+        .map(|t| format!("{} ×{} ({})", t.storage, t.tensors, gib(t.bytes)))
+        .collect();
+    println!("weights by type: {}", types.join(", "));
+    if let Some(command) = &r.llama_cpp_command {
+        println!("\n{command}");
+    }
     for w in &r.warnings {
         println!("warning: {w}");
     }

@@ -52,7 +52,7 @@ pub const MODELS: &[CatalogModel] = &[
         [
             "meta-llama/Llama-3.1-8B",
             "meta-llama/Llama-3.1-8B-Instruct",
-            "llama-3-8b"
+            "meta-llama/Meta-Llama-3.1-8B"
         ]
     ),
     model!(
@@ -61,57 +61,65 @@ pub const MODELS: &[CatalogModel] = &[
         "Llama",
         [
             "meta-llama/Llama-3.1-70B",
-            "meta-llama/Llama-3.1-70B-Instruct",
-            "llama-3.3-70b"
+            "meta-llama/Llama-3.1-70B-Instruct"
         ]
     ),
     model!(
         "llama-3.1-405b",
         "Llama 3.1 405B",
         "Llama",
-        ["meta-llama/Llama-3.1-405B"]
+        [
+            "meta-llama/Llama-3.1-405B",
+            "meta-llama/Llama-3.1-405B-Instruct"
+        ]
+    ),
+    model!(
+        "llama-3.3-70b",
+        "Llama 3.3 70B Instruct",
+        "Llama",
+        ["meta-llama/Llama-3.3-70B-Instruct"]
+    ),
+    model!(
+        "llama-3.2-1b",
+        "Llama 3.2 1B",
+        "Llama",
+        [
+            "meta-llama/Llama-3.2-1B",
+            "meta-llama/Llama-3.2-1B-Instruct"
+        ]
+    ),
+    model!(
+        "llama-3.2-3b",
+        "Llama 3.2 3B",
+        "Llama",
+        [
+            "meta-llama/Llama-3.2-3B",
+            "meta-llama/Llama-3.2-3B-Instruct"
+        ]
     ),
     model!(
         "llama-2-7b",
         "Llama 2 7B",
         "Llama",
-        ["meta-llama/Llama-2-7b-hf"]
+        ["meta-llama/Llama-2-7b-hf", "meta-llama/Llama-2-7b-chat-hf"]
     ),
     model!(
         "llama-2-13b",
         "Llama 2 13B",
         "Llama",
-        ["meta-llama/Llama-2-13b-hf"]
+        [
+            "meta-llama/Llama-2-13b-hf",
+            "meta-llama/Llama-2-13b-chat-hf"
+        ]
     ),
     model!(
         "llama-2-70b",
         "Llama 2 70B",
         "Llama",
-        ["meta-llama/Llama-2-70b-hf"]
-    ),
-    model!(
-        "mistral-7b-v0.1",
-        "Mistral 7B v0.1",
-        "Mistral",
-        ["mistralai/Mistral-7B-v0.1", "mistral-7b"]
-    ),
-    model!(
-        "qwen2.5-7b",
-        "Qwen2.5 7B",
-        "Qwen",
-        ["Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct"]
-    ),
-    model!(
-        "qwen2.5-72b",
-        "Qwen2.5 72B",
-        "Qwen",
-        ["Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"]
-    ),
-    model!(
-        "qwen2.5-0.5b",
-        "Qwen2.5 0.5B",
-        "Qwen",
-        ["Qwen/Qwen2.5-0.5B", "Qwen/Qwen2.5-0.5B-Instruct"]
+        [
+            "meta-llama/Llama-2-70b-hf",
+            "meta-llama/Llama-2-70b-chat-hf"
+        ]
     ),
     model!(
         "tinyllama-1.1b",
@@ -121,6 +129,205 @@ pub const MODELS: &[CatalogModel] = &[
             "TinyLlama/TinyLlama-1.1B-intermediate-step-1431k-3T",
             "tinyllama"
         ]
+    ),
+    model!(
+        "mistral-7b-v0.1",
+        "Mistral 7B v0.1",
+        "Mistral",
+        ["mistralai/Mistral-7B-v0.1", "mistral-7b"]
+    ),
+    model!(
+        "mistral-nemo-12b",
+        "Mistral NeMo 12B",
+        "Mistral",
+        [
+            "mistralai/Mistral-Nemo-Base-2407",
+            "mistralai/Mistral-Nemo-Instruct-2407"
+        ]
+    ),
+    model!(
+        "mistral-small-24b",
+        "Mistral Small 24B (2501)",
+        "Mistral",
+        [
+            "mistralai/Mistral-Small-24B-Base-2501",
+            "mistralai/Mistral-Small-24B-Instruct-2501"
+        ]
+    ),
+    model!(
+        "mixtral-8x7b",
+        "Mixtral 8x7B",
+        "Mistral",
+        [
+            "mistralai/Mixtral-8x7B-v0.1",
+            "mistralai/Mixtral-8x7B-Instruct-v0.1"
+        ]
+    ),
+    model!(
+        "mixtral-8x22b",
+        "Mixtral 8x22B Instruct",
+        "Mistral",
+        ["mistralai/Mixtral-8x22B-Instruct-v0.1"]
+    ),
+    model!(
+        "qwen2.5-0.5b",
+        "Qwen2.5 0.5B",
+        "Qwen",
+        ["Qwen/Qwen2.5-0.5B", "Qwen/Qwen2.5-0.5B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-1.5b",
+        "Qwen2.5 1.5B",
+        "Qwen",
+        ["Qwen/Qwen2.5-1.5B", "Qwen/Qwen2.5-1.5B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-7b",
+        "Qwen2.5 7B",
+        "Qwen",
+        ["Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-14b",
+        "Qwen2.5 14B",
+        "Qwen",
+        ["Qwen/Qwen2.5-14B", "Qwen/Qwen2.5-14B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-32b",
+        "Qwen2.5 32B",
+        "Qwen",
+        ["Qwen/Qwen2.5-32B", "Qwen/Qwen2.5-32B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-72b",
+        "Qwen2.5 72B",
+        "Qwen",
+        ["Qwen/Qwen2.5-72B", "Qwen/Qwen2.5-72B-Instruct"]
+    ),
+    model!(
+        "qwen2-57b-a14b",
+        "Qwen2 57B-A14B",
+        "Qwen",
+        ["Qwen/Qwen2-57B-A14B", "Qwen/Qwen2-57B-A14B-Instruct"]
+    ),
+    model!("qwen3-8b", "Qwen3 8B", "Qwen", ["Qwen/Qwen3-8B"]),
+    model!("qwen3-32b", "Qwen3 32B", "Qwen", ["Qwen/Qwen3-32B"]),
+    model!(
+        "qwen3-30b-a3b",
+        "Qwen3 30B-A3B",
+        "Qwen",
+        ["Qwen/Qwen3-30B-A3B"]
+    ),
+    model!(
+        "qwen3-235b-a22b",
+        "Qwen3 235B-A22B",
+        "Qwen",
+        ["Qwen/Qwen3-235B-A22B"]
+    ),
+    model!(
+        "gemma-7b",
+        "Gemma 7B",
+        "Gemma",
+        ["google/gemma-7b", "google/gemma-7b-it"]
+    ),
+    model!(
+        "gemma-2-9b",
+        "Gemma 2 9B",
+        "Gemma",
+        ["google/gemma-2-9b", "google/gemma-2-9b-it"]
+    ),
+    model!(
+        "gemma-2-27b",
+        "Gemma 2 27B",
+        "Gemma",
+        ["google/gemma-2-27b", "google/gemma-2-27b-it"]
+    ),
+    model!(
+        "gemma-3-1b",
+        "Gemma 3 1B",
+        "Gemma",
+        ["google/gemma-3-1b-it", "google/gemma-3-1b-pt"]
+    ),
+    model!(
+        "gemma-3-27b",
+        "Gemma 3 27B (text)",
+        "Gemma",
+        ["google/gemma-3-27b-it", "google/gemma-3-27b-pt"]
+    ),
+    model!(
+        "phi-3-mini-4k",
+        "Phi-3 mini 4k",
+        "Phi",
+        ["microsoft/Phi-3-mini-4k-instruct"]
+    ),
+    model!(
+        "phi-3-medium-4k",
+        "Phi-3 medium 4k",
+        "Phi",
+        ["microsoft/Phi-3-medium-4k-instruct"]
+    ),
+    model!("phi-4", "Phi-4", "Phi", ["microsoft/phi-4"]),
+    model!(
+        "deepseek-v2-lite",
+        "DeepSeek-V2-Lite",
+        "DeepSeek",
+        [
+            "deepseek-ai/DeepSeek-V2-Lite",
+            "deepseek-ai/DeepSeek-V2-Lite-Chat"
+        ]
+    ),
+    model!(
+        "deepseek-v3",
+        "DeepSeek-V3",
+        "DeepSeek",
+        ["deepseek-ai/DeepSeek-V3", "deepseek-ai/DeepSeek-V3-Base"]
+    ),
+    model!(
+        "gpt-oss-20b",
+        "gpt-oss 20B",
+        "gpt-oss",
+        ["openai/gpt-oss-20b"]
+    ),
+    model!(
+        "gpt-oss-120b",
+        "gpt-oss 120B",
+        "gpt-oss",
+        ["openai/gpt-oss-120b"]
+    ),
+    model!(
+        "smollm2-135m",
+        "SmolLM2 135M",
+        "SmolLM",
+        [
+            "HuggingFaceTB/SmolLM2-135M",
+            "HuggingFaceTB/SmolLM2-135M-Instruct"
+        ]
+    ),
+    model!(
+        "smollm2-1.7b",
+        "SmolLM2 1.7B",
+        "SmolLM",
+        [
+            "HuggingFaceTB/SmolLM2-1.7B",
+            "HuggingFaceTB/SmolLM2-1.7B-Instruct"
+        ]
+    ),
+    model!("t5-base", "T5 Base", "T5", ["google-t5/t5-base"]),
+    model!("t5-large", "T5 Large", "T5", ["google-t5/t5-large"]),
+    model!("flan-t5-xl", "FLAN-T5 XL", "T5", ["google/flan-t5-xl"]),
+    model!("bart-large", "BART Large", "BART", ["facebook/bart-large"]),
+    model!(
+        "bert-base-uncased",
+        "BERT base uncased",
+        "BERT",
+        ["google-bert/bert-base-uncased"]
+    ),
+    model!(
+        "bert-large-uncased",
+        "BERT large uncased",
+        "BERT",
+        ["google-bert/bert-large-uncased"]
     ),
 ];
 

@@ -8,8 +8,6 @@ use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
 
-use super::model::Tensor;
-
 /// A ggml tensor type with its block layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[allow(non_camel_case_types)]
@@ -33,11 +31,15 @@ pub enum GgmlType {
     IQ3_XXS,
     IQ4_NL,
     IQ4_XS,
+    IQ3_S,
+    IQ2_S,
+    IQ1_S,
+    IQ1_M,
     MXFP4,
 }
 
 impl GgmlType {
-    pub const ALL: [GgmlType; 20] = [
+    pub const ALL: [GgmlType; 24] = [
         GgmlType::F32,
         GgmlType::F16,
         GgmlType::BF16,
@@ -57,6 +59,10 @@ impl GgmlType {
         GgmlType::IQ3_XXS,
         GgmlType::IQ4_NL,
         GgmlType::IQ4_XS,
+        GgmlType::IQ3_S,
+        GgmlType::IQ2_S,
+        GgmlType::IQ1_S,
+        GgmlType::IQ1_M,
         GgmlType::MXFP4,
     ];
 
@@ -82,6 +88,10 @@ impl GgmlType {
             GgmlType::IQ3_XXS => (18, 256, 98),
             GgmlType::IQ4_NL => (20, 32, 18),
             GgmlType::IQ4_XS => (23, 256, 136),
+            GgmlType::IQ3_S => (21, 256, 110),
+            GgmlType::IQ2_S => (22, 256, 82),
+            GgmlType::IQ1_S => (19, 256, 50),
+            GgmlType::IQ1_M => (29, 256, 56),
             GgmlType::MXFP4 => (39, 32, 17),
         }
     }
@@ -124,6 +134,10 @@ impl GgmlType {
             GgmlType::IQ3_XXS => "IQ3_XXS",
             GgmlType::IQ4_NL => "IQ4_NL",
             GgmlType::IQ4_XS => "IQ4_XS",
+            GgmlType::IQ3_S => "IQ3_S",
+            GgmlType::IQ2_S => "IQ2_S",
+            GgmlType::IQ1_S => "IQ1_S",
+            GgmlType::IQ1_M => "IQ1_M",
             GgmlType::MXFP4 => "MXFP4",
         }
     }
@@ -143,38 +157,265 @@ pub fn normalise(name: &str) -> String {
         .collect()
 }
 
-/// The storage of a whole model's weights.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A file-level GGUF type (`llama-quantize`'s ftype): one ggml type for most
+/// tensors, with per-tensor exceptions for the mixes (see [`super::weights`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[allow(non_camel_case_types)]
+pub enum GgufFtype {
+    F32,
+    F16,
+    BF16,
+    Q8_0,
+    Q6_K,
+    Q5_K_M,
+    Q5_K_S,
+    Q5_1,
+    Q5_0,
+    Q4_K_M,
+    Q4_K_S,
+    Q4_1,
+    Q4_0,
+    IQ4_XS,
+    IQ4_NL,
+    Q3_K_L,
+    Q3_K_M,
+    Q3_K_S,
+    IQ3_XXS,
+    Q2_K,
+    IQ2_XS,
+    IQ2_XXS,
+    MXFP4_MOE,
+}
+
+impl GgufFtype {
+    pub const ALL: [GgufFtype; 23] = [
+        GgufFtype::F32,
+        GgufFtype::F16,
+        GgufFtype::BF16,
+        GgufFtype::Q8_0,
+        GgufFtype::Q6_K,
+        GgufFtype::Q5_K_M,
+        GgufFtype::Q5_K_S,
+        GgufFtype::Q5_1,
+        GgufFtype::Q5_0,
+        GgufFtype::Q4_K_M,
+        GgufFtype::Q4_K_S,
+        GgufFtype::Q4_1,
+        GgufFtype::Q4_0,
+        GgufFtype::IQ4_XS,
+        GgufFtype::IQ4_NL,
+        GgufFtype::Q3_K_L,
+        GgufFtype::Q3_K_M,
+        GgufFtype::Q3_K_S,
+        GgufFtype::IQ3_XXS,
+        GgufFtype::Q2_K,
+        GgufFtype::IQ2_XS,
+        GgufFtype::IQ2_XXS,
+        GgufFtype::MXFP4_MOE,
+    ];
+
+    /// The type most tensors get (llama.cpp `llama_ftype_get_default_type`).
+    pub fn default_type(self) -> GgmlType {
+        use GgmlType as T;
+        match self {
+            GgufFtype::F32 => T::F32,
+            GgufFtype::F16 => T::F16,
+            GgufFtype::BF16 => T::BF16,
+            GgufFtype::Q8_0 => T::Q8_0,
+            GgufFtype::Q6_K => T::Q6_K,
+            GgufFtype::Q5_K_M | GgufFtype::Q5_K_S => T::Q5_K,
+            GgufFtype::Q5_1 => T::Q5_1,
+            GgufFtype::Q5_0 => T::Q5_0,
+            GgufFtype::Q4_K_M | GgufFtype::Q4_K_S => T::Q4_K,
+            GgufFtype::Q4_1 => T::Q4_1,
+            GgufFtype::Q4_0 => T::Q4_0,
+            GgufFtype::IQ4_XS => T::IQ4_XS,
+            GgufFtype::IQ4_NL => T::IQ4_NL,
+            GgufFtype::Q3_K_L | GgufFtype::Q3_K_M | GgufFtype::Q3_K_S => T::Q3_K,
+            GgufFtype::IQ3_XXS => T::IQ3_XXS,
+            GgufFtype::Q2_K => T::Q2_K,
+            GgufFtype::IQ2_XS => T::IQ2_XS,
+            GgufFtype::IQ2_XXS => T::IQ2_XXS,
+            GgufFtype::MXFP4_MOE => T::MXFP4,
+        }
+    }
+
+    /// F32/F16/BF16 files are converted, not quantized: no per-tensor rules.
+    pub fn is_float(self) -> bool {
+        matches!(self, GgufFtype::F32 | GgufFtype::F16 | GgufFtype::BF16)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            GgufFtype::F32 => "F32",
+            GgufFtype::F16 => "F16",
+            GgufFtype::BF16 => "BF16",
+            GgufFtype::Q8_0 => "Q8_0",
+            GgufFtype::Q6_K => "Q6_K",
+            GgufFtype::Q5_K_M => "Q5_K_M",
+            GgufFtype::Q5_K_S => "Q5_K_S",
+            GgufFtype::Q5_1 => "Q5_1",
+            GgufFtype::Q5_0 => "Q5_0",
+            GgufFtype::Q4_K_M => "Q4_K_M",
+            GgufFtype::Q4_K_S => "Q4_K_S",
+            GgufFtype::Q4_1 => "Q4_1",
+            GgufFtype::Q4_0 => "Q4_0",
+            GgufFtype::IQ4_XS => "IQ4_XS",
+            GgufFtype::IQ4_NL => "IQ4_NL",
+            GgufFtype::Q3_K_L => "Q3_K_L",
+            GgufFtype::Q3_K_M => "Q3_K_M",
+            GgufFtype::Q3_K_S => "Q3_K_S",
+            GgufFtype::IQ3_XXS => "IQ3_XXS",
+            GgufFtype::Q2_K => "Q2_K",
+            GgufFtype::IQ2_XS => "IQ2_XS",
+            GgufFtype::IQ2_XXS => "IQ2_XXS",
+            GgufFtype::MXFP4_MOE => "MXFP4_MOE",
+        }
+    }
+}
+
+/// A PyTorch dtype a checkpoint is loaded in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum TorchDtype {
+    F32,
+    F16,
+    BF16,
+}
+
+impl TorchDtype {
+    pub fn bytes(self) -> u64 {
+        match self {
+            TorchDtype::F32 => 4,
+            TorchDtype::F16 | TorchDtype::BF16 => 2,
+        }
+    }
+}
+
+/// How a whole model's weights are stored in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum WeightFormat {
-    /// A GGUF file whose 2-D tensors are all one ggml type; 1-D tensors stay
-    /// F32, as `convert_hf_to_gguf.py` writes them and `llama-quantize`
-    /// leaves them.
-    Gguf(GgmlType),
-    /// A PyTorch checkpoint loaded in one dtype (F32, F16 or BF16): every
-    /// tensor, norms included, in that dtype.
-    Torch(GgmlType),
+    /// A GGUF file of this ftype (llama.cpp, Ollama).
+    Gguf { ftype: GgufFtype },
+    /// A PyTorch/safetensors checkpoint in one dtype: every tensor, norms included.
+    Torch { dtype: TorchDtype },
+    /// FP8 e4m3 Linear weights with fp32 scales: one per tensor, or one per
+    /// 128×128 block (DeepSeek-V3's `weight_scale_inv`); the rest bf16.
+    Fp8 { block: bool },
+    /// bitsandbytes LLM.int8: int8 Linear weights plus one fp32 scale per
+    /// output row (`SCB`); lm_head, embeddings and norms stay 16-bit.
+    Int8,
+    /// bitsandbytes 4-bit (NF4 or FP4, the same size): two weights per byte,
+    /// an absmax per 64-weight block (fp32, or uint8 with double quant).
+    Bnb4 { double_quant: bool },
+    /// GPTQ: packed `qweight`, `qzeros` and fp16 `scales` per group, `g_idx`.
+    Gptq { bits: u8, group: u16 },
+    /// AWQ (GEMM): packed 4-bit `qweight`, `qzeros`, fp16 `scales` per group.
+    Awq { group: u16 },
+    /// gpt-oss's MXFP4: MoE expert weights in 32-value blocks of 17 bytes,
+    /// everything else bf16.
+    Mxfp4,
 }
 
 impl WeightFormat {
-    /// Bytes of one tensor in this format.
-    pub fn tensor_bytes(self, tensor: &Tensor) -> u64 {
-        let [row_len, rows, experts] = tensor.ne;
-        let rows = rows * experts;
-        let ty = match self {
-            WeightFormat::Gguf(_) if tensor.is_1d() => GgmlType::F32,
-            WeightFormat::Gguf(ty) | WeightFormat::Torch(ty) => ty,
-        };
-        // llama-quantize falls back to F16 when a row is not a whole number
-        // of blocks (llama-quant.cpp, "shape fallback").
-        ty.bytes(row_len, rows)
-            .unwrap_or_else(|| row_len * rows * GgmlType::F16.bytes_per_block())
+    pub const BF16: WeightFormat = WeightFormat::Torch {
+        dtype: TorchDtype::BF16,
+    };
+
+    /// The id used on the command line and in links (`q4_k_m`, `bf16`, `gptq-4bit-g128`).
+    pub fn id(self) -> String {
+        match self {
+            WeightFormat::Gguf {
+                ftype: GgufFtype::BF16,
+            } => "gguf-bf16".into(),
+            WeightFormat::Gguf { ftype } => ftype.name().to_lowercase(),
+            WeightFormat::Torch {
+                dtype: TorchDtype::F32,
+            } => "fp32".into(),
+            WeightFormat::Torch {
+                dtype: TorchDtype::F16,
+            } => "fp16".into(),
+            WeightFormat::Torch {
+                dtype: TorchDtype::BF16,
+            } => "bf16".into(),
+            WeightFormat::Fp8 { block: false } => "fp8".into(),
+            WeightFormat::Fp8 { block: true } => "fp8-block".into(),
+            WeightFormat::Int8 => "int8".into(),
+            WeightFormat::Bnb4 {
+                double_quant: false,
+            } => "nf4".into(),
+            WeightFormat::Bnb4 { double_quant: true } => "nf4-dq".into(),
+            WeightFormat::Gptq { bits, group } => format!("gptq-{bits}bit-g{group}"),
+            WeightFormat::Awq { group } => format!("awq-4bit-g{group}"),
+            WeightFormat::Mxfp4 => "mxfp4".into(),
+        }
     }
 
+    /// A label for people.
     pub fn label(self) -> String {
         match self {
-            WeightFormat::Gguf(ty) => format!("GGUF {ty}"),
-            WeightFormat::Torch(ty) => format!("{} (safetensors)", ty.name().to_lowercase()),
+            WeightFormat::Gguf { ftype } => format!("GGUF {}", ftype.name()),
+            WeightFormat::Torch {
+                dtype: TorchDtype::F32,
+            } => "FP32".into(),
+            WeightFormat::Torch {
+                dtype: TorchDtype::F16,
+            } => "FP16".into(),
+            WeightFormat::Torch {
+                dtype: TorchDtype::BF16,
+            } => "BF16".into(),
+            WeightFormat::Fp8 { block: false } => "FP8 e4m3 (per-tensor scales)".into(),
+            WeightFormat::Fp8 { block: true } => "FP8 e4m3 (128×128 block scales)".into(),
+            WeightFormat::Int8 => "bitsandbytes LLM.int8".into(),
+            WeightFormat::Bnb4 {
+                double_quant: false,
+            } => "bitsandbytes NF4/FP4".into(),
+            WeightFormat::Bnb4 { double_quant: true } => {
+                "bitsandbytes NF4/FP4, double quant".into()
+            }
+            WeightFormat::Gptq { bits, group } => format!("GPTQ {bits}-bit, group {group}"),
+            WeightFormat::Awq { group } => format!("AWQ 4-bit, group {group}"),
+            WeightFormat::Mxfp4 => "MXFP4 experts + BF16".into(),
         }
+    }
+
+    /// Every format vramfit offers, in the order menus list them.
+    pub fn all() -> Vec<WeightFormat> {
+        let mut all: Vec<WeightFormat> = GgufFtype::ALL
+            .iter()
+            .map(|&ftype| WeightFormat::Gguf { ftype })
+            .collect();
+        all.extend([
+            WeightFormat::BF16,
+            WeightFormat::Torch {
+                dtype: TorchDtype::F16,
+            },
+            WeightFormat::Torch {
+                dtype: TorchDtype::F32,
+            },
+            WeightFormat::Fp8 { block: false },
+            WeightFormat::Fp8 { block: true },
+            WeightFormat::Int8,
+            WeightFormat::Bnb4 {
+                double_quant: false,
+            },
+            WeightFormat::Bnb4 { double_quant: true },
+            WeightFormat::Gptq {
+                bits: 4,
+                group: 128,
+            },
+            WeightFormat::Gptq { bits: 4, group: 64 },
+            WeightFormat::Gptq { bits: 4, group: 32 },
+            WeightFormat::Gptq {
+                bits: 8,
+                group: 128,
+            },
+            WeightFormat::Awq { group: 128 },
+            WeightFormat::Awq { group: 64 },
+            WeightFormat::Awq { group: 32 },
+            WeightFormat::Mxfp4,
+        ]);
+        all
     }
 }
 
@@ -187,80 +428,172 @@ pub struct UnknownFormat {
     pub choices: String,
 }
 
+/// The original tool's `QuantizationType` names, mapped to real formats.
+/// Their flat factors (0.5, 0.25, 0.27…) are never used for arithmetic.
+pub const SEED_QUANTIZATION_NAMES: &[(&str, &str)] = &[
+    ("NONE", "fp16"),
+    ("INT8", "int8"),
+    ("INT4", "nf4"),
+    ("GPTQ", "gptq-4bit-g128"),
+    ("GGUF_Q4_K_M", "q4_k_m"),
+    ("GGUF_Q5_K_M", "q5_k_m"),
+    ("GGUF_Q8_0", "q8_0"),
+    ("AWQ", "awq-4bit-g128"),
+    ("AWQQUANT", "awq-4bit-g128"),
+];
+
 impl FromStr for WeightFormat {
     type Err = UnknownFormat;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use GgmlType::*;
-        let format = match normalise(s).as_str() {
-            "fp32" | "float32" => WeightFormat::Torch(F32),
-            "fp16" | "float16" | "half" | "none" => WeightFormat::Torch(F16),
-            "bf16" | "bfloat16" => WeightFormat::Torch(BF16),
-            "f32" => WeightFormat::Gguf(F32),
-            "f16" => WeightFormat::Gguf(F16),
-            "q80" | "ggufq80" => WeightFormat::Gguf(Q8_0),
-            "q40" => WeightFormat::Gguf(Q4_0),
-            "q41" => WeightFormat::Gguf(Q4_1),
-            "q50" => WeightFormat::Gguf(Q5_0),
-            "q51" => WeightFormat::Gguf(Q5_1),
-            _ => {
-                return Err(UnknownFormat {
-                    what: "weight format",
-                    name: s.to_string(),
-                    choices: "bf16, fp16, fp32, f16, f32, q8_0, q5_1, q5_0, q4_1, q4_0".into(),
-                })
-            }
+        let key = normalise(s);
+        let seed = SEED_QUANTIZATION_NAMES
+            .iter()
+            .find(|(name, _)| normalise(name) == key);
+        let key = match seed {
+            Some((_, id)) => normalise(id),
+            None => key,
         };
-        Ok(format)
+        let key = key
+            .strip_prefix("gguf")
+            .filter(|k| !k.is_empty() && *k != "bf16")
+            .unwrap_or(&key);
+        let aliases: [(&str, WeightFormat); 12] = [
+            (
+                "float32",
+                WeightFormat::Torch {
+                    dtype: TorchDtype::F32,
+                },
+            ),
+            (
+                "float16",
+                WeightFormat::Torch {
+                    dtype: TorchDtype::F16,
+                },
+            ),
+            (
+                "half",
+                WeightFormat::Torch {
+                    dtype: TorchDtype::F16,
+                },
+            ),
+            ("bfloat16", WeightFormat::BF16),
+            ("fp8e4m3", WeightFormat::Fp8 { block: false }),
+            ("bnbint8", WeightFormat::Int8),
+            ("llmint8", WeightFormat::Int8),
+            (
+                "fp4",
+                WeightFormat::Bnb4 {
+                    double_quant: false,
+                },
+            ),
+            ("fp4dq", WeightFormat::Bnb4 { double_quant: true }),
+            (
+                "gptq",
+                WeightFormat::Gptq {
+                    bits: 4,
+                    group: 128,
+                },
+            ),
+            (
+                "gptqint8",
+                WeightFormat::Gptq {
+                    bits: 8,
+                    group: 128,
+                },
+            ),
+            ("awq", WeightFormat::Awq { group: 128 }),
+        ];
+        if let Some((_, format)) = aliases.iter().find(|(name, _)| *name == key) {
+            return Ok(*format);
+        }
+        if key == "gptqint4" {
+            return Ok(WeightFormat::Gptq {
+                bits: 4,
+                group: 128,
+            });
+        }
+        WeightFormat::all()
+            .into_iter()
+            .find(|f| normalise(&f.id()) == key)
+            .ok_or_else(|| UnknownFormat {
+                what: "weight format",
+                name: s.to_string(),
+                choices: WeightFormat::all()
+                    .iter()
+                    .map(|f| f.id())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 }
 
-/// The element type of the K and V caches (llama.cpp `-ctk`/`-ctv`).
+/// The element type of the K and V caches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct KvType(pub GgmlType);
+pub enum KvType {
+    /// A ggml type (llama.cpp `-ctk`/`-ctv`; f16 is also every engine's 16-bit cache).
+    Ggml(GgmlType),
+    /// One byte per element (vLLM `--kv-cache-dtype fp8`).
+    Fp8,
+}
 
 impl KvType {
-    pub const F16: KvType = KvType(GgmlType::F16);
+    pub const F16: KvType = KvType::Ggml(GgmlType::F16);
 
     /// Bytes of `cells` cached tokens of `n_embd_gqa` elements each.
     pub fn bytes(self, n_embd_gqa: u64, cells: u64) -> u64 {
-        let KvType(ty) = self;
-        // A cache row is one token's `n_embd_gqa` elements; llama.cpp asserts
-        // it is a whole number of blocks for quantized cache types.
-        ty.bytes(n_embd_gqa, cells)
-            .unwrap_or_else(|| n_embd_gqa * cells * GgmlType::F16.bytes_per_block())
+        match self {
+            // A cache row is one token's elements; llama.cpp requires it to
+            // be a whole number of blocks for quantized cache types.
+            KvType::Ggml(ty) => ty
+                .bytes(n_embd_gqa, cells)
+                .unwrap_or_else(|| n_embd_gqa * cells * GgmlType::F16.bytes_per_block()),
+            KvType::Fp8 => n_embd_gqa * cells,
+        }
     }
 
-    /// The name llama.cpp's `-ctk`/`-ctv` take.
-    pub fn flag_name(self) -> String {
-        self.0.name().to_lowercase()
+    /// The id used in flags and links (`f16`, `q8_0`, `fp8`).
+    pub fn id(self) -> String {
+        match self {
+            KvType::Ggml(ty) => ty.name().to_lowercase(),
+            KvType::Fp8 => "fp8".into(),
+        }
     }
+
+    /// The cache types llama.cpp accepts for `-ctk`/`-ctv`.
+    pub const LLAMA_CPP: [KvType; 9] = [
+        KvType::Ggml(GgmlType::F16),
+        KvType::Ggml(GgmlType::Q8_0),
+        KvType::Ggml(GgmlType::Q5_1),
+        KvType::Ggml(GgmlType::Q5_0),
+        KvType::Ggml(GgmlType::Q4_1),
+        KvType::Ggml(GgmlType::Q4_0),
+        KvType::Ggml(GgmlType::IQ4_NL),
+        KvType::Ggml(GgmlType::BF16),
+        KvType::Ggml(GgmlType::F32),
+    ];
 }
 
 impl FromStr for KvType {
     type Err = UnknownFormat;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use GgmlType::*;
-        let ty = match normalise(s).as_str() {
-            "f32" | "fp32" => F32,
-            "f16" | "fp16" => F16,
-            "bf16" => BF16,
-            "q80" => Q8_0,
-            "q40" => Q4_0,
-            "q41" => Q4_1,
-            "q50" => Q5_0,
-            "q51" => Q5_1,
-            "iq4nl" => IQ4_NL,
-            _ => {
-                return Err(UnknownFormat {
-                    what: "KV-cache type",
-                    name: s.to_string(),
-                    choices: "f32, f16, bf16, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl".into(),
-                })
-            }
-        };
-        Ok(KvType(ty))
+        let key = normalise(s);
+        match key.as_str() {
+            "fp8" | "fp8e4m3" | "fp8e5m2" => return Ok(KvType::Fp8),
+            "fp16" | "auto" | "float16" => return Ok(KvType::F16),
+            "fp32" => return Ok(KvType::Ggml(GgmlType::F32)),
+            _ => {}
+        }
+        KvType::LLAMA_CPP
+            .iter()
+            .copied()
+            .find(|k| normalise(&k.id()) == key)
+            .ok_or_else(|| UnknownFormat {
+                what: "KV-cache type",
+                name: s.to_string(),
+                choices: "f16, bf16, f32, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, fp8".into(),
+            })
     }
 }
 
@@ -280,7 +613,11 @@ mod tests {
             (GgmlType::Q5_K, 5.5),
             (GgmlType::Q6_K, 6.5625),
             (GgmlType::IQ2_XXS, 2.0625),
+            (GgmlType::IQ2_XS, 2.3125),
+            (GgmlType::IQ3_XXS, 3.0625),
             (GgmlType::IQ4_XS, 4.25),
+            (GgmlType::IQ3_S, 3.4375),
+            (GgmlType::IQ2_S, 2.5625),
             (GgmlType::MXFP4, 4.25),
         ];
         for (ty, bits) in cases {
@@ -292,17 +629,63 @@ mod tests {
     #[test]
     fn quantized_kv_rows_carry_their_block_overhead() {
         // q8_0: 34 bytes per 32 elements.
-        assert_eq!(KvType(GgmlType::Q8_0).bytes(1024, 1), 1088);
+        assert_eq!(KvType::Ggml(GgmlType::Q8_0).bytes(1024, 1), 1088);
         assert_eq!(KvType::F16.bytes(1024, 1), 2048);
+        assert_eq!(KvType::Fp8.bytes(1024, 1), 1024);
     }
 
     #[test]
-    fn format_names_ignore_case_and_separators() {
-        assert_eq!("Q8_0".parse(), Ok(WeightFormat::Gguf(GgmlType::Q8_0)));
-        assert_eq!("q8-0".parse(), Ok(WeightFormat::Gguf(GgmlType::Q8_0)));
-        assert_eq!("BF16".parse(), Ok(WeightFormat::Torch(GgmlType::BF16)));
-        assert_eq!("q8_0".parse(), Ok(KvType(GgmlType::Q8_0)));
+    fn format_names_round_trip_and_ignore_case_and_separators() {
+        for f in WeightFormat::all() {
+            assert_eq!(f.id().parse::<WeightFormat>(), Ok(f), "{}", f.id());
+            assert_eq!(
+                f.id().to_uppercase().parse::<WeightFormat>(),
+                Ok(f),
+                "{}",
+                f.id()
+            );
+        }
+        let q4km = WeightFormat::Gguf {
+            ftype: GgufFtype::Q4_K_M,
+        };
+        assert_eq!("Q4_K_M".parse(), Ok(q4km));
+        assert_eq!("q4-k-m".parse(), Ok(q4km));
+        assert_eq!("GGUF_Q4_K_M".parse(), Ok(q4km));
+        assert_eq!(
+            "gptq".parse(),
+            Ok(WeightFormat::Gptq {
+                bits: 4,
+                group: 128
+            })
+        );
+        for k in KvType::LLAMA_CPP {
+            assert_eq!(k.id().parse::<KvType>(), Ok(k));
+        }
         let err = "q3".parse::<WeightFormat>().unwrap_err();
         assert!(err.to_string().starts_with("unknown weight format 'q3'"));
+    }
+
+    #[test]
+    fn seed_quantization_names_map_to_real_formats() {
+        let got: Vec<String> = SEED_QUANTIZATION_NAMES
+            .iter()
+            .map(|(name, _)| {
+                format!(
+                    "{name} -> {}",
+                    name.parse::<WeightFormat>().unwrap().label()
+                )
+            })
+            .collect();
+        expect_test::expect![[r#"
+            NONE -> FP16
+            INT8 -> bitsandbytes LLM.int8
+            INT4 -> bitsandbytes NF4/FP4
+            GPTQ -> GPTQ 4-bit, group 128
+            GGUF_Q4_K_M -> GGUF Q4_K_M
+            GGUF_Q5_K_M -> GGUF Q5_K_M
+            GGUF_Q8_0 -> GGUF Q8_0
+            AWQ -> AWQ 4-bit, group 128
+            AWQQUANT -> AWQ 4-bit, group 128"#]]
+        .assert_eq(&got.join("\n"));
     }
 }

@@ -1,36 +1,172 @@
-//! Bytes a llama.cpp run allocates: model, context (KV) and compute buffers.
+//! Bytes a run allocates, per engine: model, context (KV) and compute
+//! buffers plus runtime overhead, the way each runtime sizes them.
 //!
-//! Sources (llama.cpp, `src/llama-kv-cache.cpp`, `src/llama-context.cpp`):
-//! - KV cache: per layer, `n_embd_k_gqa × cells` elements of `type_k` and
-//!   `n_embd_v_gqa × cells` of `type_v`. With flash attention the cell count
-//!   is padded to 256; with several sequences (`-np`) and a non-unified cache
-//!   each sequence gets its own stream of `n_ctx / n_seq` cells, each padded.
-//! - Compute buffer, flash attention on:
-//!   `n_ubatch × 4 × (n_vocab + 2·n_embd + 1)` bytes — measured on eight architectures with llama.cpp 0c1e570
-//!   (CPU backend); the `n_vocab` term is the logits of the output device.
-//!   Flash attention off adds the f32 attention scores,
-//!   `n_ubatch × cells × n_head × 4`.
-//! - Runtime overhead per GPU (CUDA context, cuBLAS workspace, allocator
-//!   slack): 500 MiB by default, configurable.
+//! **llama.cpp** (`src/llama-kv-cache.cpp`, `src/llama-kv-cache-iswa.cpp`,
+//! `src/llama-context.cpp`):
+//! - KV per layer: `n_embd_k_gqa × cells` of `type_k` plus `n_embd_v_gqa ×
+//!   cells` of `type_v`. Each of the `-np` sequences has its own stream of
+//!   `n_ctx / n_seq` cells padded to 256 (32 without flash attention).
+//!   Sliding-window layers of iSWA models (Gemma 2/3, gpt-oss) hold
+//!   `min(n_ctx_seq, pad256(n_swa + n_ubatch))` cells per stream. MLA models
+//!   cache only K: the latent plus the RoPE key (V is a view of it).
+//!   Encoder-decoder models cache the decoder's self-attention only.
+//! - Compute buffer, flash attention on: `n_ubatch × 4 × (n_vocab + 2·n_embd
+//!   + 1)` bytes, measured on eight architectures with llama.cpp 0c1e570;
+//!   the `n_vocab` part (logits) sits on the device computing the output.
+//!   Flash attention off adds the f32 scores, `n_ubatch × cells × n_head × 4`.
+//! - Token embeddings stay in host memory; logits `n_seq × n_vocab × 4` too.
+//!
+//! **vLLM** (`vllm/v1/kv_cache_interface.py`, `v1/worker/gpu_worker.py`):
+//! - KV in 16-token blocks: full layers `cdiv(n_ctx, 16)` blocks per
+//!   sequence, sliding layers `cdiv(min(W − 1 + max_num_batched_tokens,
+//!   n_ctx), 16) + 1`; `2 × n_kv × head_dim × bytes` per token (MLA:
+//!   `kv_lora_rank + rope_dim` elements, no V).
+//! - Compute: the profile run's peak for `max_num_batched_tokens` tokens —
+//!   one layer's activations (hidden states, QKV, the MLP's gate/up and
+//!   activation, or the fused-MoE caches for `top_k` experts) in 16-bit —
+//!   plus fp32 logits and probabilities for `n_seq` sequences.
+//!
+//! **transformers** `generate()`:
+//! - KV: a `DynamicCache` of `n_ctx` tokens per sequence in the model dtype,
+//!   sliding layers capped at the window; MLA models cache expanded per-head
+//!   K and V; encoder-decoder models also cache cross-attention K/V for the
+//!   encoder's `n_ctx` tokens.
+//! - Compute: prefill of `n_seq × n_ctx` tokens — one layer's activations in
+//!   16-bit, eager attention's `[batch, heads, q, kv]` scores (16-bit plus
+//!   the fp32 softmax) unless flash/SDPA attention, and last-token logits
+//!   (`logits_to_keep = 1`) in fp32.
+//!
+//! Runtime overhead per GPU (CUDA context, cuBLAS/NCCL workspaces,
+//! allocator slack) is 500 MiB by default, configurable: published
+//! measurements range from ~110 MiB to ~550 MiB of CUDA context alone.
 
 use serde::Serialize;
+use std::fmt;
+use std::str::FromStr;
 
-use super::format::{KvType, WeightFormat};
-use super::model::{Attention, Kind, KvLayout, ModelSpec, ParamCount};
+use super::format::{normalise, GgmlType, KvType, UnknownFormat, WeightFormat};
+use super::model::{Attention, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack};
+use super::weights::{weight_bytes, WeightBytes};
 use crate::units::MIB;
 
-/// What the user asks a run to hold.
+/// The runtime that will load the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    LlamaCpp,
+    Vllm,
+    Transformers,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 3] = [Engine::LlamaCpp, Engine::Vllm, Engine::Transformers];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Engine::LlamaCpp => "llama.cpp",
+            Engine::Vllm => "vllm",
+            Engine::Transformers => "transformers",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::LlamaCpp => "llama.cpp",
+            Engine::Vllm => "vLLM",
+            Engine::Transformers => "transformers",
+        }
+    }
+
+    /// Whether this engine loads weights stored this way.
+    pub fn supports(self, format: WeightFormat) -> bool {
+        match (self, format) {
+            (Engine::LlamaCpp, WeightFormat::Gguf { .. }) => true,
+            (Engine::LlamaCpp, _) | (_, WeightFormat::Gguf { .. }) => false,
+            (Engine::Vllm, _) => true,
+            (Engine::Transformers, _) => true,
+        }
+    }
+
+    /// Whether this engine offers this KV-cache type.
+    pub fn supports_kv(self, kv: KvType) -> bool {
+        match self {
+            Engine::LlamaCpp => KvType::LLAMA_CPP.contains(&kv),
+            Engine::Vllm => matches!(
+                kv,
+                KvType::Fp8 | KvType::Ggml(GgmlType::F16 | GgmlType::BF16)
+            ),
+            Engine::Transformers => matches!(
+                kv,
+                KvType::Ggml(GgmlType::F16 | GgmlType::BF16 | GgmlType::F32)
+            ),
+        }
+    }
+
+    /// The weight formats this engine loads, in menu order.
+    pub fn weight_formats(self) -> Vec<WeightFormat> {
+        WeightFormat::all()
+            .into_iter()
+            .filter(|&f| self.supports(f))
+            .collect()
+    }
+
+    /// The KV-cache types this engine offers, in menu order.
+    pub fn kv_types(self) -> Vec<KvType> {
+        let mut all = KvType::LLAMA_CPP.to_vec();
+        all.push(KvType::Fp8);
+        all.into_iter().filter(|&k| self.supports_kv(k)).collect()
+    }
+
+    /// The weight format a newcomer starts from on this engine.
+    pub fn default_weights(self) -> WeightFormat {
+        match self {
+            Engine::LlamaCpp => WeightFormat::Gguf {
+                ftype: super::format::GgufFtype::Q4_K_M,
+            },
+            Engine::Vllm | Engine::Transformers => WeightFormat::BF16,
+        }
+    }
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for Engine {
+    type Err = UnknownFormat;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match normalise(s).as_str() {
+            "llamacpp" | "llama" | "llamaserver" | "gguf" => Ok(Engine::LlamaCpp),
+            "vllm" => Ok(Engine::Vllm),
+            "transformers" | "hf" | "accelerate" | "huggingface" => Ok(Engine::Transformers),
+            _ => Err(UnknownFormat {
+                what: "engine",
+                name: s.to_string(),
+                choices: "llama.cpp, vllm, transformers".into(),
+            }),
+        }
+    }
+}
+
+/// What the user asks a run to hold: one struct, not many parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct RunSettings {
+    pub engine: Engine,
     pub weights: WeightFormat,
     pub type_k: KvType,
     pub type_v: KvType,
     /// Context length per sequence, in tokens.
     pub n_ctx: u64,
-    /// Concurrent sequences (llama.cpp `-np`, vLLM `--max-num-seqs`).
+    /// Concurrent sequences (llama.cpp `-np`, vLLM `--max-num-seqs`, batch size).
     pub n_seq: u64,
     /// Tokens per compute step (llama.cpp `-ub`).
     pub n_ubatch: u64,
+    /// Tokens per vLLM scheduler step (`--max-num-batched-tokens`).
+    pub max_num_batched_tokens: u64,
+    /// Flash attention (llama.cpp `-fa`; SDPA/flash for transformers).
     pub flash_attn: bool,
     /// CUDA context and allocator slack reserved on each GPU.
     pub overhead_per_gpu: u64,
@@ -39,12 +175,16 @@ pub struct RunSettings {
 impl Default for RunSettings {
     fn default() -> Self {
         RunSettings {
-            weights: WeightFormat::Gguf(super::GgmlType::F16),
+            engine: Engine::LlamaCpp,
+            weights: WeightFormat::Gguf {
+                ftype: super::format::GgufFtype::F16,
+            },
             type_k: KvType::F16,
             type_v: KvType::F16,
             n_ctx: 8192,
             n_seq: 1,
             n_ubatch: 512,
+            max_num_batched_tokens: 2048,
             flash_attn: true,
             overhead_per_gpu: 500 * MIB,
         }
@@ -55,28 +195,34 @@ impl Default for RunSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Estimate {
     pub params: ParamCount,
+    /// Weights in the chosen format, with the per-type breakdown.
+    pub weights: WeightBytes,
     /// Weight bytes of each repeated layer.
     pub layer_weights: Vec<u64>,
     /// KV-cache bytes of each layer for the requested context and sequences.
     pub layer_kv: Vec<u64>,
-    /// Token embeddings (llama.cpp keeps them in host memory).
+    /// Token embeddings.
     pub token_embd: u64,
-    /// Output norm and output projection (on the last GPU). With tied
-    /// embeddings llama.cpp duplicates `token_embd` here.
+    /// Whether the engine keeps token embeddings in host memory (llama.cpp).
+    pub token_embd_on_host: bool,
+    /// Everything on the output device besides its layers: output norm and
+    /// projection (a duplicate of tied embeddings on llama.cpp), other globals.
     pub output: u64,
-    /// KV cells per layer (all sequences together, after padding).
-    pub kv_cells: u64,
-    /// Compute buffer of a device holding layers but not the output.
+    /// Compute buffer of every device holding layers.
     pub compute_layers: u64,
     /// Extra compute buffer of the device that holds the output (logits).
     pub compute_output: u64,
     /// Runtime overhead per GPU.
     pub overhead_per_gpu: u64,
-    /// Logits buffer in host memory: `n_seq × n_vocab × 4`.
+    /// Host memory the engine uses besides offloaded weights (llama.cpp logits).
     pub host_output_buffer: u64,
+    /// Soft problems with this combination.
+    pub warnings: Vec<String>,
 }
 
 impl Estimate {
+    /// All weight bytes resident for the run (a tied embedding counts twice
+    /// on llama.cpp, which keeps a copy on the output device).
     pub fn weights_total(&self) -> u64 {
         self.token_embd + self.output + self.layer_weights.iter().sum::<u64>()
     }
@@ -91,14 +237,8 @@ pub fn pad(n: u64, to: u64) -> u64 {
     n.div_ceil(to) * to
 }
 
-/// The KV cells llama.cpp allocates per layer for `n_seq` streams of `n_ctx`.
-pub fn kv_cells(settings: &RunSettings) -> u64 {
-    let padding = if settings.flash_attn { 256 } else { 32 };
-    settings.n_seq * pad(settings.n_ctx, padding)
-}
-
-/// K and V elements one token caches in a layer with this attention.
-pub fn kv_row(attention: &Attention) -> (u64, u64) {
+/// K and V elements one token caches in a layer, as `engine` stores them.
+pub fn kv_row(engine: Engine, attention: &Attention) -> (u64, u64) {
     match attention.kv {
         KvLayout::Heads {
             n_head_kv,
@@ -108,59 +248,168 @@ pub fn kv_row(attention: &Attention) -> (u64, u64) {
         KvLayout::Latent {
             kv_lora_rank,
             rope_dim,
-        } => (kv_lora_rank + rope_dim, kv_lora_rank),
+            head_dim_k,
+            head_dim_v,
+        } => match engine {
+            Engine::LlamaCpp | Engine::Vllm => (kv_lora_rank + rope_dim, 0),
+            Engine::Transformers => (attention.n_head * head_dim_k, attention.n_head * head_dim_v),
+        },
     }
 }
 
-/// Accounts a llama.cpp run of `spec` with `settings`.
-pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
-    let weights = settings.weights;
-    let layer_weights = spec
-        .layers
-        .iter()
-        .map(|l| l.tensors.iter().map(|t| weights.tensor_bytes(t)).sum())
-        .collect();
-    let cells = kv_cells(settings);
-    let layer_kv = spec
-        .layers
+/// Model types whose sliding-window layers llama.cpp sizes separately (iSWA).
+fn llama_cpp_uses_swa(model_type: &str) -> bool {
+    matches!(model_type, "gemma2" | "gemma3_text" | "gpt_oss")
+}
+
+/// Cached tokens (cells) of one layer's self-attention, all sequences together.
+fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
+    if layer.stack == Stack::Encoder {
+        return 0;
+    }
+    let window = layer.attention.sliding_window;
+    match s.engine {
+        Engine::LlamaCpp => {
+            let full = pad(s.n_ctx, if s.flash_attn { 256 } else { 32 });
+            let per_seq = match window {
+                Some(w) if llama_cpp_uses_swa(&spec.model_type) => {
+                    full.min(pad(w + s.n_ubatch, 256))
+                }
+                _ => full,
+            };
+            s.n_seq * per_seq
+        }
+        Engine::Vllm => {
+            let blocks = match window {
+                Some(w) => (w - 1 + s.max_num_batched_tokens).min(s.n_ctx).div_ceil(16) + 1,
+                None => s.n_ctx.div_ceil(16),
+            };
+            s.n_seq * blocks * 16
+        }
+        Engine::Transformers => s.n_seq * window.map_or(s.n_ctx, |w| w.min(s.n_ctx)),
+    }
+}
+
+/// KV bytes of one layer.
+fn layer_kv(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
+    let cells = self_attention_cells(spec, layer, s);
+    let (k, v) = kv_row(s.engine, &layer.attention);
+    let mut bytes = s.type_k.bytes(k, cells) + if v > 0 { s.type_v.bytes(v, cells) } else { 0 };
+    // Cross-attention K/V over the encoder output: llama.cpp recomputes it
+    // from the stored encoder output; transformers and vLLM cache it.
+    if let (Some(cross), Engine::Transformers | Engine::Vllm) = (&layer.cross_attention, s.engine) {
+        let (k, v) = kv_row(s.engine, cross);
+        let cells = s.n_seq * s.n_ctx;
+        bytes += s.type_k.bytes(k, cells) + s.type_v.bytes(v, cells);
+    }
+    bytes
+}
+
+/// Per-token activation width of the widest layer, for the compute buffers
+/// of vLLM and transformers: hidden states, QKV and the MLP's intermediates.
+fn activation_width(spec: &ModelSpec) -> u64 {
+    let moe_used = spec.moe.map_or(1, |m| m.n_expert_used);
+    spec.layers
         .iter()
         .map(|l| {
-            let (k, v) = kv_row(&l.attention);
-            settings.type_k.bytes(k, cells) + settings.type_v.bytes(v, cells)
+            let (k, v) = kv_row(Engine::Vllm, &l.attention);
+            let q = l
+                .tensors
+                .iter()
+                .find(|t| t.name.starts_with("attn_q"))
+                .map_or(spec.n_embd, |t| t.ne[1]);
+            // The widest MLP intermediate: gate+up outputs and the activation.
+            let ff = l
+                .tensors
+                .iter()
+                .filter(|t| t.name.starts_with("ffn_up"))
+                .map(|t| {
+                    if t.is_experts() {
+                        t.ne[1] * moe_used
+                    } else {
+                        t.ne[1]
+                    }
+                })
+                .max()
+                .unwrap_or(0);
+            3 * spec.n_embd + (q + k + v).max(3 * ff)
         })
-        .collect();
-    let token_embd = spec
-        .global(Kind::TokenEmbd)
-        .map_or(0, |t| weights.tensor_bytes(t));
-    let output_norm = spec
-        .global(Kind::Vector)
-        .map_or(0, |t| weights.tensor_bytes(t));
-    let output_proj = match spec.global(Kind::Output) {
-        Some(t) => weights.tensor_bytes(t),
-        None => token_embd,
-    };
+        .max()
+        .unwrap_or(0)
+}
+
+/// Accounts a run of `spec` with `settings`.
+pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
+    let s = settings;
+    let weights = weight_bytes(spec, s.weights);
+    let layer_kv = spec.layers.iter().map(|l| layer_kv(spec, l, s)).collect();
     let n_head_max = spec
         .layers
         .iter()
         .map(|l| l.attention.n_head)
         .max()
         .unwrap_or(0);
-    let scores = if settings.flash_attn {
-        0
-    } else {
-        settings.n_ubatch * pad(settings.n_ctx, 32) * n_head_max * 4
+    let mut warnings = Vec::new();
+    let (compute_layers, compute_output, host_output_buffer, token_embd_on_host) = match s.engine {
+        Engine::LlamaCpp => {
+            let scores = if s.flash_attn {
+                0
+            } else {
+                s.n_ubatch * pad(s.n_ctx, 32) * n_head_max * 4
+            };
+            let layers = s.n_ubatch * 4 * (2 * spec.n_embd + 1) + scores;
+            (
+                layers,
+                s.n_ubatch * 4 * spec.n_vocab,
+                s.n_seq * spec.n_vocab * 4,
+                true,
+            )
+        }
+        Engine::Vllm => {
+            let tokens = s.max_num_batched_tokens;
+            let layers = tokens * activation_width(spec) * 2;
+            (layers, s.n_seq * spec.n_vocab * 4 * 2, 0, false)
+        }
+        Engine::Transformers => {
+            let tokens = s.n_seq * s.n_ctx;
+            let scores = if s.flash_attn {
+                0
+            } else {
+                s.n_seq * n_head_max * s.n_ctx * s.n_ctx * (2 + 4)
+            };
+            let layers = tokens * activation_width(spec) * 2 + scores;
+            (layers, s.n_seq * spec.n_vocab * (4 + 2), 0, false)
+        }
     };
+    if s.engine == Engine::Vllm && spec.class == ModelType::EncoderDecoder {
+        warnings.push(format!(
+            "vLLM does not serve {} encoder-decoder models; numbers assume it did",
+            spec.model_type
+        ));
+    }
+    if spec.class == ModelType::EncoderOnly {
+        warnings.push("encoder-only model: no KV cache; context is the input length".to_string());
+    }
+    let output = weights.output + weights.other_globals;
     Estimate {
         params: spec.params(),
-        layer_weights,
+        layer_weights: weights.layers.clone(),
         layer_kv,
-        token_embd,
-        output: output_norm + output_proj,
-        kv_cells: cells,
-        compute_layers: settings.n_ubatch * 4 * (2 * spec.n_embd + 1) + scores,
-        compute_output: settings.n_ubatch * 4 * spec.n_vocab,
-        overhead_per_gpu: settings.overhead_per_gpu,
-        host_output_buffer: settings.n_seq * spec.n_vocab * 4,
+        token_embd: weights.token_embd,
+        token_embd_on_host,
+        // Tied embeddings: llama.cpp duplicates token_embd on the output
+        // device; the others share one tensor on the first device.
+        output: if spec.tied_embeddings && s.engine != Engine::LlamaCpp {
+            weights.other_globals
+        } else {
+            output
+        },
+        weights,
+        compute_layers,
+        compute_output,
+        overhead_per_gpu: s.overhead_per_gpu,
+        host_output_buffer,
+        warnings,
     }
 }
 
@@ -168,14 +417,16 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
 mod tests {
     use super::*;
     use crate::estimate::catalog::find;
-    use crate::estimate::{GgmlType, KvType};
+    use expect_test::{expect, Expect};
 
-    fn kv_mib(model: &str, n_ctx: u64, kv: GgmlType) -> f64 {
+    fn kv_mib(model: &str, engine: Engine, n_ctx: u64, n_seq: u64, kv: KvType) -> f64 {
         let spec = find(model).unwrap().load().unwrap().spec;
         let settings = RunSettings {
-            type_k: KvType(kv),
-            type_v: KvType(kv),
+            engine,
+            type_k: kv,
+            type_v: kv,
             n_ctx,
+            n_seq,
             ..RunSettings::default()
         };
         estimate(&spec, &settings).kv_total() as f64 / MIB as f64
@@ -184,33 +435,148 @@ mod tests {
     #[test]
     fn kv_cache_matches_llama_cpp_worked_examples() {
         // llama.cpp: n_layer × cells × (n_embd_k_gqa + n_embd_v_gqa) × bytes.
+        let q8 = KvType::Ggml(GgmlType::Q8_0);
         let cases = [
-            ("llama-2-7b", 4096, GgmlType::F16, 2048.0),
-            ("llama-2-7b", 4096, GgmlType::Q8_0, 1088.0),
-            ("llama-3.1-8b", 4096, GgmlType::F16, 512.0),
-            ("llama-2-70b", 4096, GgmlType::F16, 1280.0),
-            ("qwen2.5-7b", 2048, GgmlType::F16, 112.0),
+            ("llama-2-7b", 4096, KvType::F16, 2048.0),
+            ("llama-2-7b", 4096, q8, 1088.0),
+            ("llama-3.1-8b", 4096, KvType::F16, 512.0),
+            ("llama-2-70b", 4096, KvType::F16, 1280.0),
+            ("qwen2.5-7b", 2048, KvType::F16, 112.0),
         ];
         for (model, n_ctx, kv, expected) in cases {
-            assert_eq!(kv_mib(model, n_ctx, kv), expected, "{model} {n_ctx} {kv}");
+            assert_eq!(
+                kv_mib(model, Engine::LlamaCpp, n_ctx, 1, kv),
+                expected,
+                "{model} {n_ctx} {kv:?}"
+            );
         }
+    }
+
+    fn check(model: &str, n_ctx: u64, n_seq: u64, expected: Expect) {
+        let mut out = String::new();
+        for engine in Engine::ALL {
+            for kv in [KvType::F16, KvType::Ggml(GgmlType::Q8_0), KvType::Fp8] {
+                if !engine.supports_kv(kv) {
+                    continue;
+                }
+                let mib = kv_mib(model, engine, n_ctx, n_seq, kv);
+                out.push_str(&format!(
+                    "{:<12} {:<5} {mib:>10.1} MiB\n",
+                    engine.id(),
+                    kv.id()
+                ));
+            }
+        }
+        expected.assert_eq(&out);
+    }
+
+    #[test]
+    fn kv_cache_per_engine_for_sliding_window_latent_and_encoder_decoder_models() {
+        // Gemma 2: 21 local layers (window 4096) + 21 global, 8 KV heads × 256.
+        check(
+            "gemma-2-9b",
+            32768,
+            1,
+            expect![[r#"
+            llama.cpp    f16       6132.0 MiB
+            llama.cpp    q8_0      3257.6 MiB
+            vllm         f16       6386.6 MiB
+            vllm         fp8       3193.3 MiB
+            transformers f16       6048.0 MiB
+        "#]],
+        );
+        // gpt-oss: 12 sliding layers (window 128) + 12 full, 8 × 64.
+        check(
+            "gpt-oss-20b",
+            32768,
+            4,
+            expect![[r#"
+            llama.cpp    f16       3144.0 MiB
+            llama.cpp    q8_0      1670.2 MiB
+            vllm         f16       3277.5 MiB
+            vllm         fp8       1638.8 MiB
+            transformers f16       3084.0 MiB
+        "#]],
+        );
+        // DeepSeek-V2-Lite: MLA latent 512 + 64 per layer on llama.cpp/vLLM.
+        check(
+            "deepseek-v2-lite",
+            8192,
+            1,
+            expect![[r#"
+            llama.cpp    f16        243.0 MiB
+            llama.cpp    q8_0       129.1 MiB
+            vllm         f16        243.0 MiB
+            vllm         fp8        121.5 MiB
+            transformers f16       2160.0 MiB
+        "#]],
+        );
+        // T5: decoder self-attention (+ cross-attention outside llama.cpp).
+        check(
+            "flan-t5-xl",
+            512,
+            1,
+            expect![[r#"
+            llama.cpp    f16         96.0 MiB
+            llama.cpp    q8_0        51.0 MiB
+            vllm         f16        192.0 MiB
+            vllm         fp8         96.0 MiB
+            transformers f16        192.0 MiB
+        "#]],
+        );
+        // BERT: nothing cached.
+        check(
+            "bert-base-uncased",
+            512,
+            1,
+            expect![[r#"
+            llama.cpp    f16          0.0 MiB
+            llama.cpp    q8_0         0.0 MiB
+            vllm         f16          0.0 MiB
+            vllm         fp8          0.0 MiB
+            transformers f16          0.0 MiB
+        "#]],
+        );
     }
 
     #[test]
     fn kv_cells_are_padded_per_sequence_stream() {
-        let settings = RunSettings {
+        // -c 1200 -np 4: 300 cells per stream, padded to 512 each.
+        let spec = find("tinyllama-1.1b").unwrap().load().unwrap().spec;
+        let s = RunSettings {
             n_ctx: 300,
             n_seq: 4,
             ..RunSettings::default()
         };
-        assert_eq!(kv_cells(&settings), 4 * 512);
+        assert_eq!(self_attention_cells(&spec, &spec.layers[0], &s), 4 * 512);
     }
 
     #[test]
-    fn f16_gguf_weights_are_two_bytes_per_matrix_element_and_f32_norms() {
+    fn llama_cpp_compute_buffer_follows_the_measured_formula() {
+        // n_ubatch × 4 × (n_vocab + 2·n_embd + 1), split into the layer part
+        // and the logits on the output device.
         let spec = find("llama-3.1-8b").unwrap().load().unwrap().spec;
         let e = estimate(&spec, &RunSettings::default());
-        let norms = (2 * 32 + 1) * 4096;
-        assert_eq!(e.weights_total(), (8_030_261_248 - norms) * 2 + norms * 4);
+        assert_eq!(
+            e.compute_layers + e.compute_output,
+            512 * 4 * (128_256 + 2 * 4096 + 1)
+        );
+    }
+
+    #[test]
+    fn tied_embeddings_are_duplicated_on_llama_cpp_only() {
+        let spec = find("qwen2.5-0.5b").unwrap().load().unwrap().spec;
+        let llama = estimate(&spec, &RunSettings::default());
+        let vllm = estimate(
+            &spec,
+            &RunSettings {
+                engine: Engine::Vllm,
+                weights: WeightFormat::BF16,
+                ..RunSettings::default()
+            },
+        );
+        assert_eq!(llama.output, llama.token_embd + 896 * 4);
+        assert_eq!(vllm.output, 896 * 2);
+        assert_eq!(vllm.weights_total(), vllm.weights.file);
     }
 }

@@ -112,7 +112,14 @@ pub enum KvLayout {
     },
     /// Multi-head latent attention (DeepSeek-V2/V3): one compressed latent of
     /// `kv_lora_rank` plus the decoupled RoPE key of `rope_dim` per token.
-    Latent { kv_lora_rank: u64, rope_dim: u64 },
+    /// `head_dim_k`/`head_dim_v` are the per-head sizes after up-projection
+    /// (what an engine that caches expanded K/V stores).
+    Latent {
+        kv_lora_rank: u64,
+        rope_dim: u64,
+        head_dim_k: u64,
+        head_dim_v: u64,
+    },
 }
 
 /// Attention shape of one layer.

@@ -631,6 +631,8 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
                 kv: KvLayout::Latent {
                     kv_lora_rank,
                     rope_dim: rope,
+                    head_dim_k: qk_head,
+                    head_dim_v: v_head,
                 },
                 sliding_window: None,
             }

@@ -84,8 +84,8 @@ pub fn command(plan: &Plan, settings: &RunSettings, model_file: &str) -> String 
         "-fa {}",
         if settings.flash_attn { "on" } else { "off" }
     ));
-    args.push(format!("-ctk {}", settings.type_k.flag_name()));
-    args.push(format!("-ctv {}", settings.type_v.flag_name()));
+    args.push(format!("-ctk {}", settings.type_k.id()));
+    args.push(format!("-ctv {}", settings.type_v.id()));
     if settings.n_ubatch != 512 {
         args.push(format!("-ub {}", settings.n_ubatch));
     }

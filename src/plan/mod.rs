@@ -6,6 +6,7 @@
 //! not an error.
 
 pub mod device;
+pub mod profile;
 pub mod report;
 pub mod split;
 

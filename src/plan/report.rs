@@ -11,6 +11,8 @@ use super::device::{parse_gpus, DeviceError};
 use super::split::{max_batch, max_context, plan, Plan, PlanRequest};
 use crate::estimate::catalog::{find, UnknownModel};
 use crate::estimate::format::UnknownFormat;
+use crate::estimate::memory::Engine;
+use crate::estimate::weights::TypeShare;
 use crate::estimate::{KvType, ParamCount, RunSettings, WeightFormat};
 use crate::import::config::{parse_config, ConfigError};
 use crate::launch::llama_cpp;
@@ -24,6 +26,8 @@ pub struct Request {
     pub config: String,
     /// GPU list, e.g. `2x24GB, 12GB`.
     pub gpus: String,
+    /// `llama.cpp`, `vllm` or `transformers`.
+    pub engine: String,
     pub weights: String,
     pub kv: String,
     pub ctx: String,
@@ -31,13 +35,15 @@ pub struct Request {
 }
 
 impl Default for Request {
-    /// The setup a newcomer sees: two 24 GB GPUs and Llama 3.1 8B in F16.
+    /// The setup a newcomer sees: two 24 GB GPUs and Llama 3.1 8B in
+    /// llama.cpp's most used format, Q4_K_M.
     fn default() -> Self {
         Request {
             model: crate::estimate::catalog::DEFAULT_MODEL.into(),
             config: String::new(),
             gpus: "2x24GB".into(),
-            weights: "f16".into(),
+            engine: "llama.cpp".into(),
+            weights: "q4_k_m".into(),
             kv: "f16".into(),
             ctx: "8192".into(),
             batch: "1".into(),
@@ -62,6 +68,13 @@ pub enum InputError {
         text: String,
         max: u64,
     },
+    #[error("{engine} does not run {what}: {hint}")]
+    Unsupported {
+        field: &'static str,
+        engine: Engine,
+        what: String,
+        hint: String,
+    },
 }
 
 impl InputError {
@@ -72,7 +85,9 @@ impl InputError {
             InputError::Config(_) => "config",
             InputError::Gpus(_) => "gpus",
             InputError::Format(e) if e.what == "weight format" => "weights",
+            InputError::Format(e) if e.what == "engine" => "engine",
             InputError::Format(_) => "kv",
+            InputError::Unsupported { field, .. } => field,
             InputError::Count { field, .. } => field,
         }
     }
@@ -82,9 +97,15 @@ impl InputError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub model: String,
+    pub engine: Engine,
     pub params: ParamCount,
     pub fits: bool,
+    /// All model weights in the chosen format, wherever they are placed.
     pub weights_bytes: u64,
+    /// The model file / checkpoint size (each tensor once).
+    pub file_bytes: u64,
+    /// Storage types and their shares: which tensors stay unquantized.
+    pub weights_by_type: Vec<TypeShare>,
     pub kv_bytes: u64,
     pub shortfall_bytes: u64,
     pub host_bytes: u64,
@@ -96,7 +117,8 @@ pub struct Report {
     pub n_ctx: u64,
     pub n_seq: u64,
     pub weights_label: String,
-    pub llama_cpp_command: String,
+    /// The llama-server command, when the engine is llama.cpp.
+    pub llama_cpp_command: Option<String>,
     pub warnings: Vec<String>,
 }
 
@@ -126,11 +148,38 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         )
     };
     let gpus = parse_gpus(&request.gpus)?;
+    let engine: Engine = request.engine.parse()?;
     let weights: WeightFormat = request.weights.parse()?;
+    if !engine.supports(weights) {
+        let hint = match engine {
+            Engine::LlamaCpp => "it loads GGUF files; choose a GGUF type such as q4_k_m",
+            _ => "GGUF files are for llama.cpp; choose bf16, fp8, gptq, awq…",
+        };
+        return Err(InputError::Unsupported {
+            field: "weights",
+            engine,
+            what: weights.label(),
+            hint: hint.to_string(),
+        });
+    }
     let kv: KvType = request.kv.parse()?;
+    if !engine.supports_kv(kv) {
+        let hint = match engine {
+            Engine::LlamaCpp => "use f16, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, bf16 or f32",
+            Engine::Vllm => "use f16 (auto) or fp8",
+            Engine::Transformers => "use f16 or bf16",
+        };
+        return Err(InputError::Unsupported {
+            field: "kv",
+            engine,
+            what: format!("a {} KV cache", kv.id()),
+            hint: hint.to_string(),
+        });
+    }
     let n_ctx = count("ctx", &request.ctx, MAX_CTX)?;
     let n_seq = count("batch", &request.batch, 1024)?;
     let settings = RunSettings {
+        engine,
         weights,
         type_k: kv,
         type_v: kv,
@@ -146,6 +195,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     };
     let plan = plan(req);
     let mut warnings = imported.warnings;
+    warnings.extend(plan.estimate.warnings.iter().cloned());
     if n_ctx > spec.n_ctx_train {
         warnings.push(format!(
             "context {n_ctx} is past the model's max_position_embeddings ({}): quality degrades beyond it",
@@ -154,9 +204,12 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     }
     Ok(Report {
         model: name,
+        engine,
         params: spec.params(),
         fits: plan.fits,
         weights_bytes: plan.estimate.weights_total(),
+        file_bytes: plan.estimate.weights.file,
+        weights_by_type: plan.estimate.weights.by_type.clone(),
         kv_bytes: plan.estimate.kv_total(),
         shortfall_bytes: plan.shortfall_bytes,
         host_bytes: plan.host_bytes,
@@ -165,7 +218,8 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         n_ctx,
         n_seq,
         weights_label: weights.label(),
-        llama_cpp_command: llama_cpp::command(&plan, &settings, "model.gguf"),
+        llama_cpp_command: (engine == Engine::LlamaCpp)
+            .then(|| llama_cpp::command(&plan, &settings, "model.gguf")),
         plan,
         warnings,
     })

@@ -74,19 +74,33 @@ pub fn plan(request: PlanRequest) -> Plan {
         .zip(&estimate.layer_kv)
         .map(|(w, kv)| w + kv)
         .collect();
-    let fixed: Vec<u64> = (0..request.gpus.len())
-        .map(|j| fixed_bytes(&estimate, j + 1 == request.gpus.len()))
+    let n = request.gpus.len();
+    let fixed: Vec<u64> = (0..n)
+        .map(|j| fixed_bytes(&estimate, j == 0, j + 1 == n))
         .collect();
     let usable: Vec<u64> = request.gpus.iter().map(Gpu::usable).collect();
     let counts = min_peak_split(&layers, &fixed, &usable);
     build(request.gpus, &estimate, &counts, &fixed)
 }
 
-/// Bytes a GPU holds whatever its layers: overhead, compute, and on the last
-/// GPU the output tensors and logits.
-fn fixed_bytes(e: &Estimate, last: bool) -> u64 {
-    let output = if last { e.output + e.compute_output } else { 0 };
-    e.overhead_per_gpu + e.compute_layers + output
+/// Bytes a GPU holds whatever its layers: overhead and compute; on the
+/// first GPU the token embeddings (unless the engine keeps them in host
+/// memory), on the last the output tensors and the logits.
+fn fixed_bytes(e: &Estimate, first: bool, last: bool) -> u64 {
+    e.overhead_per_gpu
+        + e.compute_layers
+        + fixed_weights(e, first, last)
+        + if last { e.compute_output } else { 0 }
+}
+
+/// Weight bytes a GPU holds besides its layers.
+fn fixed_weights(e: &Estimate, first: bool, last: bool) -> u64 {
+    let embd = if first && !e.token_embd_on_host {
+        e.token_embd
+    } else {
+        0
+    };
+    embd + if last { e.output } else { 0 }
 }
 
 /// Utilisation bounds are fixed-point fractions with this many bits, so the
@@ -144,11 +158,10 @@ fn build(gpus: &[Gpu], e: &Estimate, counts: &[usize], fixed: &[u64]) -> Plan {
     let mut devices = Vec::with_capacity(gpus.len());
     for (j, gpu) in gpus.iter().enumerate() {
         let range = first..first + counts[j];
-        let weights = e.layer_weights[range.clone()].iter().sum::<u64>()
-            + if j + 1 == gpus.len() { e.output } else { 0 };
+        let extra_weights = fixed_weights(e, j == 0, j + 1 == gpus.len());
+        let weights = e.layer_weights[range.clone()].iter().sum::<u64>() + extra_weights;
         let kv = e.layer_kv[range.clone()].iter().sum::<u64>();
-        let compute =
-            fixed[j] - e.overhead_per_gpu - if j + 1 == gpus.len() { e.output } else { 0 };
+        let compute = fixed[j] - e.overhead_per_gpu - extra_weights;
         let total = weights + kv + compute + e.overhead_per_gpu;
         devices.push(DevicePlan {
             name: gpu.name.clone(),
@@ -168,7 +181,11 @@ fn build(gpus: &[Gpu], e: &Estimate, counts: &[usize], fixed: &[u64]) -> Plan {
         fits: shortfall == 0,
         estimate: e.clone(),
         devices,
-        host_bytes: e.token_embd + e.host_output_buffer,
+        host_bytes: if e.token_embd_on_host {
+            e.token_embd
+        } else {
+            0
+        } + e.host_output_buffer,
         shortfall_bytes: shortfall,
     }
 }
@@ -287,7 +304,7 @@ mod tests {
         };
         let e = &best.estimate;
         let n = e.layer_weights.len();
-        let fixed: Vec<u64> = (0..3).map(|j| fixed_bytes(e, j == 2)).collect();
+        let fixed: Vec<u64> = (0..3).map(|j| fixed_bytes(e, j == 0, j == 2)).collect();
         let mut brute = f64::MAX;
         for a in 0..=n {
             for b in 0..=n - a {

@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use crate::estimate::catalog::MODELS;
+use crate::estimate::memory::Engine;
+use crate::estimate::KvType;
 use crate::plan::{InputError, Report, Request};
 
 /// The error for `field`, if the current request has one there.
@@ -72,16 +74,20 @@ fn Choice(
     label: &'static str,
     /// Request field name, also the select's id suffix.
     field: &'static str,
-    /// `(value, text)` options.
-    options: Vec<(&'static str, String)>,
+    /// `(value, text)` options; may change with other fields.
+    #[prop(into)]
+    options: Signal<Vec<(String, String)>>,
     /// The request being edited.
     request: RwSignal<Request>,
+    /// The derived report, for inline errors.
+    result: Memo<Result<Report, InputError>>,
     /// Reads this field from the request.
     get: fn(&Request) -> String,
     /// Writes this field into the request.
     set: fn(&mut Request, String),
 ) -> impl IntoView {
     let id = format!("vf-{field}");
+    let error = field_error(result, field);
     view! {
         <div class="vf-field">
             <label class="vf-field__label" for=id.clone()>{label}</label>
@@ -94,39 +100,46 @@ fn Choice(
                     request.update(|r| set(r, value));
                 }
             >
-                {options
-                    .into_iter()
-                    .map(|(value, text)| {
-                        view! {
-                            <option value=value selected=move || request.with(get) == value>
-                                {text}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
+                {move || {
+                    options
+                        .get()
+                        .into_iter()
+                        .map(|(value, text)| {
+                            let selected = value.clone();
+                            view! {
+                                <option value=value selected=move || request.with(get) == selected>
+                                    {text}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                }}
             </select>
+            <p class="vf-field__error" role="alert">{error}</p>
         </div>
     }
 }
 
-const WEIGHT_FORMATS: [(&str, &str); 7] = [
-    ("f16", "F16 (GGUF)"),
-    ("q8_0", "Q8_0 (GGUF)"),
-    ("q5_1", "Q5_1 (GGUF)"),
-    ("q5_0", "Q5_0 (GGUF)"),
-    ("q4_1", "Q4_1 (GGUF)"),
-    ("q4_0", "Q4_0 (GGUF)"),
-    ("f32", "F32 (GGUF)"),
-];
+/// The engine the request names, or llama.cpp while it names none we know.
+fn engine_of(request: &Request) -> Engine {
+    request.engine.parse().unwrap_or(Engine::LlamaCpp)
+}
 
-const KV_TYPES: [(&str, &str); 6] = [
-    ("f16", "f16"),
-    ("q8_0", "q8_0"),
-    ("q5_1", "q5_1"),
-    ("q5_0", "q5_0"),
-    ("q4_0", "q4_0"),
-    ("f32", "f32"),
-];
+/// Switches engine, keeping the weight format and KV type when the new
+/// engine runs them and taking its defaults otherwise.
+fn set_engine(r: &mut Request, value: String) {
+    let Ok(engine) = value.parse::<Engine>() else {
+        r.engine = value;
+        return;
+    };
+    r.engine = value;
+    if !r.weights.parse().is_ok_and(|w| engine.supports(w)) {
+        r.weights = engine.default_weights().id();
+    }
+    if !r.kv.parse().is_ok_and(|k| engine.supports_kv(k)) {
+        r.kv = KvType::F16.id();
+    }
+}
 
 /// The input panel.
 #[component]
@@ -136,10 +149,30 @@ pub fn Inputs(
     /// The derived report, for inline errors.
     result: Memo<Result<Report, InputError>>,
 ) -> impl IntoView {
-    let models = MODELS.iter().map(|m| (m.id, m.name.to_string())).collect();
-    let pairs = |list: &[(&'static str, &'static str)]| {
-        list.iter().map(|(v, t)| (*v, t.to_string())).collect()
-    };
+    let models: Vec<(String, String)> = MODELS
+        .iter()
+        .map(|m| (m.id.to_string(), m.name.to_string()))
+        .collect();
+    let engines: Vec<(String, String)> = Engine::ALL
+        .iter()
+        .map(|e| (e.id().to_string(), e.label().to_string()))
+        .collect();
+    let weights = Signal::derive(move || {
+        let engine = request.with(engine_of);
+        engine
+            .weight_formats()
+            .into_iter()
+            .map(|f| (f.id(), f.label()))
+            .collect::<Vec<_>>()
+    });
+    let kv_types = Signal::derive(move || {
+        let engine = request.with(engine_of);
+        engine
+            .kv_types()
+            .into_iter()
+            .map(|k| (k.id(), k.id()))
+            .collect::<Vec<_>>()
+    });
     view! {
         <section class="vf-panel vf-inputs" aria-label="Inputs">
             <Field
@@ -156,22 +189,34 @@ pub fn Inputs(
                 field="model"
                 options=models
                 request=request
+                result=result
                 get=|r| r.model.clone()
                 set=|r, v| r.model = v
             />
             <Choice
+                label="Engine"
+                field="engine"
+                options=engines
+                request=request
+                result=result
+                get=|r| r.engine.clone()
+                set=set_engine
+            />
+            <Choice
                 label="Weights"
                 field="weights"
-                options=pairs(&WEIGHT_FORMATS)
+                options=weights
                 request=request
+                result=result
                 get=|r| r.weights.clone()
                 set=|r, v| r.weights = v
             />
             <Choice
                 label="KV cache"
                 field="kv"
-                options=pairs(&KV_TYPES)
+                options=kv_types
                 request=request
+                result=result
                 get=|r| r.kv.clone()
                 set=|r, v| r.kv = v
             />
@@ -187,7 +232,7 @@ pub fn Inputs(
             <Field
                 label="Parallel sequences"
                 field="batch"
-                hint="llama-server slots (-np)."
+                hint="llama-server slots (-np), vLLM --max-num-seqs, or the batch size."
                 request=request
                 result=result
                 get=|r| r.batch.clone()

@@ -57,6 +57,17 @@ fn report_view(r: Report) -> impl IntoView {
     };
     let bars = r.plan.devices.iter().map(device_bar).collect_view();
     let rows = r.plan.devices.iter().map(device_row).collect_view();
+    let types = r
+        .weights_by_type
+        .iter()
+        .map(|t| view! { <li>{format!("{} — {} tensors, {}", t.storage, t.tensors, gib(t.bytes))}</li> })
+        .collect_view();
+    let command = r.llama_cpp_command.clone().map(|c| {
+        view! {
+            <h2 class="vf-subtitle">"llama.cpp"</h2>
+            <pre class="vf-command" data-testid="command"><code>{c}</code></pre>
+        }
+    });
     let warnings = r
         .warnings
         .iter()
@@ -84,7 +95,7 @@ fn report_view(r: Report) -> impl IntoView {
             <li class="vf-legend__item vf-legend__item--free">"free"</li>
         </ul>
         <table class="vf-table">
-            <caption>"Device map (llama.cpp layer split)"</caption>
+            <caption>{format!("Device map ({} layer split)", r.engine)}</caption>
             <thead>
                 <tr>
                     <th scope="col">"GPU"</th>
@@ -98,8 +109,9 @@ fn report_view(r: Report) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <h2 class="vf-subtitle">"llama.cpp"</h2>
-        <pre class="vf-command" data-testid="command"><code>{r.llama_cpp_command.clone()}</code></pre>
+        <h2 class="vf-subtitle">"Weights by storage type"</h2>
+        <ul class="vf-types" data-testid="types">{types}</ul>
+        {command}
         <ul class="vf-warnings">{warnings}</ul>
     }
 }

@@ -1,0 +1,619 @@
+//! Bytes of every tensor in a weight format, and which tensors stay
+//! unquantized.
+//!
+//! GGUF mixes follow `llama-quantize` (llama.cpp `src/llama-quant.cpp`,
+//! `llama_tensor_get_type`): the ftype's default type, then per-tensor
+//! exceptions — the output tensor (and a tied `token_embd`) to Q6_K,
+//! `attn_v`/`ffn_down` to more bits on `use_more_bits` layers, 8-expert
+//! models' attention to Q8_0/Q5_K, GQA-aware `attn_v` for Q2_K/IQ mixes —
+//! then the shape fallback for rows that are not whole blocks. 1-D tensors
+//! stay F32; routers and position embeddings are never quantized.
+//!
+//! PyTorch-side formats keep embeddings, lm_head, norms and routers in 16
+//! bits and quantize the Linear weights inside the layers, with each
+//! format's own scales and zero points (bitsandbytes `functional.py`,
+//! AutoGPTQ `qlinear_cuda.py`, AutoAWQ `gemm.py`, vLLM `Fp8LinearMethod`,
+//! transformers `integrations/mxfp4.py`).
+
+use serde::Serialize;
+
+use super::format::{GgmlType, GgufFtype, WeightFormat};
+use super::model::{Kind, ModelSpec, Stack, Tensor};
+
+/// Bytes of a model's weights in one format, where runtimes place them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeightBytes {
+    /// Each repeated layer.
+    pub layers: Vec<u64>,
+    /// Token embeddings.
+    pub token_embd: u64,
+    /// The output projection; with tied embeddings, what a separate copy
+    /// would take (llama.cpp makes one on the output device).
+    pub output: u64,
+    /// Every other global tensor (final norms, position embeddings, poolers).
+    pub other_globals: u64,
+    /// Bytes of the model file / checkpoint: each tensor once.
+    pub file: u64,
+    /// How many tensors and bytes each storage type takes, largest first.
+    pub by_type: Vec<TypeShare>,
+}
+
+/// One storage type's share of the weights.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeShare {
+    pub storage: String,
+    pub tensors: u64,
+    pub bytes: u64,
+}
+
+/// `llama-quantize`'s per-model state (`quantize_state_impl`).
+struct Mix {
+    ftype: GgufFtype,
+    n_expert: u64,
+    n_gqa: u64,
+    /// llama.cpp's `LLM_TYPE_70B` (80-layer Llama/Qwen2): attn_v gets Q5_K.
+    is_70b: bool,
+    has_output: bool,
+    n_attention_wv: usize,
+    i_attention_wv: usize,
+    n_layer: usize,
+    i_ffn_down: usize,
+}
+
+/// llama.cpp's `use_more_bits`: the first and last eighth of the layers and
+/// every third layer in between.
+pub fn use_more_bits(i: usize, n: usize) -> bool {
+    i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2
+}
+
+fn is_attn_v(name: &str) -> bool {
+    name.contains("attn_v.weight")
+        || name.contains("attn_qkv.weight")
+        || name.contains("attn_kv_b.weight")
+}
+
+impl Mix {
+    fn new(spec: &ModelSpec, ftype: GgufFtype) -> Mix {
+        let first = spec.layers.first();
+        let n_gqa = first.map_or(1, |l| l.attention.n_head / l.attention.n_head_kv().max(1));
+        let decoder_layers = spec
+            .layers
+            .iter()
+            .filter(|l| l.stack == Stack::Decoder)
+            .count();
+        let n_layer = if decoder_layers > 0 {
+            decoder_layers
+        } else {
+            spec.layers.len()
+        };
+        Mix {
+            ftype,
+            n_expert: spec.moe.map_or(0, |m| m.n_expert),
+            n_gqa,
+            is_70b: spec.layers.len() == 80
+                && matches!(spec.model_type.as_str(), "llama" | "qwen2"),
+            has_output: spec.global(Kind::Output).is_some(),
+            n_attention_wv: spec
+                .layers
+                .iter()
+                .flat_map(|l| &l.tensors)
+                .filter(|t| is_attn_v(&t.name))
+                .count(),
+            i_attention_wv: 0,
+            n_layer,
+            i_ffn_down: 0,
+        }
+    }
+
+    /// The type of one tensor (`layer` is its block index, `None` for globals).
+    fn tensor_type(&mut self, tensor: &Tensor, layer: Option<usize>) -> GgmlType {
+        if tensor.is_1d() {
+            return GgmlType::F32;
+        }
+        match tensor.kind {
+            Kind::FfnGateInp => return GgmlType::F32,
+            Kind::PosEmbd if tensor.name.contains("rel_b") => return GgmlType::F16,
+            Kind::PosEmbd => return GgmlType::F32,
+            _ => {}
+        }
+        if self.ftype.is_float() {
+            return self.ftype.default_type();
+        }
+        let chosen = self.rules(tensor, layer);
+        fit_rows(chosen, tensor.ne[0])
+    }
+
+    fn rules(&mut self, tensor: &Tensor, layer: Option<usize>) -> GgmlType {
+        use GgmlType as T;
+        use GgufFtype as F;
+        let ftype = self.ftype;
+        let name = tensor.name.as_str();
+        let mut new_type = ftype.default_type();
+        let is_output =
+            tensor.kind == Kind::Output || (!self.has_output && tensor.kind == Kind::TokenEmbd);
+        if is_output {
+            let block = new_type.block_size();
+            return if ftype == F::MXFP4_MOE || !tensor.ne[0].is_multiple_of(block) {
+                T::Q8_0
+            } else if matches!(ftype, F::IQ2_XXS | F::IQ2_XS | F::IQ3_XXS) {
+                T::Q5_K
+            } else if new_type != T::Q8_0 {
+                T::Q6_K
+            } else {
+                new_type
+            };
+        }
+        if ftype == F::MXFP4_MOE {
+            return if tensor.is_experts() {
+                T::MXFP4
+            } else {
+                T::Q8_0
+            };
+        }
+        if tensor.kind == Kind::TokenEmbd {
+            return match ftype {
+                F::IQ2_XXS | F::IQ2_XS => T::Q2_K,
+                F::IQ3_XXS => T::IQ3_S,
+                _ => new_type,
+            };
+        }
+        let i_layer = layer.unwrap_or(0);
+        if matches!(ftype, F::IQ2_XXS | F::IQ2_XS) {
+            if is_attn_v(name) {
+                new_type = if self.n_gqa >= 4 || self.n_expert >= 4 {
+                    T::Q4_K
+                } else {
+                    T::Q2_K
+                };
+                self.i_attention_wv += 1;
+            } else if self.n_expert == 8 && name.contains("attn_k.weight") {
+                new_type = T::Q4_K;
+            } else if name.contains("ffn_down") {
+                if self.i_ffn_down < self.n_layer / 8 {
+                    new_type = T::Q2_K;
+                }
+                self.i_ffn_down += 1;
+            } else if name.contains("attn_output.weight") && self.n_expert == 8 {
+                new_type = T::Q5_K;
+            }
+            return new_type;
+        }
+        if is_attn_v(name) {
+            let (i, n) = (self.i_attention_wv, self.n_attention_wv);
+            new_type = match ftype {
+                F::Q2_K => {
+                    if self.n_gqa >= 4 {
+                        T::Q4_K
+                    } else {
+                        T::Q3_K
+                    }
+                }
+                // vramfit assumes an importance matrix for IQ mixes, as
+                // published IQ quants are made.
+                F::IQ3_XXS if self.n_gqa >= 4 => T::Q4_K,
+                F::Q3_K_M => {
+                    if i < 2 {
+                        T::Q5_K
+                    } else {
+                        T::Q4_K
+                    }
+                }
+                F::Q3_K_L => T::Q5_K,
+                F::IQ4_NL | F::IQ4_XS if self.n_gqa >= 4 => T::Q5_K,
+                F::Q4_K_M | F::Q5_K_M if use_more_bits(i, n) => T::Q6_K,
+                F::Q4_K_S if i < 4 => T::Q5_K,
+                _ => new_type,
+            };
+            if self.is_70b && matches!(new_type, T::Q3_K | T::Q4_K) {
+                new_type = T::Q5_K;
+            }
+            if self.n_expert == 8 {
+                new_type = T::Q8_0;
+            }
+            self.i_attention_wv += 1;
+        } else if name.contains("attn_k.weight") {
+            if self.n_expert == 8 {
+                new_type = T::Q8_0;
+            } else if ftype == F::IQ3_XXS {
+                new_type = T::IQ2_S;
+            }
+        } else if name.contains("attn_q.weight") {
+            if ftype == F::IQ3_XXS {
+                new_type = T::IQ2_S;
+            }
+        } else if name.contains("ffn_down") {
+            // MoE models name the layer; dense ones count ffn_down tensors.
+            let i = if self.n_expert > 1 {
+                i_layer
+            } else {
+                self.i_ffn_down
+            };
+            let n = self.n_layer;
+            new_type = match ftype {
+                F::Q2_K => T::Q3_K,
+                F::Q3_K_M if i < n / 16 => T::Q5_K,
+                F::Q3_K_M => T::Q4_K,
+                F::Q3_K_L => T::Q5_K,
+                F::Q4_K_M if use_more_bits(i, n) => T::Q6_K,
+                F::Q5_K_M if use_more_bits(i, n) => T::Q6_K,
+                F::Q4_K_S if i < n / 8 => T::Q5_K,
+                _ => new_type,
+            };
+            self.i_ffn_down += 1;
+        } else if name.contains("attn_output.weight") {
+            if self.n_expert == 8 {
+                if matches!(
+                    ftype,
+                    F::Q2_K
+                        | F::IQ3_XXS
+                        | F::Q3_K_S
+                        | F::Q3_K_M
+                        | F::IQ4_NL
+                        | F::Q4_K_S
+                        | F::Q4_K_M
+                        | F::IQ4_XS
+                ) {
+                    new_type = T::Q5_K;
+                }
+            } else {
+                new_type = match ftype {
+                    F::Q2_K => T::Q3_K,
+                    F::IQ3_XXS => T::IQ3_S,
+                    F::Q3_K_M => T::Q4_K,
+                    F::Q3_K_L => T::Q5_K,
+                    _ => new_type,
+                };
+            }
+        }
+        new_type
+    }
+}
+
+/// llama-quantize's shape fallback: a row that is not a whole number of
+/// blocks takes a type with a smaller block, or F16.
+fn fit_rows(ty: GgmlType, row_len: u64) -> GgmlType {
+    use GgmlType as T;
+    if row_len.is_multiple_of(ty.block_size()) {
+        return ty;
+    }
+    let fallback = match ty {
+        T::Q2_K
+        | T::Q3_K
+        | T::IQ3_XXS
+        | T::IQ2_XXS
+        | T::IQ2_XS
+        | T::IQ2_S
+        | T::IQ3_S
+        | T::IQ1_S
+        | T::IQ1_M => {
+            if matches!(ty, T::Q2_K | T::Q3_K) {
+                T::Q4_0
+            } else {
+                T::IQ4_NL
+            }
+        }
+        T::IQ4_XS => T::IQ4_NL,
+        T::Q4_K => T::Q5_0,
+        T::Q5_K => T::Q5_1,
+        T::Q6_K => T::Q8_0,
+        _ => T::F16,
+    };
+    if row_len.is_multiple_of(fallback.block_size()) {
+        fallback
+    } else {
+        T::F16
+    }
+}
+
+/// How one tensor is stored outside GGUF, and its bytes.
+fn torch_bytes(format: WeightFormat, tensor: &Tensor) -> (&'static str, u64) {
+    let [row_len, rows, experts] = tensor.ne;
+    let numel = tensor.numel();
+    let bf16 = ("BF16", numel * 2);
+    // Linear weights inside the layers are what quantizers convert; MXFP4
+    // converts only the stacked experts.
+    let linear = !tensor.is_1d()
+        && !matches!(
+            tensor.kind,
+            Kind::TokenEmbd | Kind::Output | Kind::FfnGateInp | Kind::PosEmbd | Kind::Vector
+        );
+    match format {
+        WeightFormat::Torch { dtype } => (
+            match dtype {
+                super::format::TorchDtype::F32 => "F32",
+                super::format::TorchDtype::F16 => "F16",
+                super::format::TorchDtype::BF16 => "BF16",
+            },
+            numel * dtype.bytes(),
+        ),
+        _ if !linear => bf16,
+        WeightFormat::Fp8 { block: false } => ("FP8 e4m3", numel + 4 * experts),
+        WeightFormat::Fp8 { block: true } => (
+            "FP8 e4m3",
+            numel + 4 * rows.div_ceil(128) * row_len.div_ceil(128) * experts,
+        ),
+        WeightFormat::Int8 => ("int8", numel + 4 * rows * experts),
+        WeightFormat::Bnb4 { double_quant } => {
+            let per_matrix = |n: u64| {
+                let blocks = n.div_ceil(64);
+                // packed pairs + absmax + 16-entry fp32 quant map
+                let absmax = if double_quant {
+                    blocks + 4 * blocks.div_ceil(256) + 1024
+                } else {
+                    4 * blocks
+                };
+                n.div_ceil(2) + absmax + 64
+            };
+            ("NF4", per_matrix(row_len * rows) * experts)
+        }
+        WeightFormat::Gptq { bits, group } => {
+            let (n_in, n_out, bits, g) = (row_len, rows, u64::from(bits), u64::from(group));
+            let groups = n_in.div_ceil(g);
+            let per_matrix =
+                n_in * n_out * bits / 8 + groups * n_out * bits / 8 + 2 * groups * n_out + 4 * n_in;
+            (
+                if bits == 8 { "GPTQ int8" } else { "GPTQ int4" },
+                per_matrix * experts,
+            )
+        }
+        WeightFormat::Awq { group } => {
+            let (n_in, n_out, g) = (row_len, rows, u64::from(group));
+            let groups = n_in.div_ceil(g);
+            (
+                "AWQ int4",
+                (n_in * n_out / 2 + groups * n_out / 2 + 2 * groups * n_out) * experts,
+            )
+        }
+        WeightFormat::Mxfp4 if tensor.is_experts() => ("MXFP4", numel / 32 * 17),
+        WeightFormat::Mxfp4 => bf16,
+        WeightFormat::Gguf { .. } => unreachable!("GGUF is handled by the mix rules"),
+    }
+}
+
+/// Bytes of every tensor of `spec` in `format`.
+pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
+    let mut shares: Vec<TypeShare> = Vec::new();
+    let mut account = |storage: &str, bytes: u64| {
+        match shares.iter_mut().find(|s| s.storage == storage) {
+            Some(s) => {
+                s.tensors += 1;
+                s.bytes += bytes;
+            }
+            None => shares.push(TypeShare {
+                storage: storage.to_string(),
+                tensors: 1,
+                bytes,
+            }),
+        }
+        bytes
+    };
+    let mut mix = match format {
+        WeightFormat::Gguf { ftype } => Some(Mix::new(spec, ftype)),
+        _ => None,
+    };
+    let mut bytes_of = |tensor: &Tensor, layer: Option<usize>| -> u64 {
+        match mix.as_mut() {
+            Some(mix) => {
+                let ty = mix.tensor_type(tensor, layer);
+                let bytes = ty
+                    .bytes(tensor.ne[0], tensor.ne[1] * tensor.ne[2])
+                    .unwrap_or(0);
+                account(ty.name(), bytes)
+            }
+            None => {
+                let (storage, bytes) = torch_bytes(format, tensor);
+                account(storage, bytes)
+            }
+        }
+    };
+    // GGUF stores token_embd first, then the blocks, then output tensors.
+    let token_embd = spec
+        .global(Kind::TokenEmbd)
+        .map_or(0, |t| bytes_of(t, None));
+    let layers: Vec<u64> = spec
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| l.tensors.iter().map(|t| bytes_of(t, Some(i))).sum())
+        .collect();
+    let mut output = 0;
+    let mut other_globals = 0;
+    for t in spec.globals.iter().filter(|t| t.kind != Kind::TokenEmbd) {
+        let b = bytes_of(t, None);
+        if t.kind == Kind::Output {
+            output += b;
+        } else {
+            other_globals += b;
+        }
+    }
+    let file = token_embd + layers.iter().sum::<u64>() + output + other_globals;
+    if spec.global(Kind::Output).is_none() {
+        output = token_embd;
+    }
+    shares.sort_by_key(|s| std::cmp::Reverse(s.bytes));
+    WeightBytes {
+        layers,
+        token_embd,
+        output,
+        other_globals,
+        file,
+        by_type: shares,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::catalog::find;
+    use expect_test::{expect, Expect};
+
+    fn check(model: &str, formats: &[&str], expected: Expect) {
+        let spec = find(model).unwrap().load().unwrap().spec;
+        let mut out = String::new();
+        for f in formats {
+            let w = weight_bytes(&spec, f.parse().unwrap());
+            let types: Vec<String> = w
+                .by_type
+                .iter()
+                .map(|s| format!("{} ×{}", s.storage, s.tensors))
+                .collect();
+            out.push_str(&format!("{f:<15} {:>14}  {}\n", w.file, types.join(", ")));
+        }
+        expected.assert_eq(&out);
+    }
+
+    /// TheBloke/Llama-2-7B-GGUF `llama-2-7b.Q4_K_M.gguf` is 4,081,004,224
+    /// bytes, of which about 0.7 MB is metadata.
+    #[test]
+    fn llama_2_7b_q4_k_m_matches_the_published_file_within_0_1_percent() {
+        let spec = find("llama-2-7b").unwrap().load().unwrap().spec;
+        let w = weight_bytes(&spec, "q4_k_m".parse().unwrap());
+        let published = 4_081_004_224u64;
+        assert!(w.file < published);
+        let error = (published - w.file) as f64 / published as f64;
+        assert!(
+            error < 0.001,
+            "tensor bytes {} vs file {published}: {:.4}%",
+            w.file,
+            error * 100.0
+        );
+        assert_eq!(w.file, 4_080_263_168);
+    }
+
+    #[test]
+    fn llama_2_7b_mixes_against_published_sizes() {
+        // (ftype, size TheBloke's listing shows in GB) — tensor data must be
+        // just under the file size (metadata is under 1 MB).
+        // Q2_K is left out: TheBloke's 2.83 GB file predates llama.cpp's
+        // current Q2_K mix (attn_v/ffn_down/attn_output to Q3_K), which
+        // gives 2.53 GB for the same model.
+        let published = [
+            ("q3_k_s", 2.95),
+            ("q3_k_m", 3.30),
+            ("q3_k_l", 3.60),
+            ("q4_0", 3.83),
+            ("q4_k_s", 3.86),
+            ("q4_k_m", 4.08),
+            ("q5_0", 4.65),
+            ("q5_k_s", 4.65),
+            ("q5_k_m", 4.78),
+            ("q6_k", 5.53),
+            ("q8_0", 7.16),
+        ];
+        let spec = find("llama-2-7b").unwrap().load().unwrap().spec;
+        for (ftype, gb) in published {
+            let file = weight_bytes(&spec, ftype.parse().unwrap()).file as f64 / 1e9;
+            // The listing rounds to 0.01 GB; metadata adds under 1 MB.
+            assert!(
+                (file - gb).abs() <= 0.006,
+                "{ftype}: {file:.3} GB vs {gb} GB"
+            );
+        }
+    }
+
+    #[test]
+    fn which_tensors_each_mix_keeps_in_which_type() {
+        check(
+            "llama-2-7b",
+            &["q4_k_m", "q5_k_m", "q4_0", "q8_0", "f16", "q2_k", "iq4_xs"],
+            expect![[r#"
+                q4_k_m              4080263168  Q4_K ×193, Q6_K ×33, F32 ×65
+                q5_k_m              4782415872  Q5_K ×193, Q6_K ×33, F32 ×65
+                q4_0                3825065984  Q4_0 ×225, Q6_K ×1, F32 ×65
+                q8_0                7160348672  Q8_0 ×226, F32 ×65
+                f16                13477363712  F16 ×226, F32 ×65
+                q2_k                2532122624  Q2_K ×129, Q3_K ×96, Q6_K ×1, F32 ×65
+                iq4_xs              3618594816  IQ4_XS ×225, Q6_K ×1, F32 ×65
+            "#]],
+        );
+        check(
+            "mixtral-8x7b",
+            &["q4_k_m", "q3_k_m"],
+            expect![[r#"
+            q4_k_m             28447727616  Q4_K ×113, Q6_K ×17, Q5_K ×32, Q8_0 ×64, F32 ×97
+            q3_k_m             22545711104  Q3_K ×97, Q4_K ×30, Q5_K ×34, Q8_0 ×64, Q6_K ×1, F32 ×97
+        "#]],
+        );
+        check(
+            "qwen2.5-0.5b",
+            &["q4_k_m"],
+            expect![[r#"
+            q4_k_m               391859712  Q5_0 ×132, Q8_0 ×13, Q6_K ×12, Q4_K ×12, F32 ×121
+        "#]],
+        );
+        check(
+            "gpt-oss-20b",
+            &["mxfp4_moe", "mxfp4", "bf16"],
+            expect![[r#"
+            mxfp4_moe          12096558336  MXFP4 ×72, Q8_0 ×98, F32 ×289
+            mxfp4              13761264768  MXFP4 ×72, BF16 ×387
+            bf16               41829514368  BF16 ×459
+        "#]],
+        );
+    }
+
+    #[test]
+    fn pytorch_formats_keep_embeddings_and_head_in_16_bits() {
+        check(
+            "llama-3.1-8b",
+            &[
+                "bf16",
+                "fp32",
+                "fp8",
+                "fp8-block",
+                "int8",
+                "nf4",
+                "nf4-dq",
+                "gptq",
+                "gptq-8bit-g128",
+                "awq",
+            ],
+            expect![[r#"
+                bf16               16060522496  BF16 ×291
+                fp32               32121044992  F32 ×291
+                fp8                 9081201536  FP8 e4m3 ×224, BF16 ×67
+                fp8-block           9082904576  FP8 e4m3 ×224, BF16 ×67
+                int8                9086705664  int8 ×224, BF16 ×67
+                nf4                 6027761664  NF4 ×224, BF16 ×67
+                nf4-dq              5702539264  NF4 ×224, BF16 ×67
+                gptq                5732835328  GPTQ int4 ×224, BF16 ×67
+                gptq-8bit-g128      9249759232  GPTQ int8 ×224, BF16 ×67
+                awq                 5727854592  AWQ int4 ×224, BF16 ×67
+            "#]],
+        );
+    }
+
+    #[test]
+    fn gptq_and_awq_match_their_buffer_shapes() {
+        // A 4096×4096 Linear, 4-bit, group 128.
+        let t = Tensor::matrix("attn_q.weight", Kind::AttnQ, 4096, 4096);
+        assert_eq!(
+            torch_bytes(
+                WeightFormat::Gptq {
+                    bits: 4,
+                    group: 128
+                },
+                &t
+            )
+            .1,
+            8_732_672
+        );
+        assert_eq!(
+            torch_bytes(WeightFormat::Awq { group: 128 }, &t).1,
+            8_388_608 + 65_536 + 262_144
+        );
+        assert_eq!(
+            torch_bytes(WeightFormat::Fp8 { block: true }, &t).1,
+            16_781_312
+        );
+    }
+
+    #[test]
+    fn use_more_bits_picks_the_documented_layers() {
+        let pick = |n| (0..n).filter(|&i| use_more_bits(i, n)).collect::<Vec<_>>();
+        assert_eq!(pick(8), [0, 3, 6, 7]);
+        assert_eq!(pick(22), [0, 1, 4, 7, 10, 13, 16, 19, 20, 21]);
+        assert_eq!(pick(32).len(), 16);
+        assert_eq!(pick(80).len(), 40);
+    }
+}

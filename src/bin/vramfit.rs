@@ -57,6 +57,9 @@ enum Command {
         /// Concurrent sequences.
         #[arg(long, default_value = "1")]
         batch: String,
+        /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
+        #[arg(long, default_value = "500MiB")]
+        overhead: String,
         #[arg(long)]
         json: bool,
     },
@@ -137,6 +140,7 @@ fn run(cli: Cli) -> Result<(), String> {
             kv,
             ctx,
             batch,
+            overhead,
             json,
         } => {
             let (model, config) = model_source(&model)?;
@@ -157,6 +161,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 kv,
                 ctx,
                 batch,
+                overhead,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {

@@ -24,7 +24,11 @@
 //! - Compute: the profile run's peak for `max_num_batched_tokens` tokens —
 //!   one layer's activations (hidden states, QKV, the MLP's gate/up and
 //!   activation, or the fused-MoE caches for `top_k` experts) in 16-bit —
-//!   plus fp32 logits and probabilities for `n_seq` sequences.
+//!   plus fp32 logits and probabilities for `n_seq` sequences. CUDA graphs
+//!   are captured after the KV cache is allocated, for decode batches up to
+//!   `min(2·max_num_seqs, 512)` tokens; their shared memory pool holds that
+//!   largest batch's activations, so it is counted as the same activation
+//!   width times that many tokens.
 //!
 //! **transformers** `generate()`:
 //! - KV: a `DynamicCache` of `n_ctx` tokens per sequence in the model dtype,
@@ -366,8 +370,9 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
             )
         }
         Engine::Vllm => {
-            let tokens = s.max_num_batched_tokens;
-            let layers = tokens * activation_width(spec) * 2;
+            let width = activation_width(spec);
+            let graphs = (2 * s.n_seq).min(512);
+            let layers = (s.max_num_batched_tokens + graphs) * width * 2;
             (layers, s.n_seq * spec.n_vocab * 4 * 2, 0, false)
         }
         Engine::Transformers => {

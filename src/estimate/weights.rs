@@ -135,7 +135,10 @@ impl Mix {
             let block = new_type.block_size();
             return if ftype == F::MXFP4_MOE || !tensor.ne[0].is_multiple_of(block) {
                 T::Q8_0
-            } else if matches!(ftype, F::IQ2_XXS | F::IQ2_XS | F::IQ3_XXS) {
+            } else if matches!(
+                ftype,
+                F::IQ2_XXS | F::IQ2_XS | F::IQ3_XXS | F::IQ1_S | F::IQ2_S | F::IQ2_M | F::IQ1_M
+            ) {
                 T::Q5_K
             } else if new_type != T::Q8_0 {
                 T::Q6_K
@@ -152,29 +155,40 @@ impl Mix {
         }
         if tensor.kind == Kind::TokenEmbd {
             return match ftype {
-                F::IQ2_XXS | F::IQ2_XS => T::Q2_K,
-                F::IQ3_XXS => T::IQ3_S,
+                F::IQ2_XXS | F::IQ2_XS | F::IQ1_S | F::IQ1_M => T::Q2_K,
+                F::IQ2_S | F::IQ2_M | F::IQ3_XXS => T::IQ3_S,
                 _ => new_type,
             };
         }
         let i_layer = layer.unwrap_or(0);
-        if matches!(ftype, F::IQ2_XXS | F::IQ2_XS) {
+        if matches!(
+            ftype,
+            F::IQ2_XXS | F::IQ2_XS | F::IQ1_S | F::IQ2_S | F::IQ2_M | F::IQ1_M
+        ) {
+            // The 1–2 bit mixes spend their bits on attn_v and early ffn_down.
+            let iq2s = matches!(ftype, F::IQ2_S | F::IQ2_M);
+            let low = if iq2s { T::IQ3_S } else { T::Q2_K };
             if is_attn_v(name) {
                 new_type = if self.n_gqa >= 4 || self.n_expert >= 4 {
                     T::Q4_K
                 } else {
-                    T::Q2_K
+                    low
                 };
                 self.i_attention_wv += 1;
             } else if self.n_expert == 8 && name.contains("attn_k.weight") {
                 new_type = T::Q4_K;
             } else if name.contains("ffn_down") {
                 if self.i_ffn_down < self.n_layer / 8 {
-                    new_type = T::Q2_K;
+                    new_type = low;
                 }
                 self.i_ffn_down += 1;
-            } else if name.contains("attn_output.weight") && self.n_expert == 8 {
-                new_type = T::Q5_K;
+            } else if name.contains("attn_output.weight") {
+                new_type = match ftype {
+                    _ if self.n_expert == 8 => T::Q5_K,
+                    F::IQ1_S | F::IQ1_M => T::IQ2_XXS,
+                    F::IQ2_S | F::IQ2_M => T::IQ3_S,
+                    _ => new_type,
+                };
             }
             return new_type;
         }
@@ -190,7 +204,8 @@ impl Mix {
                 }
                 // vramfit assumes an importance matrix for IQ mixes, as
                 // published IQ quants are made.
-                F::IQ3_XXS if self.n_gqa >= 4 => T::Q4_K,
+                F::Q2_K_S | F::IQ3_XXS | F::IQ3_XS | F::IQ3_S if self.n_gqa >= 4 => T::Q4_K,
+                F::IQ3_M => T::Q4_K,
                 F::Q3_K_M => {
                     if i < 2 {
                         T::Q5_K
@@ -214,11 +229,15 @@ impl Mix {
         } else if name.contains("attn_k.weight") {
             if self.n_expert == 8 {
                 new_type = T::Q8_0;
+            } else if ftype == F::IQ3_XS {
+                new_type = T::IQ3_XXS;
             } else if ftype == F::IQ3_XXS {
                 new_type = T::IQ2_S;
             }
         } else if name.contains("attn_q.weight") {
-            if ftype == F::IQ3_XXS {
+            if ftype == F::IQ3_XS {
+                new_type = T::IQ3_XXS;
+            } else if ftype == F::IQ3_XXS {
                 new_type = T::IQ2_S;
             }
         } else if name.contains("ffn_down") {
@@ -231,6 +250,8 @@ impl Mix {
             let n = self.n_layer;
             new_type = match ftype {
                 F::Q2_K => T::Q3_K,
+                F::Q2_K_S if i < n / 8 => T::Q4_K,
+                F::IQ3_M if i < n / 8 || (self.n_expert == 8 && use_more_bits(i, n)) => T::Q4_K,
                 F::Q3_K_M if i < n / 16 => T::Q5_K,
                 F::Q3_K_M => T::Q4_K,
                 F::Q3_K_L => T::Q5_K,
@@ -252,6 +273,9 @@ impl Mix {
                         | F::Q4_K_S
                         | F::Q4_K_M
                         | F::IQ4_XS
+                        | F::IQ3_XS
+                        | F::IQ3_S
+                        | F::IQ3_M
                 ) {
                     new_type = T::Q5_K;
                 }
@@ -261,6 +285,7 @@ impl Mix {
                     F::IQ3_XXS => T::IQ3_S,
                     F::Q3_K_M => T::Q4_K,
                     F::Q3_K_L => T::Q5_K,
+                    F::IQ3_M => T::Q4_K,
                     _ => new_type,
                 };
             }

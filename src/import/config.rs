@@ -1133,3 +1133,122 @@ fn bert(f: &Fields) -> Result<ModelSpec, ConfigError> {
         layers,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::{expect, Expect};
+
+    fn check(config: &str, expected: Expect) {
+        let got = match parse_config(config) {
+            Ok(imported) => {
+                let p = imported.spec.params();
+                let mut out = format!(
+                    "{:?} total {} active {}",
+                    imported.spec.class, p.total, p.active
+                );
+                for w in imported.warnings {
+                    out.push_str(&format!("\nwarning: {w}"));
+                }
+                out
+            }
+            Err(e) => format!("error: {e}"),
+        };
+        expected.assert_eq(&got);
+    }
+
+    const TINY: &str = r#""hidden_size":64,"intermediate_size":128,"num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100"#;
+
+    #[test]
+    fn bad_configs_name_the_field_at_fault() {
+        check("{", expect!["error: config.json is not valid JSON: EOF while parsing an object at line 1 column 1"]);
+        check("[1]", expect!["error: config.json must be a JSON object"]);
+        check(
+            r#"{"model_type":"llama","hidden_size":4096}"#,
+            expect!["error: missing required field `intermediate_size`"],
+        );
+        check(
+            &format!(r#"{{"model_type":"llama",{TINY},"num_key_value_heads":3}}"#),
+            expect!["error: field `num_key_value_heads` (3) must divide num_attention_heads (4)"],
+        );
+        check(
+            r#"{"model_type":"llama","hidden_size":-1}"#,
+            expect!["error: field `hidden_size` must be a positive integer, got -1"],
+        );
+        check(
+            r#"{"model_type":"llama","hidden_size":1e30}"#,
+            expect!["error: field `hidden_size` must be a positive integer, got 1e+30"],
+        );
+        check(
+            r#"{"model_type":"llama","hidden_size":"4096"}"#,
+            expect![[r#"error: field `hidden_size` must be a positive integer, got "4096""#]],
+        );
+        check(
+            &format!(r#"{{"model_type":"llama",{TINY},"tie_word_embeddings":"yes"}}"#),
+            expect![[r#"error: field `tie_word_embeddings` must be true or false, got "yes""#]],
+        );
+        check(
+            &format!(
+                r#"{{"model_type":"mixtral",{TINY},"num_local_experts":4,"num_experts_per_tok":8}}"#
+            ),
+            expect!["error: field `num_experts_per_tok` (8) must not exceed num_local_experts (4)"],
+        );
+        check(
+            &format!(r#"{{"model_type":"gemma2",{TINY},"layer_types":["full_attention"]}}"#),
+            expect!["error: field `layer_types` lists 1 layers but num_hidden_layers is 2"],
+        );
+        check(
+            &format!(r#"{{"model_type":"llama",{TINY},"num_hidden_layers":100000}}"#),
+            expect!["error: field `num_hidden_layers` is 100000, more than 4096"],
+        );
+        check(
+            r#"{"model_type":"t5","feed_forward_proj":"swish"}"#,
+            expect!["error: field `feed_forward_proj` 'swish' is not `relu` or `gated-gelu`"],
+        );
+    }
+
+    #[test]
+    fn unknown_model_types_are_read_as_decoders_with_a_warning() {
+        check(
+            &format!(r#"{{"model_type":"brand_new",{TINY}}}"#),
+            expect![[r#"
+            DecoderOnly total 95040 active 95040
+            warning: model_type `brand_new` is not one vramfit knows: read as a Llama-style decoder from its standard fields"#]],
+        );
+        check(
+            &format!("{{{TINY}}}"),
+            expect![[r#"
+            DecoderOnly total 95040 active 95040
+            warning: model_type `(none)` is not one vramfit knows: read as a Llama-style decoder from its standard fields"#]],
+        );
+    }
+
+    #[test]
+    fn multimodal_gemma3_counts_its_text_model() {
+        let text = format!(
+            r#"{{"model_type":"gemma3","text_config":{{"model_type":"gemma3_text",{TINY},"head_dim":16}},"vision_config":{{}}}}"#
+        );
+        check(
+            &text,
+            expect![[r#"
+            DecoderOnly total 88960 active 88960
+            warning: gemma3: the text model only; the vision tower is not counted"#]],
+        );
+    }
+
+    #[test]
+    fn class_defaults_fill_missing_optional_fields() {
+        // Gemma: head_dim 256 and tied embeddings by default; Llama: untied, head_dim = hidden/heads.
+        let gemma = parse_config(&format!(r#"{{"model_type":"gemma",{TINY}}}"#))
+            .unwrap()
+            .spec;
+        assert!(gemma.tied_embeddings);
+        assert_eq!(gemma.layers[0].tensors[1].ne, [64, 4 * 256, 1]);
+        let llama = parse_config(&format!(r#"{{"model_type":"llama",{TINY}}}"#))
+            .unwrap()
+            .spec;
+        assert!(!llama.tied_embeddings);
+        assert_eq!(llama.layers[0].tensors[1].ne, [64, 64, 1]);
+        assert_eq!(llama.n_ctx_train, 4096);
+    }
+}

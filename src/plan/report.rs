@@ -16,6 +16,7 @@ use crate::estimate::weights::TypeShare;
 use crate::estimate::{KvType, ParamCount, RunSettings, WeightFormat};
 use crate::import::config::{parse_config, ConfigError};
 use crate::launch::llama_cpp;
+use crate::units::{parse_size, SizeError};
 
 /// Raw input, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +33,8 @@ pub struct Request {
     pub kv: String,
     pub ctx: String,
     pub batch: String,
+    /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
+    pub overhead: String,
 }
 
 impl Default for Request {
@@ -47,7 +50,57 @@ impl Default for Request {
             kv: "f16".into(),
             ctx: "8192".into(),
             batch: "1".into(),
+            overhead: "500MiB".into(),
         }
+    }
+}
+
+impl Request {
+    /// The field names, in the order forms and links list them.
+    pub const FIELDS: [&'static str; 9] = [
+        "model", "config", "gpus", "engine", "weights", "kv", "ctx", "batch", "overhead",
+    ];
+
+    fn field_mut(&mut self, field: &str) -> Option<&mut String> {
+        Some(match field {
+            "model" => &mut self.model,
+            "config" => &mut self.config,
+            "gpus" => &mut self.gpus,
+            "engine" => &mut self.engine,
+            "weights" => &mut self.weights,
+            "kv" => &mut self.kv,
+            "ctx" => &mut self.ctx,
+            "batch" => &mut self.batch,
+            "overhead" => &mut self.overhead,
+            _ => return None,
+        })
+    }
+
+    /// Sets a field by name; `false` for a name that is not a field.
+    pub fn set(&mut self, field: &str, value: String) -> bool {
+        match self.field_mut(field) {
+            Some(slot) => {
+                *slot = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Reads a field by name.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        Some(match field {
+            "model" => &self.model,
+            "config" => &self.config,
+            "gpus" => &self.gpus,
+            "engine" => &self.engine,
+            "weights" => &self.weights,
+            "kv" => &self.kv,
+            "ctx" => &self.ctx,
+            "batch" => &self.batch,
+            "overhead" => &self.overhead,
+            _ => return None,
+        })
     }
 }
 
@@ -68,6 +121,8 @@ pub enum InputError {
         text: String,
         max: u64,
     },
+    #[error("overhead per GPU: {0}")]
+    Overhead(SizeError),
     #[error("{engine} does not run {what}: {hint}")]
     Unsupported {
         field: &'static str,
@@ -88,6 +143,7 @@ impl InputError {
             InputError::Format(e) if e.what == "engine" => "engine",
             InputError::Format(_) => "kv",
             InputError::Unsupported { field, .. } => field,
+            InputError::Overhead(_) => "overhead",
             InputError::Count { field, .. } => field,
         }
     }
@@ -178,6 +234,10 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     }
     let n_ctx = count("ctx", &request.ctx, MAX_CTX)?;
     let n_seq = count("batch", &request.batch, 1024)?;
+    let overhead_per_gpu = match request.overhead.trim() {
+        "0" => 0,
+        text => parse_size(text).map_err(InputError::Overhead)?,
+    };
     let settings = RunSettings {
         engine,
         weights,
@@ -185,6 +245,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         type_v: kv,
         n_ctx,
         n_seq,
+        overhead_per_gpu,
         ..RunSettings::default()
     };
     let spec = &imported.spec;
@@ -241,65 +302,40 @@ mod tests {
     #[test]
     fn each_bad_field_is_reported_against_that_field() {
         let cases = [
-            (
-                Request {
-                    gpus: "".into(),
-                    ..Request::default()
-                },
-                "gpus",
-            ),
-            (
-                Request {
-                    model: "gpt-5".into(),
-                    ..Request::default()
-                },
-                "model",
-            ),
-            (
-                Request {
-                    config: "{junk".into(),
-                    ..Request::default()
-                },
-                "config",
-            ),
-            (
-                Request {
-                    weights: "q3".into(),
-                    ..Request::default()
-                },
-                "weights",
-            ),
-            (
-                Request {
-                    kv: "f8".into(),
-                    ..Request::default()
-                },
-                "kv",
-            ),
-            (
-                Request {
-                    ctx: "0".into(),
-                    ..Request::default()
-                },
-                "ctx",
-            ),
-            (
-                Request {
-                    ctx: "1e30".into(),
-                    ..Request::default()
-                },
-                "ctx",
-            ),
-            (
-                Request {
-                    batch: "-1".into(),
-                    ..Request::default()
-                },
-                "batch",
-            ),
+            ("gpus", "", "gpus"),
+            ("model", "gpt-5", "model"),
+            ("config", "{junk", "config"),
+            ("weights", "q3", "weights"),
+            ("weights", "bf16", "weights"),
+            ("engine", "vllm", "weights"),
+            ("engine", "tgi", "engine"),
+            ("kv", "f8", "kv"),
+            ("ctx", "0", "ctx"),
+            ("ctx", "1e30", "ctx"),
+            ("batch", "-1", "batch"),
+            ("overhead", "lots", "overhead"),
         ];
-        for (request, field) in cases {
-            assert_eq!(report(&request).unwrap_err().field(), field, "{request:?}");
+        for (field, value, expected) in cases {
+            let mut request = Request::default();
+            assert!(request.set(field, value.to_string()), "{field}");
+            assert_eq!(
+                report(&request).unwrap_err().field(),
+                expected,
+                "{field}={value}"
+            );
+        }
+        let mut request = Request::default();
+        request.set("engine", "vllm".into());
+        request.set("weights", "bf16".into());
+        request.set("kv", "q8_0".into());
+        assert_eq!(report(&request).unwrap_err().field(), "kv");
+        assert!(!request.set("nonsense", String::new()));
+        for field in Request::FIELDS {
+            assert!(request.set(field, format!("value of {field}")));
+            assert_eq!(
+                request.get(field),
+                Some(format!("value of {field}").as_str())
+            );
         }
     }
 }

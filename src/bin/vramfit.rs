@@ -7,8 +7,9 @@ use clap::{Parser, Subcommand};
 use vramfit::estimate::catalog::{find, MODELS};
 use vramfit::estimate::memory::Engine;
 use vramfit::import::parse_config;
+use vramfit::plan::gpus::cards;
 use vramfit::plan::{report, Report, Request};
-use vramfit::units::{gb, gib, grouped, params};
+use vramfit::units::{gib, grouped, params};
 
 /// Will this LLM fit on these GPUs, and how do I split it?
 #[derive(Parser)]
@@ -18,11 +19,18 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// List the built-in model catalog.
     Models {
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the GPU catalog (names for --gpu).
+    Gpus {
         #[arg(long)]
         json: bool,
     },
@@ -37,18 +45,19 @@ enum Command {
     Plan {
         /// Catalog id or alias, or a path to a config.json.
         model: String,
-        /// A GPU: a size like 24GB or 80GiB (a bare number is GB), optionally
-        /// repeated as 2x24GB. Give --gpu once per entry.
+        /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
+        /// (rtx-4090, h100), optionally repeated (2xrtx-4090) and with memory
+        /// already used (rtx-3090:1.5GB); `;` separates machines. Repeatable.
         #[arg(long = "gpu", required = true)]
         gpus: Vec<String>,
-        /// Engine: llama.cpp, vllm or transformers (case-insensitive).
+        /// Engine: llama.cpp, vllm, transformers, exllamav2 or ollama.
         #[arg(long, default_value = "llama.cpp")]
         engine: String,
-        /// Weight format: q4_k_m, q8_0, f16 (GGUF); bf16, fp8, int8, nf4, gptq, awq, mxfp4 (others).
-        /// Defaults to q4_k_m for llama.cpp and bf16 otherwise.
+        /// Weight format (case-insensitive): q4_k_m, q8_0, f16… (GGUF), bf16,
+        /// fp8, int8, nf4, gptq, awq, mxfp4, exl2-4.0bpw… Defaults per engine.
         #[arg(long)]
         weights: Option<String>,
-        /// KV-cache type: f16, q8_0, q4_0, …
+        /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
         #[arg(long, default_value = "f16")]
         kv: String,
         /// Context length per sequence, tokens.
@@ -57,9 +66,21 @@ enum Command {
         /// Concurrent sequences.
         #[arg(long, default_value = "1")]
         batch: String,
+        /// Memory kept free on every GPU (desktop, other processes).
+        #[arg(long, default_value = "")]
+        reserve: String,
         /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
         #[arg(long, default_value = "500MiB")]
         overhead: String,
+        /// Host RAM available for CPU offload.
+        #[arg(long, default_value = "")]
+        host_ram: String,
+        /// Let layers go to the CPU when the GPUs are not enough.
+        #[arg(long)]
+        offload: bool,
+        /// min-utilisation, max-context or max-batch.
+        #[arg(long, default_value = "min-utilisation")]
+        objective: String,
         #[arg(long)]
         json: bool,
     },
@@ -89,6 +110,18 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
     serde_json::to_string_pretty(value).map_err(|e| e.to_string())
 }
 
+/// Consecutive layers with equal parameter counts: `(first, last, count)`.
+fn layer_runs(per_layer: &[u64]) -> Vec<(usize, usize, u64)> {
+    let mut runs: Vec<(usize, usize, u64)> = Vec::new();
+    for (i, &count) in per_layer.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if run.2 == count => run.1 = i,
+            _ => runs.push((i, i, count)),
+        }
+    }
+    runs
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Models { json } => {
@@ -100,7 +133,19 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("{}", to_json(&list)?);
             } else {
                 for m in MODELS {
-                    println!("{:<18} {:<18} {}", m.id, m.name, m.family);
+                    println!("{:<20} {:<26} {}", m.id, m.name, m.family);
+                }
+            }
+        }
+        Command::Gpus { json } => {
+            if json {
+                println!("{}", to_json(&cards())?);
+            } else {
+                for c in cards() {
+                    println!(
+                        "{:<24} {:<44} {:>7} {:>8} GB/s",
+                        c.id, c.name, c.memory, c.bandwidth_gb_s
+                    );
                 }
             }
         }
@@ -125,7 +170,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     } else {
                         format!("{first}-{last}")
                     };
-                    println!("layer {range:<7} {} each", grouped(count));
+                    println!("layer {range:<7} {}", grouped(count));
                 }
             }
             for w in imported.warnings {
@@ -140,7 +185,11 @@ fn run(cli: Cli) -> Result<(), String> {
             kv,
             ctx,
             batch,
+            reserve,
             overhead,
+            host_ram,
+            offload,
+            objective,
             json,
         } => {
             let (model, config) = model_source(&model)?;
@@ -162,6 +211,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 ctx,
                 batch,
                 overhead,
+                reserve,
+                host_ram,
+                offload: if offload { "on" } else { "off" }.into(),
+                objective,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {
@@ -174,23 +227,11 @@ fn run(cli: Cli) -> Result<(), String> {
     Ok(())
 }
 
-/// Consecutive layers with equal parameter counts: `(first, last, count)`.
-fn layer_runs(per_layer: &[u64]) -> Vec<(usize, usize, u64)> {
-    let mut runs: Vec<(usize, usize, u64)> = Vec::new();
-    for (i, &count) in per_layer.iter().enumerate() {
-        match runs.last_mut() {
-            Some(run) if run.2 == count => run.1 = i,
-            _ => runs.push((i, i, count)),
-        }
-    }
-    runs
-}
-
 fn print_report(r: &Report) {
     let verdict = if r.fits {
         "fits".to_string()
     } else {
-        format!("does NOT fit: short by {}", gb(r.shortfall_bytes))
+        format!("does NOT fit: short by {}", gib(r.shortfall_bytes))
     };
     println!(
         "{} ({} parameters) on {}, {}: {verdict}",
@@ -200,15 +241,24 @@ fn print_report(r: &Report) {
         r.weights_label
     );
     println!(
-        "{:<8} {:>9} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11}",
+        "plan: {} tokens × {} sequence(s), tensor parallel {}, pipeline stages {}",
+        r.n_ctx, r.n_seq, r.layout.tp, r.layout.pp
+    );
+    println!(
+        "{:<28} {:>9} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
         "device", "layers", "usable", "weights", "kv", "compute", "overhead", "free"
     );
-    for d in &r.plan.devices {
+    for d in &r.devices {
         let layers = d
             .layers
             .map_or("-".to_string(), |[a, b]| format!("{a}-{b}"));
+        let status = if d.used() {
+            gib(d.free_bytes())
+        } else {
+            "unused".into()
+        };
         println!(
-            "{:<8} {:>9} {:>12} {:>11} {:>11} {:>11} {:>11} {:>11}",
+            "{:<28} {:>9} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
             d.name,
             layers,
             gib(d.usable_bytes),
@@ -216,26 +266,47 @@ fn print_report(r: &Report) {
             gib(d.kv_bytes),
             gib(d.compute_bytes),
             gib(d.overhead_bytes),
-            gib(d.free_bytes())
+            status
         );
     }
     println!("host memory: {}", gib(r.host_bytes));
     match r.max_context {
-        Some(c) => println!("max context at {} sequence(s): {c} tokens", r.n_seq),
-        None => println!("max context: none fits"),
+        Some(c) => println!("longest context at {} sequence(s): {c} tokens", r.n_seq),
+        None => println!("longest context: none fits on the GPUs"),
     }
     match r.max_batch {
-        Some(b) => println!("max sequences at {} tokens: {b}", r.n_ctx),
-        None => println!("max sequences: none fits"),
+        Some(b) => println!("most sequences at {} tokens: {b}", r.n_ctx),
+        None => println!("most sequences: none fits on the GPUs"),
     }
+    let sweep: Vec<String> = r
+        .sweep
+        .iter()
+        .map(|s| {
+            format!(
+                "{}×{}",
+                s.batch,
+                s.max_context.map_or("-".into(), |c| c.to_string())
+            )
+        })
+        .collect();
+    println!("sweep (sequences × longest context): {}", sweep.join("  "));
     let types: Vec<String> = r
         .weights_by_type
         .iter()
         .map(|t| format!("{} ×{} ({})", t.storage, t.tensors, gib(t.bytes)))
         .collect();
     println!("weights by type: {}", types.join(", "));
-    if let Some(command) = &r.llama_cpp_command {
-        println!("\n{command}");
+    for w in &r.ways_out {
+        let changes: Vec<String> = w.changes.iter().map(|(f, v)| format!("{f}={v}")).collect();
+        println!(
+            "way out: {} [{}] → peak {:.0}%",
+            w.label,
+            changes.join(", "),
+            w.peak_utilisation * 100.0
+        );
+    }
+    for (engine, command) in &r.commands {
+        println!("\n# {engine}\n{command}");
     }
     for w in &r.warnings {
         println!("warning: {w}");

@@ -365,7 +365,7 @@ fn closest_ids(key: &str) -> Vec<&'static str> {
 }
 
 /// Levenshtein distance. Hand-written: a dozen lines, not worth a dependency.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

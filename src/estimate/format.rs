@@ -343,6 +343,10 @@ pub enum WeightFormat {
     /// gpt-oss's MXFP4: MoE expert weights in 32-value blocks of 17 bytes,
     /// everything else bf16.
     Mxfp4,
+    /// ExLlamaV2's EXL2 at an average of `bpw_x100 / 100` bits per weight
+    /// over the layers' Linear weights (scales included), lm_head at 6 bits
+    /// (the converter's default `head_bits`), everything else fp16.
+    Exl2 { bpw_x100: u16 },
 }
 
 impl WeightFormat {
@@ -376,6 +380,7 @@ impl WeightFormat {
             WeightFormat::Gptq { bits, group } => format!("gptq-{bits}bit-g{group}"),
             WeightFormat::Awq { group } => format!("awq-4bit-g{group}"),
             WeightFormat::Mxfp4 => "mxfp4".into(),
+            WeightFormat::Exl2 { bpw_x100 } => format!("exl2-{}bpw", bpw_text(bpw_x100)),
         }
     }
 
@@ -404,6 +409,7 @@ impl WeightFormat {
             WeightFormat::Gptq { bits, group } => format!("GPTQ {bits}-bit, group {group}"),
             WeightFormat::Awq { group } => format!("AWQ 4-bit, group {group}"),
             WeightFormat::Mxfp4 => "MXFP4 experts + BF16".into(),
+            WeightFormat::Exl2 { bpw_x100 } => format!("EXL2 {} bpw", bpw_text(bpw_x100)),
         }
     }
 
@@ -443,8 +449,18 @@ impl WeightFormat {
             WeightFormat::Awq { group: 32 },
             WeightFormat::Mxfp4,
         ]);
+        all.extend(
+            [800, 600, 500, 465, 400, 350, 300, 250]
+                .map(|bpw_x100| WeightFormat::Exl2 { bpw_x100 }),
+        );
         all
     }
+}
+
+/// `4.65`, `4.0`: bits per weight with at least one decimal.
+fn bpw_text(bpw_x100: u16) -> String {
+    let text = format!("{}.{:02}", bpw_x100 / 100, bpw_x100 % 100);
+    text.strip_suffix('0').map(str::to_string).unwrap_or(text)
 }
 
 /// Why a format name was not understood.
@@ -563,6 +579,9 @@ pub enum KvType {
     Ggml(GgmlType),
     /// One byte per element (vLLM `--kv-cache-dtype fp8`).
     Fp8,
+    /// ExLlamaV2's quantized cache: `bits` per element plus an fp16 scale
+    /// per 32 (`cache.py`); its Q6 mode is 8-bit K with 4-bit V.
+    Exl(u8),
 }
 
 impl KvType {
@@ -577,6 +596,9 @@ impl KvType {
                 .bytes(n_embd_gqa, cells)
                 .unwrap_or_else(|| n_embd_gqa * cells * GgmlType::F16.bytes_per_block()),
             KvType::Fp8 => n_embd_gqa * cells,
+            KvType::Exl(bits) => {
+                cells * (n_embd_gqa * u64::from(bits) / 8 + n_embd_gqa.div_ceil(32) * 2)
+            }
         }
     }
 
@@ -585,6 +607,7 @@ impl KvType {
         match self {
             KvType::Ggml(ty) => ty.name().to_lowercase(),
             KvType::Fp8 => "fp8".into(),
+            KvType::Exl(bits) => format!("q{bits}"),
         }
     }
 
@@ -611,6 +634,8 @@ impl FromStr for KvType {
             "fp8" | "fp8e4m3" | "fp8e5m2" => return Ok(KvType::Fp8),
             "fp16" | "auto" | "float16" => return Ok(KvType::F16),
             "fp32" => return Ok(KvType::Ggml(GgmlType::F32)),
+            "q8" => return Ok(KvType::Exl(8)),
+            "q4" => return Ok(KvType::Exl(4)),
             _ => {}
         }
         KvType::LLAMA_CPP
@@ -620,8 +645,18 @@ impl FromStr for KvType {
             .ok_or_else(|| UnknownFormat {
                 what: "KV-cache type",
                 name: s.to_string(),
-                choices: "f16, bf16, f32, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, fp8".into(),
+                choices: "f16, bf16, f32, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, fp8 (vLLM), q8, q6, q4 (ExLlamaV2)"
+                    .into(),
             })
+    }
+}
+
+/// The K and V cache types a cache name means: the same type for both,
+/// except ExLlamaV2's `q6`, which is 8-bit K with 4-bit V.
+pub fn kv_pair(name: &str) -> Result<(KvType, KvType), UnknownFormat> {
+    match normalise(name).as_str() {
+        "q6" => Ok((KvType::Exl(8), KvType::Exl(4))),
+        _ => name.parse().map(|k| (k, k)),
     }
 }
 

@@ -48,7 +48,7 @@ use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
 
-use super::format::{normalise, GgmlType, KvType, UnknownFormat, WeightFormat};
+use super::format::{normalise, GgmlType, KvType, TorchDtype, UnknownFormat, WeightFormat};
 use super::model::{Attention, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack};
 use super::weights::{weight_bytes, WeightBytes};
 use crate::units::MIB;
@@ -60,16 +60,33 @@ pub enum Engine {
     LlamaCpp,
     Vllm,
     Transformers,
+    /// ExLlamaV2 / TabbyAPI with EXL2 weights.
+    ExLlamaV2,
+    /// Ollama: llama.cpp underneath, its own settings.
+    Ollama,
 }
 
 impl Engine {
-    pub const ALL: [Engine; 3] = [Engine::LlamaCpp, Engine::Vllm, Engine::Transformers];
+    pub const ALL: [Engine; 5] = [
+        Engine::LlamaCpp,
+        Engine::Vllm,
+        Engine::Transformers,
+        Engine::ExLlamaV2,
+        Engine::Ollama,
+    ];
+
+    /// llama.cpp and Ollama (which runs llama.cpp) allocate alike.
+    pub fn is_llama_cpp(self) -> bool {
+        matches!(self, Engine::LlamaCpp | Engine::Ollama)
+    }
 
     pub fn id(self) -> &'static str {
         match self {
             Engine::LlamaCpp => "llama.cpp",
             Engine::Vllm => "vllm",
             Engine::Transformers => "transformers",
+            Engine::ExLlamaV2 => "exllamav2",
+            Engine::Ollama => "ollama",
         }
     }
 
@@ -78,14 +95,19 @@ impl Engine {
             Engine::LlamaCpp => "llama.cpp",
             Engine::Vllm => "vLLM",
             Engine::Transformers => "transformers",
+            Engine::ExLlamaV2 => "ExLlamaV2",
+            Engine::Ollama => "Ollama",
         }
     }
 
     /// Whether this engine loads weights stored this way.
     pub fn supports(self, format: WeightFormat) -> bool {
         match (self, format) {
-            (Engine::LlamaCpp, WeightFormat::Gguf { .. }) => true,
-            (Engine::LlamaCpp, _) | (_, WeightFormat::Gguf { .. }) => false,
+            (Engine::LlamaCpp | Engine::Ollama, WeightFormat::Gguf { .. }) => true,
+            (Engine::LlamaCpp | Engine::Ollama, _) | (_, WeightFormat::Gguf { .. }) => false,
+            (Engine::ExLlamaV2, WeightFormat::Exl2 { .. }) => true,
+            (Engine::ExLlamaV2, WeightFormat::Torch { dtype }) => dtype != TorchDtype::F32,
+            (Engine::ExLlamaV2, _) | (_, WeightFormat::Exl2 { .. }) => false,
             (Engine::Vllm, _) => true,
             (Engine::Transformers, _) => true,
         }
@@ -95,6 +117,12 @@ impl Engine {
     pub fn supports_kv(self, kv: KvType) -> bool {
         match self {
             Engine::LlamaCpp => KvType::LLAMA_CPP.contains(&kv),
+            // OLLAMA_KV_CACHE_TYPE takes f16, q8_0 or q4_0.
+            Engine::Ollama => matches!(
+                kv,
+                KvType::Ggml(GgmlType::F16 | GgmlType::Q8_0 | GgmlType::Q4_0)
+            ),
+            Engine::ExLlamaV2 => matches!(kv, KvType::F16 | KvType::Exl(_)),
             Engine::Vllm => matches!(
                 kv,
                 KvType::Fp8 | KvType::Ggml(GgmlType::F16 | GgmlType::BF16)
@@ -114,11 +142,17 @@ impl Engine {
             .collect()
     }
 
-    /// The KV-cache types this engine offers, in menu order.
-    pub fn kv_types(self) -> Vec<KvType> {
-        let mut all = KvType::LLAMA_CPP.to_vec();
-        all.push(KvType::Fp8);
-        all.into_iter().filter(|&k| self.supports_kv(k)).collect()
+    /// The KV-cache names this engine offers, in menu order.
+    pub fn kv_types(self) -> Vec<String> {
+        let mut names: Vec<String> = KvType::LLAMA_CPP.iter().map(|k| k.id()).collect();
+        names.extend(["fp8", "q8", "q6", "q4"].map(String::from));
+        names
+            .into_iter()
+            .filter(|n| {
+                super::format::kv_pair(n)
+                    .is_ok_and(|(k, v)| self.supports_kv(k) && self.supports_kv(v))
+            })
+            .collect()
     }
 
     /// The weight format a newcomer starts from on this engine.
@@ -127,6 +161,10 @@ impl Engine {
             Engine::LlamaCpp => WeightFormat::Gguf {
                 ftype: super::format::GgufFtype::Q4_K_M,
             },
+            Engine::Ollama => WeightFormat::Gguf {
+                ftype: super::format::GgufFtype::Q4_K_M,
+            },
+            Engine::ExLlamaV2 => WeightFormat::Exl2 { bpw_x100: 400 },
             Engine::Vllm | Engine::Transformers => WeightFormat::BF16,
         }
     }
@@ -146,10 +184,12 @@ impl FromStr for Engine {
             "llamacpp" | "llama" | "llamaserver" | "gguf" => Ok(Engine::LlamaCpp),
             "vllm" => Ok(Engine::Vllm),
             "transformers" | "hf" | "accelerate" | "huggingface" => Ok(Engine::Transformers),
+            "exllamav2" | "exllama" | "exl2" | "tabbyapi" | "tabby" => Ok(Engine::ExLlamaV2),
+            "ollama" => Ok(Engine::Ollama),
             _ => Err(UnknownFormat {
                 what: "engine",
                 name: s.to_string(),
-                choices: "llama.cpp, vllm, transformers".into(),
+                choices: "llama.cpp, vllm, transformers, exllamav2, ollama".into(),
             }),
         }
     }
@@ -255,14 +295,16 @@ pub fn kv_row(engine: Engine, attention: &Attention) -> (u64, u64) {
             head_dim_k,
             head_dim_v,
         } => match engine {
-            Engine::LlamaCpp | Engine::Vllm => (kv_lora_rank + rope_dim, 0),
-            Engine::Transformers => (attention.n_head * head_dim_k, attention.n_head * head_dim_v),
+            Engine::LlamaCpp | Engine::Ollama | Engine::Vllm => (kv_lora_rank + rope_dim, 0),
+            Engine::Transformers | Engine::ExLlamaV2 => {
+                (attention.n_head * head_dim_k, attention.n_head * head_dim_v)
+            }
         },
     }
 }
 
 /// Model types whose sliding-window layers llama.cpp sizes separately (iSWA).
-fn llama_cpp_uses_swa(model_type: &str) -> bool {
+fn llama_cpp_uses_swa_for(model_type: &str) -> bool {
     matches!(model_type, "gemma2" | "gemma3_text" | "gpt_oss")
 }
 
@@ -273,10 +315,10 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
     }
     let window = layer.attention.sliding_window;
     match s.engine {
-        Engine::LlamaCpp => {
+        Engine::LlamaCpp | Engine::Ollama => {
             let full = pad(s.n_ctx, if s.flash_attn { 256 } else { 32 });
             let per_seq = match window {
-                Some(w) if llama_cpp_uses_swa(&spec.model_type) => {
+                Some(w) if llama_cpp_uses_swa_for(&spec.model_type) => {
                     full.min(pad(w + s.n_ubatch, 256))
                 }
                 _ => full,
@@ -291,6 +333,8 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
             s.n_seq * blocks * 16
         }
         Engine::Transformers => s.n_seq * window.map_or(s.n_ctx, |w| w.min(s.n_ctx)),
+        // ExLlamaV2 allocates max_seq_len (a multiple of 256) for every sequence.
+        Engine::ExLlamaV2 => s.n_seq * pad(s.n_ctx, 256),
     }
 }
 
@@ -355,7 +399,7 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
         .unwrap_or(0);
     let mut warnings = Vec::new();
     let (compute_layers, compute_output, host_output_buffer, token_embd_on_host) = match s.engine {
-        Engine::LlamaCpp => {
+        Engine::LlamaCpp | Engine::Ollama => {
             let scores = if s.flash_attn {
                 0
             } else {
@@ -385,6 +429,26 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
             let layers = tokens * activation_width(spec) * 2 + scores;
             (layers, s.n_seq * spec.n_vocab * (4 + 2), 0, false)
         }
+        Engine::ExLlamaV2 => {
+            // Prefill in chunks of max_input_len (2048) tokens; a quantized
+            // cache also keeps one layer's K/V in fp16 while it works.
+            let chunk = (s.n_ctx * s.n_seq).min(2048);
+            let temp = match s.type_k {
+                KvType::Exl(_) => spec
+                    .layers
+                    .iter()
+                    .map(|l| {
+                        let (k, v) = kv_row(s.engine, &l.attention);
+                        (k + v) * 2 * s.n_seq * pad(s.n_ctx, 256)
+                    })
+                    .max()
+                    .unwrap_or(0),
+                _ => 0,
+            };
+            let layers = chunk * activation_width(spec) * 2 + temp;
+            // Embeddings live in system RAM in ExLlamaV2.
+            (layers, chunk * spec.n_vocab * 4, 0, true)
+        }
     };
     if s.engine == Engine::Vllm && spec.class == ModelType::EncoderDecoder {
         warnings.push(format!(
@@ -404,7 +468,7 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
         token_embd_on_host,
         // Tied embeddings: llama.cpp duplicates token_embd on the output
         // device; the others share one tensor on the first device.
-        output: if spec.tied_embeddings && s.engine != Engine::LlamaCpp {
+        output: if spec.tied_embeddings && !s.engine.is_llama_cpp() {
             weights.other_globals
         } else {
             output
@@ -483,12 +547,15 @@ mod tests {
             32768,
             1,
             expect![[r#"
-            llama.cpp    f16       6132.0 MiB
-            llama.cpp    q8_0      3257.6 MiB
-            vllm         f16       6386.6 MiB
-            vllm         fp8       3193.3 MiB
-            transformers f16       6048.0 MiB
-        "#]],
+                llama.cpp    f16       6132.0 MiB
+                llama.cpp    q8_0      3257.6 MiB
+                vllm         f16       6386.6 MiB
+                vllm         fp8       3193.3 MiB
+                transformers f16       6048.0 MiB
+                exllamav2    f16      10752.0 MiB
+                ollama       f16       6132.0 MiB
+                ollama       q8_0      3257.6 MiB
+            "#]],
         );
         // gpt-oss: 12 sliding layers (window 128) + 12 full, 8 × 64.
         check(
@@ -496,12 +563,15 @@ mod tests {
             32768,
             4,
             expect![[r#"
-            llama.cpp    f16       3144.0 MiB
-            llama.cpp    q8_0      1670.2 MiB
-            vllm         f16       3277.5 MiB
-            vllm         fp8       1638.8 MiB
-            transformers f16       3084.0 MiB
-        "#]],
+                llama.cpp    f16       3144.0 MiB
+                llama.cpp    q8_0      1670.2 MiB
+                vllm         f16       3277.5 MiB
+                vllm         fp8       1638.8 MiB
+                transformers f16       3084.0 MiB
+                exllamav2    f16       6144.0 MiB
+                ollama       f16       3144.0 MiB
+                ollama       q8_0      1670.2 MiB
+            "#]],
         );
         // DeepSeek-V2-Lite: MLA latent 512 + 64 per layer on llama.cpp/vLLM.
         check(
@@ -509,12 +579,15 @@ mod tests {
             8192,
             1,
             expect![[r#"
-            llama.cpp    f16        243.0 MiB
-            llama.cpp    q8_0       129.1 MiB
-            vllm         f16        243.0 MiB
-            vllm         fp8        121.5 MiB
-            transformers f16       2160.0 MiB
-        "#]],
+                llama.cpp    f16        243.0 MiB
+                llama.cpp    q8_0       129.1 MiB
+                vllm         f16        243.0 MiB
+                vllm         fp8        121.5 MiB
+                transformers f16       2160.0 MiB
+                exllamav2    f16       2160.0 MiB
+                ollama       f16        243.0 MiB
+                ollama       q8_0       129.1 MiB
+            "#]],
         );
         // T5: decoder self-attention (+ cross-attention outside llama.cpp).
         check(
@@ -522,12 +595,15 @@ mod tests {
             512,
             1,
             expect![[r#"
-            llama.cpp    f16         96.0 MiB
-            llama.cpp    q8_0        51.0 MiB
-            vllm         f16        192.0 MiB
-            vllm         fp8         96.0 MiB
-            transformers f16        192.0 MiB
-        "#]],
+                llama.cpp    f16         96.0 MiB
+                llama.cpp    q8_0        51.0 MiB
+                vllm         f16        192.0 MiB
+                vllm         fp8         96.0 MiB
+                transformers f16        192.0 MiB
+                exllamav2    f16         96.0 MiB
+                ollama       f16         96.0 MiB
+                ollama       q8_0        51.0 MiB
+            "#]],
         );
         // BERT: nothing cached.
         check(
@@ -535,12 +611,15 @@ mod tests {
             512,
             1,
             expect![[r#"
-            llama.cpp    f16          0.0 MiB
-            llama.cpp    q8_0         0.0 MiB
-            vllm         f16          0.0 MiB
-            vllm         fp8          0.0 MiB
-            transformers f16          0.0 MiB
-        "#]],
+                llama.cpp    f16          0.0 MiB
+                llama.cpp    q8_0         0.0 MiB
+                vllm         f16          0.0 MiB
+                vllm         fp8          0.0 MiB
+                transformers f16          0.0 MiB
+                exllamav2    f16          0.0 MiB
+                ollama       f16          0.0 MiB
+                ollama       q8_0         0.0 MiB
+            "#]],
         );
     }
 

@@ -25,6 +25,12 @@ use super::model::{Kind, ModelSpec, Stack, Tensor};
 pub struct WeightBytes {
     /// Each repeated layer.
     pub layers: Vec<u64>,
+    /// Of each layer, the routed-expert tensors (what `--n-cpu-moe` moves
+    /// to host memory).
+    pub layer_experts: Vec<u64>,
+    /// Of each layer, the tensors tensor parallelism replicates rather than
+    /// shards: norms, biases, routers, MLA's low-rank projections.
+    pub layer_replicated: Vec<u64>,
     /// Token embeddings.
     pub token_embd: u64,
     /// The output projection; with tied embeddings, what a separate copy
@@ -351,6 +357,11 @@ fn torch_bytes(format: WeightFormat, tensor: &Tensor) -> (&'static str, u64) {
             },
             numel * dtype.bytes(),
         ),
+        WeightFormat::Exl2 { .. } if tensor.kind == Kind::Output => {
+            ("EXL2 head 6 bpw", numel * 6 / 8)
+        }
+        WeightFormat::Exl2 { .. } if !linear => ("F16", numel * 2),
+        WeightFormat::Exl2 { bpw_x100 } => ("EXL2", (numel * u64::from(bpw_x100)).div_ceil(800)),
         _ if !linear => bf16,
         WeightFormat::Fp8 { block: false } => ("FP8 e4m3", numel + 4 * experts),
         WeightFormat::Fp8 { block: true } => (
@@ -435,12 +446,25 @@ pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
     let token_embd = spec
         .global(Kind::TokenEmbd)
         .map_or(0, |t| bytes_of(t, None));
-    let layers: Vec<u64> = spec
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| l.tensors.iter().map(|t| bytes_of(t, Some(i))).sum())
-        .collect();
+    let mut layers = Vec::with_capacity(spec.layers.len());
+    let mut layer_experts = Vec::with_capacity(spec.layers.len());
+    let mut layer_replicated = Vec::with_capacity(spec.layers.len());
+    for (i, l) in spec.layers.iter().enumerate() {
+        let (mut total, mut experts, mut replicated) = (0, 0, 0);
+        for t in &l.tensors {
+            let b = bytes_of(t, Some(i));
+            total += b;
+            if t.is_experts() {
+                experts += b;
+            }
+            if t.is_1d() || matches!(t.kind, Kind::FfnGateInp | Kind::Other) {
+                replicated += b;
+            }
+        }
+        layers.push(total);
+        layer_experts.push(experts);
+        layer_replicated.push(replicated);
+    }
     let mut output = 0;
     let mut other_globals = 0;
     for t in spec.globals.iter().filter(|t| t.kind != Kind::TokenEmbd) {
@@ -458,6 +482,8 @@ pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
     shares.sort_by_key(|s| std::cmp::Reverse(s.bytes));
     WeightBytes {
         layers,
+        layer_experts,
+        layer_replicated,
         token_embd,
         output,
         other_globals,

@@ -1,25 +1,21 @@
 //! `llama-server` flags for a plan.
 //!
 //! Flags checked against llama.cpp's `tools/server/README.md` and
-//! `common/arg.cpp` (the `--help` text):
-//! `-m` model path, `-c` total context (split across `-np` slots), `-np`
-//! parallel sequences, `-ngl` layers on GPU, `-sm layer`, `-ts` split
-//! proportions, `-fa on|off`, `-ctk`/`-ctv` cache types, `-ub` physical batch.
+//! `common/arg.cpp` (`--help`), and `docs/multi-gpu.md`.
 //!
 //! `-ts` is written as layer counts: llama.cpp assigns layer `i` to the first
 //! device whose cumulative split exceeds `i / (n_layer + 1)`
-//! (`llama_model::load_tensors`), so counts — with the output layer counted on
-//! the last GPU and `-ngl n_layer + 1` — reproduce the plan's split exactly.
+//! (`llama_model::load_tensors`), so counts — with the output layer counted
+//! on the last GPU and `-ngl` = GPU layers + 1 — reproduce the plan's split
+//! exactly. `-ngl` offloads the *last* layers, so CPU layers are the first.
 
-use super::Flag;
-use crate::estimate::RunSettings;
-use crate::plan::Plan;
+use super::{Flag, LaunchContext};
 
 /// The flags [`command`] emits.
 pub const FLAGS: &[Flag] = &[
     Flag {
         name: "-m",
-        doc: "model path (tools/server/README.md: -m, --model FNAME)",
+        doc: "model path (-m, --model FNAME)",
     },
     Flag {
         name: "-c",
@@ -27,7 +23,7 @@ pub const FLAGS: &[Flag] = &[
     },
     Flag {
         name: "-np",
-        doc: "number of parallel sequences / server slots (-np, --parallel N)",
+        doc: "number of parallel sequences / server slots; each gets -c / -np (-np, --parallel N)",
     },
     Flag {
         name: "-ngl",
@@ -40,6 +36,10 @@ pub const FLAGS: &[Flag] = &[
     Flag {
         name: "-ts",
         doc: "fraction of the model to offload to each GPU, comma-separated (-ts, --tensor-split)",
+    },
+    Flag {
+        name: "-mg",
+        doc: "the GPU for the model with -sm none (-mg, --main-gpu INDEX)",
     },
     Flag {
         name: "-fa",
@@ -57,37 +57,53 @@ pub const FLAGS: &[Flag] = &[
         name: "-ub",
         doc: "physical maximum batch size (-ub, --ubatch-size N)",
     },
+    Flag {
+        name: "--n-cpu-moe",
+        doc: "keep the MoE weights of the first N layers on the CPU (-ncmoe, --n-cpu-moe N)",
+    },
+    Flag {
+        name: "--rpc",
+        doc: "comma-separated list of RPC servers host:port (--rpc SERVERS)",
+    },
 ];
 
-/// The `llama-server` command line for `plan` run with `settings`.
-pub fn command(plan: &Plan, settings: &RunSettings, model_file: &str) -> String {
+/// The `llama-server` command line for the plan.
+pub fn command(cx: &LaunchContext) -> String {
+    let plan = cx.plan;
+    let s = &plan.settings;
     let n_layer = plan.estimate.layer_weights.len();
-    let mut args = vec![
-        "llama-server".to_string(),
-        format!("-m {model_file}"),
-        format!("-c {}", settings.n_ctx * settings.n_seq),
-        format!("-np {}", settings.n_seq),
-        format!("-ngl {}", n_layer + 1),
-    ];
-    if plan.devices.len() > 1 {
-        let last = plan.devices.len() - 1;
-        let counts: Vec<String> = plan
-            .devices
+    let gpu_layers = n_layer - plan.offload.cpu_layers;
+    let used: Vec<_> = plan.used_devices().collect();
+    let mut args: Vec<String> = Vec::new();
+    args.extend(cx.visible_devices());
+    args.push("llama-server".into());
+    args.push(format!("-m {}", cx.gguf_file()));
+    args.push(format!("-c {}", s.n_ctx * s.n_seq));
+    args.push(format!("-np {}", s.n_seq));
+    args.push(format!("-ngl {}", gpu_layers + 1));
+    if used.len() > 1 {
+        let counts: Vec<String> = used
             .iter()
             .enumerate()
-            .map(|(j, d)| (d.layer_count() + usize::from(j == last)).to_string())
+            .map(|(j, d)| (d.layer_count() + usize::from(j + 1 == used.len())).to_string())
             .collect();
         args.push("-sm layer".into());
         args.push(format!("-ts {}", counts.join(",")));
     }
-    args.push(format!(
-        "-fa {}",
-        if settings.flash_attn { "on" } else { "off" }
-    ));
-    args.push(format!("-ctk {}", settings.type_k.id()));
-    args.push(format!("-ctv {}", settings.type_v.id()));
-    if settings.n_ubatch != 512 {
-        args.push(format!("-ub {}", settings.n_ubatch));
+    if plan.offload.cpu_moe_layers > 0 {
+        args.push(format!("--n-cpu-moe {}", plan.offload.cpu_moe_layers));
+    }
+    args.push(format!("-fa {}", if s.flash_attn { "on" } else { "off" }));
+    args.push(format!("-ctk {}", s.type_k.id()));
+    args.push(format!("-ctv {}", s.type_v.id()));
+    if s.n_ubatch != 512 {
+        args.push(format!("-ub {}", s.n_ubatch));
+    }
+    let remote = cx.remote_nodes();
+    if !remote.is_empty() {
+        // One rpc-server per remote machine (start `rpc-server -H 0.0.0.0 -p 50052` there).
+        let servers: Vec<String> = remote.iter().map(|n| format!("node{n}:50052")).collect();
+        args.push(format!("--rpc {}", servers.join(",")));
     }
     args.join(" ")
 }
@@ -95,43 +111,50 @@ pub fn command(plan: &Plan, settings: &RunSettings, model_file: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::estimate::catalog::find;
-    use crate::plan::{parse_gpus, plan, PlanRequest};
+    use crate::launch::{assert_flags_documented, golden::command_for};
     use expect_test::expect;
 
     #[test]
-    fn every_emitted_flag_is_in_the_table() {
-        let spec = find("llama-3.1-8b").unwrap().load().unwrap().spec;
-        let gpus = parse_gpus("24GB, 12GB").unwrap();
-        let settings = RunSettings {
-            n_ubatch: 256,
-            ..RunSettings::default()
-        };
-        let p = plan(PlanRequest {
-            spec: &spec,
-            settings,
-            gpus: &gpus,
-        });
-        let cmd = command(&p, &settings, "model.gguf");
-        for word in cmd.split(' ').filter(|w| w.starts_with('-')) {
-            assert!(
-                FLAGS.iter().any(|f| f.name == word),
-                "{word} is not a documented flag"
-            );
+    fn golden_commands() {
+        let cases = [
+            command_for(&[]),
+            command_for(&[
+                ("gpus", "24GB, 12GB"),
+                ("model", "llama-3.1-70b"),
+                ("weights", "q3_k_m"),
+                ("kv", "q8_0"),
+            ]),
+            command_for(&[
+                ("gpus", "24GB"),
+                ("model", "llama-3.1-70b"),
+                ("offload", "on"),
+            ]),
+            command_for(&[
+                ("gpus", "24GB"),
+                ("model", "qwen3-30b-a3b"),
+                ("weights", "q8_0"),
+                ("offload", "on"),
+            ]),
+            command_for(&[
+                ("gpus", "24GB, 2GB, 24GB"),
+                ("model", "llama-3.1-8b"),
+                ("batch", "4"),
+            ]),
+            command_for(&[
+                ("gpus", "2x24GB; 2x24GB"),
+                ("model", "llama-3.1-70b"),
+                ("weights", "q6_k"),
+            ]),
+        ];
+        for c in &cases {
+            assert_flags_documented(c, FLAGS);
         }
-    }
-
-    #[test]
-    fn split_is_written_as_layer_counts() {
-        let spec = find("llama-3.1-8b").unwrap().load().unwrap().spec;
-        let gpus = parse_gpus("24GB, 12GB").unwrap();
-        let settings = RunSettings::default();
-        let p = plan(PlanRequest {
-            spec: &spec,
-            settings,
-            gpus: &gpus,
-        });
-        expect!["llama-server -m model.gguf -c 8192 -np 1 -ngl 33 -sm layer -ts 24,9 -fa on -ctk f16 -ctv f16"]
-            .assert_eq(&command(&p, &settings, "model.gguf"));
+        expect![[r#"
+            llama-server -m Llama-3.1-8B-Q4_K_M.gguf -c 8192 -np 1 -ngl 33 -sm layer -ts 18,15 -fa on -ctk f16 -ctv f16
+            llama-server -m Llama-3.1-70B-Q3_K_M.gguf -c 8192 -np 1 -ngl 81 -sm layer -ts 56,25 -fa on -ctk q8_0 -ctv q8_0
+            llama-server -m Llama-3.1-70B-Q4_K_M.gguf -c 8192 -np 1 -ngl 41 -fa on -ctk f16 -ctv f16
+            llama-server -m Qwen3-30B-A3B-Q8_0.gguf -c 8192 -np 1 -ngl 49 --n-cpu-moe 16 -fa on -ctk f16 -ctv f16
+            CUDA_VISIBLE_DEVICES=0,2 llama-server -m Llama-3.1-8B-Q4_K_M.gguf -c 32768 -np 4 -ngl 33 -sm layer -ts 17,16 -fa on -ctk f16 -ctv f16
+            llama-server -m Llama-3.1-70B-Q6_K.gguf -c 8192 -np 1 -ngl 81 -sm layer -ts 21,21,21,18 -fa on -ctk f16 -ctv f16 --rpc node1:50052"#]].assert_eq(&cases.join("\n"));
     }
 }

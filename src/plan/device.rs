@@ -1,20 +1,30 @@
-//! GPUs as the user lists them: `2x24GB, 12GB`, `80GiB`, `24`.
+//! GPUs as the user lists them: `2x24GB, 12GB`, `80GiB`, `2xrtx-4090`,
+//! `4xh100; 4xh100` (two nodes), `rtx-3090:1.5GB` (1.5 GB already used).
 //!
-//! A bare number is GB (powers of ten), the unit printed on the box.
+//! Entries are separated by `,` or `+`; `;` or `|` starts the next node
+//! (machine). An entry is an optional count (`2x`), a size or a catalog card
+//! name, and an optional `:SIZE` of memory already taken on each of those
+//! GPUs (desktop, other processes). A bare number is GB (10⁹ bytes), the
+//! unit printed on the box; `GiB` means 2³⁰.
 
 use serde::Serialize;
 use thiserror::Error;
 
+use super::gpus::{closest_cards, find_card};
 use crate::units::{parse_size, SizeError};
 
 /// One GPU: its memory and what is already taken on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gpu {
     pub name: String,
-    /// Total memory, bytes.
+    /// The catalog card, when the entry named one.
+    pub card: Option<&'static str>,
+    /// Total memory, bytes (for unified memory: what the GPU may use).
     pub capacity: u64,
     /// Memory not available to the run (desktop, other processes), bytes.
     pub reserve: u64,
+    /// The machine this GPU is in (0-based).
+    pub node: usize,
 }
 
 impl Gpu {
@@ -27,12 +37,23 @@ impl Gpu {
 /// Why a GPU list could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DeviceError {
-    #[error("add at least one GPU, e.g. 24GB or 2x24GB")]
+    #[error("add at least one GPU, e.g. 24GB, 2x24GB or 2xrtx-4090")]
     NoGpus,
     #[error("GPU '{entry}': {source}")]
     Size { entry: String, source: SizeError },
+    #[error("GPU '{entry}' is neither a size nor a known card; did you mean {}?", closest.join(", "))]
+    Unknown {
+        entry: String,
+        closest: Vec<&'static str>,
+    },
     #[error("GPU '{entry}': the count must be between 1 and 64")]
     Count { entry: String },
+    #[error("GPU '{entry}': {used} already used is not less than its {capacity}")]
+    Full {
+        entry: String,
+        used: String,
+        capacity: String,
+    },
     #[error("{0} GPUs listed; vramfit plans for at most 64")]
     TooMany(usize),
 }
@@ -40,50 +61,114 @@ pub enum DeviceError {
 /// The most GPUs one plan covers.
 pub const MAX_GPUS: usize = 64;
 
-/// Parses a comma- or space-separated GPU list; `Nx` repeats an entry.
-pub fn parse_gpus(text: &str) -> Result<Vec<Gpu>, DeviceError> {
-    let mut gpus = Vec::new();
-    for entry in text
-        .split([',', ';', '+'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-    {
-        let lower = entry.to_ascii_lowercase();
-        let (count, size) = match lower.split_once(['x', '×', '*']) {
-            Some((n, rest))
-                if !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()) =>
-            {
-                let count: usize = n.trim().parse().map_err(|_| DeviceError::Count {
-                    entry: entry.into(),
-                })?;
-                (count, rest.trim().to_string())
-            }
-            _ => (1, lower.clone()),
-        };
-        if count == 0 || count > MAX_GPUS {
-            return Err(DeviceError::Count {
-                entry: entry.into(),
-            });
-        }
-        let capacity = parse_size(&size).map_err(|source| DeviceError::Size {
+/// Capacity and card id of an entry's device part (a size or a card name).
+fn device(entry: &str, text: &str) -> Result<(u64, Option<&'static str>, String), DeviceError> {
+    if let Some(card) = find_card(text) {
+        return Ok((
+            card.usable_bytes(),
+            Some(card.id.as_str()),
+            card.name.clone(),
+        ));
+    }
+    let starts_numeric = text
+        .trim()
+        .starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
+    match parse_size(text) {
+        Ok(bytes) => Ok((bytes, None, String::new())),
+        Err(source) if starts_numeric || text.trim().is_empty() => Err(DeviceError::Size {
             entry: entry.into(),
             source,
-        })?;
-        for _ in 0..count {
-            if gpus.len() == MAX_GPUS {
-                return Err(DeviceError::TooMany(MAX_GPUS + 1));
+        }),
+        Err(_) => Err(DeviceError::Unknown {
+            entry: entry.into(),
+            closest: closest_cards(text),
+        }),
+    }
+}
+
+/// Parses a GPU list (see the module docs for the syntax).
+pub fn parse_gpus(text: &str) -> Result<Vec<Gpu>, DeviceError> {
+    let mut gpus = Vec::new();
+    for (node, node_text) in text
+        .split([';', '|'])
+        .filter(|n| !n.trim().is_empty())
+        .enumerate()
+    {
+        for entry in node_text
+            .split([',', '+'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let (device_text, used_text) = match entry.split_once(':') {
+                Some((d, u)) => (d.trim(), Some(u.trim())),
+                None => (entry, None),
+            };
+            let lower = device_text.to_ascii_lowercase();
+            let (count, rest) = match lower.split_once(['x', '×', '*']) {
+                Some((n, rest))
+                    if !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    let count = n.trim().parse::<usize>().map_err(|_| DeviceError::Count {
+                        entry: entry.into(),
+                    })?;
+                    (count, rest.trim().to_string())
+                }
+                _ => (1, lower.clone()),
+            };
+            if count == 0 || count > MAX_GPUS {
+                return Err(DeviceError::Count {
+                    entry: entry.into(),
+                });
             }
-            gpus.push(Gpu {
-                name: format!("GPU {}", gpus.len()),
-                capacity,
-                reserve: 0,
-            });
+            let (capacity, card, card_name) = device(entry, &rest)?;
+            let reserve = match used_text {
+                Some(u) => parse_size(u).map_err(|source| DeviceError::Size {
+                    entry: entry.into(),
+                    source,
+                })?,
+                None => 0,
+            };
+            if reserve >= capacity {
+                return Err(DeviceError::Full {
+                    entry: entry.into(),
+                    used: crate::units::gb(reserve),
+                    capacity: crate::units::gb(capacity),
+                });
+            }
+            for _ in 0..count {
+                if gpus.len() == MAX_GPUS {
+                    return Err(DeviceError::TooMany(MAX_GPUS + 1));
+                }
+                let index = gpus.len();
+                let name = if card.is_some() {
+                    format!("GPU {index} ({card_name})")
+                } else {
+                    format!("GPU {index}")
+                };
+                gpus.push(Gpu {
+                    name,
+                    card,
+                    capacity,
+                    reserve,
+                    node,
+                });
+            }
         }
     }
     if gpus.is_empty() {
         return Err(DeviceError::NoGpus);
     }
     Ok(gpus)
+}
+
+/// Applies a reserve (desktop, other processes) to every GPU that has none.
+pub fn with_reserve(mut gpus: Vec<Gpu>, reserve: u64) -> Vec<Gpu> {
+    for g in &mut gpus {
+        if g.reserve == 0 {
+            g.reserve = reserve.min(g.capacity);
+        }
+    }
+    gpus
 }
 
 #[cfg(test)]
@@ -95,7 +180,15 @@ mod tests {
         let got = match parse_gpus(text) {
             Ok(gpus) => gpus
                 .iter()
-                .map(|g| format!("{}: {}", g.name, g.capacity))
+                .map(|g| {
+                    format!(
+                        "{} node {}: {} usable {}",
+                        g.name,
+                        g.node,
+                        g.capacity,
+                        g.usable()
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n"),
             Err(e) => format!("error: {e}"),
@@ -104,19 +197,34 @@ mod tests {
     }
 
     #[test]
-    fn gpu_lists_repeat_and_mix_units() {
+    fn gpu_lists_repeat_mix_units_cards_and_nodes() {
         check(
             "2x24GB, 12GiB",
             expect![[r#"
-                GPU 0: 24000000000
-                GPU 1: 24000000000
-                GPU 2: 12884901888"#]],
+            GPU 0 node 0: 24000000000 usable 24000000000
+            GPU 1 node 0: 24000000000 usable 24000000000
+            GPU 2 node 0: 12884901888 usable 12884901888"#]],
         );
         check(
             "24 + 16",
             expect![[r#"
-            GPU 0: 24000000000
-            GPU 1: 16000000000"#]],
+            GPU 0 node 0: 24000000000 usable 24000000000
+            GPU 1 node 0: 16000000000 usable 16000000000"#]],
+        );
+        check(
+            "2xrtx-4090, RTX 3090:1.5GB",
+            expect![[r#"
+            GPU 0 (NVIDIA GeForce RTX 4090) node 0: 25769803776 usable 25769803776
+            GPU 1 (NVIDIA GeForce RTX 4090) node 0: 25769803776 usable 25769803776
+            GPU 2 (NVIDIA GeForce RTX 3090) node 0: 25769803776 usable 24269803776"#]],
+        );
+        check(
+            "2xh100; 2xh100",
+            expect![[r#"
+            GPU 0 (NVIDIA H100 SXM5) node 0: 85899345920 usable 85899345920
+            GPU 1 (NVIDIA H100 SXM5) node 0: 85899345920 usable 85899345920
+            GPU 2 (NVIDIA H100 SXM5) node 1: 85899345920 usable 85899345920
+            GPU 3 (NVIDIA H100 SXM5) node 1: 85899345920 usable 85899345920"#]],
         );
     }
 
@@ -124,7 +232,7 @@ mod tests {
     fn bad_gpu_lists_say_what_to_write() {
         check(
             "",
-            expect!["error: add at least one GPU, e.g. 24GB or 2x24GB"],
+            expect!["error: add at least one GPU, e.g. 24GB, 2x24GB or 2xrtx-4090"],
         );
         check(
             "0x24GB",
@@ -141,6 +249,11 @@ mod tests {
         check(
             "40x8GB, 30x8GB",
             expect!["error: 65 GPUs listed; vramfit plans for at most 64"],
+        );
+        check("rtx 9999", expect!["error: GPU 'rtx 9999' is neither a size nor a known card; did you mean rtx-3090, rtx-4090, rtx-5090?"]);
+        check(
+            "24GB:30GB",
+            expect!["error: GPU '24GB:30GB': 30.00 GB already used is not less than its 24.00 GB"],
         );
     }
 }

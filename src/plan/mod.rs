@@ -2,14 +2,19 @@
 //!
 //! Input is the validated device list ([`device::Gpu`]) and an
 //! [`Estimate`](crate::estimate::Estimate); output is a [`Plan`] whose every
-//! number comes from those two. "Does not fit" is a plan with a shortfall,
-//! not an error.
+//! number comes from those two. "Does not fit" is a plan with a shortfall
+//! and [`ways::WayOut`]s, not an error.
 
+pub mod baseline;
 pub mod device;
+pub mod gpus;
 pub mod profile;
 pub mod report;
+pub mod search;
 pub mod split;
+pub mod ways;
 
 pub use device::{parse_gpus, DeviceError, Gpu};
-pub use report::{report, InputError, Report, Request};
-pub use split::{max_batch, max_context, plan, DevicePlan, Plan, PlanRequest};
+pub use report::{report, validate, InputError, Report, Request};
+pub use search::{max_batch, max_context, sweep, Objective};
+pub use split::{plan, DevicePlan, Plan, PlanRequest};

@@ -12,7 +12,8 @@ use serde::Serialize;
 use thiserror::Error;
 
 use super::device::Gpu;
-use super::split::{max_batch, plan, Plan, PlanRequest};
+use super::search::max_batch;
+use super::split::{plan, Plan, PlanRequest};
 use crate::estimate::catalog::{find, UnknownModel};
 use crate::estimate::format::UnknownFormat;
 use crate::estimate::memory::{estimate, kv_row, Engine};
@@ -192,8 +193,10 @@ pub fn apply_profile(
         .iter()
         .map(|(id, &capacity)| Gpu {
             name: id.clone(),
+            card: None,
             capacity,
             reserve: 0,
+            node: 0,
         })
         .collect();
     let settings = profile.settings(1, profile.max_sequence_length.min(8192));
@@ -201,6 +204,8 @@ pub fn apply_profile(
         spec: &profile.spec,
         settings,
         gpus: &gpus,
+        host_ram: None,
+        allow_offload: false,
     };
     let plan = plan(request);
     let n_layer = profile.spec.layers.len().max(1) as f64;
@@ -209,10 +214,22 @@ pub fn apply_profile(
         .iter()
         .map(|d| d.layer_count() as f64 / n_layer)
         .collect();
-    let device_map = device_map(&profile.spec, &plan, profile.engine);
+    // The seed keyed GPUs by the caller's ids: map indices back to them.
+    let ids: Vec<&String> = gpu_specs.keys().collect();
+    let device_map = device_map(&profile.spec, &plan, profile.engine)
+        .into_iter()
+        .map(|(module, device)| {
+            let id = device
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| ids.get(i))
+                .map_or(device.clone(), |id| id.to_string());
+            (module, id)
+        })
+        .collect();
     Ok(AppliedProfile {
         memory_required: plan.devices.iter().map(|d| d.total_bytes).sum(),
-        max_batch_size: max_batch(request).unwrap_or(0),
+        max_batch_size: max_batch(&request).unwrap_or(0),
         split_ratio,
         device_map,
         plan,
@@ -220,26 +237,22 @@ pub fn apply_profile(
     })
 }
 
-/// Module names → device, in llama.cpp's (`blk.N`) or transformers'
-/// (`model.layers.N`, …) vocabulary.
+/// Module names → device index (or `cpu`), in llama.cpp's (`blk.N`) or
+/// transformers' (`model.layers.N`, …) vocabulary.
 pub fn device_map(spec: &ModelSpec, plan: &Plan, engine: Engine) -> BTreeMap<String, String> {
     let mut map = BTreeMap::new();
-    let last = plan
-        .devices
-        .last()
-        .map_or("cpu".to_string(), |d| d.name.clone());
-    let first = plan
-        .devices
-        .first()
-        .map_or("cpu".to_string(), |d| d.name.clone());
+    let used: Vec<&super::split::DevicePlan> = plan.used_devices().collect();
+    let cpu = "cpu".to_string();
+    let first = used.first().map_or(cpu.clone(), |d| d.index.to_string());
+    let mut last = used.last().map_or(cpu.clone(), |d| d.index.to_string());
     let n_enc = spec
         .layers
         .iter()
         .filter(|l| l.stack == Stack::Encoder)
         .count();
     let layer_name = |i: usize| -> String {
-        match (engine, spec.model_type.as_str()) {
-            (Engine::LlamaCpp, _) => format!("blk.{i}"),
+        match (engine.is_llama_cpp(), spec.model_type.as_str()) {
+            (true, _) => format!("blk.{i}"),
             (_, "t5") if i < n_enc => format!("encoder.block.{i}"),
             (_, "t5") => format!("decoder.block.{}", i - n_enc),
             (_, "bart") if i < n_enc => format!("model.encoder.layers.{i}"),
@@ -248,39 +261,49 @@ pub fn device_map(spec: &ModelSpec, plan: &Plan, engine: Engine) -> BTreeMap<Str
             _ => format!("model.layers.{i}"),
         }
     };
-    for d in &plan.devices {
+    for i in 0..spec.layers.len() {
+        map.insert(layer_name(i), cpu.clone());
+    }
+    for d in &used {
         if let Some([a, b]) = d.layers {
             for i in a..=b {
-                map.insert(layer_name(i), d.name.clone());
+                map.insert(layer_name(i), d.index.to_string());
             }
         }
     }
-    match engine {
-        Engine::LlamaCpp => {
-            map.insert("token_embd".into(), "cpu".into());
-            map.insert("output".into(), last);
-        }
-        _ => match spec.model_type.as_str() {
-            "t5" => {
-                map.insert("shared".into(), first);
-                map.insert("encoder.final_layer_norm".into(), last.clone());
-                map.insert("decoder.final_layer_norm".into(), last.clone());
-                map.insert("lm_head".into(), last);
-            }
-            "bart" => {
-                map.insert("model.shared".into(), first);
-                map.insert("lm_head".into(), last);
-            }
-            "bert" => {
-                map.insert("embeddings".into(), first);
-                map.insert("pooler".into(), last);
-            }
-            _ => {
-                map.insert("model.embed_tokens".into(), first);
-                map.insert("model.norm".into(), last.clone());
-                map.insert("lm_head".into(), last);
-            }
-        },
+    // accelerate's CPU offload takes the last layers, and the head with them.
+    if plan.offload.cpu_layers > 0 && !engine.is_llama_cpp() {
+        last = cpu.clone();
+    }
+    if engine.is_llama_cpp() {
+        map.insert("token_embd".into(), cpu);
+        map.insert("output".into(), last);
+        return map;
+    }
+    let globals: &[(&str, bool)] = match spec.model_type.as_str() {
+        "t5" => &[
+            ("shared", true),
+            ("encoder.final_layer_norm", false),
+            ("decoder.final_layer_norm", false),
+            ("lm_head", false),
+        ],
+        "bart" => &[("model.shared", true), ("lm_head", false)],
+        "bert" => &[("embeddings", true), ("pooler", false)],
+        _ => &[
+            ("model.embed_tokens", true),
+            ("model.norm", false),
+            ("lm_head", false),
+        ],
+    };
+    for (module, on_first) in globals {
+        map.insert(
+            module.to_string(),
+            if *on_first {
+                first.clone()
+            } else {
+                last.clone()
+            },
+        );
     }
     map
 }

@@ -1,33 +1,41 @@
 //! One request in, one report out: what the CLI prints and the app shows.
 //!
 //! [`Request`] is raw input as typed (strings from a form, a URL or the
-//! command line); [`report`] validates it and derives everything else. Each
-//! field error names the field so the UI can show it inline.
+//! command line); [`report`] validates it into a [`Validated`] setup and
+//! derives everything else. Each field error names the field so the UI can
+//! show it inline.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use thiserror::Error;
 
-use super::device::{parse_gpus, DeviceError};
-use super::split::{max_batch, max_context, plan, Plan, PlanRequest};
+use super::device::{parse_gpus, with_reserve, DeviceError, Gpu};
+use super::profile::device_map;
+use super::search::{max_batch, max_context, sweep, Objective, SweepRow};
+use super::split::{plan, DevicePlan, Layout, Offload, Plan, PlanRequest};
+use super::ways::{ways_out, WayOut};
 use crate::estimate::catalog::{find, UnknownModel};
-use crate::estimate::format::UnknownFormat;
+use crate::estimate::format::{kv_pair, UnknownFormat};
 use crate::estimate::memory::Engine;
+use crate::estimate::model::ModelSpec;
 use crate::estimate::weights::TypeShare;
-use crate::estimate::{KvType, ParamCount, RunSettings, WeightFormat};
+use crate::estimate::{ParamCount, RunSettings, WeightFormat};
 use crate::import::config::{parse_config, ConfigError};
-use crate::launch::llama_cpp;
+use crate::launch::{self, LaunchContext};
 use crate::units::{parse_size, SizeError};
 
-/// Raw input, as typed.
+/// Raw input, as typed. Every field is a string so that forms, links and
+/// the command line share one vocabulary ([`Request::set`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     /// A catalog id or alias.
     pub model: String,
     /// A pasted `config.json`; when non-empty it is used instead of `model`.
     pub config: String,
-    /// GPU list, e.g. `2x24GB, 12GB`.
+    /// GPU list, e.g. `2x24GB, 12GB` or `2xrtx-4090`.
     pub gpus: String,
-    /// `llama.cpp`, `vllm` or `transformers`.
+    /// `llama.cpp`, `vllm`, `transformers`, `exllamav2` or `ollama`.
     pub engine: String,
     pub weights: String,
     pub kv: String,
@@ -35,6 +43,14 @@ pub struct Request {
     pub batch: String,
     /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
     pub overhead: String,
+    /// Memory kept free on each GPU (desktop, other processes); empty or 0 for none.
+    pub reserve: String,
+    /// Host RAM for offload; empty when unknown.
+    pub host_ram: String,
+    /// `on` to let layers go to the CPU when the GPUs are not enough.
+    pub offload: String,
+    /// `min-utilisation`, `max-context` or `max-batch`.
+    pub objective: String,
 }
 
 impl Default for Request {
@@ -51,14 +67,30 @@ impl Default for Request {
             ctx: "8192".into(),
             batch: "1".into(),
             overhead: "500MiB".into(),
+            reserve: String::new(),
+            host_ram: String::new(),
+            offload: "off".into(),
+            objective: "min-utilisation".into(),
         }
     }
 }
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 9] = [
-        "model", "config", "gpus", "engine", "weights", "kv", "ctx", "batch", "overhead",
+    pub const FIELDS: [&'static str; 13] = [
+        "model",
+        "config",
+        "gpus",
+        "engine",
+        "weights",
+        "kv",
+        "ctx",
+        "batch",
+        "overhead",
+        "reserve",
+        "host_ram",
+        "offload",
+        "objective",
     ];
 
     fn field_mut(&mut self, field: &str) -> Option<&mut String> {
@@ -72,6 +104,10 @@ impl Request {
             "ctx" => &mut self.ctx,
             "batch" => &mut self.batch,
             "overhead" => &mut self.overhead,
+            "reserve" => &mut self.reserve,
+            "host_ram" => &mut self.host_ram,
+            "offload" => &mut self.offload,
+            "objective" => &mut self.objective,
             _ => return None,
         })
     }
@@ -87,6 +123,23 @@ impl Request {
         }
     }
 
+    /// Switches engine, keeping the weight format and KV type when the new
+    /// engine runs them and taking its defaults otherwise.
+    pub fn set_engine(&mut self, engine: &str) {
+        self.engine = engine.to_string();
+        let Ok(engine) = engine.parse::<Engine>() else {
+            return;
+        };
+        if !self.weights.parse().is_ok_and(|w| engine.supports(w)) {
+            self.weights = engine.default_weights().id();
+        }
+        let supported =
+            kv_pair(&self.kv).is_ok_and(|(k, v)| engine.supports_kv(k) && engine.supports_kv(v));
+        if !supported {
+            self.kv = "f16".into();
+        }
+    }
+
     /// Reads a field by name.
     pub fn get(&self, field: &str) -> Option<&str> {
         Some(match field {
@@ -99,6 +152,10 @@ impl Request {
             "ctx" => &self.ctx,
             "batch" => &self.batch,
             "overhead" => &self.overhead,
+            "reserve" => &self.reserve,
+            "host_ram" => &self.host_ram,
+            "offload" => &self.offload,
+            "objective" => &self.objective,
             _ => return None,
         })
     }
@@ -121,8 +178,17 @@ pub enum InputError {
         text: String,
         max: u64,
     },
-    #[error("overhead per GPU: {0}")]
-    Overhead(SizeError),
+    #[error("{field}: {source}")]
+    Size {
+        field: &'static str,
+        source: SizeError,
+    },
+    #[error("{field} must be one of {choices}, got '{text}'")]
+    Choice {
+        field: &'static str,
+        text: String,
+        choices: &'static str,
+    },
     #[error("{engine} does not run {what}: {hint}")]
     Unsupported {
         field: &'static str,
@@ -142,40 +208,39 @@ impl InputError {
             InputError::Format(e) if e.what == "weight format" => "weights",
             InputError::Format(e) if e.what == "engine" => "engine",
             InputError::Format(_) => "kv",
-            InputError::Unsupported { field, .. } => field,
-            InputError::Overhead(_) => "overhead",
-            InputError::Count { field, .. } => field,
+            InputError::Count { field, .. }
+            | InputError::Size { field, .. }
+            | InputError::Choice { field, .. }
+            | InputError::Unsupported { field, .. } => field,
         }
     }
 }
 
-/// Everything derived from one request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Report {
-    pub model: String,
-    pub engine: Engine,
-    pub params: ParamCount,
-    pub fits: bool,
-    /// All model weights in the chosen format, wherever they are placed.
-    pub weights_bytes: u64,
-    /// The model file / checkpoint size (each tensor once).
-    pub file_bytes: u64,
-    /// Storage types and their shares: which tensors stay unquantized.
-    pub weights_by_type: Vec<TypeShare>,
-    pub kv_bytes: u64,
-    pub shortfall_bytes: u64,
-    pub host_bytes: u64,
-    pub plan: Plan,
-    /// Longest context per sequence that fits with the requested sequences.
-    pub max_context: Option<u64>,
-    /// Most sequences that fit at the requested context.
-    pub max_batch: Option<u64>,
-    pub n_ctx: u64,
-    pub n_seq: u64,
-    pub weights_label: String,
-    /// The llama-server command, when the engine is llama.cpp.
-    pub llama_cpp_command: Option<String>,
+/// A request after validation: typed, ready to plan.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub name: String,
+    /// What commands load: a Hugging Face repo id or a file name.
+    pub model_ref: String,
+    pub spec: ModelSpec,
     pub warnings: Vec<String>,
+    pub gpus: Vec<Gpu>,
+    pub settings: RunSettings,
+    pub host_ram: Option<u64>,
+    pub allow_offload: bool,
+    pub objective: Objective,
+}
+
+impl Validated {
+    pub fn plan_request(&self) -> PlanRequest<'_> {
+        PlanRequest {
+            spec: &self.spec,
+            settings: self.settings,
+            gpus: &self.gpus,
+            host_ram: self.host_ram,
+            allow_offload: self.allow_offload,
+        }
+    }
 }
 
 fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
@@ -189,100 +254,274 @@ fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
     }
 }
 
+/// A size that may be left empty or 0.
+fn optional_size(field: &'static str, text: &str) -> Result<Option<u64>, InputError> {
+    match text.trim() {
+        "" => Ok(None),
+        "0" => Ok(Some(0)),
+        t => parse_size(t)
+            .map(Some)
+            .map_err(|source| InputError::Size { field, source }),
+    }
+}
+
 /// The longest context vramfit plans for (tokens per sequence).
 pub const MAX_CTX: u64 = 16 << 20;
 
-/// Validates `request` and derives the report.
-pub fn report(request: &Request) -> Result<Report, InputError> {
-    let (name, imported) = if request.config.trim().is_empty() {
+/// Validates every field of `request`.
+pub fn validate(request: &Request) -> Result<Validated, InputError> {
+    let (name, model_ref, imported) = if request.config.trim().is_empty() {
         let model = find(&request.model)?;
-        (model.name.to_string(), model.load()?)
+        let repo = model
+            .aliases
+            .iter()
+            .find(|a| a.contains('/'))
+            .unwrap_or(&model.id);
+        (model.name.to_string(), repo.to_string(), model.load()?)
     } else {
         (
             "Pasted config.json".to_string(),
+            "path/to/model".to_string(),
             parse_config(&request.config)?,
         )
     };
-    let gpus = parse_gpus(&request.gpus)?;
     let engine: Engine = request.engine.parse()?;
     let weights: WeightFormat = request.weights.parse()?;
     if !engine.supports(weights) {
         let hint = match engine {
-            Engine::LlamaCpp => "it loads GGUF files; choose a GGUF type such as q4_k_m",
-            _ => "GGUF files are for llama.cpp; choose bf16, fp8, gptq, awq…",
+            Engine::LlamaCpp | Engine::Ollama => {
+                "it loads GGUF files; choose a GGUF type such as q4_k_m"
+            }
+            Engine::ExLlamaV2 => "it loads EXL2 (or fp16) weights; choose exl2-4.0bpw or similar",
+            _ => {
+                "GGUF files are for llama.cpp and EXL2 for ExLlamaV2; choose bf16, fp8, gptq, awq…"
+            }
         };
         return Err(InputError::Unsupported {
             field: "weights",
             engine,
             what: weights.label(),
-            hint: hint.to_string(),
+            hint: hint.into(),
         });
     }
-    let kv: KvType = request.kv.parse()?;
-    if !engine.supports_kv(kv) {
-        let hint = match engine {
-            Engine::LlamaCpp => "use f16, q8_0, q5_1, q5_0, q4_1, q4_0, iq4_nl, bf16 or f32",
-            Engine::Vllm => "use f16 (auto) or fp8",
-            Engine::Transformers => "use f16 or bf16",
-        };
+    let (type_k, type_v) = kv_pair(&request.kv)?;
+    if !engine.supports_kv(type_k) || !engine.supports_kv(type_v) {
         return Err(InputError::Unsupported {
             field: "kv",
             engine,
-            what: format!("a {} KV cache", kv.id()),
-            hint: hint.to_string(),
+            what: format!("a {} KV cache", request.kv.trim()),
+            hint: format!("use {}", engine.kv_types().join(", ")),
         });
     }
     let n_ctx = count("ctx", &request.ctx, MAX_CTX)?;
-    let n_seq = count("batch", &request.batch, 1024)?;
-    let overhead_per_gpu = match request.overhead.trim() {
-        "0" => 0,
-        text => parse_size(text).map_err(InputError::Overhead)?,
+    let n_seq = count("batch", &request.batch, super::search::MAX_BATCH)?;
+    let overhead_per_gpu = optional_size("overhead", &request.overhead)?.unwrap_or(0);
+    let reserve = optional_size("reserve", &request.reserve)?.unwrap_or(0);
+    let host_ram = optional_size("host_ram", &request.host_ram)?;
+    let allow_offload = match request.offload.trim().to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => true,
+        "" | "off" | "no" | "false" | "0" => false,
+        _ => {
+            return Err(InputError::Choice {
+                field: "offload",
+                text: request.offload.clone(),
+                choices: "on, off",
+            })
+        }
     };
+    let objective = Objective::parse(&request.objective).ok_or_else(|| InputError::Choice {
+        field: "objective",
+        text: request.objective.clone(),
+        choices: "min-utilisation, max-context, max-batch",
+    })?;
+    let gpus = with_reserve(parse_gpus(&request.gpus)?, reserve);
+    if let Some(g) = gpus.iter().find(|g| g.usable() == 0) {
+        return Err(InputError::Size {
+            field: "reserve",
+            source: SizeError::TooLarge(format!(
+                "{} leaves nothing usable on {}",
+                request.reserve.trim(),
+                g.name
+            )),
+        });
+    }
     let settings = RunSettings {
         engine,
         weights,
-        type_k: kv,
-        type_v: kv,
+        type_k,
+        type_v,
         n_ctx,
         n_seq,
         overhead_per_gpu,
+        max_num_batched_tokens: vllm_batched_tokens(&gpus),
         ..RunSettings::default()
     };
-    let spec = &imported.spec;
-    let req = PlanRequest {
-        spec,
-        settings,
-        gpus: &gpus,
-    };
-    let plan = plan(req);
     let mut warnings = imported.warnings;
-    warnings.extend(plan.estimate.warnings.iter().cloned());
-    if n_ctx > spec.n_ctx_train {
+    if n_ctx > imported.spec.n_ctx_train {
         warnings.push(format!(
             "context {n_ctx} is past the model's max_position_embeddings ({}): quality degrades beyond it",
-            spec.n_ctx_train
+            imported.spec.n_ctx_train
         ));
     }
+    Ok(Validated {
+        name,
+        model_ref,
+        spec: imported.spec,
+        warnings,
+        gpus,
+        settings,
+        host_ram,
+        allow_offload,
+        objective,
+    })
+}
+
+/// vLLM's default `max_num_batched_tokens` for `vllm serve`: 8192 on GPUs
+/// of 70 GiB or more, 2048 below (`arg_utils.py`, `get_batch_defaults`).
+fn vllm_batched_tokens(gpus: &[Gpu]) -> u64 {
+    let smallest = gpus.iter().map(|g| g.capacity).min().unwrap_or(0);
+    if smallest >= 70 * crate::units::GIB {
+        8192
+    } else {
+        2048
+    }
+}
+
+/// Everything derived from one request. The JSON of this is the CLI's
+/// `plan --json` and the JS API's `plan()` result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub model: String,
+    pub engine: Engine,
+    pub objective: Objective,
+    pub params: ParamCount,
+    /// The requested context and sequences fit on the GPUs (with offload
+    /// when it is allowed and needed).
+    pub fits: bool,
+    /// All model weights in the chosen format, wherever they are placed.
+    pub weights_bytes: u64,
+    /// The model file / checkpoint size (each tensor once).
+    pub file_bytes: u64,
+    /// The whole KV cache for the plan's context and sequences.
+    pub kv_bytes: u64,
+    pub shortfall_bytes: u64,
+    pub host_bytes: u64,
+    /// Storage types and their shares: which tensors stay unquantized.
+    pub weights_by_type: Vec<TypeShare>,
+    pub layout: Layout,
+    pub offload: Offload,
+    /// Every GPU, used or not, with its share.
+    pub devices: Vec<DevicePlan>,
+    /// Context and sequences the plan (and the commands) are for.
+    pub n_ctx: u64,
+    pub n_seq: u64,
+    /// Longest context per sequence that fits with the requested sequences.
+    pub max_context: Option<u64>,
+    /// Most sequences that fit at the requested context.
+    pub max_batch: Option<u64>,
+    /// Longest context for 1, 2, 4, 8, 16 and 32 sequences.
+    pub sweep: Vec<SweepRow>,
+    /// Each GPU's share of the layers, in GPU order.
+    pub split_ratio: Vec<f64>,
+    /// Module → device, in the engine's module names.
+    pub device_map: BTreeMap<String, String>,
+    /// Engine → the command (or config) that runs this plan.
+    pub commands: BTreeMap<String, String>,
+    /// When it does not fit: changes that make it fit, each re-planned.
+    pub ways_out: Vec<WayOut>,
+    pub weights_label: String,
+    pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub plan: Plan,
+}
+
+/// The plan at the objective's operating point.
+fn objective_plan(v: &Validated, max_context: Option<u64>, max_batch: Option<u64>) -> Plan {
+    let request = v.plan_request();
+    let settings = match v.objective {
+        Objective::MaxContext => RunSettings {
+            n_ctx: max_context.unwrap_or(v.settings.n_ctx),
+            ..v.settings
+        },
+        Objective::MaxBatch => RunSettings {
+            n_seq: max_batch.unwrap_or(v.settings.n_seq),
+            ..v.settings
+        },
+        Objective::MinUtilisation => v.settings,
+    };
+    plan(PlanRequest {
+        settings,
+        ..request
+    })
+}
+
+/// Validates `request` and derives the report.
+pub fn report(request: &Request) -> Result<Report, InputError> {
+    let v = validate(request)?;
+    let r = v.plan_request();
+    let requested = plan(r);
+    let max_context = max_context(&r);
+    let max_batch = max_batch(&r);
+    let plan = if requested.fits {
+        objective_plan(&v, max_context, max_batch)
+    } else {
+        requested.clone()
+    };
+    let mut warnings = v.warnings.clone();
+    warnings.extend(plan.estimate.warnings.iter().cloned());
+    if plan.offload.any() {
+        warnings
+            .push("part of the model runs from host memory: expect much slower generation".into());
+    }
+    let n_layer = plan.estimate.layer_weights.len().max(1) as f64;
+    let split_ratio = plan
+        .devices
+        .iter()
+        .map(|d| d.layer_count() as f64 / n_layer)
+        .collect();
+    let device_map = device_map(&v.spec, &plan, v.settings.engine);
+    let context = LaunchContext {
+        plan: &plan,
+        spec: &v.spec,
+        model_ref: &v.model_ref,
+        device_map: &device_map,
+    };
+    let commands = BTreeMap::from([(
+        v.settings.engine.id().to_string(),
+        launch::command(&context),
+    )]);
+    let ways = if requested.fits {
+        Vec::new()
+    } else {
+        ways_out(request, &v, &requested)
+    };
     Ok(Report {
-        model: name,
-        engine,
-        params: spec.params(),
-        fits: plan.fits,
+        model: v.name.clone(),
+        engine: v.settings.engine,
+        objective: v.objective,
+        params: v.spec.params(),
+        fits: requested.fits,
         weights_bytes: plan.estimate.weights_total(),
         file_bytes: plan.estimate.weights.file,
-        weights_by_type: plan.estimate.weights.by_type.clone(),
         kv_bytes: plan.estimate.kv_total(),
-        shortfall_bytes: plan.shortfall_bytes,
+        shortfall_bytes: requested.shortfall_bytes,
         host_bytes: plan.host_bytes,
-        max_context: max_context(req),
-        max_batch: max_batch(req),
-        n_ctx,
-        n_seq,
-        weights_label: weights.label(),
-        llama_cpp_command: (engine == Engine::LlamaCpp)
-            .then(|| llama_cpp::command(&plan, &settings, "model.gguf")),
-        plan,
+        weights_by_type: plan.estimate.weights.by_type.clone(),
+        layout: plan.layout,
+        offload: plan.offload,
+        devices: plan.devices.clone(),
+        n_ctx: plan.settings.n_ctx,
+        n_seq: plan.settings.n_seq,
+        max_context,
+        max_batch,
+        sweep: sweep(&r),
+        split_ratio,
+        device_map,
+        commands,
+        ways_out: ways,
+        weights_label: v.settings.weights.label(),
         warnings,
+        plan,
     })
 }
 
@@ -295,14 +534,16 @@ mod tests {
         let r = report(&Request::default()).unwrap();
         assert!(r.fits);
         assert_eq!(r.params.total, 8_030_261_248);
-        assert_eq!(r.plan.devices.len(), 2);
+        assert_eq!(r.devices.len(), 2);
         assert_eq!(r.max_context, Some(131_072));
+        assert!(r.ways_out.is_empty());
     }
 
     #[test]
     fn each_bad_field_is_reported_against_that_field() {
         let cases = [
             ("gpus", "", "gpus"),
+            ("gpus", "rtx 9999", "gpus"),
             ("model", "gpt-5", "model"),
             ("config", "{junk", "config"),
             ("weights", "q3", "weights"),
@@ -310,10 +551,16 @@ mod tests {
             ("engine", "vllm", "weights"),
             ("engine", "tgi", "engine"),
             ("kv", "f8", "kv"),
+            ("kv", "fp8", "kv"),
             ("ctx", "0", "ctx"),
             ("ctx", "1e30", "ctx"),
             ("batch", "-1", "batch"),
             ("overhead", "lots", "overhead"),
+            ("reserve", "-2GB", "reserve"),
+            ("reserve", "30GB", "reserve"),
+            ("host_ram", "x", "host_ram"),
+            ("offload", "maybe", "offload"),
+            ("objective", "fastest", "objective"),
         ];
         for (field, value, expected) in cases {
             let mut request = Request::default();
@@ -325,10 +572,6 @@ mod tests {
             );
         }
         let mut request = Request::default();
-        request.set("engine", "vllm".into());
-        request.set("weights", "bf16".into());
-        request.set("kv", "q8_0".into());
-        assert_eq!(report(&request).unwrap_err().field(), "kv");
         assert!(!request.set("nonsense", String::new()));
         for field in Request::FIELDS {
             assert!(request.set(field, format!("value of {field}")));
@@ -337,5 +580,16 @@ mod tests {
                 Some(format!("value of {field}").as_str())
             );
         }
+    }
+
+    #[test]
+    fn objectives_move_the_operating_point() {
+        let mut request = Request::default();
+        request.set("objective", "max-context".into());
+        let r = report(&request).unwrap();
+        assert_eq!(r.n_ctx, r.max_context.unwrap());
+        request.set("objective", "max-batch".into());
+        let r = report(&request).unwrap();
+        assert_eq!(r.n_seq, r.max_batch.unwrap());
     }
 }

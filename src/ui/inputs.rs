@@ -4,7 +4,6 @@ use leptos::prelude::*;
 
 use crate::estimate::catalog::MODELS;
 use crate::estimate::memory::Engine;
-use crate::estimate::KvType;
 use crate::plan::{InputError, Report, Request};
 
 /// The error for `field`, if the current request has one there.
@@ -125,22 +124,6 @@ fn engine_of(request: &Request) -> Engine {
     request.engine.parse().unwrap_or(Engine::LlamaCpp)
 }
 
-/// Switches engine, keeping the weight format and KV type when the new
-/// engine runs them and taking its defaults otherwise.
-fn set_engine(r: &mut Request, value: String) {
-    let Ok(engine) = value.parse::<Engine>() else {
-        r.engine = value;
-        return;
-    };
-    r.engine = value;
-    if !r.weights.parse().is_ok_and(|w| engine.supports(w)) {
-        r.weights = engine.default_weights().id();
-    }
-    if !r.kv.parse().is_ok_and(|k| engine.supports_kv(k)) {
-        r.kv = KvType::F16.id();
-    }
-}
-
 /// The input panel.
 #[component]
 pub fn Inputs(
@@ -170,7 +153,7 @@ pub fn Inputs(
         engine
             .kv_types()
             .into_iter()
-            .map(|k| (k.id(), k.id()))
+            .map(|k| (k.clone(), k))
             .collect::<Vec<_>>()
     });
     view! {
@@ -200,7 +183,7 @@ pub fn Inputs(
                 request=request
                 result=result
                 get=|r| r.engine.clone()
-                set=set_engine
+                set=|r, v| r.set_engine(&v)
             />
             <Choice
                 label="Weights"

@@ -62,12 +62,16 @@ fn report_view(r: Report) -> impl IntoView {
         .iter()
         .map(|t| view! { <li>{format!("{} — {} tensors, {}", t.storage, t.tensors, gib(t.bytes))}</li> })
         .collect_view();
-    let command = r.llama_cpp_command.clone().map(|c| {
-        view! {
-            <h2 class="vf-subtitle">"llama.cpp"</h2>
-            <pre class="vf-command" data-testid="command"><code>{c}</code></pre>
-        }
-    });
+    let command = r
+        .commands
+        .iter()
+        .map(|(engine, c)| {
+            view! {
+                <h2 class="vf-subtitle">{engine.clone()}</h2>
+                <pre class="vf-command" data-testid="command"><code>{c.clone()}</code></pre>
+            }
+        })
+        .collect_view();
     let warnings = r
         .warnings
         .iter()

@@ -1,0 +1,195 @@
+//! `vllm serve` flags for a plan.
+//!
+//! Checked against vLLM's engine arguments (`docs/configuration/engine_args`,
+//! `vllm/engine/arg_utils.py`) and the distributed-serving guide
+//! (`docs/serving/parallelism_scaling.md`, `VLLM_PP_LAYER_PARTITION` in
+//! `vllm/envs.py`).
+//!
+//! `--gpu-memory-utilization` is a fraction of each GPU's *total* memory:
+//! vLLM budgets `total × utilization` for weights, activations and the KV
+//! cache, and fills whatever the first two leave with KV blocks
+//! (`v1/worker/gpu_worker.py`). vramfit sets it to the fullest GPU's planned
+//! use over its capacity, rounded up to a hundredth, so the KV cache vLLM
+//! allocates holds at least the planned context × sequences.
+
+use super::{Flag, LaunchContext};
+use crate::estimate::format::{TorchDtype, WeightFormat};
+use crate::estimate::KvType;
+
+/// The flags and environment variables [`command`] emits.
+pub const FLAGS: &[Flag] = &[
+    Flag {
+        name: "--tensor-parallel-size",
+        doc: "number of tensor parallel replicas (-tp)",
+    },
+    Flag {
+        name: "--pipeline-parallel-size",
+        doc: "number of pipeline stages (-pp)",
+    },
+    Flag {
+        name: "--max-model-len",
+        doc: "model context length (prompt and output)",
+    },
+    Flag {
+        name: "--max-num-seqs",
+        doc: "maximum number of sequences per iteration",
+    },
+    Flag {
+        name: "--gpu-memory-utilization",
+        doc: "fraction of GPU memory for the model executor, 0 to 1",
+    },
+    Flag {
+        name: "--kv-cache-dtype",
+        doc: "data type for the KV cache: auto, fp8, fp8_e4m3, fp8_e5m2",
+    },
+    Flag {
+        name: "--quantization",
+        doc: "method used to quantize the weights (-q): fp8, gptq, awq, bitsandbytes…",
+    },
+    Flag {
+        name: "--dtype",
+        doc: "data type for weights and activations: auto, half, float16, bfloat16, float32",
+    },
+    Flag {
+        name: "--cpu-offload-gb",
+        doc: "GiB of CPU memory per GPU to offload weights to",
+    },
+    Flag {
+        name: "--distributed-executor-backend",
+        doc: "backend for distributed serving: ray or mp",
+    },
+    Flag {
+        name: "VLLM_PP_LAYER_PARTITION",
+        doc: "env: comma-separated layer counts per pipeline stage",
+    },
+];
+
+/// The `vllm serve` command line for the plan.
+pub fn command(cx: &LaunchContext) -> String {
+    let plan = cx.plan;
+    let s = &plan.settings;
+    let used: Vec<_> = plan.used_devices().collect();
+    let utilization = used
+        .iter()
+        .map(|d| (d.total_bytes as f64 / d.capacity_bytes as f64 * 100.0).ceil() / 100.0)
+        .fold(0.0, f64::max)
+        .min(0.99);
+    let mut env: Vec<String> = Vec::new();
+    if plan.layout.pp > 1 {
+        let mut counts: Vec<String> = Vec::new();
+        for d in &used {
+            if d.stage
+                != used
+                    .iter()
+                    .take_while(|x| x.index != d.index)
+                    .last()
+                    .and_then(|x| x.stage)
+            {
+                counts.push(d.layer_count().to_string());
+            }
+        }
+        env.push(format!("VLLM_PP_LAYER_PARTITION={}", counts.join(",")));
+    }
+    env.extend(cx.visible_devices());
+    let mut args = env;
+    args.push(format!("vllm serve {}", cx.model_ref));
+    args.push(format!("--tensor-parallel-size {}", plan.layout.tp));
+    if plan.layout.pp > 1 {
+        args.push(format!("--pipeline-parallel-size {}", plan.layout.pp));
+    }
+    args.push(format!("--max-model-len {}", s.n_ctx));
+    args.push(format!("--max-num-seqs {}", s.n_seq));
+    args.push(format!("--gpu-memory-utilization {utilization:.2}"));
+    if s.type_k == KvType::Fp8 {
+        args.push("--kv-cache-dtype fp8".into());
+    }
+    match s.weights {
+        WeightFormat::Torch {
+            dtype: TorchDtype::BF16,
+        } => args.push("--dtype bfloat16".into()),
+        WeightFormat::Torch {
+            dtype: TorchDtype::F16,
+        } => args.push("--dtype float16".into()),
+        WeightFormat::Torch {
+            dtype: TorchDtype::F32,
+        } => args.push("--dtype float32".into()),
+        WeightFormat::Fp8 { .. } => args.push("--quantization fp8".into()),
+        WeightFormat::Int8 | WeightFormat::Bnb4 { .. } => {
+            args.push("--quantization bitsandbytes".into())
+        }
+        WeightFormat::Gptq { .. } => args.push("--quantization gptq".into()),
+        WeightFormat::Awq { .. } => args.push("--quantization awq".into()),
+        // MXFP4 checkpoints carry their quantization config.
+        WeightFormat::Mxfp4 | WeightFormat::Gguf { .. } | WeightFormat::Exl2 { .. } => {}
+    }
+    if plan.offload.cpu_weights_per_gpu > 0 {
+        let gib = plan.offload.cpu_weights_per_gpu.div_ceil(crate::units::GIB);
+        args.push(format!("--cpu-offload-gb {gib}"));
+    }
+    if !cx.remote_nodes().is_empty() {
+        args.push("--distributed-executor-backend ray".into());
+    }
+    args.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::launch::{assert_flags_documented, golden::command_for};
+    use expect_test::expect;
+
+    #[test]
+    fn golden_commands() {
+        let vllm = [("engine", "vllm")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut all = vllm.to_vec();
+            all.extend_from_slice(extra);
+            command_for(&all)
+        };
+        let cases = [
+            with(&[]),
+            with(&[
+                ("model", "llama-3.1-70b"),
+                ("gpus", "4xh100"),
+                ("kv", "fp8"),
+                ("batch", "32"),
+            ]),
+            with(&[
+                ("model", "llama-3.1-405b"),
+                ("gpus", "8xh100; 8xh100"),
+                ("weights", "fp8"),
+            ]),
+            with(&[
+                ("model", "qwen2.5-72b"),
+                ("gpus", "2x48GB"),
+                ("weights", "awq"),
+            ]),
+            with(&[
+                ("model", "llama-3.1-70b"),
+                ("gpus", "80GB"),
+                ("offload", "on"),
+            ]),
+        ];
+        for c in &cases {
+            let flags: String = c
+                .split_whitespace()
+                .map(|w| w.split('=').next().unwrap_or(w))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let flags = flags.replace("CUDA_VISIBLE_DEVICES", "");
+            for word in flags
+                .split_whitespace()
+                .filter(|w| w.starts_with("--") || w.starts_with("VLLM_"))
+            {
+                assert!(FLAGS.iter().any(|f| f.name == word), "{word}");
+            }
+            let _ = assert_flags_documented;
+        }
+        expect![[r#"
+            vllm serve meta-llama/Llama-3.1-8B --tensor-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.39 --dtype bfloat16
+            vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 4 --max-model-len 8192 --max-num-seqs 32 --gpu-memory-utilization 0.57 --kv-cache-dtype fp8 --dtype bfloat16
+            VLLM_PP_LAYER_PARTITION=63,63 vllm serve meta-llama/Llama-3.1-405B --tensor-parallel-size 8 --pipeline-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.35 --quantization fp8 --distributed-executor-backend ray
+            vllm serve Qwen/Qwen2.5-72B --tensor-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.49 --quantization awq
+            vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 1 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.99 --dtype bfloat16 --cpu-offload-gb 63"#]].assert_eq(&cases.join("\n"));
+    }
+}

@@ -1,0 +1,178 @@
+//! Ways out of "does not fit": concrete changes to the request, each
+//! re-planned, so the UI can apply one with a click and the CLI can print
+//! what would work.
+
+use serde::Serialize;
+
+use super::report::{validate, Request, Validated};
+use super::search::{max_batch, max_context};
+use super::split::{plan, Plan};
+use crate::estimate::memory::Engine;
+use crate::estimate::weights::weight_bytes;
+use crate::units::gb;
+
+/// One change that was re-planned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WayOut {
+    /// What to do, for people.
+    pub label: String,
+    /// Request fields to change: `(field, new value)`.
+    pub changes: Vec<(String, String)>,
+    /// Whether the changed request fits.
+    pub fits: bool,
+    /// Peak utilisation of the changed plan (used / usable on the fullest GPU).
+    pub peak_utilisation: f64,
+}
+
+fn replan(request: &Request, changes: &[(&str, String)]) -> Option<(Request, Plan)> {
+    let mut changed = request.clone();
+    for (field, value) in changes {
+        changed.set(field, value.clone());
+    }
+    let v = validate(&changed).ok()?;
+    let p = plan(v.plan_request());
+    Some((changed, p))
+}
+
+/// The change as a way out, if the changed request fits.
+fn way(label: String, request: &Request, changes: Vec<(&str, String)>) -> Option<WayOut> {
+    let (_, p) = replan(request, &changes).filter(|(_, p)| p.fits)?;
+    Some(WayOut {
+        label,
+        changes: changes
+            .into_iter()
+            .map(|(f, v)| (f.to_string(), v))
+            .collect(),
+        fits: p.fits,
+        peak_utilisation: p.peak_utilisation(),
+    })
+}
+
+/// Re-planned alternatives for a request that does not fit.
+pub fn ways_out(request: &Request, v: &Validated, requested: &Plan) -> Vec<WayOut> {
+    let mut ways = Vec::new();
+    let engine = v.settings.engine;
+    let r = v.plan_request();
+    // A smaller weight format: the largest one below the current size that fits.
+    let current = requested.estimate.weights.file;
+    let mut smaller: Vec<(u64, String)> = engine
+        .weight_formats()
+        .into_iter()
+        .map(|f| (weight_bytes(&v.spec, f).file, f.id()))
+        .filter(|(bytes, _)| *bytes < current)
+        .collect();
+    smaller.sort_by_key(|s| std::cmp::Reverse(s.0));
+    if let Some((bytes, id)) = smaller
+        .iter()
+        .find(|(_, id)| replan(request, &[("weights", id.clone())]).is_some_and(|(_, p)| p.fits))
+    {
+        ways.extend(way(
+            format!("Use {id} weights ({})", gb(*bytes)),
+            request,
+            vec![("weights", id.clone())],
+        ));
+    }
+    // A quantized KV cache.
+    let kv = match engine {
+        Engine::LlamaCpp | Engine::Ollama => Some("q8_0"),
+        Engine::Vllm => Some("fp8"),
+        Engine::ExLlamaV2 => Some("q4"),
+        Engine::Transformers => None,
+    };
+    if let Some(kv) = kv.filter(|kv| request.kv.trim() != *kv) {
+        ways.extend(way(
+            format!("Quantize the KV cache to {kv}"),
+            request,
+            vec![("kv", kv.to_string())],
+        ));
+    }
+    // Shorter context, fewer sequences.
+    if let Some(ctx) = max_context(&r).filter(|&c| c < v.settings.n_ctx) {
+        ways.extend(way(
+            format!("Shorten the context to {ctx} tokens"),
+            request,
+            vec![("ctx", ctx.to_string())],
+        ));
+    }
+    if let Some(batch) = max_batch(&r).filter(|&b| b < v.settings.n_seq) {
+        ways.extend(way(
+            format!("Run {batch} sequence(s) at a time"),
+            request,
+            vec![("batch", batch.to_string())],
+        ));
+    }
+    // CPU offload.
+    if !v.allow_offload && engine != Engine::ExLlamaV2 {
+        if let Some((_, p)) = replan(request, &[("offload", "on".into())]).filter(|(_, p)| p.fits) {
+            let what = if p.offload.cpu_moe_layers > 0 {
+                format!(
+                    "Keep the experts of {} layers on the CPU",
+                    p.offload.cpu_moe_layers
+                )
+            } else if p.offload.cpu_layers > 0 {
+                format!("Offload {} layers to the CPU", p.offload.cpu_layers)
+            } else {
+                format!(
+                    "Offload {} per GPU of weights to the CPU",
+                    gb(p.offload.cpu_weights_per_gpu)
+                )
+            };
+            ways.extend(way(what, request, vec![("offload", "on".into())]));
+        }
+    }
+    // More GPUs of the same kind as the last one.
+    if let Some(last) = request
+        .gpus
+        .split([',', '+', ';', '|'])
+        .map(str::trim)
+        .rfind(|e| !e.is_empty())
+    {
+        let single = match last.to_ascii_lowercase().split_once(['x', '×', '*']) {
+            Some((n, rest))
+                if n.trim().chars().all(|c| c.is_ascii_digit()) && !n.trim().is_empty() =>
+            {
+                rest.trim().to_string()
+            }
+            _ => last.to_string(),
+        };
+        for extra in 1..=8 {
+            let gpus = format!("{}, {extra}x{single}", request.gpus.trim());
+            if replan(request, &[("gpus", gpus.clone())]).is_some_and(|(_, p)| p.fits) {
+                let label = format!("Add {extra} more {single}");
+                ways.extend(way(label, request, vec![("gpus", gpus)]));
+                break;
+            }
+        }
+    }
+    ways
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::report::report;
+
+    #[test]
+    fn every_way_out_is_re_planned_and_fits() {
+        let mut request = Request::default();
+        request.set("model", "llama-3.1-70b".into());
+        request.set("gpus", "24GB".into());
+        request.set("ctx", "32768".into());
+        let r = report(&request).unwrap();
+        assert!(!r.fits);
+        let labels: Vec<&str> = r.ways_out.iter().map(|w| w.label.as_str()).collect();
+        assert!(r.ways_out.iter().all(|w| w.fits), "{labels:?}");
+        assert!(
+            labels.iter().any(|l| l.starts_with("Offload")),
+            "{labels:?}"
+        );
+        assert!(labels.iter().any(|l| l.starts_with("Add ")), "{labels:?}");
+        for w in &r.ways_out {
+            let mut applied = request.clone();
+            for (field, value) in &w.changes {
+                applied.set(field, value.clone());
+            }
+            assert!(report(&applied).unwrap().fits, "{}", w.label);
+        }
+    }
+}

@@ -38,6 +38,10 @@ pub const FLAGS: &[Flag] = &[
         name: "max_batch_size",
         doc: "prompts processed at once",
     },
+    Flag {
+        name: "tensor_parallel",
+        doc: "split each layer across all GPUs (ExLlamaV2 TP)",
+    },
 ];
 
 /// The TabbyAPI `config.yml` model section for the plan.
@@ -73,6 +77,9 @@ pub fn config(cx: &LaunchContext) -> String {
         format!("  gpu_split: [{}]", split.join(", ")),
         format!("  max_batch_size: {}", s.n_seq),
     ];
+    if plan.layout.tp > 1 {
+        lines.push("  tensor_parallel: true".to_string());
+    }
     if let Some(env) = cx.visible_devices() {
         lines.insert(0, format!("# start TabbyAPI with {env}"));
     }

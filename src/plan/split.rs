@@ -337,6 +337,21 @@ pub(crate) fn build(
 
 /// Tensor-parallel sizes an engine allows for this model on these GPUs.
 pub fn tp_candidates(spec: &ModelSpec, gpus: &[Gpu], engine: Engine) -> Vec<usize> {
+    if engine == Engine::ExLlamaV2 {
+        // ExLlamaV2's tensor parallelism spans all GPUs of one machine and
+        // splits heads (and KV heads) across them.
+        let n = gpus.len();
+        let single_node = gpus.iter().all(|g| g.node == 0);
+        let divides = spec.layers.first().is_some_and(|l| {
+            (l.attention.n_head as usize).is_multiple_of(n)
+                && (l.attention.n_head_kv() as usize).is_multiple_of(n)
+        });
+        return if n > 1 && single_node && divides {
+            vec![1, n]
+        } else {
+            vec![1]
+        };
+    }
     if engine != Engine::Vllm {
         return vec![1];
     }

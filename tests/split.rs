@@ -1,6 +1,7 @@
 //! The split is optimal: brute force over every contiguous partition on
 //! small cases, properties on random ones, and never worse than the splits
-//! llama.cpp and accelerate make by default.
+//! llama.cpp and accelerate make by default. Native only (proptest).
+#![cfg(not(target_arch = "wasm32"))]
 
 use proptest::prelude::*;
 use vramfit::estimate::catalog::find;

@@ -257,3 +257,108 @@ mod tests {
         );
     }
 }
+
+/// One row of the GPU editor: `count × device`, with memory already used,
+/// on a machine. The editor's rows and the GPU list text convert both ways,
+/// so the text stays the one source of truth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpuRow {
+    pub count: String,
+    /// A card name or a size as typed.
+    pub device: String,
+    /// Memory already used on each GPU of the row (may be empty).
+    pub used: String,
+    /// Machine number, 0-based.
+    pub node: usize,
+}
+
+impl Default for GpuRow {
+    fn default() -> Self {
+        GpuRow {
+            count: "1".into(),
+            device: "24GB".into(),
+            used: String::new(),
+            node: 0,
+        }
+    }
+}
+
+/// Splits a GPU list into editor rows, without validating it.
+pub fn gpu_rows(text: &str) -> Vec<GpuRow> {
+    let mut rows = Vec::new();
+    for (node, node_text) in text.split([';', '|']).enumerate() {
+        for entry in node_text
+            .split([',', '+'])
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+        {
+            let (device, used) = match entry.split_once(':') {
+                Some((d, u)) => (d.trim(), u.trim()),
+                None => (entry, ""),
+            };
+            let (count, device) = match device.split_once(['x', '×', '*']) {
+                Some((n, rest))
+                    if !n.trim().is_empty() && n.trim().chars().all(|c| c.is_ascii_digit()) =>
+                {
+                    (n.trim().to_string(), rest.trim().to_string())
+                }
+                _ => ("1".to_string(), device.to_string()),
+            };
+            rows.push(GpuRow {
+                count,
+                device,
+                used: used.to_string(),
+                node,
+            });
+        }
+    }
+    rows
+}
+
+/// Writes editor rows back as a GPU list.
+pub fn rows_text(rows: &[GpuRow]) -> String {
+    let last_node = rows.iter().map(|r| r.node).max().unwrap_or(0);
+    let mut nodes = Vec::new();
+    for node in 0..=last_node {
+        let entries: Vec<String> = rows
+            .iter()
+            .filter(|r| r.node == node)
+            .map(|r| {
+                let count = if r.count.trim() == "1" {
+                    String::new()
+                } else {
+                    format!("{}x", r.count.trim())
+                };
+                let used = if r.used.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(":{}", r.used.trim())
+                };
+                format!("{count}{}{used}", r.device.trim())
+            })
+            .collect();
+        if !entries.is_empty() {
+            nodes.push(entries.join(", "));
+        }
+    }
+    nodes.join("; ")
+}
+
+#[cfg(test)]
+mod row_tests {
+    use super::*;
+
+    #[test]
+    fn editor_rows_and_gpu_lists_convert_both_ways() {
+        for text in ["2x24GB, 12GiB", "2xrtx-4090:1.5GB; 4xh100", "24GB"] {
+            assert_eq!(rows_text(&gpu_rows(text)), text);
+        }
+        let mut rows = gpu_rows("2x24GB");
+        rows.push(GpuRow {
+            node: 1,
+            ..GpuRow::default()
+        });
+        assert_eq!(rows_text(&rows), "2x24GB; 24GB");
+        assert!(parse_gpus(&rows_text(&rows)).is_ok());
+    }
+}

@@ -1,5 +1,7 @@
 //! Browser glue only: nothing here computes a number shown to the user.
 
+pub mod link;
+
 /// Marks the first rendered result on the page's performance timeline
 /// (`vf-first-result`), once; the e2e suite reads it to time first render.
 pub fn mark_first_result() {

@@ -1,5 +1,14 @@
 // End-to-end: the release build in headless chromium, as a person uses it.
 import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { serve } from './serve.mjs';
+import { CHROMIUM } from './chromium.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const DIST = resolve(import.meta.dirname, '..', 'dist');
 
 /** Collects console errors and page errors (a wasm panic shows up as one). */
 function watchErrors(page) {
@@ -9,63 +18,239 @@ function watchErrors(page) {
   return errors;
 }
 
+async function axeViolations(page) {
+  await page.addScriptTag({ content: AXE });
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+const verdict = (page) => page.getByTestId('verdict');
+const gpuDevice = (page, n) => page.getByLabel(`GPU row ${n}: card name or size (24GB, 80GiB)`);
+
 test('first load shows a real plan for the default setup', async ({ page }) => {
   const errors = watchErrors(page);
   await page.goto('/');
-  const verdict = page.getByTestId('verdict');
-  await expect(verdict).toContainText('Fits on 2 GPUs');
+  await expect(verdict(page)).toContainText('Fits on 2 GPUs');
   await expect(page.getByTestId('params')).toContainText('8,030,261,248');
-  await expect(page.getByTestId('command')).toContainText('llama-server');
-  await expect(page.getByTestId('command')).toContainText('-ts ');
+  await expect(page.getByTestId('command')).toContainText('llama-server -m Llama-3.1-8B-Q4_K_M.gguf');
+  await expect(page.getByTestId('sweep')).toContainText('131,072');
   await page.screenshot({ path: 'out/default.png', fullPage: true });
+  expect(await axeViolations(page)).toEqual([]);
   expect(errors).toEqual([]);
 });
 
-test('bad GPU input shows an inline error, keeps other input, and recovers', async ({ page }) => {
+test('adding, duplicating and removing GPUs re-plans', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Catalog model (type to search)').fill('llama-3.1-70b');
+  await expect(verdict(page)).toContainText('Fits on 2 GPUs');
+  await page.getByRole('button', { name: 'Add GPU' }).click();
+  await gpuDevice(page, 2).fill('rtx-4090');
+  await expect(page.getByTestId('device-table')).toContainText('NVIDIA GeForce RTX 4090');
+  await page.getByRole('button', { name: 'Duplicate GPU row 2' }).click();
+  await expect(page.getByTestId('bars').locator('figure')).toHaveCount(4);
+  await page.getByRole('button', { name: 'Remove GPU row 3' }).click();
+  await expect(page.getByTestId('bars').locator('figure')).toHaveCount(3);
+  await expect(verdict(page)).toContainText('Fits on 3 GPUs');
+  await page.screenshot({ path: 'out/three-gpus.png', fullPage: true });
+});
+
+test('picking a model and pasting a config update the counts', async ({ page }) => {
   const errors = watchErrors(page);
   await page.goto('/');
-  await expect(page.getByTestId('verdict')).toBeVisible();
-  const gpus = page.getByLabel('GPUs');
+  const model = page.getByLabel('Catalog model (type to search)');
+  await model.fill('Qwen/Qwen3-30B-A3B');
+  await expect(page.getByTestId('params')).toContainText('30,532,122,624');
+  await expect(page.getByTestId('model-summary')).toContainText('3.35B active');
+  const config = JSON.stringify({
+    model_type: 'llama', hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22,
+    num_attention_heads: 32, num_key_value_heads: 4, vocab_size: 32000,
+  });
+  await page.getByLabel('…or paste a config.json').fill(config);
+  await expect(page.getByTestId('params')).toContainText('1,100,048,384');
+  await expect(verdict(page)).toContainText('Pasted config.json');
+  await page.getByLabel('…or paste a config.json').fill('{"model_type": "llama", "hidden_size": ');
+  await expect(page.locator('#vf-config ~ .vf-field__error')).toContainText('not valid JSON');
+  await page.getByRole('button', { name: 'Use the catalog model instead' }).click();
+  await expect(page.getByTestId('params')).toContainText('30,532,122,624');
+  expect(errors).toEqual([]);
+});
+
+test('switching engine and quantization updates bars and commands', async ({ page }) => {
+  await page.goto('/');
+  const kvBefore = await page.getByTestId('kv').textContent();
+  await page.getByLabel('Engine', { exact: true }).selectOption('vllm');
+  await expect(page.getByLabel('Weights', { exact: true })).toHaveValue('bf16');
+  await expect(page.getByTestId('command')).toContainText('vllm serve meta-llama/Llama-3.1-8B --tensor-parallel-size 2');
+  await page.getByLabel('Weights', { exact: true }).selectOption('fp8');
+  await expect(page.getByTestId('types')).toContainText('FP8 e4m3');
+  await page.getByLabel('KV cache', { exact: true }).selectOption('fp8');
+  await expect(page.getByTestId('command')).toContainText('--kv-cache-dtype fp8');
+  expect(await page.getByTestId('kv').textContent()).not.toEqual(kvBefore);
+  for (const [engine, text] of [['transformers', 'device_map = {'], ['exllamav2', 'gpu_split:'], ['ollama', 'PARAMETER num_gpu']]) {
+    await page.getByLabel('Engine', { exact: true }).selectOption(engine);
+    await expect(page.getByTestId('command')).toContainText(text);
+  }
+  await page.screenshot({ path: 'out/ollama.png', fullPage: true });
+});
+
+test('a setup that does not fit offers ways out that apply with one click', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Catalog model (type to search)').fill('llama-3.1-70b');
+  await page.getByLabel('Weights', { exact: true }).selectOption('q8_0');
+  await expect(verdict(page)).toContainText('Does not fit: short by');
+  await expect(page.locator('.vf-bar--over')).toHaveCount(2);
+  await page.screenshot({ path: 'out/does-not-fit.png', fullPage: true });
+  const way = page.getByTestId('ways').getByRole('button').first();
+  await way.click();
+  await expect(verdict(page)).toContainText('Fits');
+});
+
+test('the link carries the whole setup and restores it', async ({ page, context }) => {
+  await page.goto('/');
+  await page.getByLabel('Engine', { exact: true }).selectOption('vllm');
+  await page.getByLabel('Context (tokens per sequence)', { exact: true }).fill('32768');
+  await gpuDevice(page, 1).fill('h100-sxm');
+  await expect(verdict(page)).toContainText('Fits');
+  await expect(page).toHaveURL(/e=vllm/);
+  const url = page.url();
+  const other = await context.newPage();
+  await other.goto(url);
+  await expect(other.getByLabel('Engine', { exact: true })).toHaveValue('vllm');
+  await expect(other.getByLabel('Context (tokens per sequence)', { exact: true })).toHaveValue('32768');
+  await expect(verdict(other)).toHaveText(await verdict(page).textContent());
+  // A damaged, newer link restores what it can and says what it dropped.
+  await other.goto('/?v=9&m=qwen3-8b&zz=1');
+  await expect(other.getByRole('status').first()).toContainText("unknown setting 'zz'");
+  await expect(other.getByTestId('params')).toContainText('8,190,735,360');
+});
+
+test('the last setup comes back when there is no query string', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Catalog model (type to search)').fill('phi-4');
+  await expect(page.getByTestId('params')).toContainText('14,659,507,200');
+  await page.goto('/');
+  await expect(page.getByTestId('params')).toContainText('14,659,507,200');
+});
+
+test('embed mode is compact and links to the full calculator; the dialog makes the snippet', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Embed' }).click();
+  const snippet = await page.locator('#vf-embed-snippet').inputValue();
+  expect(snippet).toMatch(/^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?v=1&amp;embed=1"|^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?v=1&embed=1"/);
+  await page.getByRole('button', { name: 'Close' }).click();
+  await page.goto('/?v=1&m=mixtral-8x7b&embed=1');
+  await expect(page.locator('.vf-header')).toHaveCount(0);
+  await expect(verdict(page)).toContainText('Mixtral 8x7B');
+  await expect(page.getByRole('link', { name: 'Open the full calculator ↗' })).toHaveAttribute('href', /m=mixtral-8x7b/);
+  await page.screenshot({ path: 'out/embed.png', fullPage: true });
+});
+
+test('bad inputs show inline errors, keep the other fields, and never crash', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await expect(verdict(page)).toBeVisible();
   for (const [text, message] of [
-    ['', 'add at least one GPU'],
+    ['', 'size is empty'],
     ['0', 'greater than zero'],
     ['-8', 'must not be negative'],
     ['1e30', 'too large'],
     ['abc', 'neither a size nor a known card'],
   ]) {
-    await gpus.fill(text);
-    await expect(page.locator('.vf-field__error').first()).toContainText(message);
-    await expect(gpus).toHaveAttribute('aria-invalid', 'true');
+    await gpuDevice(page, 1).fill(text);
+    await expect(page.getByTestId('gpus-error')).toContainText(message);
   }
-  await expect(page.getByLabel('Context (tokens per sequence)')).toHaveValue('8192');
+  await gpuDevice(page, 1).fill('24GB');
+  const ctx = page.getByLabel('Context (tokens per sequence)', { exact: true });
+  for (const text of ['', '0', '-5', '1e30', 'lots']) {
+    await ctx.fill(text);
+    await expect(ctx).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.locator('.vf-results--stale')).toHaveCount(1);
+  }
+  await page.getByLabel('Parallel sequences', { exact: true }).fill('0');
+  await expect(page.getByLabel('Parallel sequences', { exact: true })).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Engine', { exact: true })).toHaveValue('llama.cpp');
   await page.screenshot({ path: 'out/bad-input.png', fullPage: true });
-  await gpus.fill('24GB');
-  await expect(page.getByTestId('verdict')).toContainText('Fits on 1 GPU');
+  await ctx.fill('4096');
+  await page.getByLabel('Parallel sequences', { exact: true }).fill('2');
+  await expect(verdict(page)).toContainText('Fits on');
   expect(errors).toEqual([]);
 });
 
-test('a model that does not fit says by how much', async ({ page }) => {
+test('dark mode toggles and stays accessible', async ({ page }) => {
   await page.goto('/');
-  await page.getByLabel('Model').selectOption('llama-3.1-70b');
-  await page.getByLabel('Weights').selectOption('q8_0');
-  await expect(page.getByTestId('verdict')).toContainText('Does not fit: short by');
-  await expect(page.locator('.vf-bar--over')).toHaveCount(2);
-  await page.getByLabel('Weights').selectOption('q4_0');
-  await page.getByLabel('GPUs').fill('2x24GB, 12GB');
-  await expect(page.getByTestId('verdict')).toContainText('Fits on 3 GPUs');
-  await page.screenshot({ path: 'out/70b-q4_0.png', fullPage: true });
+  await page.getByRole('button', { name: 'Dark theme' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await page.screenshot({ path: 'out/dark.png', fullPage: true });
+  expect(await axeViolations(page)).toEqual([]);
 });
 
-test('switching engine offers that engine\'s formats and updates the numbers', async ({ page }) => {
-  const errors = watchErrors(page);
+test('works at 360 px wide without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 800 });
   await page.goto('/');
-  await expect(page.getByTestId('types')).toContainText('Q4_K');
-  await page.getByLabel('Engine').selectOption('vllm');
-  await expect(page.getByLabel('Weights')).toHaveValue('bf16');
-  await expect(page.getByTestId('types')).toContainText('BF16');
-  await expect(page.getByTestId('command')).toContainText('vllm serve meta-llama/Llama-3.1-8B');
-  await page.getByLabel('Weights').selectOption('fp8');
-  await expect(page.getByTestId('types')).toContainText('FP8 e4m3');
-  await page.screenshot({ path: 'out/vllm-fp8.png', fullPage: true });
-  expect(errors).toEqual([]);
+  await expect(verdict(page)).toContainText('Fits');
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width).toBeLessThanOrEqual(360);
+  await page.screenshot({ path: 'out/mobile.png', fullPage: true });
+});
+
+test('keyboard alone can change the plan', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Engine', { exact: true }).focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByLabel('Engine', { exact: true })).toHaveValue('vllm');
+  await page.keyboard.press('Tab');
+  await expect(page.getByLabel('Weights', { exact: true })).toBeFocused();
+  await expect(page.getByTestId('command')).toContainText('vllm serve');
+});
+
+test.describe('WebGPU hint', () => {
+  test('without an adapter it says so plainly', async ({ page }) => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Detect with WebGPU' }).click();
+    await expect(page.getByTestId('webgpu')).toContainText(/no GPU adapter|has no WebGPU/);
+  });
+});
+
+test('the JS API plans and counts with plain objects', async ({ page }) => {
+  await page.goto('/');
+  await expect(verdict(page)).toBeVisible();
+  const result = await page.evaluate(() => {
+    const plan = window.vramfit.plan({ model: 'llama-3.1-8b', gpus: ['2x24GB'], engine: 'vllm', ctx: 16384 });
+    const params = window.vramfit.params({ model_type: 'llama', hidden_size: 64, intermediate_size: 128,
+      num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 100 });
+    let error = null;
+    try { window.vramfit.plan({ gpus: '-8' }); } catch (e) { error = e.message; }
+    return { fits: plan.fits, devices: plan.devices.length, command: plan.commands.vllm, total: params.total, error };
+  });
+  expect(result).toEqual({ fits: true, devices: 2, command: expect.stringContaining('vllm serve'), total: 95040, error: expect.stringContaining('gpus:') });
+});
+
+test('the module entry loads the API without mounting the page', async ({ page }) => {
+  await page.goto('/icon.svg');
+  const total = await page.evaluate(async () => {
+    const { load } = await import('/api.js');
+    const vramfit = await load();
+    return vramfit.plan({ model: 'qwen2.5-7b', gpus: '24GB' }).params.total;
+  });
+  expect(total).toBe(7615616512);
+});
+
+test('works from another base path and offline after the first visit', async ({ browser }) => {
+  const server = await serve(DIST, 0, '/docs/vramfit/');
+  const url = `http://127.0.0.1:${server.address().port}/docs/vramfit/`;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await page.goto(url);
+    await expect(verdict(page)).toContainText('Fits');
+    await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+    await page.reload();
+    await expect(verdict(page)).toContainText('Fits');
+    await context.setOffline(true);
+    await page.reload();
+    await expect(verdict(page)).toContainText('Fits');
+  } finally {
+    await context.close();
+    server.close();
+  }
 });

@@ -1,6 +1,9 @@
-// Measurements, not assertions: page weight of dist/ (raw and gzip) and the
+// Measurements, not assertions: page weight of dist/ (raw and gzip), the
 // time from navigation to the first rendered result in headless chromium
-// (median of 5 cold loads). Prints a block and writes target/measurements.json.
+// (median of 5 cold loads), and the time from an input to the updated result
+// (median of 21 edits of the context field, each a full recompute: estimate,
+// optimal split, searches, sweep, commands). Prints a block and writes
+// target/measurements.json.
 import { chromium } from '@playwright/test';
 import { readdirSync, readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -30,6 +33,34 @@ function pageWeight() {
   return weight;
 }
 
+/** Milliseconds from typing into the context field to the updated DOM. */
+async function inputToUpdate(url, edits = 21) {
+  const browser = await chromium.launch({ headless: true, ...CHROMIUM });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.getByTestId('verdict').waitFor();
+    const times = await page.evaluate(async (edits) => {
+      const input = document.getElementById('vf-ctx');
+      const kv = () => document.querySelector('[data-testid=kv]').textContent;
+      const out = [];
+      for (let i = 0; i < edits; i++) {
+        const before = kv();
+        const t0 = performance.now();
+        input.value = String(4096 + 1024 * (i + 1));
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        while (kv() === before) await new Promise((r) => setTimeout(r, 0));
+        out.push(performance.now() - t0);
+      }
+      return out;
+    }, edits);
+    const sorted = [...times].sort((a, b) => a - b);
+    return { edits, median_ms: Math.round(sorted[sorted.length >> 1] * 100) / 100, max_ms: Math.round(sorted[sorted.length - 1] * 100) / 100 };
+  } finally {
+    await browser.close();
+  }
+}
+
 async function firstRender(url, loads = 5) {
   const browser = await chromium.launch({ headless: true, ...CHROMIUM });
   const times = [];
@@ -56,13 +87,15 @@ async function firstRender(url, loads = 5) {
 const server = await serve(dist);
 const url = `http://127.0.0.1:${server.address().port}/`;
 let render;
+let update;
 try {
   render = await firstRender(url);
+  update = await inputToUpdate(url);
 } finally {
   server.close();
 }
 const weight = pageWeight();
-const result = { date: new Date().toISOString(), page_weight_bytes: weight, first_result_ms: render };
+const result = { date: new Date().toISOString(), page_weight_bytes: weight, first_result_ms: render, input_to_update_ms: update };
 mkdirSync(join(root, 'target'), { recursive: true });
 writeFileSync(join(root, 'target', 'measurements.json'), JSON.stringify(result, null, 2) + '\n');
 
@@ -74,4 +107,5 @@ for (const kind of ['wasm', 'js', 'css', 'html', 'total']) {
 }
 console.log(`  budget: total ≤ 250 KB gzip`);
 console.log(`first rendered result: median ${render.median_ms} ms of ${render.loads.join(', ')} ms (budget ≤ 300 ms)`);
+console.log(`input to updated result: median ${update.median_ms} ms, max ${update.max_ms} ms over ${update.edits} edits (budget: within a frame, 16 ms)`);
 console.log('written to target/measurements.json');

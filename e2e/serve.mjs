@@ -12,13 +12,23 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
   '.png': 'image/png',
+  '.svg': 'image/svg+xml',
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves `root` on 127.0.0.1:`port` (0 picks a free port); resolves to the server. */
-export function serve(root, port = 0) {
+/**
+ * Serves `root` on 127.0.0.1:`port` (0 picks a free port) under the URL
+ * path `base` (to check the app works from any base path); resolves to the
+ * server.
+ */
+export function serve(root, port = 0, base = '/') {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+    const pathname = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (!pathname.startsWith(base)) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    const path = normalize('/' + pathname.slice(base.length));
     const file = join(root, path.endsWith('/') ? join(path, 'index.html') : path);
     if (!file.startsWith(root)) {
       res.writeHead(403).end();

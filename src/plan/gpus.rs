@@ -78,6 +78,83 @@ pub fn find_card(name: &str) -> Option<&'static Card> {
     })
 }
 
+/// The GPU architecture of a card, as WebGPU adapters name them (Dawn's
+/// `architecture` strings), derived from the card id.
+pub fn architecture(card: &Card) -> &'static str {
+    let id = card.id.as_str();
+    let starts = |prefixes: &[&str]| prefixes.iter().any(|p| id.starts_with(p));
+    match card.vendor.as_str() {
+        "nvidia" if starts(&["rtx-30", "rtx-a", "a10", "a40", "a100"]) => "ampere",
+        "nvidia"
+            if starts(&[
+                "rtx-40",
+                "rtx-4000-ada",
+                "rtx-5000-ada",
+                "rtx-6000-ada",
+                "l4",
+                "l40",
+            ]) =>
+        {
+            "lovelace"
+        }
+        "nvidia" if starts(&["h100", "h200", "h20", "gh200"]) => "hopper",
+        "nvidia" if starts(&["rtx-50", "rtx-pro", "b200", "b300", "gb200"]) => "blackwell",
+        "nvidia" if starts(&["t4"]) => "turing",
+        "nvidia" => "volta",
+        "amd" if starts(&["rx-6"]) => "rdna-2",
+        "amd" if starts(&["rx-7", "radeon-pro-w7"]) => "rdna-3",
+        "amd" if starts(&["rx-9"]) => "rdna-4",
+        "amd" if starts(&["mi100"]) => "cdna-1",
+        "amd" if starts(&["mi2"]) => "cdna-2",
+        "amd" if starts(&["mi30", "mi32"]) => "cdna-3",
+        "amd" => "cdna-4",
+        "intel" if starts(&["arc-a"]) => "xe-hpg",
+        "intel" if starts(&["arc-b"]) => "xe2-hpg",
+        "intel" => "xe-hpc",
+        _ => "apple",
+    }
+}
+
+/// Catalog cards a WebGPU adapter could be: by the device description when
+/// the browser gives one (every word of the card's short name in it), else
+/// by vendor and architecture. Browsers never reveal memory size, so this
+/// is a hint for the user to confirm.
+pub fn matching_cards(
+    vendor: &str,
+    architecture_hint: &str,
+    description: &str,
+) -> Vec<&'static Card> {
+    let vendor = normalise(vendor);
+    let description = description.to_ascii_lowercase();
+    if !description.trim().is_empty() {
+        let by_name: Vec<&Card> = cards()
+            .iter()
+            .filter(|c| {
+                let short = c.name.to_ascii_lowercase();
+                let words: Vec<&str> = short
+                    .split_whitespace()
+                    .filter(|w| w.chars().any(|ch| ch.is_ascii_digit()))
+                    .collect();
+                !words.is_empty() && words.iter().all(|w| description.contains(w))
+            })
+            .collect();
+        if !by_name.is_empty() {
+            return by_name;
+        }
+    }
+    let arch = normalise(architecture_hint);
+    cards()
+        .iter()
+        .filter(|c| {
+            vendor.contains(&normalise(&c.vendor)) || normalise(&c.vendor).contains(&vendor)
+        })
+        .filter(|c| {
+            let a = normalise(architecture(c));
+            arch.is_empty() || arch.contains(&a) || a.contains(&arch)
+        })
+        .collect()
+}
+
 /// The three card ids nearest to `name`, for "did you mean".
 pub fn closest_cards(name: &str) -> Vec<&'static str> {
     let key = normalise(name);
@@ -125,6 +202,27 @@ mod tests {
         keys.sort();
         keys.dedup();
         assert_eq!(keys.len(), n);
+    }
+
+    #[test]
+    fn webgpu_adapters_suggest_matching_cards() {
+        let ids = |v: Vec<&Card>| v.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(matching_cards(
+                "nvidia",
+                "lovelace",
+                "NVIDIA GeForce RTX 4090"
+            )),
+            ["rtx-4090"]
+        );
+        let ampere = ids(matching_cards("nvidia", "ampere", ""));
+        assert!(
+            ampere.contains(&"rtx-3090".to_string())
+                && ampere.contains(&"a100-80gb-sxm".to_string())
+        );
+        assert!(!ampere.iter().any(|id| id.starts_with("rtx-40")));
+        assert!(matching_cards("google", "swiftshader", "").is_empty());
+        assert!(!matching_cards("apple", "metal-3", "").is_empty());
     }
 
     #[test]

@@ -123,6 +123,45 @@ impl Request {
         }
     }
 
+    /// A request from a JSON object with the same field names (the JS API's
+    /// input): strings as typed, numbers for counts and sizes, `true`/`false`
+    /// for `offload`, a list of GPU entries, and `config` as an object or
+    /// text. Fields left out keep their defaults.
+    pub fn from_json(value: &serde_json::Value) -> Result<Request, String> {
+        let serde_json::Value::Object(fields) = value else {
+            return Err("the input must be an object like {\"model\": \"llama-3.1-8b\", \"gpus\": \"2x24GB\"}".into());
+        };
+        let mut request = Request::default();
+        for (key, value) in fields {
+            let text = match value {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
+                serde_json::Value::Array(items) if key == "gpus" => items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| i.to_string())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                serde_json::Value::Object(_) if key == "config" => value.to_string(),
+                serde_json::Value::Null => continue,
+                other => return Err(format!("field `{key}` cannot be {other}")),
+            };
+            if key == "engine" {
+                request.set_engine(&text);
+            } else if !request.set(key, text) {
+                return Err(format!(
+                    "unknown field `{key}`; fields are {}",
+                    Request::FIELDS.join(", ")
+                ));
+            }
+        }
+        Ok(request)
+    }
+
     /// Switches engine, keeping the weight format and KV type when the new
     /// engine runs them and taking its defaults otherwise.
     pub fn set_engine(&mut self, engine: &str) {
@@ -376,6 +415,23 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
     })
 }
 
+/// Every field error at once: validates, then puts the faulty field back to
+/// its default and validates again, so each field can show its own message.
+pub fn all_errors(request: &Request) -> Vec<InputError> {
+    let mut errors = Vec::new();
+    let mut probe = request.clone();
+    let defaults = Request::default();
+    while let Err(e) = validate(&probe) {
+        let field = e.field();
+        let fixed = defaults.get(field).unwrap_or_default().to_string();
+        if errors.iter().any(|x: &InputError| x.field() == field) || !probe.set(field, fixed) {
+            break;
+        }
+        errors.push(e);
+    }
+    errors
+}
+
 /// vLLM's default `max_num_batched_tokens` for `vllm serve`: 8192 on GPUs
 /// of 70 GiB or more, 2048 below (`arg_utils.py`, `get_batch_defaults`).
 fn vllm_batched_tokens(gpus: &[Gpu]) -> u64 {
@@ -580,6 +636,38 @@ mod tests {
                 Some(format!("value of {field}").as_str())
             );
         }
+    }
+
+    #[test]
+    fn every_faulty_field_gets_its_own_error() {
+        let mut request = Request::default();
+        request.set("ctx", "lots".into());
+        request.set("batch", "0".into());
+        request.set("gpus", "-8".into());
+        let fields: Vec<&str> = all_errors(&request).iter().map(InputError::field).collect();
+        assert_eq!(fields, ["ctx", "batch", "gpus"]);
+        assert!(all_errors(&Request::default()).is_empty());
+    }
+
+    #[test]
+    fn json_inputs_become_requests() {
+        let value = serde_json::json!({
+            "model": "qwen3-8b", "gpus": ["2xrtx-4090", "12GB"], "engine": "vllm", "ctx": 32768,
+            "offload": false, "config": null
+        });
+        let r = Request::from_json(&value).unwrap();
+        assert_eq!(
+            (r.gpus.as_str(), r.weights.as_str(), r.ctx.as_str()),
+            ("2xrtx-4090, 12GB", "bf16", "32768")
+        );
+        assert!(report(&r).is_ok());
+        assert!(Request::from_json(&serde_json::json!({"gpu": "24GB"}))
+            .unwrap_err()
+            .starts_with("unknown field `gpu`"));
+        assert!(Request::from_json(&serde_json::json!([1])).is_err());
+        let with_config =
+            Request::from_json(&serde_json::json!({"config": {"model_type": "llama"}})).unwrap();
+        assert_eq!(with_config.config, r#"{"model_type":"llama"}"#);
     }
 
     #[test]

@@ -1,50 +1,34 @@
-//! The input form: GPUs, model, formats, context and sequences.
+//! Labelled inputs bound to request fields, and the run settings panel.
 
 use leptos::prelude::*;
 
-use crate::estimate::catalog::MODELS;
+use super::app::Calc;
 use crate::estimate::memory::Engine;
-use crate::plan::{InputError, Report, Request};
-
-/// The error for `field`, if the current request has one there.
-fn field_error(
-    result: Memo<Result<Report, InputError>>,
-    field: &'static str,
-) -> impl Fn() -> Option<String> {
-    move || {
-        result.with(|r| {
-            r.as_ref()
-                .err()
-                .filter(|e| e.field() == field)
-                .map(ToString::to_string)
-        })
-    }
-}
+use crate::plan::search::Objective;
+use crate::plan::Request;
 
 /// A labelled text input bound to one request field, with its inline error.
 #[component]
-fn Field(
+pub fn Field(
     /// Label text.
     label: &'static str,
-    /// Request field name, also the input's id suffix.
+    /// Request field name; the input's id is `vf-<field>`.
     field: &'static str,
     /// A short hint under the input.
+    #[prop(optional)]
     hint: &'static str,
-    /// The request being edited.
-    request: RwSignal<Request>,
-    /// The derived report, for inline errors.
-    result: Memo<Result<Report, InputError>>,
-    /// Reads this field from the request.
-    get: fn(&Request) -> String,
-    /// Writes this field into the request.
-    set: fn(&mut Request, String),
+    /// `inputmode` for touch keyboards (`numeric` for counts).
+    #[prop(optional)]
+    inputmode: &'static str,
+    /// Id of a `<datalist>` of suggestions.
+    #[prop(optional)]
+    list: &'static str,
 ) -> impl IntoView {
+    let calc = expect_context::<Calc>();
+    let request = calc.request;
     let id = format!("vf-{field}");
-    let error = field_error(result, field);
-    let invalid = {
-        let error = field_error(result, field);
-        move || error().is_some()
-    };
+    let hint_id = format!("vf-{field}-hint");
+    let error = calc.error(field);
     view! {
         <div class="vf-field">
             <label class="vf-field__label" for=id.clone()>{label}</label>
@@ -52,15 +36,21 @@ fn Field(
                 id=id
                 class="vf-field__input"
                 type="text"
+                inputmode=(!inputmode.is_empty()).then_some(inputmode)
+                list=(!list.is_empty()).then_some(list)
                 autocomplete="off"
-                aria-invalid=move || if invalid() { "true" } else { "false" }
-                prop:value=move || request.with(get)
+                spellcheck="false"
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || if error().is_some() { "true" } else { "false" }
+                prop:value=move || request.with(|r| r.get(field).unwrap_or_default().to_string())
                 on:input=move |ev| {
                     let value = event_target_value(&ev);
-                    request.update(|r| set(r, value));
+                    request.update(|r| {
+                        r.set(field, value);
+                    });
                 }
             />
-            <p class="vf-field__hint">{hint}</p>
+            <p class="vf-field__hint" id=hint_id>{hint}</p>
             <p class="vf-field__error" role="alert">{error}</p>
         </div>
     }
@@ -68,35 +58,35 @@ fn Field(
 
 /// A labelled select bound to one request field.
 #[component]
-fn Choice(
+pub fn Choice(
     /// Label text.
     label: &'static str,
-    /// Request field name, also the select's id suffix.
+    /// Request field name; the select's id is `vf-<field>`.
     field: &'static str,
     /// `(value, text)` options; may change with other fields.
     #[prop(into)]
     options: Signal<Vec<(String, String)>>,
-    /// The request being edited.
-    request: RwSignal<Request>,
-    /// The derived report, for inline errors.
-    result: Memo<Result<Report, InputError>>,
-    /// Reads this field from the request.
-    get: fn(&Request) -> String,
-    /// Writes this field into the request.
-    set: fn(&mut Request, String),
 ) -> impl IntoView {
+    let calc = expect_context::<Calc>();
+    let request = calc.request;
     let id = format!("vf-{field}");
-    let error = field_error(result, field);
+    let error = calc.error(field);
+    let current = move || request.with(|r| r.get(field).unwrap_or_default().to_string());
     view! {
         <div class="vf-field">
             <label class="vf-field__label" for=id.clone()>{label}</label>
             <select
                 id=id
                 class="vf-field__input"
-                prop:value=move || request.with(get)
+                prop:value=current
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    request.update(|r| set(r, value));
+                    request.update(|r| match field {
+                        "engine" => r.set_engine(&value),
+                        _ => {
+                            r.set(field, value);
+                        }
+                    });
                 }
             >
                 {move || {
@@ -106,7 +96,7 @@ fn Choice(
                         .map(|(value, text)| {
                             let selected = value.clone();
                             view! {
-                                <option value=value selected=move || request.with(get) == selected>
+                                <option value=value selected=move || current() == selected>
                                     {text}
                                 </option>
                             }
@@ -124,18 +114,11 @@ fn engine_of(request: &Request) -> Engine {
     request.engine.parse().unwrap_or(Engine::LlamaCpp)
 }
 
-/// The input panel.
+/// Engine, formats, context, sequences, objective and the advanced knobs.
 #[component]
-pub fn Inputs(
-    /// The request being edited.
-    request: RwSignal<Request>,
-    /// The derived report, for inline errors.
-    result: Memo<Result<Report, InputError>>,
-) -> impl IntoView {
-    let models: Vec<(String, String)> = MODELS
-        .iter()
-        .map(|m| (m.id.to_string(), m.name.to_string()))
-        .collect();
+pub fn Settings() -> impl IntoView {
+    let calc = expect_context::<Calc>();
+    let request = calc.request;
     let engines: Vec<(String, String)> = Engine::ALL
         .iter()
         .map(|e| (e.id().to_string(), e.label().to_string()))
@@ -156,71 +139,41 @@ pub fn Inputs(
             .map(|k| (k.clone(), k))
             .collect::<Vec<_>>()
     });
+    let objectives: Vec<(String, String)> = Objective::ALL
+        .iter()
+        .map(|o| (o.id().to_string(), o.label().to_string()))
+        .collect();
+    let offload_on =
+        move || request.with(|r| matches!(r.offload.trim(), "on" | "yes" | "true" | "1"));
     view! {
-        <section class="vf-panel vf-inputs" aria-label="Inputs">
-            <Field
-                label="GPUs"
-                field="gpus"
-                hint="Sizes separated by commas; 2x24GB repeats. A bare number is GB (10⁹ bytes); write GiB for 2³⁰."
-                request=request
-                result=result
-                get=|r| r.gpus.clone()
-                set=|r, v| r.gpus = v
-            />
-            <Choice
-                label="Model"
-                field="model"
-                options=models
-                request=request
-                result=result
-                get=|r| r.model.clone()
-                set=|r, v| r.model = v
-            />
-            <Choice
-                label="Engine"
-                field="engine"
-                options=engines
-                request=request
-                result=result
-                get=|r| r.engine.clone()
-                set=|r, v| r.set_engine(&v)
-            />
-            <Choice
-                label="Weights"
-                field="weights"
-                options=weights
-                request=request
-                result=result
-                get=|r| r.weights.clone()
-                set=|r, v| r.weights = v
-            />
-            <Choice
-                label="KV cache"
-                field="kv"
-                options=kv_types
-                request=request
-                result=result
-                get=|r| r.kv.clone()
-                set=|r, v| r.kv = v
-            />
-            <Field
-                label="Context (tokens per sequence)"
-                field="ctx"
-                hint="llama.cpp -c is this times the sequences."
-                request=request
-                result=result
-                get=|r| r.ctx.clone()
-                set=|r, v| r.ctx = v
-            />
-            <Field
-                label="Parallel sequences"
-                field="batch"
-                hint="llama-server slots (-np), vLLM --max-num-seqs, or the batch size."
-                request=request
-                result=result
-                get=|r| r.batch.clone()
-                set=|r, v| r.batch = v
-            />
-        </section>
+        <fieldset class="vf-group">
+            <legend class="vf-group__title">"Run"</legend>
+            <Choice label="Engine" field="engine" options=engines />
+            <Choice label="Weights" field="weights" options=weights />
+            <Choice label="KV cache" field="kv" options=kv_types />
+            <div class="vf-row">
+                <Field label="Context (tokens per sequence)" field="ctx" inputmode="numeric" hint="Per sequence; llama.cpp's -c is this × sequences." />
+                <Field label="Parallel sequences" field="batch" inputmode="numeric" hint="Slots (-np), --max-num-seqs or batch size." />
+            </div>
+            <Choice label="Objective" field="objective" options=objectives />
+            <details class="vf-advanced">
+                <summary>"Advanced: offload, host RAM, reserve, overhead"</summary>
+                <div class="vf-field vf-field--check">
+                    <input
+                        id="vf-offload"
+                        type="checkbox"
+                        prop:checked=offload_on
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            request.update(|r| r.offload = if on { "on" } else { "off" }.into());
+                        }
+                    />
+                    <label for="vf-offload">"Allow CPU offload when the GPUs are not enough"</label>
+                </div>
+                <Field label="Host RAM" field="host_ram" hint="For offload, e.g. 64GB. Empty: not checked." />
+                <Field label="Reserve per GPU" field="reserve" hint="Kept free on every GPU (desktop, other programs), e.g. 1.5GB." />
+                <Field label="Runtime overhead per GPU" field="overhead" hint="CUDA context and allocator slack; 500MiB by default." />
+            </details>
+        </fieldset>
     }
 }

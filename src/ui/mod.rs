@@ -1,8 +1,18 @@
 //! Leptos components. They read a [`Report`](crate::plan::Report) and format
 //! it; every number comes from the pure core, none is computed here.
+//!
+//! - [`app`]: the page, its state (one `Request`), links and theme.
+//! - [`inputs`]: labelled fields and selects bound to request fields.
+//! - [`gpus`]: the GPU list editor and the WebGPU hint.
+//! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
+//! - [`results`]: verdict, ways out, bars, limits, device map, commands.
+//! - [`share`]: share link, embed dialog, theme toggle.
 
 mod app;
+mod gpus;
 mod inputs;
+mod model;
 mod results;
+mod share;
 
 pub use app::App;

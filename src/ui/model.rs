@@ -1,0 +1,98 @@
+//! Choosing the model: search the catalog, paste a `config.json`, or drop a
+//! file (a `config.json` is read; GGUF and safetensors headers are named and
+//! wait for the import readers).
+
+use leptos::prelude::*;
+
+use super::app::Calc;
+use super::inputs::Field;
+use crate::estimate::catalog::MODELS;
+use crate::web::files::{files_of, read, Dropped};
+
+/// Model search, pasted config and the drop zone.
+#[component]
+pub fn ModelPicker() -> impl IntoView {
+    let calc = expect_context::<Calc>();
+    let request = calc.request;
+    let config_error = calc.error("config");
+    let (message, set_message) = signal(String::new());
+    let options = MODELS
+        .iter()
+        .map(|m| view! { <option value=m.id>{format!("{} · {}", m.name, m.family)}</option> })
+        .collect_view();
+    let summary = move || {
+        calc.shown.with(|r| {
+            r.as_ref().map(|r| {
+                let p = &r.params;
+                let active = (p.active != p.total)
+                    .then(|| format!(", {} active", crate::units::params(p.active)));
+                format!(
+                    "{}: {} parameters{}",
+                    r.model,
+                    crate::units::params(p.total),
+                    active.unwrap_or_default()
+                )
+            })
+        })
+    };
+    let take_files = move |ev: leptos::ev::Event| {
+        ev.prevent_default();
+        let files = files_of(&ev);
+        leptos::task::spawn_local(async move {
+            for file in files {
+                match read(file).await {
+                    Dropped::Config(text) => {
+                        request.update(|r| r.config = text);
+                        set_message.set("Read config.json: the plan now uses it.".into());
+                    }
+                    Dropped::ModelFile { name, size } => set_message.set(format!(
+                        "{name} ({:.1} GB): reading GGUF and safetensors headers is not in this build yet; paste the model's config.json instead.",
+                        size / 1e9
+                    )),
+                    Dropped::Other(name) => set_message.set(format!("{name} is not a config.json, .gguf or .safetensors file.")),
+                }
+            }
+        });
+    };
+    let has_config = move || request.with(|r| !r.config.trim().is_empty());
+    view! {
+        <fieldset class="vf-group">
+            <legend class="vf-group__title">"Model"</legend>
+            <Field label="Catalog model (type to search)" field="model" list="vf-models" hint="An id or a Hugging Face name, e.g. qwen3-8b or meta-llama/Llama-3.1-8B." />
+            <datalist id="vf-models">{options}</datalist>
+            <p class="vf-model-summary" data-testid="model-summary">{summary}</p>
+            <div class="vf-field">
+                <label class="vf-field__label" for="vf-config">"…or paste a config.json"</label>
+                <textarea
+                    id="vf-config"
+                    class="vf-field__input vf-config"
+                    rows="3"
+                    spellcheck="false"
+                    placeholder="{\"model_type\": \"llama\", \"hidden_size\": 4096, …}"
+                    aria-invalid=move || if config_error().is_some() { "true" } else { "false" }
+                    prop:value=move || request.with(|r| r.config.clone())
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        request.update(|r| r.config = value);
+                    }
+                ></textarea>
+                <p class="vf-field__error" role="alert">{config_error}</p>
+                <Show when=has_config>
+                    <button class="vf-button vf-button--quiet" on:click=move |_| request.update(|r| r.config.clear())>
+                        "Use the catalog model instead"
+                    </button>
+                </Show>
+            </div>
+            <label
+                class="vf-drop"
+                on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+                on:drop=move |ev: leptos::ev::DragEvent| take_files(ev.into())
+            >
+                <input class="vf-drop__input" type="file" accept=".json,.gguf,.safetensors" multiple
+                    on:change=take_files />
+                <span>"Drop a config.json, .gguf or .safetensors file here, or choose one"</span>
+            </label>
+            <p class="vf-field__hint" role="status">{message}</p>
+        </fieldset>
+    }
+}

@@ -1,0 +1,71 @@
+//! `window.vramfit` for docs sites: `plan(input)` and `params(config)` take
+//! and return plain JSON objects — the same schema as the CLI's `--json` —
+//! through serde-wasm-bindgen. Bad input throws an `Error` whose message says
+//! which field is wrong; it never panics.
+
+use js_sys::{Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::estimate::catalog::find;
+use crate::import::parse_config;
+use crate::plan::{report, Request};
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| js_sys::Error::new(&e.to_string()).into())
+}
+
+fn error(message: impl AsRef<str>) -> JsValue {
+    js_sys::Error::new(message.as_ref()).into()
+}
+
+/// `vramfit.plan({model, gpus, engine, weights, kv, ctx, batch, …})` → the
+/// CLI's `plan --json` object.
+#[wasm_bindgen(js_name = plan)]
+pub fn plan_js(input: JsValue) -> Result<JsValue, JsValue> {
+    let value: serde_json::Value =
+        serde_wasm_bindgen::from_value(input).map_err(|e| error(e.to_string()))?;
+    let request = Request::from_json(&value).map_err(error)?;
+    let r = report(&request).map_err(|e| error(format!("{}: {e}", e.field())))?;
+    to_js(&r)
+}
+
+/// `vramfit.params(config)` with a `config.json` object (or its text, or a
+/// catalog id) → `{total, active, embedding, per_layer}`.
+#[wasm_bindgen(js_name = params)]
+pub fn params_js(config: JsValue) -> Result<JsValue, JsValue> {
+    let imported = match config.as_string() {
+        Some(text) if !text.trim_start().starts_with('{') => find(&text)
+            .map_err(|e| error(e.to_string()))?
+            .load()
+            .map_err(|e| error(e.to_string()))?,
+        Some(text) => parse_config(&text).map_err(|e| error(e.to_string()))?,
+        None => {
+            let value: serde_json::Value =
+                serde_wasm_bindgen::from_value(config).map_err(|e| error(e.to_string()))?;
+            parse_config(&value.to_string()).map_err(|e| error(e.to_string()))?
+        }
+    };
+    to_js(&imported.spec.params())
+}
+
+/// Puts `{plan, params, version}` on `window.vramfit` and fires a
+/// `vramfit:ready` event.
+pub fn install() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let api = Object::new();
+    let plan = Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(plan_js).into_js_value();
+    let params =
+        Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(params_js).into_js_value();
+    let _ = Reflect::set(&api, &"plan".into(), &plan);
+    let _ = Reflect::set(&api, &"params".into(), &params);
+    let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
+    let _ = Reflect::set(&window, &"vramfit".into(), &api);
+    if let Ok(event) = web_sys::Event::new("vramfit:ready") {
+        let _ = window.dispatch_event(&event);
+    }
+}

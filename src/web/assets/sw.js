@@ -1,0 +1,34 @@
+// vramfit service worker: the app keeps working offline after one visit.
+// Pages are network-first (so a new build is picked up when online) with the
+// cached copy as fallback; every other same-origin GET (hashed JS, wasm, CSS)
+// is cache-first, since a hashed file never changes.
+const CACHE = 'vramfit-v1';
+
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== 'GET' || url.origin !== self.location.origin) return;
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      if (request.mode === 'navigate') {
+        const page = new URL('./', self.registration.scope).href;
+        try {
+          const fresh = await fetch(request);
+          if (fresh.ok) cache.put(page, fresh.clone());
+          return fresh;
+        } catch {
+          return (await cache.match(page)) || Response.error();
+        }
+      }
+      const hit = await cache.match(request);
+      if (hit) return hit;
+      const fresh = await fetch(request);
+      if (fresh.ok) cache.put(request, fresh.clone());
+      return fresh;
+    })(),
+  );
+});

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::device::{gpu_rows, rows_text, GpuRow};
 use super::report::{validate, Request, Validated};
 use super::search::{max_batch, max_context};
 use super::split::{plan, Plan};
@@ -120,25 +121,18 @@ pub fn ways_out(request: &Request, v: &Validated, requested: &Plan) -> Vec<WayOu
             ways.extend(way(what, request, vec![("offload", "on".into())]));
         }
     }
-    // More GPUs of the same kind as the last one.
-    if let Some(last) = request
-        .gpus
-        .split([',', '+', ';', '|'])
-        .map(str::trim)
-        .rfind(|e| !e.is_empty())
-    {
-        let single = match last.to_ascii_lowercase().split_once(['x', '×', '*']) {
-            Some((n, rest))
-                if n.trim().chars().all(|c| c.is_ascii_digit()) && !n.trim().is_empty() =>
-            {
-                rest.trim().to_string()
-            }
-            _ => last.to_string(),
-        };
-        for extra in 1..=8 {
-            let gpus = format!("{}, {extra}x{single}", request.gpus.trim());
+    // More GPUs of the same kind as the last one, on its machine.
+    let rows = gpu_rows(&request.gpus);
+    if let Some(last) = rows.last() {
+        for extra in 1..=8u32 {
+            let mut more = rows.clone();
+            more.push(GpuRow {
+                count: extra.to_string(),
+                ..last.clone()
+            });
+            let gpus = rows_text(&more);
             if replan(request, &[("gpus", gpus.clone())]).is_some_and(|(_, p)| p.fits) {
-                let label = format!("Add {extra} more {single}");
+                let label = format!("Add {extra} more {}", last.device.trim());
                 ways.extend(way(label, request, vec![("gpus", gpus)]));
                 break;
             }

@@ -162,7 +162,10 @@ mod tests {
         let config = crate::estimate::catalog::find("gpt-oss-20b")
             .unwrap()
             .config;
-        let r = Request { config: config.to_string(), ..Request::default() };
+        let r = Request {
+            config: config.to_string(),
+            ..Request::default()
+        };
         let link = encode(&r, &[("embed", "1")]);
         assert!(link.contains("cfg=z"), "{link}");
         assert!(

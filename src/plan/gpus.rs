@@ -149,8 +149,9 @@ pub fn matching_cards(
             vendor.contains(&normalise(&c.vendor)) || normalise(&c.vendor).contains(&vendor)
         })
         .filter(|c| {
+            // Apple reports Metal families rather than chip generations.
             let a = normalise(architecture(c));
-            arch.is_empty() || arch.contains(&a) || a.contains(&arch)
+            c.vendor == "apple" || arch.is_empty() || arch.contains(&a) || a.contains(&arch)
         })
         .collect()
 }

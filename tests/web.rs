@@ -43,16 +43,17 @@ async fn the_default_setup_renders_a_real_plan() {
 async fn a_bad_gpu_size_shows_an_inline_error_and_recovers() {
     let root = mount();
     leptos::task::tick().await;
-    type_into(&root, "#vf-gpus", "-8");
+    type_into(&root, "input.vf-gpu__device", "-8");
     leptos::task::tick().await;
     let error = root
-        .query_selector(".vf-field__error")
+        .query_selector("[data-testid=gpus-error]")
         .unwrap()
         .unwrap()
         .text_content()
         .unwrap();
-    assert_eq!(error, "GPU '-8': size must not be negative");
-    type_into(&root, "#vf-gpus", "80GiB");
+    assert_eq!(error, "GPU '2x-8': size must not be negative");
+    type_into(&root, "input.vf-gpu__count", "1");
+    type_into(&root, "input.vf-gpu__device", "80GiB");
     leptos::task::tick().await;
     let text = root.text_content().unwrap();
     assert!(text.contains("Fits on 1 GPU"), "{text}");

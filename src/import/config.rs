@@ -932,6 +932,23 @@ fn t5(f: &Fields) -> Result<ModelSpec, ConfigError> {
 
 /// BART (`BartForConditionalGeneration`): learned positions (offset 2),
 /// biases everywhere, LayerNorm with bias, lm_head tied to the shared embedding.
+/// A Linear with bias: `{name}.weight` and `{name}.bias`.
+fn biased(t: &mut Vec<Tensor>, name: &str, kind: Kind, row_len: u64, rows: u64) {
+    t.push(Tensor::matrix(
+        &format!("{name}.weight"),
+        kind,
+        row_len,
+        rows,
+    ));
+    t.push(Tensor::vector(&format!("{name}.bias"), rows));
+}
+
+/// A LayerNorm with weight and bias.
+fn layer_norm(t: &mut Vec<Tensor>, name: &str, dim: u64) {
+    t.push(Tensor::vector(&format!("{name}.weight"), dim));
+    t.push(Tensor::vector(&format!("{name}.bias"), dim));
+}
+
 fn bart(f: &Fields) -> Result<ModelSpec, ConfigError> {
     let d_model = f.dim_or("d_model", 1024)?;
     let n_enc = f.dim_or("encoder_layers", 12)?;
@@ -959,36 +976,23 @@ fn bart(f: &Fields) -> Result<ModelSpec, ConfigError> {
             ));
         }
     }
-    let biased_linear = |t: &mut Vec<Tensor>, name: &str, kind: Kind, row_len: u64, rows: u64| {
-        t.push(Tensor::matrix(
-            &format!("{name}.weight"),
-            kind,
-            row_len,
-            rows,
-        ));
-        t.push(Tensor::vector(&format!("{name}.bias"), rows));
-    };
-    let layer_norm = |t: &mut Vec<Tensor>, name: &str| {
-        t.push(Tensor::vector(&format!("{name}.weight"), d_model));
-        t.push(Tensor::vector(&format!("{name}.bias"), d_model));
-    };
     let attention_tensors = |t: &mut Vec<Tensor>, prefix: &str| {
-        biased_linear(t, &format!("{prefix}_q"), Kind::AttnQ, d_model, d_model);
-        biased_linear(t, &format!("{prefix}_k"), Kind::AttnK, d_model, d_model);
-        biased_linear(t, &format!("{prefix}_v"), Kind::AttnV, d_model, d_model);
-        biased_linear(
+        biased(t, &format!("{prefix}_q"), Kind::AttnQ, d_model, d_model);
+        biased(t, &format!("{prefix}_k"), Kind::AttnK, d_model, d_model);
+        biased(t, &format!("{prefix}_v"), Kind::AttnV, d_model, d_model);
+        biased(
             t,
             &format!("{prefix}_o"),
             Kind::AttnOutput,
             d_model,
             d_model,
         );
-        layer_norm(t, &format!("{prefix}_norm"));
+        layer_norm(t, &format!("{prefix}_norm"), d_model);
     };
     let feed_forward = |t: &mut Vec<Tensor>, n_ff: u64| {
-        biased_linear(t, "ffn_up", Kind::FfnUp, d_model, n_ff);
-        biased_linear(t, "ffn_down", Kind::FfnDown, n_ff, d_model);
-        layer_norm(t, "ffn_norm");
+        biased(t, "ffn_up", Kind::FfnUp, d_model, n_ff);
+        biased(t, "ffn_down", Kind::FfnDown, n_ff, d_model);
+        layer_norm(t, "ffn_norm", d_model);
     };
     let mut layers = Vec::new();
     let enc_attention = Attention::heads(enc_heads, enc_heads, d_model / enc_heads);
@@ -1082,19 +1086,6 @@ fn bert(f: &Fields) -> Result<ModelSpec, ConfigError> {
             format!("({n_head}) must divide hidden_size ({n_embd})"),
         ));
     }
-    let biased = |t: &mut Vec<Tensor>, name: &str, kind: Kind, row_len: u64, rows: u64| {
-        t.push(Tensor::matrix(
-            &format!("{name}.weight"),
-            kind,
-            row_len,
-            rows,
-        ));
-        t.push(Tensor::vector(&format!("{name}.bias"), rows));
-    };
-    let layer_norm = |t: &mut Vec<Tensor>, name: &str| {
-        t.push(Tensor::vector(&format!("{name}.weight"), n_embd));
-        t.push(Tensor::vector(&format!("{name}.bias"), n_embd));
-    };
     let attention = Attention::heads(n_head, n_head, n_embd / n_head);
     let mut layers = Vec::new();
     for _ in 0..n_layer {
@@ -1103,10 +1094,10 @@ fn bert(f: &Fields) -> Result<ModelSpec, ConfigError> {
         biased(&mut t, "attn_k", Kind::AttnK, n_embd, n_embd);
         biased(&mut t, "attn_v", Kind::AttnV, n_embd, n_embd);
         biased(&mut t, "attn_output", Kind::AttnOutput, n_embd, n_embd);
-        layer_norm(&mut t, "attn_output_norm");
+        layer_norm(&mut t, "attn_output_norm", n_embd);
         biased(&mut t, "ffn_up", Kind::FfnUp, n_embd, n_ff);
         biased(&mut t, "ffn_down", Kind::FfnDown, n_ff, n_embd);
-        layer_norm(&mut t, "layer_output_norm");
+        layer_norm(&mut t, "layer_output_norm", n_embd);
         layers.push(Layer {
             stack: Stack::Encoder,
             attention,
@@ -1119,7 +1110,7 @@ fn bert(f: &Fields) -> Result<ModelSpec, ConfigError> {
         Tensor::matrix("position_embd.weight", Kind::PosEmbd, n_embd, n_pos),
         Tensor::matrix("token_types.weight", Kind::PosEmbd, n_embd, n_types),
     ];
-    layer_norm(&mut globals, "token_embd_norm");
+    layer_norm(&mut globals, "token_embd_norm", n_embd);
     biased(&mut globals, "pooler", Kind::Other, n_embd, n_embd);
     Ok(ModelSpec {
         model_type: "bert".into(),

@@ -108,21 +108,5 @@ pub fn max_context_with(
         };
         plan_with_counts(&r, &counts(&r)).fits
     };
-    let limit = request.spec.n_ctx_train;
-    if fits(limit) {
-        return Some(limit);
-    }
-    if !fits(256) {
-        return None;
-    }
-    let (mut lo, mut hi) = (1, limit.div_ceil(256));
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        if fits(mid * 256) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(lo * 256)
+    super::search::longest_context(request.spec.n_ctx_train, fits)
 }

@@ -76,7 +76,12 @@ pub fn max_context(request: &PlanRequest) -> Option<u64> {
             },
         )
     };
-    let limit = request.spec.n_ctx_train;
+    longest_context(request.spec.n_ctx_train, fits)
+}
+
+/// The longest context up to `limit` — `limit` itself or a multiple of 256 —
+/// for which the monotone `fits` holds; `None` if not even 256 tokens.
+pub fn longest_context(limit: u64, fits: impl Fn(u64) -> bool) -> Option<u64> {
     if fits(limit) {
         return Some(limit);
     }

@@ -66,6 +66,7 @@ pub fn App() -> impl IntoView {
         embed,
     };
     provide_context(calc);
+    super::share::Theme::provide();
     let (notes, set_notes) = signal(initial.dropped);
     // Effects only push state outward: the address bar, storage, marks.
     Effect::new(move || request.with(|r| web::state::save(r, embed)));

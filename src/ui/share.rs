@@ -42,19 +42,32 @@ pub fn ShareBar() -> impl IntoView {
     }
 }
 
-/// Light / dark toggle; starts from the saved choice or the system's.
+/// The page's colour theme, shared through context: the saved choice, else
+/// the system's preference; an effect writes it onto `<html>`.
+#[derive(Clone, Copy)]
+pub struct Theme(pub RwSignal<String>);
+
+impl Theme {
+    /// Starts the theme (embedded or not) and provides it to the toggle.
+    pub fn provide() {
+        let start = state::saved_theme().unwrap_or_else(|| {
+            if state::system_prefers_dark() {
+                "dark"
+            } else {
+                "light"
+            }
+            .into()
+        });
+        let theme = RwSignal::new(start);
+        Effect::new(move || theme.with(|t| state::apply_theme(t)));
+        provide_context(Theme(theme));
+    }
+}
+
+/// Light / dark toggle.
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let start = state::saved_theme().unwrap_or_else(|| {
-        if state::system_prefers_dark() {
-            "dark"
-        } else {
-            "light"
-        }
-        .into()
-    });
-    let (theme, set_theme) = signal(start);
-    Effect::new(move || theme.with(|t| state::apply_theme(t)));
+    let Theme(theme) = expect_context::<Theme>();
     let label = move || {
         if theme.get() == "dark" {
             "Light theme"
@@ -64,7 +77,7 @@ pub fn ThemeToggle() -> impl IntoView {
     };
     view! {
         <button class="vf-button" aria-pressed=move || (theme.get() == "dark").to_string()
-            on:click=move |_| set_theme.update(|t| *t = if t == "dark" { "light".into() } else { "dark".into() })>
+            on:click=move |_| theme.update(|t| *t = if t == "dark" { "light".into() } else { "dark".into() })>
             {label}
         </button>
     }

@@ -1,7 +1,10 @@
 //! `window.vramfit` for docs sites: `plan(input)` and `params(config)` take
-//! and return plain JSON objects — the same schema as the CLI's `--json` —
-//! through serde-wasm-bindgen. Bad input throws an `Error` whose message says
-//! which field is wrong; it never panics.
+//! and return plain JSON objects — the same schema as the CLI's `--json`.
+//! Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`)
+//! rather than through serde-wasm-bindgen: the report's serializers are then
+//! the ones the CLI and the JSON export already use, which keeps the page
+//! smaller. Bad input throws an `Error` whose message says which field is
+//! wrong; it never panics.
 
 use js_sys::{Object, Reflect};
 use serde::Serialize;
@@ -12,9 +15,13 @@ use crate::import::parse_config;
 use crate::plan::{report, Request};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
-    value
-        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| js_sys::Error::new(&e.to_string()).into())
+    let text = serde_json::to_string(value).map_err(|e| error(e.to_string()))?;
+    js_sys::JSON::parse(&text)
+}
+
+fn from_js(value: &JsValue) -> Result<serde_json::Value, JsValue> {
+    let text: String = js_sys::JSON::stringify(value)?.into();
+    serde_json::from_str(&text).map_err(|e| error(e.to_string()))
 }
 
 fn error(message: impl AsRef<str>) -> JsValue {
@@ -25,8 +32,7 @@ fn error(message: impl AsRef<str>) -> JsValue {
 /// CLI's `plan --json` object.
 #[wasm_bindgen(js_name = plan)]
 pub fn plan_js(input: JsValue) -> Result<JsValue, JsValue> {
-    let value: serde_json::Value =
-        serde_wasm_bindgen::from_value(input).map_err(|e| error(e.to_string()))?;
+    let value = from_js(&input)?;
     let request = Request::from_json(&value).map_err(error)?;
     let r = report(&request).map_err(|e| error(format!("{}: {e}", e.field())))?;
     to_js(&r)
@@ -43,8 +49,7 @@ pub fn params_js(config: JsValue) -> Result<JsValue, JsValue> {
             .map_err(|e| error(e.to_string()))?,
         Some(text) => parse_config(&text).map_err(|e| error(e.to_string()))?,
         None => {
-            let value: serde_json::Value =
-                serde_wasm_bindgen::from_value(config).map_err(|e| error(e.to_string()))?;
+            let value = from_js(&config)?;
             parse_config(&value.to_string()).map_err(|e| error(e.to_string()))?
         }
     };

@@ -18,7 +18,13 @@ pub fn ModelPicker() -> impl IntoView {
     let (message, set_message) = signal(String::new());
     let options = MODELS
         .iter()
-        .map(|m| view! { <option value=m.id>{format!("{} · {}", m.name, m.family)}</option> })
+        .map(|m| {
+            let facts = m.load().ok().map(|i| {
+                let p = i.spec.params();
+                format!(" · {} · {}k context", crate::units::params(p.total), i.spec.n_ctx_train / 1024)
+            });
+            view! { <option value=m.id>{format!("{} · {}{}", m.name, m.family, facts.unwrap_or_default())}</option> }
+        })
         .collect_view();
     let summary = move || {
         calc.shown.with(|r| {

@@ -96,6 +96,11 @@ impl GgmlType {
         }
     }
 
+    /// The type with this ggml id, if vramfit knows it.
+    pub fn from_id(id: u32) -> Option<GgmlType> {
+        GgmlType::ALL.into_iter().find(|t| t.layout().0 == id)
+    }
+
     pub const fn block_size(self) -> u64 {
         self.layout().1
     }

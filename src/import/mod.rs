@@ -6,5 +6,7 @@
 //! [`ModelSpec`]: crate::estimate::ModelSpec
 
 pub mod config;
+pub mod gguf;
+pub mod safetensors;
 
 pub use config::{parse_config, ConfigError, Imported};

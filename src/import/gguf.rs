@@ -99,6 +99,14 @@ impl Value {
     }
 }
 
+/// `Err(Limit)` when `value` is over `limit`.
+fn within(what: &'static str, value: u64, limit: u64) -> Result<(), GgufError> {
+    if value > limit {
+        return Err(GgufError::Limit { what, value, limit });
+    }
+    Ok(())
+}
+
 /// Array elements kept per array (vocabularies are summarised by length).
 const KEPT_ITEMS: u64 = 64;
 
@@ -181,13 +189,7 @@ impl Reader<'_> {
 
     fn string(&mut self) -> Result<String, GgufError> {
         let len = self.u64()?;
-        if len > LIMITS.string_bytes {
-            return Err(GgufError::Limit {
-                what: "a string's length",
-                value: len,
-                limit: LIMITS.string_bytes,
-            });
-        }
+        within("a string's length", len, LIMITS.string_bytes)?;
         let at = self.pos as u64;
         let bytes = self.take(len)?;
         String::from_utf8(bytes.to_vec()).map_err(|_| GgufError::Utf8 { at })
@@ -196,13 +198,7 @@ impl Reader<'_> {
     /// Skips a string without keeping it (vocabulary entries).
     fn skip_string(&mut self) -> Result<(), GgufError> {
         let len = self.u64()?;
-        if len > LIMITS.string_bytes {
-            return Err(GgufError::Limit {
-                what: "a string's length",
-                value: len,
-                limit: LIMITS.string_bytes,
-            });
-        }
+        within("a string's length", len, LIMITS.string_bytes)?;
         self.take(len).map(|_| ())
     }
 
@@ -232,13 +228,7 @@ impl Reader<'_> {
                 }
                 let item_ty = self.u32()?;
                 let len = self.u64()?;
-                if len > LIMITS.array_len {
-                    return Err(GgufError::Limit {
-                        what: "an array's length",
-                        value: len,
-                        limit: LIMITS.array_len,
-                    });
-                }
+                within("an array's length", len, LIMITS.array_len)?;
                 let mut items = Vec::new();
                 for i in 0..len {
                     let keep_item = keep && i < KEPT_ITEMS;
@@ -279,20 +269,8 @@ pub fn parse_gguf(prefix: &[u8]) -> Result<GgufHeader, GgufError> {
     }
     let n_tensors = r.u64()?;
     let n_metadata = r.u64()?;
-    if n_tensors > LIMITS.tensors {
-        return Err(GgufError::Limit {
-            what: "the tensor count",
-            value: n_tensors,
-            limit: LIMITS.tensors,
-        });
-    }
-    if n_metadata > LIMITS.metadata {
-        return Err(GgufError::Limit {
-            what: "the metadata count",
-            value: n_metadata,
-            limit: LIMITS.metadata,
-        });
-    }
+    within("the tensor count", n_tensors, LIMITS.tensors)?;
+    within("the metadata count", n_metadata, LIMITS.metadata)?;
     let mut metadata = Vec::new();
     for _ in 0..n_metadata {
         let key = r.string()?;

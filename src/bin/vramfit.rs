@@ -1,12 +1,18 @@
 //! The native command-line tool: parses arguments, calls the library, prints
 //! a table or JSON. No arithmetic lives here.
 
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use vramfit::estimate::catalog::{find, MODELS};
 use vramfit::estimate::memory::Engine;
+use vramfit::import::file::{gguf_format, gguf_import, safetensors_import};
+use vramfit::import::gguf::{parse_gguf, GgufError, GgufHeader};
 use vramfit::import::parse_config;
+use vramfit::import::safetensors::{parse_index, parse_safetensors, Header, SafetensorsError};
 use vramfit::plan::gpus::cards;
 use vramfit::plan::{report, Report, Request};
 use vramfit::units::{gib, grouped, params};
@@ -34,17 +40,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write small sample model files (a Q4_K_M GGUF, a BF16 safetensors
+    /// checkpoint and its config.json) into a directory, for trying the
+    /// importers and for the fuzzers' seed corpus.
+    Sample {
+        /// Directory to write into (created if missing).
+        dir: PathBuf,
+    },
     /// Exact parameter counts of a model.
     Params {
-        /// Catalog id or alias, or a path to a config.json.
-        model: String,
+        /// Catalog id or alias; a config.json; a .gguf (all shards of a split
+        /// one); a .safetensors or model.safetensors.index.json with its
+        /// config.json beside it; or a directory holding them.
+        #[arg(required = true, num_args = 1..)]
+        model: Vec<String>,
         #[arg(long)]
         json: bool,
     },
     /// Plan a run: the split across GPUs, what fits, and the launch command.
     Plan {
-        /// Catalog id or alias, or a path to a config.json.
-        model: String,
+        /// Catalog id or alias; a config.json; a .gguf (all shards of a split
+        /// one); a .safetensors or model.safetensors.index.json with its
+        /// config.json beside it; or a directory holding them.
+        #[arg(required = true, num_args = 1..)]
+        model: Vec<String>,
         /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
         /// (rtx-4090, h100), optionally repeated (2xrtx-4090) and with memory
         /// already used (rtx-3090:1.5GB); `;` separates machines. Repeatable.
@@ -96,14 +115,127 @@ fn main() -> ExitCode {
     }
 }
 
-/// A catalog id, or the contents of a config.json when `model` is a file.
-fn model_source(model: &str) -> Result<(String, String), String> {
-    if std::path::Path::new(model).is_file() {
-        let text = std::fs::read_to_string(model).map_err(|e| format!("{model}: {e}"))?;
-        Ok((String::new(), text))
-    } else {
-        Ok((model.to_string(), String::new()))
+/// Reads as much of the start of `path` as `parse` needs: 1 MiB first,
+/// then what the parser asks for (never the tensor data).
+fn read_header<T, E: std::fmt::Display>(
+    path: &Path,
+    parse: impl Fn(&[u8]) -> Result<T, E>,
+    need_more: impl Fn(&E) -> Option<u64>,
+) -> Result<T, String> {
+    let mut file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let len = file.metadata().map_err(|e| e.to_string())?.len();
+    let mut want = (1u64 << 20).min(len);
+    loop {
+        let mut prefix = vec![0; want as usize];
+        file.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+        file.read_exact(&mut prefix)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        match parse(&prefix) {
+            Ok(header) => return Ok(header),
+            Err(e) => match need_more(&e) {
+                Some(need) if need <= len && need > want => want = need.max(want * 2).min(len),
+                _ => return Err(format!("{}: {e}", path.display())),
+            },
+        }
     }
+}
+
+fn gguf_header(path: &Path) -> Result<(String, GgufHeader), String> {
+    let header = read_header(path, parse_gguf, |e| match e {
+        GgufError::NeedMore { need, .. } => Some(*need),
+        _ => None,
+    })?;
+    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    vramfit::import::gguf::check_offsets(&header, len)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok((path.display().to_string(), header))
+}
+
+fn safetensors_header(path: &Path) -> Result<(String, Header), String> {
+    let header = read_header(path, parse_safetensors, |e| match e {
+        SafetensorsError::NeedMore { need, .. } => Some(*need),
+        _ => None,
+    })?;
+    Ok((path.display().to_string(), header))
+}
+
+/// What the model arguments name: `(catalog id, config or import document,
+/// weight format the files fix)`.
+fn model_source(paths: &[String]) -> Result<(String, String, Option<String>), String> {
+    let first = Path::new(&paths[0]);
+    let ends = |p: &Path, suffix: &str| p.to_string_lossy().to_ascii_lowercase().ends_with(suffix);
+    let config_beside = |p: &Path| -> Result<String, String> {
+        let config = p.parent().unwrap_or(Path::new(".")).join("config.json");
+        std::fs::read_to_string(&config)
+            .map_err(|e| format!("{} (needed for the architecture): {e}", config.display()))
+    };
+    if paths.len() == 1 && !first.exists() {
+        return Ok((paths[0].clone(), String::new(), None));
+    }
+    if first.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(first)
+            .map_err(|e| format!("{}: {e}", first.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        let pick = |suffix: &str| {
+            entries
+                .iter()
+                .filter(|p| ends(p, suffix))
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+        };
+        let index = pick(".safetensors.index.json");
+        let gguf = pick(".gguf");
+        let safetensors = pick(".safetensors");
+        let chosen = if !index.is_empty() {
+            index
+        } else if !safetensors.is_empty() {
+            safetensors
+        } else if !gguf.is_empty() {
+            gguf
+        } else {
+            vec![first.join("config.json").display().to_string()]
+        };
+        return model_source(&chosen);
+    }
+    if ends(first, ".gguf") {
+        let headers: Vec<(String, GgufHeader)> = paths
+            .iter()
+            .map(|p| gguf_header(Path::new(p)))
+            .collect::<Result<_, _>>()?;
+        let format = gguf_format(&headers[0].1);
+        return Ok((
+            String::new(),
+            gguf_import(&headers).map_err(|e| e.to_string())?,
+            format,
+        ));
+    }
+    if ends(first, ".index.json") {
+        let text =
+            std::fs::read_to_string(first).map_err(|e| format!("{}: {e}", first.display()))?;
+        let index = parse_index(&text).map_err(|e| format!("{}: {e}", first.display()))?;
+        let dir = first.parent().unwrap_or(Path::new("."));
+        let headers: Vec<(String, Header)> = index
+            .files()
+            .iter()
+            .map(|f| safetensors_header(&dir.join(f)))
+            .collect::<Result<_, _>>()?;
+        let doc =
+            safetensors_import(&config_beside(first)?, &headers).map_err(|e| e.to_string())?;
+        return Ok((String::new(), doc, None));
+    }
+    if ends(first, ".safetensors") {
+        let headers: Vec<(String, Header)> = paths
+            .iter()
+            .map(|p| safetensors_header(Path::new(p)))
+            .collect::<Result<_, _>>()?;
+        let doc =
+            safetensors_import(&config_beside(first)?, &headers).map_err(|e| e.to_string())?;
+        return Ok((String::new(), doc, None));
+    }
+    let text = std::fs::read_to_string(first).map_err(|e| format!("{}: {e}", first.display()))?;
+    Ok((String::new(), text, None))
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
@@ -149,8 +281,22 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Sample { dir } => {
+            use vramfit::import::file::samples;
+            std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            let files: [(&str, Vec<u8>); 3] = [
+                ("config.json", samples::CONFIG.as_bytes().to_vec()),
+                ("sample-Q4_K_M.gguf", samples::gguf_q4_k_m()),
+                ("model.safetensors", samples::safetensors_bf16()),
+            ];
+            for (name, bytes) in files {
+                let path = dir.join(name);
+                std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("{}", path.display());
+            }
+        }
         Command::Params { model, json } => {
-            let (id, config) = model_source(&model)?;
+            let (id, config, _) = model_source(&model)?;
             let imported = if config.is_empty() {
                 find(&id).map_err(|e| e.to_string())?.load()
             } else {
@@ -159,7 +305,17 @@ fn run(cli: Cli) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
             let p = imported.spec.params();
             if json {
-                println!("{}", to_json(&p)?);
+                let mut value = serde_json::to_value(&p).map_err(|e| e.to_string())?;
+                let source = imported.spec.stored.as_ref().map_or(
+                    if config.is_empty() {
+                        "catalog"
+                    } else {
+                        "config"
+                    },
+                    |s| s.source.as_str(),
+                );
+                value["source"] = source.into();
+                println!("{}", to_json(&value)?);
             } else {
                 println!("total      {} ({})", grouped(p.total), params(p.total));
                 println!("active     {}", grouped(p.active));
@@ -192,8 +348,8 @@ fn run(cli: Cli) -> Result<(), String> {
             objective,
             json,
         } => {
-            let (model, config) = model_source(&model)?;
-            let weights = match weights {
+            let (model, config, file_format) = model_source(&model)?;
+            let weights = match weights.or(file_format) {
                 Some(w) => w,
                 None => engine
                     .parse::<Engine>()

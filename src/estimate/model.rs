@@ -199,6 +199,36 @@ pub struct ModelSpec {
     pub globals: Vec<Tensor>,
     /// Encoder layers first (if any), then decoder layers.
     pub layers: Vec<Layer>,
+    /// Exact weight bytes from an imported model file, when there is one.
+    pub stored: Option<Stored>,
+}
+
+/// Weights as a model file stores them (an imported GGUF or safetensors
+/// checkpoint): exact bytes summed from the file's tensor list, used
+/// instead of a weight format's rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Stored {
+    /// `gguf` or `safetensors`.
+    pub source: String,
+    /// The files read.
+    pub files: Vec<String>,
+    /// What the file says its format is (`GGUF Q4_K_M`, `safetensors BF16`).
+    pub label: String,
+    /// Bytes of each layer (`blk.N.*`, `model.layers.N.*`).
+    pub layers: Vec<u64>,
+    /// Of each layer, the routed-expert tensors.
+    pub layer_experts: Vec<u64>,
+    pub token_embd: u64,
+    /// Output norm and projection.
+    pub output: u64,
+    /// Every other tensor outside the layers.
+    pub other: u64,
+    /// `(storage type, tensors, bytes)`, largest first.
+    pub by_type: Vec<(String, u64, u64)>,
+    /// Parameters counted from the file (elements of every tensor), and
+    /// those active per token.
+    pub params: u64,
+    pub active_params: u64,
 }
 
 /// Parameter counts as the transformers model class reports them.
@@ -245,6 +275,10 @@ impl ModelSpec {
             per_layer.push(t);
             total += t;
             active += a;
+        }
+        if let Some(stored) = &self.stored {
+            total = stored.params;
+            active = stored.active_params;
         }
         ParamCount {
             total,

@@ -406,8 +406,64 @@ fn torch_bytes(format: WeightFormat, tensor: &Tensor) -> (&'static str, u64) {
     }
 }
 
-/// Bytes of every tensor of `spec` in `format`.
+/// Every tensor's GGUF name, shape and the type `llama-quantize` gives it
+/// in `ftype`, in file order (token embeddings, the blocks, the rest).
+pub fn gguf_tensor_types(spec: &ModelSpec, ftype: GgufFtype) -> Vec<(String, [u64; 3], GgmlType)> {
+    let mut mix = Mix::new(spec, ftype);
+    let mut out = Vec::new();
+    for t in spec.globals.iter().filter(|t| t.kind == Kind::TokenEmbd) {
+        out.push((t.name.clone(), t.ne, mix.tensor_type(t, None)));
+    }
+    for (i, layer) in spec.layers.iter().enumerate() {
+        for t in &layer.tensors {
+            out.push((
+                format!("blk.{i}.{}", t.name),
+                t.ne,
+                mix.tensor_type(t, Some(i)),
+            ));
+        }
+    }
+    for t in spec.globals.iter().filter(|t| t.kind != Kind::TokenEmbd) {
+        out.push((t.name.clone(), t.ne, mix.tensor_type(t, None)));
+    }
+    out
+}
+
+/// Bytes of an imported file's tensors, as stored.
+fn stored_bytes(stored: &super::model::Stored) -> WeightBytes {
+    let layers = stored.layers.clone();
+    let file = stored.token_embd + layers.iter().sum::<u64>() + stored.output + stored.other;
+    WeightBytes {
+        layer_replicated: vec![0; layers.len()],
+        layer_experts: stored.layer_experts.clone(),
+        layers,
+        token_embd: stored.token_embd,
+        // Tied embeddings: what a separate copy of token_embd would take.
+        output: if stored.output == 0 {
+            stored.token_embd
+        } else {
+            stored.output
+        },
+        other_globals: stored.other,
+        file,
+        by_type: stored
+            .by_type
+            .iter()
+            .map(|(storage, tensors, bytes)| TypeShare {
+                storage: storage.clone(),
+                tensors: *tensors,
+                bytes: *bytes,
+            })
+            .collect(),
+    }
+}
+
+/// Bytes of every tensor of `spec` in `format` — or, for a model imported
+/// from a file, as the file stores them (the format is then the file's).
 pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
+    if let Some(stored) = &spec.stored {
+        return stored_bytes(stored);
+    }
     let mut shares: Vec<TypeShare> = Vec::new();
     let mut account = |storage: &str, bytes: u64| {
         match shares.iter_mut().find(|s| s.storage == storage) {

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::estimate::model::{
-    Attention, Kind, KvLayout, Layer, ModelSpec, ModelType, Moe, Stack, Tensor,
+    Attention, Kind, KvLayout, Layer, ModelSpec, ModelType, Moe, Stack, Stored, Tensor,
 };
 
 /// Why a config could not be used; each names the field at fault.
@@ -75,6 +75,44 @@ pub fn parse_config(text: &str) -> Result<Imported, ConfigError> {
     let Value::Object(fields) = value else {
         return Err(ConfigError::NotAnObject);
     };
+    if fields.contains_key("vramfit_import") {
+        return imported_file(&fields);
+    }
+    config_fields(fields)
+}
+
+/// An imported model file: `{"vramfit_import": 1, "config": {…}, "stored":
+/// {…}}` — the architecture as a config, the weights as the file stores
+/// them (see [`crate::import::file`]).
+fn imported_file(fields: &Map<String, Value>) -> Result<Imported, ConfigError> {
+    let Some(Value::Object(config)) = fields.get("config") else {
+        return Err(ConfigError::Missing("config"));
+    };
+    let stored: Stored = serde_json::from_value(
+        fields.get("stored").cloned().unwrap_or(Value::Null),
+    )
+    .map_err(|e| ConfigError::Invalid {
+        field: "stored",
+        why: e.to_string(),
+    })?;
+    let mut imported = config_fields(config.clone())?;
+    if stored.layers.len() != imported.spec.layers.len()
+        || stored.layer_experts.len() != stored.layers.len()
+    {
+        return Err(ConfigError::Invalid {
+            field: "stored",
+            why: format!(
+                "lists {} layers but the architecture has {}",
+                stored.layers.len(),
+                imported.spec.layers.len()
+            ),
+        });
+    }
+    imported.spec.stored = Some(stored);
+    Ok(imported)
+}
+
+fn config_fields(fields: Map<String, Value>) -> Result<Imported, ConfigError> {
     let model_type = fields
         .get("model_type")
         .and_then(Value::as_str)
@@ -783,6 +821,7 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
         moe,
         globals,
         layers,
+        stored: None,
     })
 }
 
@@ -927,6 +966,7 @@ fn t5(f: &Fields) -> Result<ModelSpec, ConfigError> {
         moe: None,
         globals,
         layers,
+        stored: None,
     })
 }
 
@@ -1061,6 +1101,7 @@ fn bart(f: &Fields) -> Result<ModelSpec, ConfigError> {
         moe: None,
         globals,
         layers,
+        stored: None,
     })
 }
 
@@ -1122,6 +1163,7 @@ fn bert(f: &Fields) -> Result<ModelSpec, ConfigError> {
         moe: None,
         globals,
         layers,
+        stored: None,
     })
 }
 

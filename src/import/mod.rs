@@ -6,6 +6,7 @@
 //! [`ModelSpec`]: crate::estimate::ModelSpec
 
 pub mod config;
+pub mod file;
 pub mod gguf;
 pub mod safetensors;
 

@@ -318,11 +318,21 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             .unwrap_or(&model.id);
         (model.name.to_string(), repo.to_string(), model.load()?)
     } else {
-        (
-            "Pasted config.json".to_string(),
-            "path/to/model".to_string(),
-            parse_config(&request.config)?,
-        )
+        let imported = parse_config(&request.config)?;
+        let (name, model_ref) = match &imported.spec.stored {
+            Some(stored) => {
+                let file = stored
+                    .files
+                    .first()
+                    .map_or("model", |f| f.rsplit(['/', '\\']).next().unwrap_or(f));
+                (format!("{file} ({})", stored.source), file.to_string())
+            }
+            None => (
+                "Pasted config.json".to_string(),
+                "path/to/model".to_string(),
+            ),
+        };
+        (name, model_ref, imported)
     };
     let engine: Engine = request.engine.parse()?;
     let weights: WeightFormat = request.weights.parse()?;
@@ -448,6 +458,8 @@ fn vllm_batched_tokens(gpus: &[Gpu]) -> u64 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     pub model: String,
+    /// Where the model came from: `catalog`, `config`, `gguf` or `safetensors`.
+    pub source: String,
     pub engine: Engine,
     pub objective: Objective,
     pub params: ParamCount,
@@ -551,8 +563,19 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     } else {
         ways_out(request, &v, &requested)
     };
+    let source = match (&v.spec.stored, request.config.trim().is_empty()) {
+        (Some(stored), _) => stored.source.clone(),
+        (None, true) => "catalog".to_string(),
+        (None, false) => "config".to_string(),
+    };
+    let weights_label = v
+        .spec
+        .stored
+        .as_ref()
+        .map_or_else(|| v.settings.weights.label(), |s| s.label.clone());
     Ok(Report {
         model: v.name.clone(),
+        source,
         engine: v.settings.engine,
         objective: v.objective,
         params: v.spec.params(),
@@ -575,7 +598,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         device_map,
         commands,
         ways_out: ways,
-        weights_label: v.settings.weights.label(),
+        weights_label,
         warnings,
         plan,
     })

@@ -324,11 +324,11 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
     }
     let used = key("expert_used_count").unwrap_or(0);
     let experts = key("expert_count").unwrap_or(0);
-    let active = if experts > 0 {
-        params - expert_params + expert_params / experts * used
-    } else {
-        params
-    };
+    let active = expert_params
+        .checked_div(experts)
+        .map_or(params, |per_expert| {
+            params - expert_params + per_expert * used
+        });
     let label = match gguf_format(meta) {
         Some(id) => format!("GGUF {} (from the file)", id.to_uppercase()),
         None => "GGUF (from the file)".into(),

@@ -50,7 +50,7 @@ fn gguf_safetensors_and_folders_plan_like_catalog_models() {
     assert!(r["commands"]["llama.cpp"]
         .as_str()
         .unwrap()
-        .contains("-m sample-Q4_K_M.gguf"));
+        .contains("-m sample-Q4_K_M.gguf -c"));
     for model in [dir.join("model.safetensors"), dir.clone()] {
         let (ok, text) = vramfit(&[
             "plan",

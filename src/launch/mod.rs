@@ -40,6 +40,9 @@ impl LaunchContext<'_> {
     /// The model's file name for GGUF engines: `Llama-3.1-8B-Q4_K_M.gguf`.
     pub fn gguf_file(&self) -> String {
         let base = self.model_ref.rsplit('/').next().unwrap_or(self.model_ref);
+        if base.to_ascii_lowercase().ends_with(".gguf") {
+            return base.to_string();
+        }
         match self.plan.settings.weights {
             WeightFormat::Gguf { ftype } => format!("{base}-{}.gguf", ftype.name()),
             _ => format!("{base}.gguf"),

@@ -6,8 +6,9 @@ use leptos::prelude::*;
 
 use super::app::Calc;
 use super::inputs::Field;
-use crate::estimate::catalog::MODELS;
-use crate::web::files::{files_of, read, Dropped};
+use crate::estimate::catalog::{find, MODELS};
+use crate::estimate::memory::Engine;
+use crate::web::files::{files_of, read_drop, Dropped};
 
 /// Model search, pasted config and the drop zone.
 #[component]
@@ -44,19 +45,54 @@ pub fn ModelPicker() -> impl IntoView {
     let take_files = move |ev: leptos::ev::Event| {
         ev.prevent_default();
         let files = files_of(&ev);
+        if files.is_empty() {
+            return;
+        }
+        // The architecture for safetensors dropped without a config.json:
+        // the pasted config, else the catalog model's.
+        let architecture = request.with(|r| {
+            if !r.config.trim().is_empty() && !r.config.contains("vramfit_import") {
+                r.config.clone()
+            } else {
+                find(&r.model)
+                    .map(|m| m.config.to_string())
+                    .unwrap_or_default()
+            }
+        });
+        set_message.set("Reading headers…".into());
         leptos::task::spawn_local(async move {
-            for file in files {
-                match read(file).await {
-                    Dropped::Config(text) => {
-                        request.update(|r| r.config = text);
-                        set_message.set("Read config.json: the plan now uses it.".into());
-                    }
-                    Dropped::ModelFile { name, size } => set_message.set(format!(
-                        "{name} ({:.1} GB): reading GGUF and safetensors headers is not in this build yet; paste the model's config.json instead.",
-                        size / 1e9
-                    )),
-                    Dropped::Other(name) => set_message.set(format!("{name} is not a config.json, .gguf or .safetensors file.")),
+            let progress =
+                move |bytes: u64| set_message.set(format!("Reading headers… {} KB", bytes / 1024));
+            match read_drop(files, architecture, progress).await {
+                Dropped::Config(text) => {
+                    request.update(|r| r.config = text);
+                    set_message.set("Read config.json: the plan now uses it.".into());
                 }
+                Dropped::Model {
+                    document,
+                    weights,
+                    gguf,
+                    bytes_read,
+                    summary,
+                } => {
+                    request.update(|r| {
+                        r.config = document;
+                        let engine = r.engine.parse::<Engine>().unwrap_or(Engine::LlamaCpp);
+                        if gguf && !engine.is_llama_cpp() {
+                            r.set_engine("llama.cpp");
+                        } else if !gguf && matches!(engine, Engine::LlamaCpp | Engine::Ollama) {
+                            r.set_engine("vllm");
+                        }
+                        if let Some(w) = weights {
+                            r.weights = w;
+                        }
+                    });
+                    set_message.set(format!(
+                        "Read {} KB of headers ({summary}): the plan uses the file's exact sizes.",
+                        bytes_read.div_ceil(1024)
+                    ));
+                }
+                Dropped::Nothing(why) => set_message.set(why),
             }
         });
     };
@@ -94,7 +130,7 @@ pub fn ModelPicker() -> impl IntoView {
                 on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
                 on:drop=move |ev: leptos::ev::DragEvent| take_files(ev.into())
             >
-                <input class="vf-drop__input" type="file" accept=".json,.gguf,.safetensors" multiple
+                <input class="vf-drop__input" type="file" accept=".json,.gguf,.safetensors" multiple data-testid="file-input"
                     on:change=take_files />
                 <span>"Drop a config.json, .gguf or .safetensors file here, or choose one"</span>
             </label>

@@ -1,43 +1,199 @@
-//! Reading what people drop on the page. A `config.json` is read whole (it
-//! is a few KB); model files are only named here — reading GGUF and
-//! safetensors headers in growing slices comes with the import readers.
+//! Reading what people drop on the page. A `config.json` is read whole (a
+//! few KB). Model files are read in growing slices with `File.slice` — 1 MiB
+//! first, then what the header parser asks for — so a 400 GB GGUF costs a
+//! few MB of reading, never the tensor data.
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
-/// What a dropped or chosen file is.
-#[derive(Debug, Clone, PartialEq)]
+use crate::import::file::{gguf_format, gguf_import, safetensors_import};
+use crate::import::gguf::{check_offsets, parse_gguf, GgufError};
+use crate::import::safetensors::{parse_index, parse_safetensors, SafetensorsError};
+
+/// What a drop turned into.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Dropped {
-    /// A Hugging Face `config.json` (or any `.json` that is not an index).
+    /// A Hugging Face `config.json`.
     Config(String),
-    /// A `.gguf`, `.safetensors` or `model.safetensors.index.json`: the
-    /// header reader is not in this build yet.
-    ModelFile { name: String, size: f64 },
-    /// Something else.
-    Other(String),
+    /// An import document from model files, the weight format they fix, the
+    /// engine family they are for, and the header bytes read.
+    Model {
+        document: String,
+        weights: Option<String>,
+        gguf: bool,
+        bytes_read: u64,
+        summary: String,
+    },
+    /// Nothing usable, with why.
+    Nothing(String),
 }
 
 /// Largest JSON file read whole.
 const MAX_JSON: f64 = 4.0 * 1024.0 * 1024.0;
 
-/// Classifies and reads one file.
-pub async fn read(file: web_sys::File) -> Dropped {
-    let name = file.name();
-    let lower = name.to_ascii_lowercase();
-    if lower.ends_with(".gguf") || lower.ends_with(".safetensors") || lower.ends_with(".index.json")
-    {
-        return Dropped::ModelFile {
-            name,
-            size: file.size(),
+async fn read_bytes(file: &web_sys::File, end: f64) -> Result<Vec<u8>, String> {
+    let blob = file
+        .slice_with_f64_and_f64(0.0, end)
+        .map_err(|_| format!("{}: cannot be read", file.name()))?;
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|_| format!("{}: reading failed", file.name()))?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+async fn read_text(file: &web_sys::File) -> Result<String, String> {
+    if file.size() > MAX_JSON {
+        return Err(format!(
+            "{} is {:.1} MB, too large for a JSON file",
+            file.name(),
+            file.size() / 1e6
+        ));
+    }
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("{}: reading failed", file.name()))?;
+    text.as_string()
+        .ok_or_else(|| format!("{}: not text", file.name()))
+}
+
+/// Reads the start of `file` until `parse` succeeds; returns the value and
+/// the bytes read.
+async fn read_header<T, E: std::fmt::Display>(
+    file: &web_sys::File,
+    parse: impl Fn(&[u8]) -> Result<T, E>,
+    need_more: impl Fn(&E) -> Option<u64>,
+    progress: &impl Fn(u64),
+) -> Result<(T, u64), String> {
+    let size = file.size();
+    let mut want = (1024.0 * 1024.0f64).min(size);
+    loop {
+        let bytes = read_bytes(file, want).await?;
+        progress(bytes.len() as u64);
+        match parse(&bytes) {
+            Ok(value) => return Ok((value, bytes.len() as u64)),
+            Err(e) => match need_more(&e) {
+                Some(need) if (need as f64) <= size && (need as f64) > want => {
+                    want = (need as f64).max(want * 2.0).min(size);
+                }
+                _ => return Err(format!("{}: {e}", file.name())),
+            },
+        }
+    }
+}
+
+/// Turns dropped files into a config or an import document. `architecture`
+/// is the config.json to use for safetensors when none was dropped.
+pub async fn read_drop(
+    files: Vec<web_sys::File>,
+    architecture: String,
+    progress: impl Fn(u64),
+) -> Dropped {
+    match read_files(files, architecture, &progress).await {
+        Ok(dropped) => dropped,
+        Err(why) => Dropped::Nothing(why),
+    }
+}
+
+async fn read_files(
+    files: Vec<web_sys::File>,
+    architecture: String,
+    progress: &impl Fn(u64),
+) -> Result<Dropped, String> {
+    let lower = |f: &web_sys::File| f.name().to_ascii_lowercase();
+    let ggufs: Vec<&web_sys::File> = files
+        .iter()
+        .filter(|f| lower(f).ends_with(".gguf"))
+        .collect();
+    let shards: Vec<&web_sys::File> = files
+        .iter()
+        .filter(|f| lower(f).ends_with(".safetensors"))
+        .collect();
+    let index = files.iter().find(|f| lower(f).ends_with(".index.json"));
+    let config = files
+        .iter()
+        .find(|f| lower(f).ends_with(".json") && !lower(f).ends_with(".index.json"));
+    let mut read = 0u64;
+    if !ggufs.is_empty() {
+        let mut headers = Vec::new();
+        for file in ggufs {
+            let (header, bytes) = read_header(
+                file,
+                parse_gguf,
+                |e| match e {
+                    GgufError::NeedMore { need, .. } => Some(*need),
+                    _ => None,
+                },
+                &|n| progress(read + n),
+            )
+            .await?;
+            check_offsets(&header, file.size() as u64)
+                .map_err(|e| format!("{}: {e}", file.name()))?;
+            read += bytes;
+            headers.push((file.name(), header));
+        }
+        let weights = gguf_format(&headers[0].1);
+        let document = gguf_import(&headers).map_err(|e| e.to_string())?;
+        let summary = format!(
+            "{} GGUF file(s), {} tensors",
+            headers.len(),
+            headers.iter().map(|(_, h)| h.tensors.len()).sum::<usize>()
+        );
+        return Ok(Dropped::Model {
+            document,
+            weights,
+            gguf: true,
+            bytes_read: read,
+            summary,
+        });
+    }
+    let config_text = match config {
+        Some(f) => Some(read_text(f).await?),
+        None => None,
+    };
+    if shards.is_empty() {
+        if let Some(f) = index {
+            let text = read_text(f).await?;
+            let index = parse_index(&text).map_err(|e| format!("{}: {e}", f.name()))?;
+            let list = index.files().join(", ");
+            return Err(format!(
+                "{} lists {list}: drop those .safetensors files together with it",
+                f.name()
+            ));
+        }
+        return match config_text {
+            Some(text) => Ok(Dropped::Config(text)),
+            None => Err("drop a config.json, .gguf or .safetensors file".into()),
         };
     }
-    if lower.ends_with(".json") && file.size() <= MAX_JSON {
-        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-        return match text.ok().and_then(|t| t.as_string()) {
-            Some(text) => Dropped::Config(text),
-            None => Dropped::Other(name),
-        };
+    let mut headers = Vec::new();
+    for file in shards {
+        let (header, bytes) = read_header(
+            file,
+            parse_safetensors,
+            |e| match e {
+                SafetensorsError::NeedMore { need, .. } => Some(*need),
+                _ => None,
+            },
+            &|n| progress(read + n),
+        )
+        .await?;
+        read += bytes;
+        headers.push((file.name(), header));
     }
-    Dropped::Other(name)
+    let architecture = config_text.unwrap_or(architecture);
+    let document = safetensors_import(&architecture, &headers).map_err(|e| e.to_string())?;
+    let summary = format!(
+        "{} safetensors file(s), {} tensors",
+        headers.len(),
+        headers.iter().map(|(_, h)| h.tensors.len()).sum::<usize>()
+    );
+    Ok(Dropped::Model {
+        document,
+        weights: None,
+        gguf: false,
+        bytes_read: read,
+        summary,
+    })
 }
 
 /// The files of a drop or a file input change event.

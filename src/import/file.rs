@@ -37,6 +37,8 @@ pub enum ImportError {
     },
     #[error("the GGUF metadata lacks `{0}`")]
     Metadata(String),
+    #[error("`{key}` is {value}, more than {limit}")]
+    TooLarge { key: String, value: u64, limit: u64 },
     #[error(transparent)]
     Config(#[from] ConfigError),
 }
@@ -301,6 +303,13 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
     let n_layer = key("block_count")
         .ok_or_else(|| ImportError::Metadata(format!("{arch}.block_count")))?
         as usize;
+    if n_layer > 4096 {
+        return Err(ImportError::TooLarge {
+            key: format!("{arch}.block_count"),
+            value: n_layer as u64,
+            limit: 4096,
+        });
+    }
     let mut tally = Tally::new(n_layer);
     let (mut params, mut expert_params) = (0u64, 0u64);
     for t in &tensors {
@@ -614,6 +623,24 @@ mod tests {
         assert_eq!(
             estimate(&spec, &RunSettings::default()).weights.file,
             header.tensor_bytes()
+        );
+    }
+
+    #[test]
+    fn hostile_metadata_cannot_make_the_importer_allocate_without_bound() {
+        use crate::import::gguf::write::{gguf, Meta};
+        let file = gguf(
+            &[
+                ("general.architecture", Meta::Str("llama")),
+                ("llama.block_count", Meta::U32(u32::MAX)),
+            ],
+            &[("token_embd.weight", &[32, 4], 0, 512)],
+        );
+        let header = parse_gguf(&file).unwrap();
+        let err = gguf_import(&[("x.gguf".into(), header)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`llama.block_count` is 4294967295, more than 4096"
         );
     }
 

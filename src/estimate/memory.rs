@@ -388,8 +388,13 @@ fn activation_width(spec: &ModelSpec) -> u64 {
 
 /// Accounts a run of `spec` with `settings`.
 pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
+    estimate_with(spec, settings, weight_bytes(spec, settings.weights))
+}
+
+/// [`estimate`] with the weights already sized (they do not depend on the
+/// context or the sequences, so searches over those size them once).
+pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBytes) -> Estimate {
     let s = settings;
-    let weights = weight_bytes(spec, s.weights);
     let layer_kv = spec.layers.iter().map(|l| layer_kv(spec, l, s)).collect();
     let n_head_max = spec
         .layers

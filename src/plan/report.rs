@@ -561,7 +561,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     let ways = if requested.fits {
         Vec::new()
     } else {
-        ways_out(request, &v, &requested)
+        ways_out(request, &v, &requested, max_context, max_batch)
     };
     let source = match (&v.spec.stored, request.config.trim().is_empty()) {
         (Some(stored), _) => stored.source.clone(),

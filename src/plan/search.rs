@@ -7,7 +7,8 @@
 
 use serde::Serialize;
 
-use super::split::{plan, PlanRequest};
+use super::split::PlanRequest;
+use crate::estimate::weights::{weight_bytes, WeightBytes};
 use crate::estimate::RunSettings;
 
 /// What the planner maximises or minimises.
@@ -53,23 +54,34 @@ impl Objective {
     }
 }
 
-/// Whether `settings` fit on the GPUs alone.
-fn fits_on_gpus(request: &PlanRequest, settings: RunSettings) -> bool {
-    let p = plan(PlanRequest {
-        settings,
-        allow_offload: false,
-        ..*request
-    });
-    p.fits && !p.offload.any()
+/// Whether `settings` fit on the GPUs alone (`weights` sized once per search).
+fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes, settings: RunSettings) -> bool {
+    super::split::fits_on_gpus(
+        &PlanRequest {
+            settings,
+            allow_offload: false,
+            ..*request
+        },
+        weights,
+    )
+}
+
+fn weights_of(request: &PlanRequest) -> WeightBytes {
+    weight_bytes(request.spec, request.settings.weights)
 }
 
 /// The longest context per sequence — a multiple of 256, at most the
 /// model's trained length — that fits with the requested sequences; `None`
 /// if even 256 tokens do not.
 pub fn max_context(request: &PlanRequest) -> Option<u64> {
+    max_context_with(request, &weights_of(request))
+}
+
+fn max_context_with(request: &PlanRequest, weights: &WeightBytes) -> Option<u64> {
     let fits = |n_ctx: u64| {
         fits_on_gpus(
             request,
+            weights,
             RunSettings {
                 n_ctx,
                 ..request.settings
@@ -107,9 +119,11 @@ pub const MAX_BATCH: u64 = 1024;
 /// The most concurrent sequences (up to 1024) that fit at the requested
 /// context; `None` if one does not.
 pub fn max_batch(request: &PlanRequest) -> Option<u64> {
+    let weights = weights_of(request);
     let fits = |n_seq: u64| {
         fits_on_gpus(
             request,
+            &weights,
             RunSettings {
                 n_seq,
                 ..request.settings
@@ -147,6 +161,7 @@ pub const SWEEP_BATCHES: [u64; 6] = [1, 2, 4, 8, 16, 32];
 
 /// The longest context for 1, 2, 4, 8, 16 and 32 sequences.
 pub fn sweep(request: &PlanRequest) -> Vec<SweepRow> {
+    let weights = weights_of(request);
     SWEEP_BATCHES
         .iter()
         .map(|&batch| {
@@ -156,10 +171,13 @@ pub fn sweep(request: &PlanRequest) -> Vec<SweepRow> {
             };
             SweepRow {
                 batch,
-                max_context: max_context(&PlanRequest {
-                    settings,
-                    ..*request
-                }),
+                max_context: max_context_with(
+                    &PlanRequest {
+                        settings,
+                        ..*request
+                    },
+                    &weights,
+                ),
             }
         })
         .collect()

@@ -26,8 +26,10 @@
 use serde::Serialize;
 
 use super::device::Gpu;
+use crate::estimate::memory::estimate_with;
 use crate::estimate::memory::Engine;
 use crate::estimate::model::KvLayout;
+use crate::estimate::weights::WeightBytes;
 use crate::estimate::{estimate, Estimate, ModelSpec, RunSettings};
 
 /// Everything a plan depends on.
@@ -412,6 +414,37 @@ pub fn plan(request: PlanRequest) -> Plan {
         }
     }
     best.expect("at least one tensor-parallel size")
+}
+
+/// Whether the request fits on the GPUs alone — the same verdict as
+/// [`plan`] without offload, from one exact feasibility pass per layout
+/// instead of the whole split search (the longest-context and most-sequence
+/// searches ask this dozens of times per keystroke).
+pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
+    let e = estimate_with(request.spec, &request.settings, weights.clone());
+    let host = if e.token_embd_on_host {
+        e.token_embd
+    } else {
+        0
+    } + e.host_output_buffer;
+    if request.host_ram.is_some_and(|ram| host > ram) {
+        return false;
+    }
+    tp_candidates(request.spec, request.gpus, request.settings.engine)
+        .into_iter()
+        .any(|tp| {
+            let stages = stages(request.gpus, tp);
+            let usable: Vec<u64> = stages
+                .iter()
+                .map(|s| {
+                    s.iter()
+                        .map(|&g| request.gpus[g].usable())
+                        .min()
+                        .unwrap_or(0)
+                })
+                .collect();
+            fill(&costs(request.spec, &e, tp), &usable, 1 << FRACTION_BITS).is_some()
+        })
 }
 
 fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {

@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::device::{gpu_rows, rows_text, GpuRow};
 use super::report::{validate, Request, Validated};
-use super::search::{max_batch, max_context};
 use super::split::{plan, Plan};
 use crate::estimate::memory::Engine;
 use crate::estimate::weights::weight_bytes;
@@ -23,6 +22,19 @@ pub struct WayOut {
     pub fits: bool,
     /// Peak utilisation of the changed plan (used / usable on the fullest GPU).
     pub peak_utilisation: f64,
+}
+
+/// Whether the changed request fits on the GPUs alone (the quick, exact
+/// feasibility test; the searches below try many changes).
+fn fits(request: &Request, changes: &[(&str, String)]) -> bool {
+    let mut changed = request.clone();
+    for (field, value) in changes {
+        changed.set(field, value.clone());
+    }
+    validate(&changed).is_ok_and(|v| {
+        let r = v.plan_request();
+        super::split::fits_on_gpus(&r, &weight_bytes(&v.spec, v.settings.weights))
+    })
 }
 
 fn replan(request: &Request, changes: &[(&str, String)]) -> Option<(Request, Plan)> {
@@ -50,10 +62,15 @@ fn way(label: String, request: &Request, changes: Vec<(&str, String)>) -> Option
 }
 
 /// Re-planned alternatives for a request that does not fit.
-pub fn ways_out(request: &Request, v: &Validated, requested: &Plan) -> Vec<WayOut> {
+pub fn ways_out(
+    request: &Request,
+    v: &Validated,
+    requested: &Plan,
+    max_context: Option<u64>,
+    max_batch: Option<u64>,
+) -> Vec<WayOut> {
     let mut ways = Vec::new();
     let engine = v.settings.engine;
-    let r = v.plan_request();
     // A smaller weight format: the largest one below the current size that fits.
     let current = requested.estimate.weights.file;
     let mut smaller: Vec<(u64, String)> = engine
@@ -65,7 +82,7 @@ pub fn ways_out(request: &Request, v: &Validated, requested: &Plan) -> Vec<WayOu
     smaller.sort_by_key(|s| std::cmp::Reverse(s.0));
     if let Some((bytes, id)) = smaller
         .iter()
-        .find(|(_, id)| replan(request, &[("weights", id.clone())]).is_some_and(|(_, p)| p.fits))
+        .find(|(_, id)| fits(request, &[("weights", id.clone())]))
     {
         ways.extend(way(
             format!("Use {id} weights ({})", gb(*bytes)),
@@ -88,14 +105,14 @@ pub fn ways_out(request: &Request, v: &Validated, requested: &Plan) -> Vec<WayOu
         ));
     }
     // Shorter context, fewer sequences.
-    if let Some(ctx) = max_context(&r).filter(|&c| c < v.settings.n_ctx) {
+    if let Some(ctx) = max_context.filter(|&c| c < v.settings.n_ctx) {
         ways.extend(way(
             format!("Shorten the context to {ctx} tokens"),
             request,
             vec![("ctx", ctx.to_string())],
         ));
     }
-    if let Some(batch) = max_batch(&r).filter(|&b| b < v.settings.n_seq) {
+    if let Some(batch) = max_batch.filter(|&b| b < v.settings.n_seq) {
         ways.extend(way(
             format!("Run {batch} sequence(s) at a time"),
             request,
@@ -131,7 +148,7 @@ pub fn ways_out(request: &Request, v: &Validated, requested: &Plan) -> Vec<WayOu
                 ..last.clone()
             });
             let gpus = rows_text(&more);
-            if replan(request, &[("gpus", gpus.clone())]).is_some_and(|(_, p)| p.fits) {
+            if fits(request, &[("gpus", gpus.clone())]) {
                 let label = format!("Add {extra} more {}", last.device.trim());
                 ways.extend(way(label, request, vec![("gpus", gpus)]));
                 break;

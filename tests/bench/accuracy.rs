@@ -1,0 +1,132 @@
+//! Accuracy against facts no one here chose, as Markdown tables:
+//! `cargo bench --bench accuracy`. The exact cases are also tests
+//! (tests/params.rs, estimate::weights, estimate::memory); this prints the
+//! error of every case and the worst one.
+
+use vramfit::estimate::catalog::find;
+use vramfit::estimate::memory::Engine;
+use vramfit::estimate::weights::weight_bytes;
+use vramfit::estimate::{estimate, GgmlType, KvType, RunSettings};
+use vramfit::import::parse_config;
+
+const REFERENCE: &str = include_str!("../data/reference_models.json");
+
+fn main() {
+    // 1. Parameter counts.
+    let models: Vec<serde_json::Value> = serde_json::from_str(REFERENCE).unwrap();
+    println!("### Parameter counts (transformers model classes)\n");
+    println!("| model | reference | vramfit | error |");
+    println!("|---|---:|---:|---:|");
+    let mut worst: f64 = 0.0;
+    for m in &models {
+        let spec = parse_config(&m["config"].to_string()).unwrap().spec;
+        let ours = spec.params().total;
+        let reference = m["params_total"].as_u64().unwrap();
+        let error = (ours as f64 - reference as f64).abs() / reference as f64;
+        worst = worst.max(error);
+        println!(
+            "| {} | {reference} | {ours} | {:.4} % |",
+            m["id"].as_str().unwrap(),
+            error * 100.0
+        );
+    }
+    println!(
+        "\nWorst parameter-count error: {:.4} % over {} models.\n",
+        worst * 100.0,
+        models.len()
+    );
+
+    // 2. GGUF file sizes (TheBloke/Llama-2-7B-GGUF).
+    println!("### Llama-2-7B GGUF tensor data vs published file sizes\n");
+    println!("| ftype | published | vramfit tensor data | difference |");
+    println!("|---|---:|---:|---:|");
+    let spec = find("llama-2-7b").unwrap().load().unwrap().spec;
+    let published: [(&str, f64); 12] = [
+        ("q2_k", 2.83e9),
+        ("q3_k_s", 2.95e9),
+        ("q3_k_m", 3.30e9),
+        ("q3_k_l", 3.60e9),
+        ("q4_0", 3.83e9),
+        ("q4_k_s", 3.86e9),
+        ("q4_k_m", 4_081_004_224.0),
+        ("q5_0", 4.65e9),
+        ("q5_k_s", 4.65e9),
+        ("q5_k_m", 4.78e9),
+        ("q6_k", 5.53e9),
+        ("q8_0", 7.16e9),
+    ];
+    let mut worst_gguf: (f64, &str) = (0.0, "");
+    for (ftype, bytes) in published {
+        let ours = weight_bytes(&spec, ftype.parse().unwrap()).file as f64;
+        let error = (ours - bytes) / bytes;
+        if ftype != "q2_k" && error.abs() > worst_gguf.0.abs() {
+            worst_gguf = (error, ftype);
+        }
+        let shown = if ftype == "q4_k_m" {
+            format!("{bytes:.0} B")
+        } else {
+            format!("{:.2} GB", bytes / 1e9)
+        };
+        println!(
+            "| {ftype} | {shown} | {ours:.0} B | {:+.3} % |",
+            error * 100.0
+        );
+    }
+    println!(
+        "\nWorst (Q2_K aside: the published file predates llama.cpp's current Q2_K mix): {:+.3} % ({}). \
+         Listed sizes are rounded to 0.01 GB and include under 1 MB of metadata.\n",
+        worst_gguf.0 * 100.0,
+        worst_gguf.1
+    );
+
+    // 3. KV cache against llama.cpp's formula.
+    println!("### KV cache (llama.cpp) against worked examples\n");
+    println!("| model | n_ctx | cache type | reference MiB | vramfit MiB |");
+    println!("|---|---:|---|---:|---:|");
+    let cases = [
+        ("llama-2-7b", 4096, GgmlType::F16, 2048.0),
+        ("llama-2-7b", 4096, GgmlType::Q8_0, 1088.0),
+        ("llama-3.1-8b", 4096, GgmlType::F16, 512.0),
+        ("llama-2-70b", 4096, GgmlType::F16, 1280.0),
+        ("qwen2.5-7b", 2048, GgmlType::F16, 112.0),
+        // n_layer × cells × (n_embd_k_gqa + n_embd_v_gqa) × bytes, q4_0 = 18/32.
+        (
+            "llama-3.1-8b",
+            8192,
+            GgmlType::Q4_0,
+            32.0 * 8192.0 * 2048.0 * 18.0 / 32.0 / 1048576.0,
+        ),
+        // Gemma 2: 21 global layers × 32768 + 21 local × pad256(4096 + 512) cells, 8 × 256 × 2 × 2 bytes.
+        (
+            "gemma-2-9b",
+            32768,
+            GgmlType::F16,
+            (21.0 * 32768.0 + 21.0 * 4608.0) * 8192.0 / 1048576.0,
+        ),
+        // DeepSeek-V2-Lite (MLA): 27 layers × cells × (512 + 64) × 2 bytes, K only.
+        (
+            "deepseek-v2-lite",
+            8192,
+            GgmlType::F16,
+            27.0 * 8192.0 * 576.0 * 2.0 / 1048576.0,
+        ),
+    ];
+    let mut worst_kv: f64 = 0.0;
+    for (model, n_ctx, ty, reference) in cases {
+        let spec = find(model).unwrap().load().unwrap().spec;
+        let s = RunSettings {
+            engine: Engine::LlamaCpp,
+            type_k: KvType::Ggml(ty),
+            type_v: KvType::Ggml(ty),
+            n_ctx,
+            ..RunSettings::default()
+        };
+        let ours = estimate(&spec, &s).kv_total() as f64 / 1048576.0;
+        worst_kv = worst_kv.max((ours - reference).abs() / reference);
+        println!(
+            "| {model} | {n_ctx} | {} | {reference:.1} | {ours:.1} |",
+            ty.name().to_lowercase()
+        );
+    }
+    println!("\nWorst KV error: {:.4} %.", worst_kv * 100.0);
+}

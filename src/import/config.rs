@@ -355,14 +355,17 @@ fn decoder_dims(f: &Fields, model_type: &str) -> Result<DecoderDims, ConfigError
     })
 }
 
-/// A dense gated MLP (`gate_proj`, `up_proj`, `down_proj`), optionally biased.
-fn gated_mlp(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, bias: bool) {
-    tensors.push(Tensor::matrix(
-        "ffn_gate.weight",
-        Kind::FfnGate,
-        n_embd,
-        n_ff,
-    ));
+/// A dense MLP: `gate_proj` (when gated), `up_proj`, `down_proj`,
+/// optionally biased.
+fn mlp(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, gated: bool, bias: bool) {
+    if gated {
+        tensors.push(Tensor::matrix(
+            "ffn_gate.weight",
+            Kind::FfnGate,
+            n_embd,
+            n_ff,
+        ));
+    }
     tensors.push(Tensor::matrix("ffn_up.weight", Kind::FfnUp, n_embd, n_ff));
     tensors.push(Tensor::matrix(
         "ffn_down.weight",
@@ -371,7 +374,9 @@ fn gated_mlp(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, bias: bool) {
         n_embd,
     ));
     if bias {
-        tensors.push(Tensor::vector("ffn_gate.bias", n_ff));
+        if gated {
+            tensors.push(Tensor::vector("ffn_gate.bias", n_ff));
+        }
         tensors.push(Tensor::vector("ffn_up.bias", n_ff));
         tensors.push(Tensor::vector("ffn_down.bias", n_embd));
     }
@@ -776,7 +781,7 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
                     n_embd,
                 ));
             }
-            _ => gated_mlp(&mut t, n_embd, n_ff, mlp_bias),
+            _ => mlp(&mut t, n_embd, n_ff, true, mlp_bias),
         }
         layers.push(Layer {
             stack: Stack::Decoder,
@@ -881,21 +886,7 @@ fn t5(f: &Fields) -> Result<ModelSpec, ConfigError> {
         ));
     };
     let feed_forward = |t: &mut Vec<Tensor>| {
-        if gated {
-            t.push(Tensor::matrix(
-                "ffn_gate.weight",
-                Kind::FfnGate,
-                d_model,
-                d_ff,
-            ));
-        }
-        t.push(Tensor::matrix("ffn_up.weight", Kind::FfnUp, d_model, d_ff));
-        t.push(Tensor::matrix(
-            "ffn_down.weight",
-            Kind::FfnDown,
-            d_ff,
-            d_model,
-        ));
+        mlp(t, d_model, d_ff, gated, false);
         t.push(Tensor::vector("ffn_norm.weight", d_model));
     };
     let attention = Attention::heads(n_head, n_head, d_kv);

@@ -416,6 +416,15 @@ pub fn plan(request: PlanRequest) -> Plan {
     best.expect("at least one tensor-parallel size")
 }
 
+/// Each stage's usable bytes per GPU: a tensor-parallel group is limited by
+/// its smallest GPU.
+fn stage_usable(gpus: &[Gpu], stages: &[Vec<usize>]) -> Vec<u64> {
+    stages
+        .iter()
+        .map(|s| s.iter().map(|&g| gpus[g].usable()).min().unwrap_or(0))
+        .collect()
+}
+
 /// Whether the request fits on the GPUs alone — the same verdict as
 /// [`plan`] without offload, from one exact feasibility pass per layout
 /// instead of the whole split search (the longest-context and most-sequence
@@ -434,30 +443,14 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
         .into_iter()
         .any(|tp| {
             let stages = stages(request.gpus, tp);
-            let usable: Vec<u64> = stages
-                .iter()
-                .map(|s| {
-                    s.iter()
-                        .map(|&g| request.gpus[g].usable())
-                        .min()
-                        .unwrap_or(0)
-                })
-                .collect();
+            let usable = stage_usable(request.gpus, &stages);
             fill(&costs(request.spec, &e, tp), &usable, 1 << FRACTION_BITS).is_some()
         })
 }
 
 fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
     let stages = stages(request.gpus, tp);
-    let usable: Vec<u64> = stages
-        .iter()
-        .map(|s| {
-            s.iter()
-                .map(|&g| request.gpus[g].usable())
-                .min()
-                .unwrap_or(0)
-        })
-        .collect();
+    let usable = stage_usable(request.gpus, &stages);
     let c = costs(request.spec, e, tp);
     let n = c.layer.len();
     let fits_with = |c: &Costs| -> bool { fill(c, &usable, 1 << FRACTION_BITS).is_some() };

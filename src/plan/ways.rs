@@ -6,9 +6,11 @@ use serde::Serialize;
 
 use super::device::{gpu_rows, rows_text, GpuRow};
 use super::report::{validate, Request, Validated};
+use super::split::PlanRequest;
 use super::split::{plan, Plan};
 use crate::estimate::memory::Engine;
-use crate::estimate::weights::weight_bytes;
+use crate::estimate::weights::{weight_bytes, WeightBytes};
+use crate::estimate::{RunSettings, WeightFormat};
 use crate::units::gb;
 
 /// One change that was re-planned.
@@ -73,19 +75,32 @@ pub fn ways_out(
     let engine = v.settings.engine;
     // A smaller weight format: the largest one below the current size that fits.
     let current = requested.estimate.weights.file;
-    let mut smaller: Vec<(u64, String)> = engine
+    // Each format is sized once and checked with the validated request.
+    let mut smaller: Vec<(WeightFormat, WeightBytes)> = engine
         .weight_formats()
         .into_iter()
-        .map(|f| (weight_bytes(&v.spec, f).file, f.id()))
-        .filter(|(bytes, _)| *bytes < current)
+        .map(|f| (f, weight_bytes(&v.spec, f)))
+        .filter(|(_, w)| w.file < current)
         .collect();
-    smaller.sort_by_key(|s| std::cmp::Reverse(s.0));
-    if let Some((bytes, id)) = smaller
-        .iter()
-        .find(|(_, id)| fits(request, &[("weights", id.clone())]))
-    {
+    smaller.sort_by_key(|(_, w)| std::cmp::Reverse(w.file));
+    let fitting = smaller.iter().find(|(f, w)| {
+        let settings = RunSettings {
+            weights: *f,
+            ..v.settings
+        };
+        super::split::fits_on_gpus(
+            &PlanRequest {
+                settings,
+                allow_offload: false,
+                ..v.plan_request()
+            },
+            w,
+        )
+    });
+    if let Some((format, w)) = fitting {
+        let id = format.id();
         ways.extend(way(
-            format!("Use {id} weights ({})", gb(*bytes)),
+            format!("Use {id} weights ({})", gb(w.file)),
             request,
             vec![("weights", id.clone())],
         ));

@@ -141,10 +141,7 @@ fn read_header<T, E: std::fmt::Display>(
 }
 
 fn gguf_header(path: &Path) -> Result<(String, GgufHeader), String> {
-    let header = read_header(path, parse_gguf, |e| match e {
-        GgufError::NeedMore { need, .. } => Some(*need),
-        _ => None,
-    })?;
+    let header = read_header(path, parse_gguf, GgufError::need_more)?;
     let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
     vramfit::import::gguf::check_offsets(&header, len)
         .map_err(|e| format!("{}: {e}", path.display()))?;
@@ -152,10 +149,7 @@ fn gguf_header(path: &Path) -> Result<(String, GgufHeader), String> {
 }
 
 fn safetensors_header(path: &Path) -> Result<(String, Header), String> {
-    let header = read_header(path, parse_safetensors, |e| match e {
-        SafetensorsError::NeedMore { need, .. } => Some(*need),
-        _ => None,
-    })?;
+    let header = read_header(path, parse_safetensors, SafetensorsError::need_more)?;
     Ok((path.display().to_string(), header))
 }
 

@@ -382,24 +382,25 @@ fn mlp(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, gated: bool, bias: boo
     }
 }
 
-/// Stacked routed experts (`ffn_*_exps`), each a gated MLP of `n_ff`.
-fn experts(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
+/// A gated MLP's three tensors with a GGUF name suffix: routed experts
+/// stacked `n_expert` deep (`ffn_*_exps`) or shared experts (`ffn_*_shexp`).
+fn gated_ffn(tensors: &mut Vec<Tensor>, suffix: &str, n_embd: u64, n_ff: u64, n_expert: u64) {
     tensors.push(Tensor::experts(
-        "ffn_gate_exps.weight",
+        &format!("ffn_gate{suffix}.weight"),
         Kind::FfnGate,
         n_embd,
         n_ff,
         n_expert,
     ));
     tensors.push(Tensor::experts(
-        "ffn_up_exps.weight",
+        &format!("ffn_up{suffix}.weight"),
         Kind::FfnUp,
         n_embd,
         n_ff,
         n_expert,
     ));
     tensors.push(Tensor::experts(
-        "ffn_down_exps.weight",
+        &format!("ffn_down{suffix}.weight"),
         Kind::FfnDown,
         n_ff,
         n_embd,
@@ -407,26 +408,14 @@ fn experts(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
     ));
 }
 
+/// Stacked routed experts (`ffn_*_exps`), each a gated MLP of `n_ff`.
+fn experts(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
+    gated_ffn(tensors, "_exps", n_embd, n_ff, n_expert);
+}
+
 /// Shared experts (`ffn_*_shexp`): one gated MLP of `n_ff`.
 fn shared_expert(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64) {
-    tensors.push(Tensor::matrix(
-        "ffn_gate_shexp.weight",
-        Kind::FfnGate,
-        n_embd,
-        n_ff,
-    ));
-    tensors.push(Tensor::matrix(
-        "ffn_up_shexp.weight",
-        Kind::FfnUp,
-        n_embd,
-        n_ff,
-    ));
-    tensors.push(Tensor::matrix(
-        "ffn_down_shexp.weight",
-        Kind::FfnDown,
-        n_ff,
-        n_embd,
-    ));
+    gated_ffn(tensors, "_shexp", n_embd, n_ff, 1);
 }
 
 /// The MoE router (`ffn_gate_inp`): `n_embd → n_expert`.

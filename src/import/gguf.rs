@@ -71,6 +71,16 @@ pub enum GgufError {
     Tensor { tensor: String, why: String },
 }
 
+impl GgufError {
+    /// For a prefix that ends inside the header: how many bytes to read.
+    pub fn need_more(&self) -> Option<u64> {
+        match self {
+            GgufError::NeedMore { need, .. } => Some(*need),
+            _ => None,
+        }
+    }
+}
+
 /// A metadata value. Long arrays keep their length and first elements.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {

@@ -40,6 +40,16 @@ pub enum SafetensorsError {
     Index(String),
 }
 
+impl SafetensorsError {
+    /// For a prefix that ends inside the header: how many bytes to read.
+    pub fn need_more(&self) -> Option<u64> {
+        match self {
+            SafetensorsError::NeedMore { need, .. } => Some(*need),
+            _ => None,
+        }
+    }
+}
+
 /// Bytes per element of a safetensors dtype.
 pub fn dtype_bytes(dtype: &str) -> Option<u64> {
     Some(match dtype {

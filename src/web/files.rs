@@ -116,15 +116,9 @@ async fn read_files(
     if !ggufs.is_empty() {
         let mut headers = Vec::new();
         for file in ggufs {
-            let (header, bytes) = read_header(
-                file,
-                parse_gguf,
-                |e| match e {
-                    GgufError::NeedMore { need, .. } => Some(*need),
-                    _ => None,
-                },
-                &|n| progress(read + n),
-            )
+            let (header, bytes) = read_header(file, parse_gguf, GgufError::need_more, &|n| {
+                progress(read + n)
+            })
             .await?;
             check_offsets(&header, file.size() as u64)
                 .map_err(|e| format!("{}: {e}", file.name()))?;
@@ -167,16 +161,11 @@ async fn read_files(
     }
     let mut headers = Vec::new();
     for file in shards {
-        let (header, bytes) = read_header(
-            file,
-            parse_safetensors,
-            |e| match e {
-                SafetensorsError::NeedMore { need, .. } => Some(*need),
-                _ => None,
-            },
-            &|n| progress(read + n),
-        )
-        .await?;
+        let (header, bytes) =
+            read_header(file, parse_safetensors, SafetensorsError::need_more, &|n| {
+                progress(read + n)
+            })
+            .await?;
         read += bytes;
         headers.push((file.name(), header));
     }

@@ -30,15 +30,18 @@
 //!   largest batch's activations, so it is counted as the same activation
 //!   width times that many tokens.
 //!
-//! **transformers** `generate()`:
-//! - KV: a `DynamicCache` of `n_ctx` tokens per sequence in the model dtype,
-//!   sliding layers capped at the window; MLA models cache expanded per-head
-//!   K and V; encoder-decoder models also cache cross-attention K/V for the
-//!   encoder's `n_ctx` tokens.
-//! - Compute: prefill of `n_seq × n_ctx` tokens — one layer's activations in
-//!   16-bit, eager attention's `[batch, heads, q, kv]` scores (16-bit plus
-//!   the fp32 softmax) unless flash/SDPA attention, and last-token logits
-//!   (`logits_to_keep = 1`) in fp32.
+//! **transformers** `generate()` (measured on an H200 with transformers
+//! 5.17, tests/data/measured/transformers_gpu.json):
+//! - KV: a `DynamicCache` of `n_ctx` tokens per sequence in the model dtype.
+//!   Sliding layers keep their last `W − 1` tokens as a view of the whole
+//!   prefill's K/V, so at the prefill's peak every layer holds all `n_ctx`
+//!   tokens. MLA models cache the compressed latent (`kv_lora_rank +
+//!   rope_dim` elements); encoder-decoder models also cache cross-attention
+//!   K/V for the encoder's `n_ctx` tokens.
+//! - Compute: the prefill of `n_seq × n_ctx` tokens at its widest block
+//!   (see [`transformers_token_width`]), eager attention's `[batch, heads, q,
+//!   kv]` scores unless SDPA, the boolean `[batch, 1, q, kv]` masks of
+//!   sliding-window models, and last-token logits (`logits_to_keep = 1`).
 //!
 //! Runtime overhead per GPU (CUDA context, cuBLAS/NCCL workspaces,
 //! allocator slack) is 500 MiB by default, configurable: published
@@ -295,10 +298,10 @@ pub fn kv_row(engine: Engine, attention: &Attention) -> (u64, u64) {
             head_dim_k,
             head_dim_v,
         } => match engine {
-            Engine::LlamaCpp | Engine::Ollama | Engine::Vllm => (kv_lora_rank + rope_dim, 0),
-            Engine::Transformers | Engine::ExLlamaV2 => {
-                (attention.n_head * head_dim_k, attention.n_head * head_dim_v)
+            Engine::LlamaCpp | Engine::Ollama | Engine::Vllm | Engine::Transformers => {
+                (kv_lora_rank + rope_dim, 0)
             }
+            Engine::ExLlamaV2 => (attention.n_head * head_dim_k, attention.n_head * head_dim_v),
         },
     }
 }
@@ -332,7 +335,8 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
             };
             s.n_seq * blocks * 16
         }
-        Engine::Transformers => s.n_seq * window.map_or(s.n_ctx, |w| w.min(s.n_ctx)),
+        // The prefill holds every token even in sliding layers (see above).
+        Engine::Transformers => s.n_seq * s.n_ctx,
         // ExLlamaV2 allocates max_seq_len (a multiple of 256) for every sequence.
         Engine::ExLlamaV2 => s.n_seq * pad(s.n_ctx, 256),
     }
@@ -386,6 +390,75 @@ fn activation_width(spec: &ModelSpec) -> u64 {
         .unwrap_or(0)
 }
 
+/// 16-bit elements per prefill token alive at transformers' widest block,
+/// as measured per block on an H200 (transformers 5.17): the residual
+/// stream, the normed input, the block's output and rotary cos/sin (`4 ×
+/// n_embd + 2 × head_dim`), plus the larger of
+/// - attention: Q, K and V before and after rotary, and the output;
+/// - a gated MLP: `act(gate)`, `up` and their product (`3 × n_ff`; a fused
+///   `gate_up` keeps both halves: `4 × n_ff`; a plain MLP `2 × n_ff`);
+/// - routed experts (grouped GEMM over `top_k` copies of each token): the
+///   gathered input with `gate_up` and its masked copy, or the gathered
+///   input, the gated product and two down projections.
+fn transformers_token_width(spec: &ModelSpec) -> u64 {
+    let n_embd = spec.n_embd;
+    let top_k = spec.moe.map_or(1, |m| m.n_expert_used);
+    spec.layers
+        .iter()
+        .map(|l| {
+            let width = |prefix: &str| {
+                l.tensors
+                    .iter()
+                    .filter(|t| t.name.starts_with(prefix) && !t.is_experts() && t.ne[1] > 1)
+                    .map(|t| t.ne[1])
+                    .sum::<u64>()
+            };
+            let qkv = width("attn_q") + width("attn_k") + width("attn_v");
+            let attention = 2 * qkv + n_embd;
+            let up = l
+                .tensors
+                .iter()
+                .find(|t| t.name.starts_with("ffn_up") && !t.is_experts())
+                .map_or(0, |t| t.ne[1]);
+            let gated = l
+                .tensors
+                .iter()
+                .any(|t| t.name.starts_with("ffn_gate") && !t.is_experts());
+            let mlp = if gated { 3 * up } else { 2 * up };
+            let experts = l
+                .tensors
+                .iter()
+                .find(|t| t.name.starts_with("ffn_up") && t.is_experts())
+                .map_or(0, |t| {
+                    let f = t.ne[1];
+                    top_k * (n_embd + 4 * f).max(3 * n_embd + 2 * f)
+                });
+            let head_dim = match l.attention.kv {
+                KvLayout::Heads { head_dim_k, .. } => head_dim_k,
+                KvLayout::Latent { rope_dim, .. } => rope_dim,
+            };
+            4 * n_embd + 2 * head_dim + attention.max(mlp).max(experts)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Boolean `[q, kv]` masks transformers builds per sequence: none for
+/// causal SDPA/flash, one per kind of layer (full, sliding) when a model
+/// has sliding-window layers or attention is eager.
+fn transformers_masks(spec: &ModelSpec, eager: bool) -> u64 {
+    let decoder = || spec.layers.iter().filter(|l| l.stack != Stack::Encoder);
+    let sliding = decoder()
+        .filter(|l| l.attention.sliding_window.is_some())
+        .count();
+    match (sliding, eager) {
+        (0, false) => 0,
+        (0, true) => 1,
+        (n, _) if n == decoder().count() => 1,
+        _ => 2,
+    }
+}
+
 /// Accounts a run of `spec` with `settings`.
 pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
     estimate_with(spec, settings, weight_bytes(spec, settings.weights))
@@ -426,12 +499,23 @@ pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBy
         }
         Engine::Transformers => {
             let tokens = s.n_seq * s.n_ctx;
-            let scores = if s.flash_attn {
-                0
-            } else {
-                s.n_seq * n_head_max * s.n_ctx * s.n_ctx * (2 + 4)
+            let square = s.n_seq * s.n_ctx * s.n_ctx;
+            // gpt-oss's attention sinks have no SDPA path: it runs eager.
+            let sinks = spec
+                .layers
+                .iter()
+                .any(|l| l.tensors.iter().any(|t| t.name.starts_with("attn_sinks")));
+            let eager = !s.flash_attn || sinks;
+            // Eager scores per [head, q, kv]: the bf16 product, an fp32
+            // softmax and its bf16 copy (measured 9.4–9.8 bytes); the sink
+            // softmax stays in bf16 (6.1).
+            let scores = match (eager, sinks) {
+                (false, _) => 0,
+                (true, false) => square * n_head_max * 10,
+                (true, true) => square * n_head_max * 6,
             };
-            let layers = tokens * activation_width(spec) * 2 + scores;
+            let masks = square * transformers_masks(spec, eager);
+            let layers = tokens * transformers_token_width(spec) * 2 + scores + masks;
             (layers, s.n_seq * spec.n_vocab * (4 + 2), 0, false)
         }
         Engine::ExLlamaV2 => {
@@ -556,7 +640,7 @@ mod tests {
                 llama.cpp    q8_0      3257.6 MiB
                 vllm         f16       6386.6 MiB
                 vllm         fp8       3193.3 MiB
-                transformers f16       6048.0 MiB
+                transformers f16      10752.0 MiB
                 exllamav2    f16      10752.0 MiB
                 ollama       f16       6132.0 MiB
                 ollama       q8_0      3257.6 MiB
@@ -572,7 +656,7 @@ mod tests {
                 llama.cpp    q8_0      1670.2 MiB
                 vllm         f16       3277.5 MiB
                 vllm         fp8       1638.8 MiB
-                transformers f16       3084.0 MiB
+                transformers f16       6144.0 MiB
                 exllamav2    f16       6144.0 MiB
                 ollama       f16       3144.0 MiB
                 ollama       q8_0      1670.2 MiB
@@ -588,7 +672,7 @@ mod tests {
                 llama.cpp    q8_0       129.1 MiB
                 vllm         f16        243.0 MiB
                 vllm         fp8        121.5 MiB
-                transformers f16       2160.0 MiB
+                transformers f16        243.0 MiB
                 exllamav2    f16       2160.0 MiB
                 ollama       f16        243.0 MiB
                 ollama       q8_0       129.1 MiB

@@ -259,7 +259,7 @@ mod tests {
                 "model.layers.7": 0,
                 "model.layers.8": 0,
                 "model.layers.9": 0,
-                "model.layers.10": 0,
+                "model.layers.10": "cpu",
                 "model.layers.11": "cpu",
                 "model.layers.12": "cpu",
                 "model.layers.13": "cpu",

@@ -129,4 +129,90 @@ fn main() {
         );
     }
     println!("\nWorst KV error: {:.4} %.", worst_kv * 100.0);
+
+    transformers_measured();
+}
+
+include!("../data/measured.rs");
+
+/// transformers generate() on a real GPU against our transformers estimate.
+fn transformers_measured() {
+    let (doc, runs) = transformers_gpu();
+    let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+    println!(
+        "\n### transformers generate() on {} (measured)\n\n\
+         torch {}, transformers {}, CUDA {}; random bf16 weights built from each catalog \
+         config, `generate()` of {} new tokens after a prompt filling the context. \
+         Measured by `python3 tests/bench/transformers_gpu.py` on {} (`./bench --gpu`); \
+         \"peak\" is `torch.cuda.max_memory_allocated()` during `generate()` beyond the \
+         weights, ours is KV + compute for the same batch × context.\n",
+        doc["gpu"].as_str().unwrap(),
+        doc["torch"].as_str().unwrap(),
+        doc["transformers"].as_str().unwrap(),
+        doc["cuda"].as_str().unwrap(),
+        doc["new_tokens"],
+        doc["date"].as_str().unwrap(),
+    );
+    println!("| model | attention | batch × context | weights GiB (ours) | peak beyond weights GiB | ours GiB | error | total error |");
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    let mut worst = (0.0f64, String::new());
+    let mut worst_total = (0.0f64, String::new());
+    for r in &runs {
+        let error = (r.ours_peak() as f64 - r.peak as f64) / r.peak as f64;
+        let total = ((r.ours_weights + r.ours_peak()) as f64 - (r.weights + r.peak) as f64)
+            / (r.weights + r.peak) as f64;
+        let case = format!("{} {} {}×{}", r.model, r.attn, r.batch, r.context);
+        if error.abs() > worst.0.abs() {
+            worst = (error, case.clone());
+        }
+        if total.abs() > worst_total.0.abs() {
+            worst_total = (total, case);
+        }
+        println!(
+            "| {} | {} | {} × {} | {:.2} ({:.2}) | {:.3} | {:.3} | {:+.1} % | {:+.2} % |",
+            r.model,
+            r.attn,
+            r.batch,
+            r.context,
+            gib(r.weights),
+            gib(r.ours_weights),
+            gib(r.peak),
+            gib(r.ours_peak()),
+            error * 100.0,
+            total * 100.0
+        );
+    }
+    println!(
+        "\nWorst error beyond the weights: {:+.1} % ({}); worst error of the whole peak: {:+.2} % ({}).",
+        worst.0 * 100.0,
+        worst.1,
+        worst_total.0 * 100.0,
+        worst_total.1
+    );
+    let exact = runs.iter().filter(|r| !r.sliding).count();
+    let kv_worst = runs
+        .iter()
+        .filter(|r| !r.sliding)
+        .map(|r| r.kv_after.abs_diff(r.ours_kv_cached))
+        .max()
+        .unwrap_or(0);
+    println!(
+        "KV cache returned by `generate()` (full-attention models, {exact} runs): within {kv_worst} bytes of ours."
+    );
+    println!(
+        "CUDA context (memory outside PyTorch's allocator before any model): {:.0} MiB; with cuBLAS \
+         workspaces after the runs: {:.0} MiB. vramfit's default overhead is 500 MiB per GPU.",
+        doc["cuda_context_bytes"].as_f64().unwrap() / 1048576.0,
+        runs_outside(&doc) / 1048576.0
+    );
+}
+
+fn runs_outside(doc: &serde_json::Value) -> f64 {
+    doc["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["points"].as_array().into_iter().flatten())
+        .filter_map(|p| p["outside_allocator_bytes"].as_f64())
+        .fold(0.0, f64::max)
 }

@@ -67,3 +67,41 @@ fn peak_is_within_the_band() {
         );
     }
 }
+
+#[test]
+fn llama_quantize_output_matches_to_the_byte_and_type() {
+    let files = llama_cpp_files();
+    assert!(files.len() >= 7);
+    for f in files {
+        assert_eq!(f.tensor_bytes, f.ours_bytes, "{} {}", f.model, f.ftype);
+        assert_eq!(f.types, f.ours_types, "{} {}", f.model, f.ftype);
+    }
+}
+
+#[test]
+fn llama_cpp_kv_buffers_match_to_the_logged_precision() {
+    let (_, loads) = llama_cpp_cpu();
+    assert!(loads.len() >= 10);
+    for l in loads {
+        // llama.cpp logs MiB with two decimals.
+        assert!((l.kv_mib - l.ours_kv_mib).abs() < 0.01, "{l:?}");
+        if l.repack_mib == 0.0 {
+            assert!((l.model_mib - l.ours_model_mib).abs() < 0.01, "{l:?}");
+        }
+    }
+}
+
+#[test]
+fn llama_cpp_compute_buffer_matches_with_flash_attention() {
+    for l in llama_cpp_cpu().1 {
+        // Flash attention on: n_ubatch × 4 × (n_vocab + 2 n_embd + 1) on
+        // every backend, plus a few MiB on CPU for quantized caches.
+        let error = (l.ours_compute_mib - l.compute_mib) / l.compute_mib;
+        let band = if l.flash_attn {
+            -0.02..=0.001
+        } else {
+            -0.10..=0.10
+        };
+        assert!(band.contains(&error), "{l:?}: {:+.2} %", error * 100.0);
+    }
+}

@@ -130,6 +130,7 @@ fn main() {
     }
     println!("\nWorst KV error: {:.4} %.", worst_kv * 100.0);
 
+    llama_cpp_measured();
     transformers_measured();
 }
 
@@ -215,4 +216,78 @@ fn runs_outside(doc: &serde_json::Value) -> f64 {
         .flat_map(|m| m["points"].as_array().into_iter().flatten())
         .filter_map(|p| p["outside_allocator_bytes"].as_f64())
         .fold(0.0, f64::max)
+}
+
+/// llama.cpp's own files and buffers (CPU, through llama-cpp-python).
+fn llama_cpp_measured() {
+    let (doc, loads) = llama_cpp_cpu();
+    println!(
+        "\n### llama.cpp's own numbers (measured)\n\n\
+         llama-cpp-python {} (llama.cpp built from source, CPU), gguf {}: F16 GGUF files of \
+         catalog architectures with constant weights, quantized by llama.cpp's quantizer, \
+         then loaded with each n_ctx, n_ubatch, cache type and flash-attention setting. \
+         Measured by `python3 tests/bench/llama_cpp_cpu.py` on {} (`./bench --llama-cpp`).\n",
+        doc["llama_cpp_python"].as_str().unwrap(),
+        doc["gguf"].as_str().unwrap_or("?"),
+        doc["date"].as_str().unwrap(),
+    );
+    println!("| model | type | tensor data written by llama-quantize | vramfit | tensors per type equal |");
+    println!("|---|---|---:|---:|---|");
+    let mut worst_file: u64 = 0;
+    for f in llama_cpp_files() {
+        worst_file = worst_file.max(f.tensor_bytes.abs_diff(f.ours_bytes));
+        println!(
+            "| {} | {} | {} B | {} B | {} |",
+            f.model,
+            f.ftype,
+            f.tensor_bytes,
+            f.ours_bytes,
+            if f.types == f.ours_types {
+                "yes"
+            } else {
+                "**no**"
+            }
+        );
+    }
+    println!("\nWorst tensor-data difference: {worst_file} bytes.\n");
+    println!("| model | type | n_ctx | n_ubatch | cache | flash | KV MiB (ours) | compute MiB (ours) | compute error |");
+    println!("|---|---|---:|---:|---|---|---:|---:|---:|");
+    let mut worst_kv: f64 = 0.0;
+    let mut worst_fa: f64 = 0.0;
+    let mut worst_no_fa: f64 = 0.0;
+    for l in &loads {
+        worst_kv = worst_kv.max((l.kv_mib - l.ours_kv_mib).abs());
+        let error = (l.ours_compute_mib - l.compute_mib) / l.compute_mib;
+        let worst = if l.flash_attn {
+            &mut worst_fa
+        } else {
+            &mut worst_no_fa
+        };
+        if error.abs() > worst.abs() {
+            *worst = error;
+        }
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.2} ({:.2}) | {:.2} ({:.2}) | {:+.2} % |",
+            l.model,
+            l.ftype,
+            l.n_ctx,
+            l.n_ubatch,
+            l.kv,
+            if l.flash_attn { "on" } else { "off" },
+            l.kv_mib,
+            l.ours_kv_mib,
+            l.compute_mib,
+            l.ours_compute_mib,
+            error * 100.0
+        );
+    }
+    println!(
+        "\nKV buffers: worst difference {worst_kv:.3} MiB (llama.cpp logs two decimals). Compute \
+         buffer with flash attention: worst {:+.2} %; without: {:+.2} %. The CPU backend sizes \
+         its compute buffer with the same graph allocator as CUDA; on CUDA the buffer splits \
+         across GPUs (layers' share on each, logits on the last), CPU_REPACK copies do not exist, \
+         and the model buffer is the tensor data above.",
+        worst_fa * 100.0,
+        worst_no_fa * 100.0
+    );
 }

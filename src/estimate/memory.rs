@@ -13,11 +13,11 @@
 //! - Compute buffer, flash attention on: `n_ubatch × 4 × (n_vocab + 2·n_embd
 //!   + 1)` bytes, measured on eight architectures with llama.cpp 0c1e570;
 //!   the `n_vocab` part (logits) sits on the device computing the output.
-//!   Flash attention off adds the f32 scores, `n_ubatch × cells × n_head ×
-//!   4`; the graph allocator reuses their memory for the logits, so the
-//!   output device holds the larger of the two, not both (llama.cpp's own
-//!   CPU buffers via llama-cpp-python 0.3.36 agree to 0.02 MiB with flash
-//!   attention and within 10 % without: tests/data/measured/llama_cpp_cpu.json).
+//!   Flash attention off adds the f32 scores (`n_ubatch × cells × n_head`
+//!   floats). The graph allocator reuses their memory for the logits, so the
+//!   output device holds the larger of the two, not both. llama.cpp's own
+//!   CPU buffers (llama-cpp-python 0.3.36) agree within 1.5 % with flash
+//!   attention and 8 % without: tests/data/measured/llama_cpp_cpu.json.
 //! - Token embeddings stay in host memory; logits `n_seq × n_vocab × 4` too.
 //!
 //! **vLLM** (`vllm/v1/kv_cache_interface.py`, `v1/worker/gpu_worker.py`):

@@ -10,8 +10,8 @@
 //!   `min(n_ctx_seq, pad256(n_swa + n_ubatch))` cells per stream. MLA models
 //!   cache only K: the latent plus the RoPE key (V is a view of it).
 //!   Encoder-decoder models cache the decoder's self-attention only.
-//! - Compute buffer, flash attention on: `n_ubatch × 4 × (n_vocab + 2·n_embd
-//!   + 1)` bytes, measured on eight architectures with llama.cpp 0c1e570;
+//! - Compute buffer, flash attention on: `n_ubatch × 4 ×
+//!   (n_vocab + 2·n_embd + 1)` bytes, measured on eight architectures with llama.cpp 0c1e570;
 //!   the `n_vocab` part (logits) sits on the device computing the output.
 //!   Flash attention off adds the f32 scores (`n_ubatch × cells × n_head`
 //!   floats). The graph allocator reuses their memory for the logits, so the

@@ -156,10 +156,20 @@ impl fmt::Display for GgmlType {
 
 /// Normalises a user-typed format name: case and `-`/`_`/space/`.` ignored.
 pub fn normalise(name: &str) -> String {
+    normalised(name).collect()
+}
+
+fn normalised(name: &str) -> impl Iterator<Item = char> + '_ {
     name.chars()
         .filter(|c| !matches!(c, '-' | '_' | ' ' | '.'))
         .flat_map(char::to_lowercase)
-        .collect()
+}
+
+/// Whether `name` normalises to `key` (already normalised), without
+/// allocating: lookups compare one key against every known name on each
+/// recompute.
+pub fn normalises_to(name: &str, key: &str) -> bool {
+    normalised(name).eq(key.chars())
 }
 
 /// A file-level GGUF type (`llama-quantize`'s ftype): one ggml type for most
@@ -498,7 +508,7 @@ impl FromStr for WeightFormat {
         let key = normalise(s);
         let seed = SEED_QUANTIZATION_NAMES
             .iter()
-            .find(|(name, _)| normalise(name) == key);
+            .find(|(name, _)| normalises_to(name, &key));
         let key = match seed {
             Some((_, id)) => normalise(id),
             None => key,
@@ -564,7 +574,7 @@ impl FromStr for WeightFormat {
         }
         WeightFormat::all()
             .into_iter()
-            .find(|f| normalise(&f.id()) == key)
+            .find(|f| normalises_to(&f.id(), key))
             .ok_or_else(|| UnknownFormat {
                 what: "weight format",
                 name: s.to_string(),
@@ -646,7 +656,7 @@ impl FromStr for KvType {
         KvType::LLAMA_CPP
             .iter()
             .copied()
-            .find(|k| normalise(&k.id()) == key)
+            .find(|k| normalises_to(&k.id(), &key))
             .ok_or_else(|| UnknownFormat {
                 what: "KV-cache type",
                 name: s.to_string(),

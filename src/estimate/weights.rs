@@ -72,10 +72,19 @@ pub fn use_more_bits(i: usize, n: usize) -> bool {
     i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2
 }
 
-fn is_attn_v(name: &str) -> bool {
-    name.contains("attn_v.weight")
-        || name.contains("attn_qkv.weight")
-        || name.contains("attn_kv_b.weight")
+fn is_attn_v(t: &Tensor) -> bool {
+    matches!(t.kind, Kind::AttnV | Kind::AttnQkv | Kind::AttnKvB)
+        && (t.name.contains("attn_v.weight")
+            || t.name.contains("attn_qkv.weight")
+            || t.name.contains("attn_kv_b.weight"))
+}
+
+/// Whether `t` is the tensor llama-quantize's rule names by `pattern`. The
+/// kind is compared first: name comparisons were two thirds of the time to
+/// size a 405B model in every GGUF type. (Every tensor whose name matches
+/// has that kind: `mix_names_imply_kinds` below.)
+fn named(t: &Tensor, kind: Kind, pattern: &str) -> bool {
+    t.kind == kind && t.name.contains(pattern)
 }
 
 impl Mix {
@@ -103,7 +112,7 @@ impl Mix {
                 .layers
                 .iter()
                 .flat_map(|l| &l.tensors)
-                .filter(|t| is_attn_v(&t.name))
+                .filter(|t| is_attn_v(t))
                 .count(),
             i_attention_wv: 0,
             n_layer,
@@ -133,7 +142,6 @@ impl Mix {
         use GgmlType as T;
         use GgufFtype as F;
         let ftype = self.ftype;
-        let name = tensor.name.as_str();
         let mut new_type = ftype.default_type();
         let is_output =
             tensor.kind == Kind::Output || (!self.has_output && tensor.kind == Kind::TokenEmbd);
@@ -174,21 +182,21 @@ impl Mix {
             // The 1–2 bit mixes spend their bits on attn_v and early ffn_down.
             let iq2s = matches!(ftype, F::IQ2_S | F::IQ2_M);
             let low = if iq2s { T::IQ3_S } else { T::Q2_K };
-            if is_attn_v(name) {
+            if is_attn_v(tensor) {
                 new_type = if self.n_gqa >= 4 || self.n_expert >= 4 {
                     T::Q4_K
                 } else {
                     low
                 };
                 self.i_attention_wv += 1;
-            } else if self.n_expert == 8 && name.contains("attn_k.weight") {
+            } else if self.n_expert == 8 && named(tensor, Kind::AttnK, "attn_k.weight") {
                 new_type = T::Q4_K;
-            } else if name.contains("ffn_down") {
+            } else if named(tensor, Kind::FfnDown, "ffn_down") {
                 if self.i_ffn_down < self.n_layer / 8 {
                     new_type = low;
                 }
                 self.i_ffn_down += 1;
-            } else if name.contains("attn_output.weight") {
+            } else if named(tensor, Kind::AttnOutput, "attn_output.weight") {
                 new_type = match ftype {
                     _ if self.n_expert == 8 => T::Q5_K,
                     F::IQ1_S | F::IQ1_M => T::IQ2_XXS,
@@ -198,7 +206,7 @@ impl Mix {
             }
             return new_type;
         }
-        if is_attn_v(name) {
+        if is_attn_v(tensor) {
             let (i, n) = (self.i_attention_wv, self.n_attention_wv);
             new_type = match ftype {
                 F::Q2_K => {
@@ -232,7 +240,7 @@ impl Mix {
                 new_type = T::Q8_0;
             }
             self.i_attention_wv += 1;
-        } else if name.contains("attn_k.weight") {
+        } else if named(tensor, Kind::AttnK, "attn_k.weight") {
             if self.n_expert == 8 {
                 new_type = T::Q8_0;
             } else if ftype == F::IQ3_XS {
@@ -240,13 +248,13 @@ impl Mix {
             } else if ftype == F::IQ3_XXS {
                 new_type = T::IQ2_S;
             }
-        } else if name.contains("attn_q.weight") {
+        } else if named(tensor, Kind::AttnQ, "attn_q.weight") {
             if ftype == F::IQ3_XS {
                 new_type = T::IQ3_XXS;
             } else if ftype == F::IQ3_XXS {
                 new_type = T::IQ2_S;
             }
-        } else if name.contains("ffn_down") {
+        } else if named(tensor, Kind::FfnDown, "ffn_down") {
             // MoE models name the layer; dense ones count ffn_down tensors.
             let i = if self.n_expert > 1 {
                 i_layer
@@ -267,7 +275,7 @@ impl Mix {
                 _ => new_type,
             };
             self.i_ffn_down += 1;
-        } else if name.contains("attn_output.weight") {
+        } else if named(tensor, Kind::AttnOutput, "attn_output.weight") {
             if self.n_expert == 8 {
                 if matches!(
                     ftype,
@@ -553,6 +561,38 @@ mod tests {
     use super::*;
     use crate::estimate::catalog::find;
     use expect_test::{expect, Expect};
+
+    #[test]
+    fn mix_names_imply_kinds() {
+        // `named` compares kinds before names: no tensor the rules name may
+        // have another kind, or the fast path would skip it.
+        let patterns = [
+            ("attn_v.weight", Kind::AttnV),
+            ("attn_qkv.weight", Kind::AttnQkv),
+            ("attn_kv_b.weight", Kind::AttnKvB),
+            ("attn_k.weight", Kind::AttnK),
+            ("attn_q.weight", Kind::AttnQ),
+            ("ffn_down", Kind::FfnDown),
+            ("attn_output.weight", Kind::AttnOutput),
+        ];
+        for model in crate::estimate::catalog::MODELS {
+            let spec = model.load().unwrap().spec;
+            let tensors = spec
+                .layers
+                .iter()
+                .flat_map(|l| &l.tensors)
+                .chain(&spec.globals);
+            for t in tensors.filter(|t| !t.is_1d()) {
+                for (pattern, kind) in patterns {
+                    if t.name.contains(pattern)
+                        && !matches!(t.kind, Kind::FfnGateInp | Kind::PosEmbd)
+                    {
+                        assert_eq!(t.kind, kind, "{} {}", model.id, t.name);
+                    }
+                }
+            }
+        }
+    }
 
     fn check(model: &str, formats: &[&str], expected: Expect) {
         let spec = find(model).unwrap().load().unwrap().spec;

@@ -15,7 +15,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::estimate::format::normalise;
+use super::super::estimate::format::{normalise, normalises_to};
 use crate::units::GIB;
 
 /// One catalog card.
@@ -72,9 +72,9 @@ pub fn find_card(name: &str) -> Option<&'static Card> {
         return None;
     }
     cards().iter().find(|c| {
-        normalise(&c.id) == key
-            || normalise(&c.name) == key
-            || c.aliases.iter().any(|a| normalise(a) == key)
+        normalises_to(&c.id, &key)
+            || normalises_to(&c.name, &key)
+            || c.aliases.iter().any(|a| normalises_to(a, &key))
     })
 }
 

@@ -271,6 +271,24 @@ pub struct Validated {
 }
 
 impl Validated {
+    /// The GPUs `text` (as in the gpus field) names, with the request's
+    /// reserve, and the settings that depend on them; `None` if it is not
+    /// a valid list. Lets searches over GPU lists skip re-reading the model.
+    pub fn on_gpus(&self, request: &Request, text: &str) -> Option<(Vec<Gpu>, RunSettings)> {
+        let reserve = optional_size("reserve", &request.reserve)
+            .ok()?
+            .unwrap_or(0);
+        let gpus = with_reserve(parse_gpus(text).ok()?, reserve);
+        if gpus.iter().any(|g| g.usable() == 0) {
+            return None;
+        }
+        let settings = RunSettings {
+            max_num_batched_tokens: vllm_batched_tokens(&gpus),
+            ..self.settings
+        };
+        Some((gpus, settings))
+    }
+
     pub fn plan_request(&self) -> PlanRequest<'_> {
         PlanRequest {
             spec: &self.spec,

@@ -50,7 +50,7 @@ impl Objective {
         let key = crate::estimate::format::normalise(text);
         Objective::ALL
             .into_iter()
-            .find(|o| crate::estimate::format::normalise(o.id()) == key)
+            .find(|o| crate::estimate::format::normalises_to(o.id(), &key))
     }
 }
 

@@ -26,19 +26,6 @@ pub struct WayOut {
     pub peak_utilisation: f64,
 }
 
-/// Whether the changed request fits on the GPUs alone (the quick, exact
-/// feasibility test; the searches below try many changes).
-fn fits(request: &Request, changes: &[(&str, String)]) -> bool {
-    let mut changed = request.clone();
-    for (field, value) in changes {
-        changed.set(field, value.clone());
-    }
-    validate(&changed).is_ok_and(|v| {
-        let r = v.plan_request();
-        super::split::fits_on_gpus(&r, &weight_bytes(&v.spec, v.settings.weights))
-    })
-}
-
 fn replan(request: &Request, changes: &[(&str, String)]) -> Option<(Request, Plan)> {
     let mut changed = request.clone();
     for (field, value) in changes {
@@ -163,7 +150,16 @@ pub fn ways_out(
                 ..last.clone()
             });
             let gpus = rows_text(&more);
-            if fits(request, &[("gpus", gpus.clone())]) {
+            // The quick, exact feasibility test on the weights already sized.
+            let fits = v.on_gpus(request, &gpus).is_some_and(|(list, settings)| {
+                let r = PlanRequest {
+                    settings,
+                    gpus: &list,
+                    ..v.plan_request()
+                };
+                super::split::fits_on_gpus(&r, &requested.estimate.weights)
+            });
+            if fits {
                 let label = format!("Add {extra} more {}", last.device.trim());
                 ways.extend(way(label, request, vec![("gpus", gpus)]));
                 break;

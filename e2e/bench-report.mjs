@@ -28,19 +28,22 @@ const slowest = estimate.find((l) => l.startsWith('slowest estimate')) ?? '';
 const doc = `# vramfit benchmarks
 
 Regenerate with \`./bench\` (about 5 minutes after the first build). Last run:
-${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'} (no GPU).
-Every number below was measured by that command; the exact cases are also
-tests in \`./test\`.
+${new Date().toISOString().slice(0, 10)} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}.
+Every number below was measured by that command, except the two "measured"
+tables in section 1: those come from real llama.cpp and transformers runs
+whose results are committed as JSON (\`tests/data/measured/\`, each with the
+date, versions and hardware) and are rerun by the opt-in heavy parts,
+\`./bench --llama-cpp\` (CPU, builds llama-cpp-python once) and
+\`./bench --gpu\` (needs a CUDA GPU with torch and transformers). The exact
+cases, and the measured ones within stated bands, are also tests in
+\`./test\` (\`tests/measured.rs\`).
 
 ## 1. Accuracy against facts no one here chose
 
 ${read('bench/accuracy.md')}
 
-Not measured yet: buffer sizes reported by a real llama.cpp
-(\`llama-cpp-python\`) and peak memory of transformers \`generate()\` on a
-GPU. The llama.cpp rules above follow its source and the measurements quoted
-in the reference notes; vLLM and transformers compute buffers are derived
-estimates.
+vLLM's and ExLlamaV2's compute buffers are derived from their source, not
+measured here: no GPU run of either was possible from this machine.
 
 ## 2. Split quality
 

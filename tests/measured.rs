@@ -50,12 +50,12 @@ fn full_attention_cache_matches_to_the_byte() {
 fn peak_is_within_the_band() {
     for r in transformers_gpu().1 {
         // Beyond the weights: activations are modelled per block, so a
-        // band (DeepSeek-V2's fp32 routing weights are the worst, -21 %).
+        // band (measured -1.4 % to +8.4 %; eager scores round up).
         let error = (r.ours_peak() as f64 - r.peak as f64) / r.peak as f64;
         let total = ((r.ours_weights + r.ours_peak()) as f64 - (r.weights + r.peak) as f64)
             / (r.weights + r.peak) as f64;
         assert!(
-            (-0.25..=0.30).contains(&error) && (-0.03..=0.03).contains(&total),
+            (-0.05..=0.10).contains(&error) && (-0.03..=0.03).contains(&total),
             "{} {} {}x{}: measured {} ours {} ({:+.1} %)",
             r.model,
             r.attn,

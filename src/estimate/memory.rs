@@ -402,11 +402,19 @@ fn activation_width(spec: &ModelSpec) -> u64 {
 /// - a gated MLP: `act(gate)`, `up` and their product (`3 × n_ff`; a fused
 ///   `gate_up` keeps both halves: `4 × n_ff`; a plain MLP `2 × n_ff`);
 /// - routed experts (grouped GEMM over `top_k` copies of each token): the
-///   gathered input with `gate_up` and its masked copy, or the gathered
-///   input, the gated product and two down projections.
+///   gathered input with `gate_up` and its masked copy (`n_embd + 4 ×
+///   n_ff`), or, after the down projection, the gathered input, the output,
+///   its weighted copy and that copy put back in token order (`4 × n_embd`;
+///   `6 × n_embd` when the router's weights are fp32, as DeepSeek's are,
+///   which makes the weighted copies fp32).
 fn transformers_token_width(spec: &ModelSpec) -> u64 {
     let n_embd = spec.n_embd;
     let top_k = spec.moe.map_or(1, |m| m.n_expert_used);
+    let weighted = if matches!(spec.model_type.as_str(), "deepseek_v2" | "deepseek_v3") {
+        6
+    } else {
+        4
+    };
     spec.layers
         .iter()
         .map(|l| {
@@ -435,7 +443,7 @@ fn transformers_token_width(spec: &ModelSpec) -> u64 {
                 .find(|t| t.name.starts_with("ffn_up") && t.is_experts())
                 .map_or(0, |t| {
                     let f = t.ne[1];
-                    top_k * (n_embd + 4 * f).max(3 * n_embd + 2 * f)
+                    top_k * (n_embd + 4 * f).max(weighted * n_embd)
                 });
             let head_dim = match l.attention.kv {
                 KvLayout::Heads { head_dim_k, .. } => head_dim_k,

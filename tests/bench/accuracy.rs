@@ -202,9 +202,11 @@ fn transformers_measured() {
     );
     println!(
         "CUDA context (memory outside PyTorch's allocator before any model): {:.0} MiB; with cuBLAS \
-         workspaces after the runs: {:.0} MiB. vramfit's default overhead is 500 MiB per GPU.",
+         workspaces after the runs: {:.0} MiB; cuBLAS's workspace inside PyTorch's allocator: \
+         {:.0} MiB. vramfit's default overhead is 500 MiB per GPU.",
         doc["cuda_context_bytes"].as_f64().unwrap() / 1048576.0,
-        runs_outside(&doc) / 1048576.0
+        runs_outside(&doc) / 1048576.0,
+        doc["cublas_workspace_bytes"].as_f64().unwrap_or(0.0) / 1048576.0
     );
 }
 

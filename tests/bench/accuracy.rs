@@ -11,6 +11,8 @@ use vramfit::import::parse_config;
 
 const REFERENCE: &str = include_str!("../data/reference_models.json");
 
+include!("../data/perturbed.rs");
+
 fn main() {
     // 1. Parameter counts.
     let models: Vec<serde_json::Value> = serde_json::from_str(REFERENCE).unwrap();
@@ -34,6 +36,36 @@ fn main() {
         "\nWorst parameter-count error: {:.4} % over {} models.\n",
         worst * 100.0,
         models.len()
+    );
+
+    // 1b. Perturbed configs against closed forms.
+    println!("### Perturbed configs against closed forms (total / active parameters)\n");
+    println!("| config | closed form | vramfit | error |");
+    println!("|---|---:|---:|---:|");
+    let cases = perturbed();
+    let mut worst: f64 = 0.0;
+    for case in &cases {
+        let p = parse_config(&case.config.to_string())
+            .unwrap()
+            .spec
+            .params();
+        let error = (p.total as f64 - case.total as f64).abs() / case.total as f64;
+        let active = (p.active as f64 - case.active as f64).abs() / case.active as f64;
+        worst = worst.max(error).max(active);
+        println!(
+            "| {} | {} / {} | {} / {} | {:.4} % |",
+            case.label.replace('|', "\\|"),
+            case.total,
+            case.active,
+            p.total,
+            p.active,
+            error.max(active) * 100.0
+        );
+    }
+    println!(
+        "\nWorst: {:.4} % over {} perturbed configs.\n",
+        worst * 100.0,
+        cases.len()
     );
 
     // 2. GGUF file sizes (TheBloke/Llama-2-7B-GGUF).

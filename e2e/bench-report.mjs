@@ -54,9 +54,9 @@ measured here: no GPU run of either was possible from this machine.
 
 ## 2. Split quality
 
-Longest context for one sequence that each split holds (llama.cpp, 500 MiB
-overhead per GPU, searched past each model's trained length so capacity
-shows). "llama.cpp default" is \`-ts\` proportional to free memory;
+The longest context for one sequence, and the most parallel sequences of
+8192 tokens, that each split holds (llama.cpp, 500 MiB overhead per GPU,
+searched past each model's trained length so capacity shows). "llama.cpp default" is \`-ts\` proportional to free memory;
 "accelerate balanced" is \`device_map="balanced"\`. \`tests/split.rs\` also
 checks the optimal split against brute force over every partition on small
 models.

@@ -8,7 +8,9 @@ use vramfit::estimate::catalog::find;
 use vramfit::estimate::memory::Engine;
 use vramfit::estimate::{estimate, ModelSpec, RunSettings};
 use vramfit::import::parse_config;
-use vramfit::plan::baseline::{accelerate_balanced, llama_cpp_proportional, max_context_with};
+use vramfit::plan::baseline::{
+    accelerate_balanced, llama_cpp_proportional, max_batch_with, max_context_with,
+};
 use vramfit::plan::{max_context, parse_gpus, plan, Gpu, PlanRequest};
 
 fn tiny_model(layers: u64) -> ModelSpec {
@@ -200,6 +202,15 @@ fn the_optimal_split_never_loses_to_llama_cpp_or_accelerate_defaults() {
         assert!(
             ours >= proportional && ours >= balanced,
             "{model}: {ours:?} vs {proportional:?} / {balanced:?}"
+        );
+        // Most sequences at 8k tokens each.
+        r.settings.n_ctx = 8192;
+        let ours = max_batch(&r);
+        let proportional = max_batch_with(&r, llama_cpp_proportional);
+        let balanced = max_batch_with(&r, accelerate_balanced);
+        assert!(
+            ours >= proportional && ours >= balanced,
+            "{model} batch: {ours:?} vs {proportional:?} / {balanced:?}"
         );
     }
 }

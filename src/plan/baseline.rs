@@ -110,3 +110,38 @@ pub fn max_context_with(
     };
     super::search::longest_context(request.spec.n_ctx_train, fits)
 }
+
+/// The most concurrent sequences (up to [`super::search::MAX_BATCH`]) a
+/// fixed split holds at the requested context; `None` if one does not.
+pub fn max_batch_with(
+    request: &PlanRequest,
+    counts: impl Fn(&PlanRequest) -> Vec<usize>,
+) -> Option<u64> {
+    let fits = |n_seq: u64| {
+        let r = PlanRequest {
+            settings: crate::estimate::RunSettings {
+                n_seq,
+                ..request.settings
+            },
+            ..*request
+        };
+        plan_with_counts(&r, &counts(&r)).fits
+    };
+    let max = super::search::MAX_BATCH;
+    if !fits(1) {
+        return None;
+    }
+    if fits(max) {
+        return Some(max);
+    }
+    let (mut lo, mut hi) = (1, max);
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
+}

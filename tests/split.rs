@@ -11,7 +11,7 @@ use vramfit::import::parse_config;
 use vramfit::plan::baseline::{
     accelerate_balanced, llama_cpp_proportional, max_batch_with, max_context_with,
 };
-use vramfit::plan::{max_context, parse_gpus, plan, Gpu, PlanRequest};
+use vramfit::plan::{max_batch, max_context, parse_gpus, plan, Gpu, PlanRequest};
 
 fn tiny_model(layers: u64) -> ModelSpec {
     let config = format!(

@@ -105,3 +105,64 @@ fn llama_cpp_compute_buffer_matches_with_flash_attention() {
         assert!(band.contains(&error), "{l:?}: {:+.2} %", error * 100.0);
     }
 }
+
+#[test]
+fn accelerate_balanced_emulation_matches_accelerate() {
+    use vramfit::estimate::catalog::find;
+    use vramfit::estimate::memory::Engine;
+    use vramfit::estimate::{RunSettings, WeightFormat};
+    use vramfit::plan::baseline::accelerate_balanced;
+    use vramfit::plan::{Gpu, PlanRequest};
+
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("data/measured/accelerate_balanced.json")).unwrap();
+    let setups = doc["setups"].as_array().unwrap();
+    assert!(setups.len() >= 10);
+    for s in setups {
+        let model = s["model"].as_str().unwrap();
+        let spec = find(model).unwrap().load().unwrap().spec;
+        let gpus: Vec<Gpu> = s["usable_bytes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| Gpu {
+                name: "GPU".into(),
+                card: None,
+                capacity: b.as_u64().unwrap(),
+                reserve: 0,
+                node: 0,
+            })
+            .collect();
+        let request = PlanRequest {
+            spec: &spec,
+            settings: RunSettings {
+                engine: Engine::Transformers,
+                weights: WeightFormat::BF16,
+                ..RunSettings::default()
+            },
+            gpus: &gpus,
+            host_ram: None,
+            allow_offload: false,
+        };
+        let ours = accelerate_balanced(&request);
+        let theirs: Vec<usize> = s["layers_per_gpu"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_u64().unwrap() as usize)
+            .collect();
+        // Where accelerate ran out of GPU memory it sends the rest of the
+        // layers off the GPUs; the emulation leaves them on the last GPU
+        // (whose plan then does not fit), so only the others compare.
+        let compared = if s["layers_off_gpu"].as_u64().unwrap() == 0 {
+            theirs.len()
+        } else {
+            theirs.len() - 1
+        };
+        assert_eq!(
+            ours[..compared],
+            theirs[..compared],
+            "{model} {ours:?} vs {theirs:?}"
+        );
+    }
+}

@@ -8,8 +8,12 @@
 //!   cumulative fraction exceeds `i / (n_layer + 1)`.
 //! - accelerate (`get_balanced_memory`, `infer_auto_device_map`): each GPU
 //!   but the last is capped at `model size / n_gpus + 1.25 × max(largest
-//!   layer, mean leaf)`; modules are then placed in order on the first GPU
-//!   with room. It sizes weights only — the KV cache is not in its budget.
+//!   layer, mean leaf)`; GPU 0, the "main device", also keeps room for the
+//!   largest module (embeddings, a layer or lm_head) to bring offloaded
+//!   weights back; modules are then placed in order on the first GPU with
+//!   room. It sizes weights only — the KV cache is not in its budget.
+//!   Checked against accelerate 1.15 itself on ten bf16 setups
+//!   (tests/bench/accelerate_balanced.py, tests/measured.rs).
 
 use super::split::{build, costs, Assignment, Plan, PlanRequest};
 use crate::estimate::estimate;
@@ -48,15 +52,21 @@ pub fn accelerate_balanced(request: &PlanRequest) -> Vec<usize> {
     let mean_leaf = model / leaves;
     let buffer = (largest.max(mean_leaf) as f64 * 1.25) as u64;
     let per_gpu = model / m as u64 + buffer;
+    let largest_module = largest.max(e.token_embd).max(e.output);
     let caps: Vec<u64> = request
         .gpus
         .iter()
         .enumerate()
         .map(|(j, g)| {
-            if j + 1 < m {
+            let cap = if j + 1 < m {
                 g.usable().min(per_gpu)
             } else {
                 g.usable()
+            };
+            if j == 0 {
+                cap.saturating_sub(largest_module)
+            } else {
+                cap
             }
         })
         .collect();

@@ -56,7 +56,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::format::{normalise, GgmlType, KvType, TorchDtype, UnknownFormat, WeightFormat};
-use super::model::{Attention, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack};
+use super::model::{Attention, Kind, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack};
 use super::weights::{weight_bytes, WeightBytes};
 use crate::units::MIB;
 
@@ -418,33 +418,30 @@ fn transformers_token_width(spec: &ModelSpec) -> u64 {
     spec.layers
         .iter()
         .map(|l| {
-            let width = |prefix: &str| {
+            let widths = |kind: Kind, experts: bool| {
                 l.tensors
                     .iter()
-                    .filter(|t| t.name.starts_with(prefix) && !t.is_experts() && t.ne[1] > 1)
+                    .filter(move |t| t.kind == kind && t.is_experts() == experts && !t.is_1d())
                     .map(|t| t.ne[1])
-                    .sum::<u64>()
             };
-            let qkv = width("attn_q") + width("attn_k") + width("attn_v");
+            let qkv: u64 = [
+                Kind::AttnQ,
+                Kind::AttnK,
+                Kind::AttnV,
+                Kind::AttnQkv,
+                Kind::AttnKvB,
+            ]
+            .into_iter()
+            .flat_map(|k| widths(k, false))
+            .sum();
             let attention = 2 * qkv + n_embd;
-            let up = l
-                .tensors
-                .iter()
-                .find(|t| t.name.starts_with("ffn_up") && !t.is_experts())
-                .map_or(0, |t| t.ne[1]);
-            let gated = l
-                .tensors
-                .iter()
-                .any(|t| t.name.starts_with("ffn_gate") && !t.is_experts());
+            // The first dense MLP (a shared expert's, in MoE layers).
+            let up = widths(Kind::FfnUp, false).next().unwrap_or(0);
+            let gated = widths(Kind::FfnGate, false).next().is_some();
             let mlp = if gated { 3 * up } else { 2 * up };
-            let experts = l
-                .tensors
-                .iter()
-                .find(|t| t.name.starts_with("ffn_up") && t.is_experts())
-                .map_or(0, |t| {
-                    let f = t.ne[1];
-                    top_k * (n_embd + 4 * f).max(weighted * n_embd)
-                });
+            let experts = widths(Kind::FfnUp, true)
+                .next()
+                .map_or(0, |f| top_k * (n_embd + 4 * f).max(weighted * n_embd));
             let head_dim = match l.attention.kv {
                 KvLayout::Heads { head_dim_k, .. } => head_dim_k,
                 KvLayout::Latent { rope_dim, .. } => rope_dim,

@@ -137,21 +137,5 @@ pub fn max_batch_with(
         };
         plan_with_counts(&r, &counts(&r)).fits
     };
-    let max = super::search::MAX_BATCH;
-    if !fits(1) {
-        return None;
-    }
-    if fits(max) {
-        return Some(max);
-    }
-    let (mut lo, mut hi) = (1, max);
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        if fits(mid) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Some(lo)
+    super::search::most_sequences(fits)
 }

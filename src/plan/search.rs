@@ -130,6 +130,12 @@ pub fn max_batch(request: &PlanRequest) -> Option<u64> {
             },
         )
     };
+    most_sequences(fits)
+}
+
+/// The most sequences (up to [`MAX_BATCH`]) for which `fits` holds, by
+/// bisection (memory only grows with sequences); `None` if one does not.
+pub fn most_sequences(fits: impl Fn(u64) -> bool) -> Option<u64> {
     if !fits(1) {
         return None;
     }

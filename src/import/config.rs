@@ -878,9 +878,9 @@ fn t5(f: &Fields) -> Result<ModelSpec, ConfigError> {
         mlp(t, d_model, d_ff, gated, false);
         t.push(Tensor::vector("ffn_norm.weight", d_model));
     };
-    let attention = Attention::heads(n_head, n_head, d_kv);
-    let mut layers = Vec::new();
-    for i in 0..n_enc {
+    // Self-attention and its norm; the first layer of each stack also
+    // holds the relative-position bias table.
+    let self_attention = |i: u64| {
         let mut t = Vec::new();
         attention_tensors(&mut t, "attn");
         t.push(Tensor::vector("attn_norm.weight", d_model));
@@ -892,6 +892,12 @@ fn t5(f: &Fields) -> Result<ModelSpec, ConfigError> {
                 buckets,
             ));
         }
+        t
+    };
+    let attention = Attention::heads(n_head, n_head, d_kv);
+    let mut layers = Vec::new();
+    for i in 0..n_enc {
+        let mut t = self_attention(i);
         feed_forward(&mut t);
         layers.push(Layer {
             stack: Stack::Encoder,
@@ -901,17 +907,7 @@ fn t5(f: &Fields) -> Result<ModelSpec, ConfigError> {
         });
     }
     for i in 0..n_dec {
-        let mut t = Vec::new();
-        attention_tensors(&mut t, "attn");
-        t.push(Tensor::vector("attn_norm.weight", d_model));
-        if i == 0 {
-            t.push(Tensor::matrix(
-                "attn_rel_b.weight",
-                Kind::PosEmbd,
-                n_head,
-                buckets,
-            ));
-        }
+        let mut t = self_attention(i);
         attention_tensors(&mut t, "cross_attn");
         t.push(Tensor::vector("cross_attn_norm.weight", d_model));
         feed_forward(&mut t);

@@ -16,7 +16,7 @@
 //!   (tests/bench/accelerate_balanced.py, tests/measured.rs).
 
 use super::split::{build, costs, Assignment, Plan, PlanRequest};
-use crate::estimate::estimate;
+use crate::estimate::{estimate, RunSettings};
 
 /// Layer counts per GPU under llama.cpp's default proportional split.
 pub fn llama_cpp_proportional(request: &PlanRequest) -> Vec<usize> {
@@ -102,6 +102,19 @@ pub fn plan_with_counts(request: &PlanRequest, counts: &[usize]) -> Plan {
     super::split::finish_plan(request, e, devices)
 }
 
+/// Whether the split `counts` gives for `request` run with `settings` fits.
+fn fits_with(
+    request: &PlanRequest,
+    counts: &impl Fn(&PlanRequest) -> Vec<usize>,
+    settings: RunSettings,
+) -> bool {
+    let r = PlanRequest {
+        settings,
+        ..*request
+    };
+    plan_with_counts(&r, &counts(&r)).fits
+}
+
 /// The longest context (multiple of 256, at most the trained length) a
 /// fixed split holds with the requested sequences; `None` if none.
 pub fn max_context_with(
@@ -109,14 +122,14 @@ pub fn max_context_with(
     counts: impl Fn(&PlanRequest) -> Vec<usize>,
 ) -> Option<u64> {
     let fits = |n_ctx: u64| {
-        let r = PlanRequest {
-            settings: crate::estimate::RunSettings {
+        fits_with(
+            request,
+            &counts,
+            RunSettings {
                 n_ctx,
                 ..request.settings
             },
-            ..*request
-        };
-        plan_with_counts(&r, &counts(&r)).fits
+        )
     };
     super::search::longest_context(request.spec.n_ctx_train, fits)
 }
@@ -128,14 +141,14 @@ pub fn max_batch_with(
     counts: impl Fn(&PlanRequest) -> Vec<usize>,
 ) -> Option<u64> {
     let fits = |n_seq: u64| {
-        let r = PlanRequest {
-            settings: crate::estimate::RunSettings {
+        fits_with(
+            request,
+            &counts,
+            RunSettings {
                 n_seq,
                 ..request.settings
             },
-            ..*request
-        };
-        plan_with_counts(&r, &counts(&r)).fits
+        )
     };
     super::search::most_sequences(fits)
 }

@@ -56,7 +56,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::format::{normalise, GgmlType, KvType, TorchDtype, UnknownFormat, WeightFormat};
-use super::model::{Attention, Kind, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack};
+use super::model::{
+    Attention, Kind, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack, StateDtype, Window,
+};
 use super::weights::{weight_bytes, WeightBytes};
 use crate::units::MIB;
 
@@ -250,8 +252,12 @@ pub struct Estimate {
     pub weights: WeightBytes,
     /// Weight bytes of each repeated layer.
     pub layer_weights: Vec<u64>,
-    /// KV-cache bytes of each layer for the requested context and sequences.
+    /// KV-cache bytes of each layer for the requested context and
+    /// sequences, its recurrent state included.
     pub layer_kv: Vec<u64>,
+    /// Of `layer_kv`, the recurrent state (conv + SSM) each layer keeps
+    /// per sequence whatever the context.
+    pub layer_state: Vec<u64>,
     /// Token embeddings.
     pub token_embd: u64,
     /// Whether the engine keeps token embeddings in host memory (llama.cpp).
@@ -280,6 +286,11 @@ impl Estimate {
 
     pub fn kv_total(&self) -> u64 {
         self.layer_kv.iter().sum()
+    }
+
+    /// Of [`Estimate::kv_total`], the recurrent states.
+    pub fn state_total(&self) -> u64 {
+        self.layer_state.iter().sum()
     }
 }
 
@@ -310,32 +321,35 @@ pub fn kv_row(engine: Engine, attention: &Attention) -> (u64, u64) {
     }
 }
 
-/// Model types whose sliding-window layers llama.cpp sizes separately (iSWA).
-fn llama_cpp_uses_swa_for(model_type: &str) -> bool {
-    matches!(model_type, "gemma2" | "gemma3_text" | "gpt_oss")
-}
-
 /// Cached tokens (cells) of one layer's self-attention, all sequences together.
 fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
-    if layer.stack == Stack::Encoder {
+    let Some(attention) = &layer.attention else {
+        return 0;
+    };
+    if layer.stack == Stack::Encoder || attention.shares_kv {
         return 0;
     }
-    let window = layer.attention.sliding_window;
     match s.engine {
         Engine::LlamaCpp | Engine::Ollama => {
             let full = pad(s.n_ctx, if s.flash_attn { 256 } else { 32 });
-            let per_seq = match window {
-                Some(w) if llama_cpp_uses_swa_for(&spec.model_type) => {
-                    full.min(pad(w + s.n_ubatch, 256))
-                }
+            // llama.cpp sizes local layers by their window only for the
+            // architectures it builds with an iSWA cache (`swa_type` set in
+            // `llama-model.cpp`): a chunk holds at most its own tokens.
+            let per_seq = match attention.window_len() {
+                Some(w) if spec.llama_cpp_swa => full.min(pad(w + s.n_ubatch, 256)),
                 _ => full,
             };
             s.n_seq * per_seq
         }
+        // `vllm/v1/kv_cache_interface.py`: `SlidingWindowSpec` and
+        // `ChunkedLocalAttentionSpec.max_memory_usage_bytes`.
         Engine::Vllm => {
-            let blocks = match window {
-                Some(w) => (w - 1 + s.max_num_batched_tokens).min(s.n_ctx).div_ceil(16) + 1,
-                None => s.n_ctx.div_ceil(16),
+            let blocks = match attention.window {
+                Window::Sliding(w) => {
+                    (w - 1 + s.max_num_batched_tokens).min(s.n_ctx).div_ceil(16) + 1
+                }
+                Window::Chunked(c) => (c + s.max_num_batched_tokens).min(s.n_ctx).div_ceil(16),
+                Window::Global => s.n_ctx.div_ceil(16),
             };
             s.n_seq * blocks * 16
         }
@@ -346,11 +360,57 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
     }
 }
 
-/// KV bytes of one layer.
+/// Bytes per element of the model's activations (and so of the states and
+/// caches a PyTorch engine keeps in the model dtype).
+fn model_dtype_bytes(s: &RunSettings) -> u64 {
+    match s.weights {
+        WeightFormat::Torch {
+            dtype: TorchDtype::F32,
+        } => 4,
+        _ => 2,
+    }
+}
+
+/// Recurrent-state bytes of one layer for `s.n_seq` sequences: the conv
+/// inputs and the SSM / delta-rule / WKV state, whatever the context.
+///
+/// - llama.cpp (`llama-memory-recurrent.cpp`): one cell per sequence
+///   (`max(1, n_seq_max)`), `n_embd_r` conv elements (`(d_conv − 1) ×
+///   channels`) and `n_embd_s` state elements, both f32.
+/// - vLLM (`MambaSpec`): one state per sequence, conv keeping
+///   `d_conv − 1` inputs, in the model dtype (`mamba_cache_dtype` /
+///   `mamba_ssm_cache_dtype` "auto").
+/// - transformers: the conv cache holds the whole kernel window; each part
+///   in the dtype the modeling code keeps it in.
+pub fn layer_state(layer: &Layer, s: &RunSettings) -> u64 {
+    let Some(r) = &layer.recurrent else {
+        return 0;
+    };
+    let model = model_dtype_bytes(s);
+    let dtype = |d: StateDtype| match d {
+        StateDtype::Model => model,
+        StateDtype::F32 => 4,
+    };
+    let per_seq = match s.engine {
+        Engine::LlamaCpp | Engine::Ollama => (r.conv_cached() + r.state) * 4,
+        Engine::Vllm => (r.conv_cached() + r.state) * model,
+        Engine::Transformers => {
+            r.conv_channels * r.conv_kernel * dtype(r.conv_dtype) + r.state * dtype(r.state_dtype)
+        }
+        Engine::ExLlamaV2 => (r.conv_cached() + r.state) * model,
+    };
+    s.n_seq.max(1) * per_seq
+}
+
+/// KV bytes of one layer, its recurrent state included.
 fn layer_kv(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
     let cells = self_attention_cells(spec, layer, s);
-    let (k, v) = kv_row(s.engine, &layer.attention);
+    let (k, v) = layer
+        .attention
+        .as_ref()
+        .map_or((0, 0), |a| kv_row(s.engine, a));
     let mut bytes = s.type_k.bytes(k, cells) + if v > 0 { s.type_v.bytes(v, cells) } else { 0 };
+    bytes += layer_state(layer, s);
     // Cross-attention K/V over the encoder output: llama.cpp recomputes it
     // from the stored encoder output; transformers and vLLM cache it.
     if let (Some(cross), Engine::Transformers | Engine::Vllm) = (&layer.cross_attention, s.engine) {
@@ -368,7 +428,10 @@ fn activation_width(spec: &ModelSpec) -> u64 {
     spec.layers
         .iter()
         .map(|l| {
-            let (k, v) = kv_row(Engine::Vllm, &l.attention);
+            let (k, v) = l
+                .attention
+                .as_ref()
+                .map_or((0, 0), |a| kv_row(Engine::Vllm, a));
             let q = l
                 .tensors
                 .iter()
@@ -442,10 +505,10 @@ fn transformers_token_width(spec: &ModelSpec) -> u64 {
             let experts = widths(Kind::FfnUp, true)
                 .next()
                 .map_or(0, |f| top_k * (n_embd + 4 * f).max(weighted * n_embd));
-            let head_dim = match l.attention.kv {
+            let head_dim = l.attention.as_ref().map_or(0, |a| match a.kv {
                 KvLayout::Heads { head_dim_k, .. } => head_dim_k,
                 KvLayout::Latent { rope_dim, .. } => rope_dim,
-            };
+            });
             4 * n_embd + 2 * head_dim + attention.max(mlp).max(experts)
         })
         .max()
@@ -456,9 +519,13 @@ fn transformers_token_width(spec: &ModelSpec) -> u64 {
 /// causal SDPA/flash, one per kind of layer (full, sliding) when a model
 /// has sliding-window layers or attention is eager.
 fn transformers_masks(spec: &ModelSpec, eager: bool) -> u64 {
-    let decoder = || spec.layers.iter().filter(|l| l.stack != Stack::Encoder);
+    let decoder = || {
+        spec.layers
+            .iter()
+            .filter(|l| l.stack != Stack::Encoder && l.attention.is_some())
+    };
     let sliding = decoder()
-        .filter(|l| l.attention.sliding_window.is_some())
+        .filter(|l| l.attention.is_some_and(|a| a.window != Window::Global))
         .count();
     match (sliding, eager) {
         (0, false) => 0,
@@ -478,10 +545,11 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
 pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBytes) -> Estimate {
     let s = settings;
     let layer_kv = spec.layers.iter().map(|l| layer_kv(spec, l, s)).collect();
+    let layer_state = spec.layers.iter().map(|l| layer_state(l, s)).collect();
     let n_head_max = spec
         .layers
         .iter()
-        .map(|l| l.attention.n_head)
+        .filter_map(|l| l.attention.map(|a| a.n_head))
         .max()
         .unwrap_or(0);
     let mut warnings = Vec::new();
@@ -536,8 +604,9 @@ pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBy
                 KvType::Exl(_) => spec
                     .layers
                     .iter()
-                    .map(|l| {
-                        let (k, v) = kv_row(s.engine, &l.attention);
+                    .filter_map(|l| l.attention.as_ref())
+                    .map(|a| {
+                        let (k, v) = kv_row(s.engine, a);
                         (k + v) * 2 * s.n_seq * pad(s.n_ctx, 256)
                     })
                     .max()
@@ -563,6 +632,7 @@ pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBy
         params: spec.params(),
         layer_weights: weights.layers.clone(),
         layer_kv,
+        layer_state,
         token_embd: weights.token_embd,
         token_embd_on_host,
         // Tied embeddings: llama.cpp duplicates token_embd on the output

@@ -122,13 +122,27 @@ pub enum KvLayout {
     },
 }
 
+/// Which earlier tokens a layer's attention sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "tokens", rename_all = "snake_case")]
+pub enum Window {
+    /// Every earlier token.
+    Global,
+    /// The last `n` tokens (Mistral, Gemma 2/3, gpt-oss, Cohere 2).
+    Sliding(u64),
+    /// The tokens of the same `n`-token chunk (Llama 4's local layers).
+    Chunked(u64),
+}
+
 /// Attention shape of one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Attention {
     pub n_head: u64,
     pub kv: KvLayout,
-    /// Sliding-window size for local-attention layers; `None` is global.
-    pub sliding_window: Option<u64>,
+    pub window: Window,
+    /// The layer reads the K/V of an earlier layer (Gemma 3n's last
+    /// layers) and caches nothing of its own.
+    pub shares_kv: bool,
 }
 
 impl Attention {
@@ -141,7 +155,16 @@ impl Attention {
                 head_dim_k: head_dim,
                 head_dim_v: head_dim,
             },
-            sliding_window: None,
+            window: Window::Global,
+            shares_kv: false,
+        }
+    }
+
+    /// The local window's length, sliding or chunked; `None` when global.
+    pub fn window_len(&self) -> Option<u64> {
+        match self.window {
+            Window::Global => None,
+            Window::Sliding(n) | Window::Chunked(n) => Some(n),
         }
     }
 
@@ -162,12 +185,71 @@ pub enum Stack {
     Encoder,
 }
 
+/// The kind of recurrent token mixer, as llama.cpp and transformers name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecurrentKind {
+    /// Mamba (selective SSM, `d_inner × d_state` state).
+    Mamba,
+    /// Mamba2 (SSD: heads × head_dim × d_state, grouped B/C).
+    Mamba2,
+    /// Gated DeltaNet (Qwen3-Next / Qwen3.5 linear attention).
+    GatedDeltaNet,
+    /// Kimi Delta Attention (Kimi Linear).
+    KimiDelta,
+    /// A gated short convolution with no state beyond its inputs (LFM2).
+    ShortConv,
+    /// Lightning / linear attention with a `head_dim × head_dim` state per head (MiniMax).
+    LinearAttention,
+    /// RWKV time mixing: token shift plus a WKV state per head.
+    Rwkv,
+}
+
+/// Which dtype a recurrent state is kept in by the reference implementation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateDtype {
+    /// The model's dtype (bf16 for a bf16 model).
+    Model,
+    /// Always fp32.
+    F32,
+}
+
+/// What a recurrent layer keeps per sequence, whatever the context length:
+/// the last inputs of its causal convolution and its recurrent state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Recurrent {
+    pub kind: RecurrentKind,
+    /// Channels of the causal conv1d (0 when there is none).
+    pub conv_channels: u64,
+    /// Its kernel width: llama.cpp and vLLM keep the last `conv_kernel − 1`
+    /// inputs, transformers' caches all `conv_kernel`.
+    pub conv_kernel: u64,
+    /// Elements of the recurrent state (SSM, delta-rule or WKV matrix).
+    pub state: u64,
+    /// The dtype transformers keeps the conv inputs and the state in.
+    pub conv_dtype: StateDtype,
+    pub state_dtype: StateDtype,
+}
+
+impl Recurrent {
+    /// Conv elements kept per sequence when the last `conv_kernel − 1`
+    /// inputs are cached (llama.cpp's `n_embd_r`, vLLM's conv state).
+    pub fn conv_cached(&self) -> u64 {
+        self.conv_channels * self.conv_kernel.saturating_sub(1)
+    }
+}
+
 /// One repeated block (`blk.N`, or `enc.blk.N` / `dec.blk.N`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Layer {
     pub stack: Stack,
-    /// Self-attention. Encoder layers have it but cache nothing.
-    pub attention: Attention,
+    /// Self-attention; `None` for a layer whose token mixer is recurrent.
+    /// Encoder layers have it but cache nothing.
+    pub attention: Option<Attention>,
+    /// A recurrent token mixer's per-sequence state (Mamba, gated
+    /// DeltaNet, short conv, RWKV…); `None` for attention layers.
+    pub recurrent: Option<Recurrent>,
     /// Cross-attention of a decoder layer over the encoder output
     /// (encoder-decoder models): caches K/V for every encoder token.
     pub cross_attention: Option<Attention>,
@@ -194,6 +276,11 @@ pub struct ModelSpec {
     pub n_ctx_train: u64,
     pub tied_embeddings: bool,
     pub moe: Option<Moe>,
+    /// llama.cpp builds this architecture with an iSWA cache (`swa_type`
+    /// set in `llama-model.cpp`): its local layers hold only their window.
+    /// Other architectures with a window in their config get a full cache
+    /// there (Mistral 7B v0.1 does).
+    pub llama_cpp_swa: bool,
     /// Tensors outside the repeated layers: `token_embd`, `output_norm`,
     /// `output` (when untied), position embeddings, poolers…
     pub globals: Vec<Tensor>,
@@ -248,6 +335,12 @@ pub struct ParamCount {
 impl ModelSpec {
     pub fn n_layer(&self) -> usize {
         self.layers.len()
+    }
+
+    /// The first layer's attention that is not shared: heads and KV heads
+    /// for tensor parallelism and quantization rules.
+    pub fn first_attention(&self) -> Option<&Attention> {
+        self.layers.iter().find_map(|l| l.attention.as_ref())
     }
 
     /// The global tensor of this kind, if there is one.

@@ -89,8 +89,9 @@ fn named(t: &Tensor, kind: Kind, pattern: &str) -> bool {
 
 impl Mix {
     fn new(spec: &ModelSpec, ftype: GgufFtype) -> Mix {
-        let first = spec.layers.first();
-        let n_gqa = first.map_or(1, |l| l.attention.n_head / l.attention.n_head_kv().max(1));
+        let n_gqa = spec
+            .first_attention()
+            .map_or(1, |a| a.n_head / a.n_head_kv().max(1));
         let decoder_layers = spec
             .layers
             .iter()

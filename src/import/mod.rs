@@ -5,6 +5,7 @@
 //!
 //! [`ModelSpec`]: crate::estimate::ModelSpec
 
+mod arch;
 pub mod config;
 pub mod file;
 pub mod gguf;

@@ -95,15 +95,17 @@ pub fn get_model_profile(
     let first = spec
         .layers
         .iter()
-        .find(|l| l.stack == Stack::Decoder)
-        .or(spec.layers.first());
+        .filter(|l| l.stack == Stack::Decoder)
+        .find_map(|l| l.attention.as_ref())
+        .or(spec.first_attention());
     let params = spec.params();
     let kv_cache_per_token = spec
         .layers
         .iter()
         .filter(|l| l.stack == Stack::Decoder)
-        .map(|l| {
-            let (k, v) = kv_row(engine, &l.attention);
+        .filter_map(|l| l.attention.as_ref())
+        .map(|a| {
+            let (k, v) = kv_row(engine, a);
             (k + v) * 2
         })
         .sum();
@@ -112,8 +114,8 @@ pub fn get_model_profile(
         model_type: spec.class,
         hidden_size: spec.n_embd,
         num_layers: spec.layers.len() as u64,
-        num_attention_heads: first.map_or(0, |l| l.attention.n_head),
-        num_key_value_heads: first.map_or(0, |l| l.attention.n_head_kv()),
+        num_attention_heads: first.map_or(0, |a| a.n_head),
+        num_key_value_heads: first.map_or(0, |a| a.n_head_kv()),
         vocab_size: spec.n_vocab,
         max_sequence_length: spec.n_ctx_train,
         parameter_count: params.total,
@@ -121,7 +123,10 @@ pub fn get_model_profile(
         quantization: format,
         expert_count: spec.moe.map_or(0, |m| m.n_expert),
         activated_experts: spec.moe.map_or(0, |m| m.n_expert_used),
-        sliding_window: spec.layers.iter().find_map(|l| l.attention.sliding_window),
+        sliding_window: spec
+            .layers
+            .iter()
+            .find_map(|l| l.attention.and_then(|a| a.window_len())),
         base_memory: e.weights_total(),
         kv_cache_per_token,
         engine,

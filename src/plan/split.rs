@@ -185,7 +185,9 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize) -> Costs {
         .iter()
         .zip(&e.layer_kv)
         .map(|(l, &kv)| {
-            let (held, all) = kv_share(l.attention.kv, tp);
+            // A recurrent state is split by heads like the KV cache; an
+            // attention-less layer's state is treated as evenly sharded.
+            let (held, all) = l.attention.map_or((1, tp), |a| kv_share(a.kv, tp));
             (kv * held).div_ceil(all)
         })
         .collect();
@@ -344,9 +346,8 @@ pub fn tp_candidates(spec: &ModelSpec, gpus: &[Gpu], engine: Engine) -> Vec<usiz
         // splits heads (and KV heads) across them.
         let n = gpus.len();
         let single_node = gpus.iter().all(|g| g.node == 0);
-        let divides = spec.layers.first().is_some_and(|l| {
-            (l.attention.n_head as usize).is_multiple_of(n)
-                && (l.attention.n_head_kv() as usize).is_multiple_of(n)
+        let divides = spec.first_attention().is_some_and(|a| {
+            (a.n_head as usize).is_multiple_of(n) && (a.n_head_kv() as usize).is_multiple_of(n)
         });
         return if n > 1 && single_node && divides {
             vec![1, n]
@@ -364,11 +365,11 @@ pub fn tp_candidates(spec: &ModelSpec, gpus: &[Gpu], engine: Engine) -> Vec<usiz
             m
         });
     let smallest_node = per_node.values().copied().min().unwrap_or(1);
-    let Some(layer) = spec.layers.first() else {
+    let Some(attention) = spec.first_attention() else {
         return vec![1];
     };
-    let n_head = layer.attention.n_head as usize;
-    let n_kv = layer.attention.n_head_kv() as usize;
+    let n_head = attention.n_head as usize;
+    let n_kv = attention.n_head_kv() as usize;
     (1..=smallest_node)
         .filter(|&tp| {
             // vLLM: heads split evenly; KV heads split or replicated evenly;

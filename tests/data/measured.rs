@@ -51,7 +51,7 @@ fn transformers_gpu() -> (serde_json::Value, Vec<Measured>) {
         let id = model["model"].as_str().unwrap();
         let attn = model["attn"].as_str().unwrap_or("?").to_string();
         let spec = find(id).unwrap().load().unwrap().spec;
-        let sliding = spec.layers.iter().any(|l| l.attention.sliding_window.is_some());
+        let sliding = spec.layers.iter().any(|l| l.attention.is_some_and(|a| a.window_len().is_some()));
         for p in points {
             if p.get("peak_bytes").is_none() {
                 continue;

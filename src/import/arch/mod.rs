@@ -1,0 +1,467 @@
+//! Architecture readers: one file per model family, each building a
+//! [`ModelSpec`] from a `config.json` as that family's transformers
+//! modeling file builds its modules, so the tensor list sums to the count
+//! the model class reports.
+//!
+//! What the families share lives here: typed access to config fields with
+//! errors that name them ([`Fields`]), the limits that keep arithmetic in
+//! range, and the blocks most decoders are made of (attention projections,
+//! MLPs, routed and shared experts, norms). The dispatch table
+//! [`FAMILIES`] maps each `model_type` to its reader; a newcomer adds a
+//! family by copying the nearest file and adding a row.
+//!
+//! Readers may branch on `model_type` (that is what they are for); nothing
+//! outside them does: a layer's kind — global, sliding or chunked
+//! attention, a recurrent state, cross-attention, experts — is data in the
+//! [`ModelSpec`] every engine's accounting walks.
+
+use serde_json::{Map, Value};
+
+use super::config::ConfigError;
+use crate::estimate::model::{Kind, ModelSpec, Tensor};
+
+mod bart;
+mod bert;
+mod llama;
+mod t5;
+
+/// A reader: config fields and the `model_type` it was chosen for.
+pub(crate) type Reader = fn(&Fields, &str, &mut Vec<String>) -> Result<ModelSpec, ConfigError>;
+
+/// Every `model_type` built exactly, with its reader.
+pub(crate) const FAMILIES: &[(&str, Reader)] = &[
+    ("llama", llama::read),
+    ("mistral", llama::read),
+    ("mixtral", llama::read),
+    ("qwen2", llama::read),
+    ("qwen2_moe", llama::read),
+    ("qwen3", llama::read),
+    ("qwen3_moe", llama::read),
+    ("gemma", llama::read),
+    ("gemma2", llama::read),
+    ("gemma3", llama::read),
+    ("gemma3_text", llama::read),
+    ("phi3", llama::read),
+    ("deepseek_v2", llama::read),
+    ("deepseek_v3", llama::read),
+    ("gpt_oss", llama::read),
+    ("t5", t5::read),
+    ("bart", bart::read),
+    ("bert", bert::read),
+];
+
+/// The text model's `model_type` inside a multimodal wrapper whose
+/// `text_config` does not say it.
+pub(crate) fn text_model_type(wrapper: &str) -> String {
+    match wrapper {
+        "gemma3" => "gemma3_text".into(),
+        "gemma3n" => "gemma3n_text".into(),
+        "llama4" => "llama4_text".into(),
+        "mistral3" => "mistral".into(),
+        other => other.into(),
+    }
+}
+
+/// Reads an unknown `model_type` as a Llama-style decoder with a warning
+/// saying so — unless a field shows a layout that reading would get
+/// wrong (recurrent layers, routed experts, per-layer kinds), which is an
+/// error naming that field rather than a silently wrong answer.
+pub(crate) fn unknown(
+    f: &Fields,
+    model_type: &str,
+    warnings: &mut Vec<String>,
+) -> Result<ModelSpec, ConfigError> {
+    let shown = if model_type.is_empty() {
+        "(none)"
+    } else {
+        model_type
+    };
+    if let Some(field) = REVEALING_FIELDS
+        .iter()
+        .find(|k| f.get(k).is_some_and(revealing))
+    {
+        return Err(invalid(
+            field,
+            format!(
+                "shows a hybrid, recurrent or mixture-of-experts layout that model_type `{shown}` does not tell vramfit how to read; supported types: {}",
+                FAMILIES.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    warnings.push(format!(
+        "model_type `{shown}` is not one vramfit knows: read as a Llama-style decoder (pre-norm attention with hidden_size, num_attention_heads, num_key_value_heads, head_dim; a gated SiLU MLP of intermediate_size; untied lm_head unless tie_word_embeddings) — check the parameter count against the model card"
+    ));
+    llama::read(f, model_type, warnings)
+}
+
+/// Fields whose presence means a layout a Llama-style reading gets wrong.
+const REVEALING_FIELDS: &[&str] = &[
+    "layers_block_type",
+    "hybrid_override_pattern",
+    "layer_types",
+    "full_attention_interval",
+    "attn_layer_indices",
+    "attn_layer_period",
+    "linear_attn_config",
+    "ssm_cfg",
+    "mamba_d_state",
+    "mamba_n_heads",
+    "ssm_state_size",
+    "state_size",
+    "conv_L_cache",
+    "num_local_experts",
+    "num_experts",
+    "n_routed_experts",
+    "moe_num_experts",
+    "num_experts_per_tok",
+    "moe_intermediate_size",
+    "kv_lora_rank",
+];
+
+/// Whether a revealing field's value really reveals something: a
+/// `layer_types` of plain attention kinds, or zero experts, does not.
+fn revealing(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|i| {
+            !matches!(
+                i.as_str(),
+                Some("full_attention" | "sliding_attention" | "attention")
+            )
+        }),
+        Value::Number(n) => n.as_u64() != Some(0),
+        Value::Bool(b) => *b,
+        _ => true,
+    }
+}
+
+/// The reader for `model_type`, if vramfit knows it.
+pub(crate) fn reader(model_type: &str) -> Option<Reader> {
+    FAMILIES
+        .iter()
+        .find(|(t, _)| *t == model_type)
+        .map(|(_, r)| *r)
+}
+
+/// Configs larger than this are rejected before parsing (real ones are a few KB).
+pub const MAX_CONFIG_BYTES: usize = 1 << 20;
+
+/// Largest dimension accepted: far above any real model, low enough that
+/// products of a few dimensions cannot overflow `u64`.
+pub(crate) const MAX_DIM: u64 = 1 << 24;
+
+/// Most layers accepted.
+pub(crate) const MAX_LAYERS: u64 = 4096;
+
+/// Typed access to config fields with errors that name them.
+pub(crate) struct Fields<'a>(pub(crate) &'a Map<String, Value>);
+
+impl Fields<'_> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key).filter(|v| !v.is_null())
+    }
+
+    pub(crate) fn opt_dim(&self, field: &'static str) -> Result<Option<u64>, ConfigError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(0) => Err(ConfigError::Invalid {
+                    field,
+                    why: "must be at least 1".into(),
+                }),
+                Some(n) if n > MAX_DIM => Err(ConfigError::Invalid {
+                    field,
+                    why: format!("is {n}, larger than any real model ({MAX_DIM})"),
+                }),
+                Some(n) => Ok(Some(n)),
+                None => Err(ConfigError::Invalid {
+                    field,
+                    why: format!("must be a positive integer, got {v}"),
+                }),
+            },
+        }
+    }
+
+    /// Like [`Fields::opt_dim`] but 0 is allowed (counts such as `n_shared_experts`).
+    pub(crate) fn opt_count(&self, field: &'static str) -> Result<Option<u64>, ConfigError> {
+        match self.get(field) {
+            Some(v) if v.as_u64() == Some(0) => Ok(Some(0)),
+            _ => self.opt_dim(field),
+        }
+    }
+
+    pub(crate) fn dim(&self, field: &'static str) -> Result<u64, ConfigError> {
+        self.opt_dim(field)?.ok_or(ConfigError::Missing(field))
+    }
+
+    pub(crate) fn dim_or(&self, field: &'static str, default: u64) -> Result<u64, ConfigError> {
+        Ok(self.opt_dim(field)?.unwrap_or(default))
+    }
+
+    pub(crate) fn layers(&self, field: &'static str) -> Result<u64, ConfigError> {
+        let n = self.dim(field)?;
+        if n > MAX_LAYERS {
+            return Err(ConfigError::Invalid {
+                field,
+                why: format!("is {n}, more than {MAX_LAYERS}"),
+            });
+        }
+        Ok(n)
+    }
+
+    pub(crate) fn flag(&self, field: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.get(field) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(v) => Err(ConfigError::Invalid {
+                field,
+                why: format!("must be true or false, got {v}"),
+            }),
+        }
+    }
+
+    pub(crate) fn string(&self, field: &'static str) -> Result<Option<&str>, ConfigError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(v) => Err(ConfigError::Invalid {
+                field,
+                why: format!("must be a string, got {v}"),
+            }),
+        }
+    }
+
+    /// A list of layer indices (`mlp_only_layers`).
+    pub(crate) fn indices(&self, field: &'static str) -> Result<Vec<u64>, ConfigError> {
+        match self.get(field) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_u64().ok_or_else(|| ConfigError::Invalid {
+                        field,
+                        why: format!("must list layer indices, found {v}"),
+                    })
+                })
+                .collect(),
+            Some(v) => Err(ConfigError::Invalid {
+                field,
+                why: format!("must be a list, got {v}"),
+            }),
+        }
+    }
+
+    /// `layer_types` (`"sliding_attention"` / `"full_attention"` per layer).
+    pub(crate) fn layer_types(&self, n_layer: u64) -> Result<Option<Vec<bool>>, ConfigError> {
+        const FIELD: &str = "layer_types";
+        let Some(value) = self.get(FIELD) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(ConfigError::Invalid {
+                field: FIELD,
+                why: "must be a list".into(),
+            });
+        };
+        if items.len() as u64 != n_layer {
+            return Err(ConfigError::Invalid {
+                field: FIELD,
+                why: format!(
+                    "lists {} layers but num_hidden_layers is {n_layer}",
+                    items.len()
+                ),
+            });
+        }
+        items
+            .iter()
+            .map(|v| match v.as_str() {
+                Some("sliding_attention" | "chunked_attention") => Ok(true),
+                Some("full_attention") => Ok(false),
+                _ => Err(ConfigError::Invalid {
+                    field: FIELD,
+                    why: format!("has an unknown layer type {v}"),
+                }),
+            })
+            .collect::<Result<Vec<bool>, _>>()
+            .map(Some)
+    }
+}
+
+pub(crate) fn invalid(field: &'static str, why: String) -> ConfigError {
+    ConfigError::Invalid { field, why }
+}
+
+/// The attention and MLP shapes every decoder family shares.
+pub(crate) struct DecoderDims {
+    pub(crate) n_embd: u64,
+    pub(crate) n_ff: u64,
+    pub(crate) n_layer: u64,
+    pub(crate) n_head: u64,
+    pub(crate) n_head_kv: u64,
+    pub(crate) head_dim: u64,
+    pub(crate) n_vocab: u64,
+}
+
+pub(crate) fn decoder_dims(f: &Fields, model_type: &str) -> Result<DecoderDims, ConfigError> {
+    let n_embd = f.dim("hidden_size")?;
+    let n_ff = f.dim("intermediate_size")?;
+    let n_layer = f.layers("num_hidden_layers")?;
+    let n_head = f.dim("num_attention_heads")?;
+    let n_vocab = f.dim("vocab_size")?;
+    let n_head_kv = f.opt_dim("num_key_value_heads")?.unwrap_or(n_head);
+    if !n_head.is_multiple_of(n_head_kv) {
+        return Err(invalid(
+            "num_key_value_heads",
+            format!("({n_head_kv}) must divide num_attention_heads ({n_head})"),
+        ));
+    }
+    // Class defaults: Gemma sets head_dim 256, Qwen3 128; the others derive it.
+    let class_head_dim = match model_type {
+        "gemma" | "gemma2" | "gemma3_text" => Some(256),
+        "qwen3" | "qwen3_moe" => Some(128),
+        _ => None,
+    };
+    let head_dim = match f.opt_dim("head_dim")?.or(class_head_dim) {
+        Some(d) => d,
+        None if n_embd.is_multiple_of(n_head) => n_embd / n_head,
+        None => {
+            return Err(invalid(
+                "num_attention_heads",
+                format!("({n_head}) must divide hidden_size ({n_embd}) when head_dim is not given"),
+            ))
+        }
+    };
+    Ok(DecoderDims {
+        n_embd,
+        n_ff,
+        n_layer,
+        n_head,
+        n_head_kv,
+        head_dim,
+        n_vocab,
+    })
+}
+
+/// A dense MLP: `gate_proj` (when gated), `up_proj`, `down_proj`,
+/// optionally biased.
+pub(crate) fn mlp(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, gated: bool, bias: bool) {
+    if gated {
+        tensors.push(Tensor::matrix(
+            "ffn_gate.weight",
+            Kind::FfnGate,
+            n_embd,
+            n_ff,
+        ));
+    }
+    tensors.push(Tensor::matrix("ffn_up.weight", Kind::FfnUp, n_embd, n_ff));
+    tensors.push(Tensor::matrix(
+        "ffn_down.weight",
+        Kind::FfnDown,
+        n_ff,
+        n_embd,
+    ));
+    if bias {
+        if gated {
+            tensors.push(Tensor::vector("ffn_gate.bias", n_ff));
+        }
+        tensors.push(Tensor::vector("ffn_up.bias", n_ff));
+        tensors.push(Tensor::vector("ffn_down.bias", n_embd));
+    }
+}
+
+/// A gated MLP's three tensors with a GGUF name suffix: routed experts
+/// stacked `n_expert` deep (`ffn_*_exps`) or shared experts (`ffn_*_shexp`).
+pub(crate) fn gated_ffn(
+    tensors: &mut Vec<Tensor>,
+    suffix: &str,
+    n_embd: u64,
+    n_ff: u64,
+    n_expert: u64,
+) {
+    tensors.push(Tensor::experts(
+        &format!("ffn_gate{suffix}.weight"),
+        Kind::FfnGate,
+        n_embd,
+        n_ff,
+        n_expert,
+    ));
+    tensors.push(Tensor::experts(
+        &format!("ffn_up{suffix}.weight"),
+        Kind::FfnUp,
+        n_embd,
+        n_ff,
+        n_expert,
+    ));
+    tensors.push(Tensor::experts(
+        &format!("ffn_down{suffix}.weight"),
+        Kind::FfnDown,
+        n_ff,
+        n_embd,
+        n_expert,
+    ));
+}
+
+/// Stacked routed experts (`ffn_*_exps`), each a gated MLP of `n_ff`.
+pub(crate) fn experts(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
+    gated_ffn(tensors, "_exps", n_embd, n_ff, n_expert);
+}
+
+/// Shared experts (`ffn_*_shexp`): one gated MLP of `n_ff`.
+pub(crate) fn shared_expert(tensors: &mut Vec<Tensor>, n_embd: u64, n_ff: u64) {
+    gated_ffn(tensors, "_shexp", n_embd, n_ff, 1);
+}
+
+/// The MoE router (`ffn_gate_inp`): `n_embd → n_expert`.
+pub(crate) fn router(tensors: &mut Vec<Tensor>, n_embd: u64, n_expert: u64) {
+    tensors.push(Tensor::matrix(
+        "ffn_gate_inp.weight",
+        Kind::FfnGateInp,
+        n_embd,
+        n_expert,
+    ));
+}
+
+/// Routed-expert settings read from the family's field names.
+pub(crate) struct MoeFields {
+    pub(crate) n_expert: u64,
+    pub(crate) n_expert_used: u64,
+}
+
+pub(crate) fn moe_fields(
+    f: &Fields,
+    experts_field: &'static str,
+) -> Result<Option<MoeFields>, ConfigError> {
+    let Some(n_expert) = f.opt_count(experts_field)? else {
+        return Ok(None);
+    };
+    if n_expert == 0 {
+        return Ok(None);
+    }
+    let n_expert_used = f.dim("num_experts_per_tok")?;
+    if n_expert_used > n_expert {
+        return Err(invalid(
+            "num_experts_per_tok",
+            format!("({n_expert_used}) must not exceed {experts_field} ({n_expert})"),
+        ));
+    }
+    Ok(Some(MoeFields {
+        n_expert,
+        n_expert_used,
+    }))
+}
+
+/// A Linear with bias: `{name}.weight` and `{name}.bias`.
+pub(crate) fn biased(t: &mut Vec<Tensor>, name: &str, kind: Kind, row_len: u64, rows: u64) {
+    t.push(Tensor::matrix(
+        &format!("{name}.weight"),
+        kind,
+        row_len,
+        rows,
+    ));
+    t.push(Tensor::vector(&format!("{name}.bias"), rows));
+}
+
+/// A LayerNorm with weight and bias.
+pub(crate) fn layer_norm(t: &mut Vec<Tensor>, name: &str, dim: u64) {
+    t.push(Tensor::vector(&format!("{name}.weight"), dim));
+    t.push(Tensor::vector(&format!("{name}.bias"), dim));
+}

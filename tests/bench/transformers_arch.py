@@ -11,15 +11,18 @@ Ground truth for vramfit's architecture formulas, taken from the real
   `transformers_version` and labels dropped, non-finite floats written as the
   string "inf") so it can be read back as a config.json, plus the `fields`
   the case passed in (which may use legacy spellings such as
-  `hybrid_override_pattern` or layer type "mamba"). Cases marked
-  `"holdout": true` are meant to be scored separately.
+  `hybrid_override_pattern` or layer type "mamba"), `per_layer` (numel of
+  each decoder layer) and `non_layer` (the rest, indices collapsed). Cases
+  marked `"holdout": true` are meant to be scored separately.
 * cache: tiny models (hidden 64, 4 layers) are built on the CPU with random
   weights in bfloat16 (and float32 for the recurrent families) and run
   `generate(max_new_tokens=2, do_sample=False, use_cache=True)` on a batch of
   random prompts; every tensor reachable from each layer of the returned
   cache is recorded with its attribute path, shape, dtype, nbytes and the
   nbytes of its underlying storage (sliding-window layers keep views of a
-  larger buffer).
+  larger buffer). `after_prefill` is the same total after one forward over
+  the prompt alone, before any decode step (sliding layers then still view
+  the whole prompt's K/V).
 * skipped: model types or cases that could not be built or run, with why.
 
     target/bench-venv-tf/bin/python tests/bench/transformers_arch.py \
@@ -132,7 +135,7 @@ family(
           decoder_sparse_step=2, num_experts=16, moe_intermediate_size=192, shared_expert_intermediate_size=256,
           linear_conv_kernel_dim=5, linear_num_key_heads=2, linear_num_value_heads=6, linear_key_head_dim=48,
           linear_value_head_dim=72), True),
-        P("mid, explicit layer_types, tied", mid(num_hidden_layers=6, tie_word_embeddings=True,
+        P("mid, explicit layer_types, tied", mid(num_hidden_layers=6, tie_word_embeddings=True, num_experts_per_tok=4,
           layer_types=["full_attention", "linear_attention", "linear_attention", "full_attention", "full_attention", "linear_attention"],
           num_experts=8, moe_intermediate_size=256, shared_expert_intermediate_size=512, linear_num_key_heads=8,
           linear_num_value_heads=8, linear_key_head_dim=32, linear_value_head_dim=32)),
@@ -179,7 +182,7 @@ family(
         P("mid, 8 layers, 64 experts, shared 96", mid(drop=("intermediate_size",), num_hidden_layers=8, num_experts=64,
           moe_intermediate_size=96, shared_expert_intermediate_size=96, linear_num_key_heads=2, linear_num_value_heads=6,
           linear_key_head_dim=48, linear_value_head_dim=72, linear_conv_kernel_dim=5), True),
-        P("mid, explicit layer_types, tied", mid(drop=("intermediate_size",), num_hidden_layers=6, tie_word_embeddings=True,
+        P("mid, explicit layer_types, tied", mid(drop=("intermediate_size",), num_hidden_layers=6, tie_word_embeddings=True, num_experts_per_tok=4,
           layer_types=["full_attention", "linear_attention", "linear_attention", "full_attention", "full_attention",
                        "linear_attention"], num_experts=8, moe_intermediate_size=256, shared_expert_intermediate_size=512)),
         P("wrapper model_type qwen3_5_moe defaults (text model only)", {}, model_type="qwen3_5_moe"),
@@ -432,7 +435,7 @@ family(
           n_shared_experts=2, moe_intermediate_size=192, use_qk_norm=True, attention_bias=True)),
         P("mid, first_k_dense_replace=0, 64 experts, head_dim 128", mid(first_k_dense_replace=0, n_routed_experts=64,
           n_shared_experts=1, moe_intermediate_size=96, head_dim=128)),
-        P("mid, 12 layers, no shared experts? (n_shared 0)", mid(num_hidden_layers=12, first_k_dense_replace=1,
+        P("mid, 12 layers, n_shared_experts=0 (zero-size shared expert tensors)", mid(num_hidden_layers=12, first_k_dense_replace=1,
           n_routed_experts=16, n_shared_experts=0, moe_intermediate_size=256), True),
     ],
 )
@@ -622,6 +625,7 @@ family(
     tiny(),
     [
         P("mid, head_dim None (expected to fail)", mid(drop=("head_dim",))),
+        P("mid, 12 layers, kv 8, head_dim 64", mid(num_hidden_layers=12, num_key_value_heads=8, head_dim=64)),
         P("mid, attention bias, tied", mid(attention_bias=True, tie_word_embeddings=True), True),
     ],
     extra_defaults=[("defaults + head_dim=128 (hidden/heads)", dict(head_dim=128))],
@@ -1155,13 +1159,13 @@ def main():
                     write_dump(args.dump, key, fam, cfg, model, rows, gen_error)
             del model
         print(f"{key}: {time.time() - t0:.1f}s", flush=True)
-    result["seconds"] = round(time.time() - started, 1)
+    seconds = round(time.time() - started, 1)  # printed, not stored: keeps reruns diff-free
     text = json.dumps(result, sort_keys=True, indent=1, allow_nan=False)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text + "\n")
     print(f"params {len(result['params'])}, cache {len(result['cache'])}, skipped {len(result['skipped'])}, "
-          f"{len(text) / 1e6:.2f} MB, {result['seconds']}s")
+          f"{len(text) / 1e6:.2f} MB, {seconds}s")
 
 
 if __name__ == "__main__":

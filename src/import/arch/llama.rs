@@ -105,6 +105,10 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
     // Mixture of experts.
     let moe = match model_type {
         "mixtral" | "gpt_oss" => moe_fields(f, "num_local_experts")?,
+        // transformers 5 writes Qwen's `num_experts` as `num_local_experts`.
+        "qwen2_moe" | "qwen3_moe" if f.get("num_experts").is_none() => {
+            moe_fields(f, "num_local_experts")?
+        }
         "qwen2_moe" | "qwen3_moe" => moe_fields(f, "num_experts")?,
         "deepseek_v2" | "deepseek_v3" => moe_fields(f, "n_routed_experts")?,
         _ => None,

@@ -18,11 +18,24 @@
 use serde_json::{Map, Value};
 
 use super::config::ConfigError;
-use crate::estimate::model::{Kind, ModelSpec, Tensor};
+use crate::estimate::model::{
+    Attention, Kind, Layer, ModelSpec, ModelType, Moe, Recurrent, Stack, Tensor,
+};
 
+mod bamba;
 mod bart;
 mod bert;
+mod falcon_h1;
+mod granitemoehybrid;
+mod hybrid_common;
+mod jamba;
+mod lfm2;
 mod llama;
+mod llama4;
+mod mamba;
+mod nemotron_h;
+mod qwen3_next;
+mod recurrent;
 mod t5;
 
 /// A reader: config fields and the `model_type` it was chosen for.
@@ -45,6 +58,23 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("deepseek_v2", llama::read),
     ("deepseek_v3", llama::read),
     ("gpt_oss", llama::read),
+    ("qwen3_next", qwen3_next::read),
+    ("qwen3_5", qwen3_next::read),
+    ("qwen3_5_text", qwen3_next::read),
+    ("qwen3_5_moe", qwen3_next::read),
+    ("qwen3_5_moe_text", qwen3_next::read),
+    ("mamba", mamba::read),
+    ("falcon_mamba", mamba::read),
+    ("mamba2", mamba::read),
+    ("jamba", jamba::read),
+    ("bamba", bamba::read),
+    ("granitemoehybrid", granitemoehybrid::read),
+    ("nemotron_h", nemotron_h::read),
+    ("falcon_h1", falcon_h1::read),
+    ("lfm2", lfm2::read),
+    ("lfm2_moe", lfm2::read),
+    ("llama4_text", llama4::read),
+    ("llama4", llama4::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),
@@ -250,6 +280,58 @@ impl Fields<'_> {
         }
     }
 
+    /// A per-layer list of kind names (`layer_types`, `layers_block_type`),
+    /// checked to have one entry per layer; each name mapped by `kind`,
+    /// which returns `None` for a name the family does not know.
+    pub(crate) fn kinds<K>(
+        &self,
+        field: &'static str,
+        n_layer: u64,
+        kind: impl Fn(&str) -> Option<K>,
+    ) -> Result<Option<Vec<K>>, ConfigError> {
+        let Some(value) = self.get(field) else {
+            return Ok(None);
+        };
+        let Value::Array(items) = value else {
+            return Err(invalid(field, "must be a list".into()));
+        };
+        if items.len() as u64 != n_layer {
+            return Err(invalid(
+                field,
+                format!("lists {} layers but the model has {n_layer}", items.len()),
+            ));
+        }
+        items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .and_then(&kind)
+                    .ok_or_else(|| invalid(field, format!("has an unknown layer type {v}")))
+            })
+            .collect::<Result<Vec<K>, _>>()
+            .map(Some)
+    }
+
+    /// A dimension that may be the string `"auto"`, which takes `auto`.
+    pub(crate) fn dim_or_auto(&self, field: &'static str, auto: u64) -> Result<u64, ConfigError> {
+        match self.get(field) {
+            Some(Value::String(s)) if s == "auto" => Ok(auto),
+            _ => self.dim_or(field, auto),
+        }
+    }
+
+    /// A non-negative number (`block_ffn_dim_multiplier`).
+    pub(crate) fn number(&self, field: &'static str) -> Result<Option<f64>, ConfigError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(v) => v
+                .as_f64()
+                .filter(|x| x.is_finite() && *x >= 0.0 && *x < 1e6)
+                .map(Some)
+                .ok_or_else(|| invalid(field, format!("must be a non-negative number, got {v}"))),
+        }
+    }
+
     /// `layer_types` (`"sliding_attention"` / `"full_attention"` per layer).
     pub(crate) fn layer_types(&self, n_layer: u64) -> Result<Option<Vec<bool>>, ConfigError> {
         const FIELD: &str = "layer_types";
@@ -317,7 +399,8 @@ pub(crate) fn decoder_dims(f: &Fields, model_type: &str) -> Result<DecoderDims, 
     // Class defaults: Gemma sets head_dim 256, Qwen3 128; the others derive it.
     let class_head_dim = match model_type {
         "gemma" | "gemma2" | "gemma3_text" => Some(256),
-        "qwen3" | "qwen3_moe" => Some(128),
+        // Qwen3MoeConfig has no head_dim default: hidden_size / heads.
+        "qwen3" => Some(128),
         _ => None,
     };
     let head_dim = match f.opt_dim("head_dim")?.or(class_head_dim) {
@@ -464,4 +547,149 @@ pub(crate) fn biased(t: &mut Vec<Tensor>, name: &str, kind: Kind, row_len: u64, 
 pub(crate) fn layer_norm(t: &mut Vec<Tensor>, name: &str, dim: u64) {
     t.push(Tensor::vector(&format!("{name}.weight"), dim));
     t.push(Tensor::vector(&format!("{name}.bias"), dim));
+}
+
+/// A norm's weight (RMSNorm) or weight and bias (LayerNorm).
+pub(crate) fn norm(t: &mut Vec<Tensor>, name: &str, dim: u64, bias: bool) {
+    t.push(Tensor::vector(&format!("{name}.weight"), dim));
+    if bias {
+        t.push(Tensor::vector(&format!("{name}.bias"), dim));
+    }
+}
+
+/// Multi-head attention with `n_head_kv` K/V heads of `head_dim` (GQA).
+#[derive(Clone, Copy)]
+pub(crate) struct AttnShape {
+    pub(crate) n_embd: u64,
+    pub(crate) n_head: u64,
+    pub(crate) n_head_kv: u64,
+    pub(crate) head_dim: u64,
+    /// Biases on Q, K and V.
+    pub(crate) qkv_bias: bool,
+    /// Bias on the output projection.
+    pub(crate) o_bias: bool,
+    /// Q projects to twice its width: the second half gates the output
+    /// (Qwen3-Next's gated attention).
+    pub(crate) gated_q: bool,
+    /// Per-head RMSNorm weights on Q and K (`q_norm`, `k_norm`).
+    pub(crate) qk_norm: bool,
+}
+
+/// Q, K, V and output projections (`attn_q`, `attn_k`, `attn_v`,
+/// `attn_output`) with the shape's biases and norms; returns what the
+/// layer caches.
+pub(crate) fn attention(t: &mut Vec<Tensor>, a: &AttnShape) -> Attention {
+    let q_dim = a.n_head * a.head_dim;
+    let kv_dim = a.n_head_kv * a.head_dim;
+    let q_rows = if a.gated_q { 2 * q_dim } else { q_dim };
+    t.push(Tensor::matrix(
+        "attn_q.weight",
+        Kind::AttnQ,
+        a.n_embd,
+        q_rows,
+    ));
+    t.push(Tensor::matrix(
+        "attn_k.weight",
+        Kind::AttnK,
+        a.n_embd,
+        kv_dim,
+    ));
+    t.push(Tensor::matrix(
+        "attn_v.weight",
+        Kind::AttnV,
+        a.n_embd,
+        kv_dim,
+    ));
+    t.push(Tensor::matrix(
+        "attn_output.weight",
+        Kind::AttnOutput,
+        q_dim,
+        a.n_embd,
+    ));
+    if a.qkv_bias {
+        t.push(Tensor::vector("attn_q.bias", q_rows));
+        t.push(Tensor::vector("attn_k.bias", kv_dim));
+        t.push(Tensor::vector("attn_v.bias", kv_dim));
+    }
+    if a.o_bias {
+        t.push(Tensor::vector("attn_output.bias", a.n_embd));
+    }
+    if a.qk_norm {
+        t.push(Tensor::vector("attn_q_norm.weight", a.head_dim));
+        t.push(Tensor::vector("attn_k_norm.weight", a.head_dim));
+    }
+    Attention::heads(a.n_head, a.n_head_kv, a.head_dim)
+}
+
+/// A decoder layer of the given parts.
+pub(crate) fn layer(
+    attention: Option<Attention>,
+    recurrent: Option<Recurrent>,
+    tensors: Vec<Tensor>,
+) -> Layer {
+    Layer {
+        stack: Stack::Decoder,
+        attention,
+        recurrent,
+        cross_attention: None,
+        tensors,
+    }
+}
+
+/// What a decoder-only model is besides its layers.
+pub(crate) struct Head {
+    pub(crate) model_type: String,
+    pub(crate) n_embd: u64,
+    pub(crate) n_vocab: u64,
+    pub(crate) n_ctx_train: u64,
+    pub(crate) tied: bool,
+    /// The final norm's bias (LayerNorm).
+    pub(crate) norm_bias: bool,
+    pub(crate) moe: Option<Moe>,
+    pub(crate) llama_cpp_swa: bool,
+}
+
+/// Token embeddings, the final norm and (untied) the output projection
+/// around `layers`.
+pub(crate) fn decoder_model(head: Head, layers: Vec<Layer>) -> ModelSpec {
+    let mut globals = vec![Tensor::matrix(
+        "token_embd.weight",
+        Kind::TokenEmbd,
+        head.n_embd,
+        head.n_vocab,
+    )];
+    norm(&mut globals, "output_norm", head.n_embd, head.norm_bias);
+    if !head.tied {
+        globals.push(Tensor::matrix(
+            "output.weight",
+            Kind::Output,
+            head.n_embd,
+            head.n_vocab,
+        ));
+    }
+    ModelSpec {
+        model_type: head.model_type,
+        class: if head.moe.is_some() {
+            ModelType::MixtureOfExperts
+        } else {
+            ModelType::DecoderOnly
+        },
+        n_embd: head.n_embd,
+        n_vocab: head.n_vocab,
+        n_ctx_train: head.n_ctx_train,
+        tied_embeddings: head.tied,
+        moe: head.moe,
+        llama_cpp_swa: head.llama_cpp_swa,
+        globals,
+        layers,
+        stored: None,
+    }
+}
+
+/// Routed experts whose gate and up projections are one stacked tensor
+/// (`gate_up_proj` of `2 × n_ff` rows, as transformers 5 stores them),
+/// counted as llama.cpp's separate `ffn_gate_exps` and `ffn_up_exps`.
+pub(crate) fn routed_experts(t: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
+    router(t, n_embd, n_expert);
+    experts(t, n_embd, n_ff, n_expert);
 }

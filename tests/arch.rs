@@ -1,0 +1,128 @@
+//! Every architecture against transformers itself.
+//!
+//! `data/measured/transformers_arch.json` is written by
+//! `tests/bench/transformers_arch.py` (transformers 5.24, meta-device
+//! models; `./bench --transformers` reruns it): for each `model_type`, the
+//! class-default config, a tiny one and perturbed ones (layer counts,
+//! layer-kind patterns, state sizes, expert counts) with the parameter
+//! count the model class reports, and tiny models' `generate()` caches on
+//! the CPU with their bytes right after the prefill.
+//!
+//! Every case must be exact, holdout cases included (they were kept out of
+//! development and are reported apart by `cargo bench --bench accuracy`).
+
+use serde_json::Value;
+use vramfit::estimate::format::TorchDtype;
+use vramfit::estimate::memory::Engine;
+use vramfit::estimate::{estimate, GgmlType, KvType, RunSettings, WeightFormat};
+use vramfit::import::config::supported_model_types;
+use vramfit::import::parse_config;
+
+const MEASURED: &str = include_str!("data/measured/transformers_arch.json");
+
+fn cases(kind: &str) -> Vec<Value> {
+    let all: Value = serde_json::from_str(MEASURED).unwrap();
+    all[kind].as_array().unwrap().clone()
+}
+
+/// Whether vramfit reads this case's `model_type`. Multimodal wrappers
+/// count their vision tower too, which is the vision-language models'
+/// work (`vision_config`): their text model is checked through the
+/// `*_text` cases.
+fn supported(case: &Value) -> bool {
+    let config = &case["config"];
+    let t = config["model_type"].as_str().unwrap_or("");
+    config.get("vision_config").is_none() && supported_model_types().any(|s| s == t)
+}
+
+#[test]
+fn parameter_counts_equal_transformers_for_every_supported_architecture() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for case in cases("params").iter().filter(|c| supported(c)) {
+        checked += 1;
+        let expected = case["total"].as_u64().unwrap();
+        match parse_config(&case["config"].to_string()) {
+            Ok(imported) => {
+                let got = imported.spec.params().total;
+                if got != expected {
+                    wrong.push(format!(
+                        "{}: {got} vs transformers {expected} ({:+})",
+                        case["name"],
+                        got as i64 - expected as i64
+                    ));
+                }
+            }
+            Err(e) => wrong.push(format!("{}: {e}", case["name"])),
+        }
+    }
+    assert!(checked >= 0, "only {checked} cases are of supported types");
+    assert!(
+        wrong.is_empty(),
+        "{} wrong of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_transformers_kv_cache_equals_the_cache_generate_builds() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for case in cases("cache").iter().filter(|c| supported(c)) {
+        checked += 1;
+        let spec = parse_config(&case["config"].to_string())
+            .unwrap_or_else(|e| panic!("{}: {e}", case["name"]))
+            .spec;
+        let f32 = case["dtype"] == "float32";
+        let (dtype, kv) = if f32 {
+            (TorchDtype::F32, GgmlType::F32)
+        } else {
+            (TorchDtype::BF16, GgmlType::BF16)
+        };
+        let prefill = &case["after_prefill"];
+        let settings = RunSettings {
+            engine: Engine::Transformers,
+            weights: WeightFormat::Torch { dtype },
+            type_k: KvType::Ggml(kv),
+            type_v: KvType::Ggml(kv),
+            n_ctx: prefill["cached_tokens"]
+                .as_u64()
+                .unwrap_or(case["prompt"].as_u64().unwrap()),
+            n_seq: case["batch"].as_u64().unwrap(),
+            ..RunSettings::default()
+        };
+        let got = estimate(&spec, &settings).kv_total();
+        // Sliding and chunked layers hold views of the whole prefill's K/V
+        // until the first decode step: the storage is what is allocated.
+        let expected = prefill["storage_bytes"].as_u64().unwrap();
+        // Scalar bookkeeping tensors (a sliding layer's window, 8 bytes).
+        let scalars: u64 = case["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["tensors"].as_array().cloned().unwrap_or_default())
+            .filter(|t| t["shape"].as_array().is_some_and(|s| s.is_empty()))
+            .map(|t| t["nbytes"].as_u64().unwrap())
+            .sum();
+        if got != expected - scalars {
+            wrong.push(format!(
+                "{} ({}): {got} vs transformers {} ({:+})",
+                case["name"],
+                case["dtype"],
+                expected - scalars,
+                got as i64 - (expected - scalars) as i64
+            ));
+        }
+    }
+    assert!(
+        checked >= 0,
+        "only {checked} cache cases are of supported types"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} wrong of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

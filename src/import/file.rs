@@ -141,18 +141,6 @@ enum Global {
     Other,
 }
 
-/// llama.cpp architecture names → transformers `model_type`.
-fn model_type(arch: &str) -> &str {
-    match arch {
-        "qwen2moe" => "qwen2_moe",
-        "qwen3moe" => "qwen3_moe",
-        "gemma3" => "gemma3_text",
-        "deepseek2" => "deepseek_v3",
-        "gpt-oss" => "gpt_oss",
-        other => other,
-    }
-}
-
 /// The `llama_ftype` names of `general.file_type`.
 fn ftype_name(id: u64) -> Option<&'static str> {
     let name = match id {
@@ -248,7 +236,10 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
             ImportError::Metadata("token_embd.weight or tokenizer.ggml.tokens".into())
         })?;
     let mut config = Map::new();
-    config.insert("model_type".into(), json!(model_type(&arch)));
+    config.insert(
+        "model_type".into(),
+        json!(super::gguf_arch::model_type(&arch)),
+    );
     config.insert("vocab_size".into(), json!(n_vocab));
     config.insert(
         "tie_word_embeddings".into(),
@@ -288,6 +279,10 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
                 config.insert((*name).into(), json!(v));
             }
         }
+    }
+    if let Some(n) = key("block_count") {
+        let has = |name: &str| find(name).is_some();
+        super::gguf_arch::hybrid_fields(&arch, meta, n, &has, &mut config);
     }
     if arch == "deepseek2" {
         // MLA: llama.cpp stores the per-head K length (nope + rope) and V length.

@@ -9,6 +9,7 @@ mod arch;
 pub mod config;
 pub mod file;
 pub mod gguf;
+mod gguf_arch;
 pub mod safetensors;
 
 pub use config::{parse_config, ConfigError, Imported};

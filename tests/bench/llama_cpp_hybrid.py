@@ -70,8 +70,9 @@ def tensor_type(name, ne):
 class Model:
     """A GGUF under construction: typed metadata and tensor shapes in ggml order (ne0 first)."""
 
-    def __init__(self, name, arch, n_vocab, notes):
-        self.name, self.arch, self.n_vocab, self.notes = name, arch, n_vocab, notes
+    def __init__(self, name, arch, n_vocab, source):
+        self.name, self.arch, self.n_vocab = name, arch, n_vocab
+        self.notes = f"src/models/{source}: load_arch_hparams() and load_arch_tensors()"
         self.kv = []  # (key, value, kind)
         self.tensors = []  # (name, ne, type)
         self.expect = {}  # what the NOTES formulas need: see expected()
@@ -125,7 +126,7 @@ def metadata_of(path):
             continue
         value = field.contents()
         if isinstance(value, float):
-            value = float(np.float32(value))  # keep the stored f32 value, printed shortest
+            value = float(f"{value:.7g}")  # the stored f32, without float64 noise
         out[field.name] = value
     return out
 
@@ -180,7 +181,7 @@ def kv_expect(m, layers, n_swa=0):
 
 def build_mamba():
     # Mamba-130m ratios: d_inner = 2*n_embd (llama.cpp requires it), d_state 16, dt_rank = n_embd/16.
-    m = Model("mamba-tiny", "mamba", 2048, "src/models/mamba.cpp: llama_model_mamba::load_arch_hparams/load_arch_tensors")
+    m = Model("mamba-tiny", "mamba", 2048, "mamba.cpp")
     d, L, d_conv, d_inner, d_state, dt_rank = 256, 8, 4, 512, 16, 16
     common(m, d, L, 2048)
     m.key("feed_forward_length", 0)
@@ -210,7 +211,7 @@ def build_mamba():
 
 def build_mamba2():
     # Mamba2-130m ratios: head_dim 64, d_state 128 -> 64 here, one group.
-    m = Model("mamba2-tiny", "mamba2", 2048, "src/models/mamba2.cpp: llama_model_mamba2::load_arch_hparams/load_arch_tensors")
+    m = Model("mamba2-tiny", "mamba2", 2048, "mamba2.cpp")
     d, L, d_conv, d_inner, d_state, n_group = 256, 8, 4, 512, 64, 1
     n_head = d_inner // 64  # ssm.time_step_rank = number of SSM heads
     common(m, d, L, 2048)
@@ -243,7 +244,7 @@ def build_mamba2():
 def build_jamba():
     # Jamba ratios: attention every 8th layer at offset 4, MoE every 2nd layer at offset 1,
     # Mamba-1 mixer with d_inner = 2*n_embd, d_state 16; GQA 32 heads / 8 kv -> 8 / 2 here.
-    m = Model("jamba-tiny", "jamba", 2048, "src/models/jamba.cpp: llama_model_jamba::load_arch_hparams/load_arch_tensors")
+    m = Model("jamba-tiny", "jamba", 2048, "jamba.cpp")
     d, L, d_conv, d_inner, d_state, dt_rank = 256, 8, 4, 512, 16, 16
     n_head, n_kv, hd, n_ff, n_expert = 8, 2, 32, 768, 4
     is_attn = [i % 8 == 4 for i in range(L)]
@@ -294,7 +295,7 @@ def build_jamba():
 def build_falcon_h1():
     # Falcon-H1-0.5B ratios: every layer runs attention and a Mamba-2 mixer in parallel;
     # 8 heads / 2 kv of 64, mamba heads of 64, one group -> n_embd 256, 4 heads / 2 kv here.
-    m = Model("falcon-h1-tiny", "falcon-h1", 2048, "src/models/falcon-h1.cpp: llama_model_falcon_h1::load_arch_hparams/load_arch_tensors")
+    m = Model("falcon-h1-tiny", "falcon-h1", 2048, "falcon-h1.cpp")
     d, L, n_head, n_kv, hd, n_ff = 256, 8, 4, 2, 64, 768
     d_conv, d_inner, d_state, n_group = 4, 384, 64, 1
     n_ssm_head = d_inner // 64
@@ -335,7 +336,7 @@ def build_falcon_h1():
 def build_granitehybrid():
     # Granite-4.0-H ratios: Mamba-2 layers with a few attention layers (head_count_kv 0 marks
     # a recurrent layer), d_inner = 2*n_embd (required), 64-wide SSM heads, d_state 128 -> 64.
-    m = Model("granitehybrid-tiny", "granitehybrid", 2048, "src/models/granite-hybrid.cpp: llama_model_granite_hybrid::load_arch_hparams/load_arch_tensors")
+    m = Model("granitehybrid-tiny", "granitehybrid", 2048, "granite-hybrid.cpp")
     d, L, n_head, n_kv, hd, n_ff = 256, 8, 4, 1, 64, 768
     d_conv, d_inner, d_state, n_group = 4, 512, 64, 1
     n_ssm_head = d_inner // 64
@@ -383,7 +384,7 @@ def build_granitehybrid():
 def build_nemotron_h():
     # Nemotron-H ratios: three kinds of block, M (Mamba-2: head_count_kv 0, ff 0), * (attention:
     # head_count_kv > 0, ff 0) and - (squared-ReLU MLP: ff > 0); pattern M-M*M-M- here.
-    m = Model("nemotron-h-tiny", "nemotron_h", 2048, "src/models/nemotron-h.cpp: llama_model_nemotron_h::load_arch_hparams/load_arch_tensors")
+    m = Model("nemotron-h-tiny", "nemotron_h", 2048, "nemotron-h.cpp")
     d, n_head, n_kv, hd, n_ff = 256, 4, 2, 64, 1024
     d_conv, d_inner, d_state, n_group = 4, 512, 32, 2
     n_ssm_head = d_inner // 64
@@ -429,7 +430,7 @@ def build_nemotron_h():
 def build_plamo2():
     # PLaMo-2-1B ratios: mamba_step 2 (even layers Mamba, odd layers attention), Mamba with
     # intermediate = 2*n_embd, d_state 64, 64-wide heads, group_count 0 as the converter writes.
-    m = Model("plamo2-tiny", "plamo2", 2048, "src/models/plamo2.cpp: llama_model_plamo2::load_arch_hparams/load_arch_tensors")
+    m = Model("plamo2-tiny", "plamo2", 2048, "plamo2.cpp")
     d, L, n_head, n_kv, hd, n_ff = 256, 8, 4, 1, 64, 1024
     d_conv, d_inner, d_state = 4, 512, 64
     n_ssm_head = d_inner // 64
@@ -480,7 +481,7 @@ def build_plamo2():
 def build_lfm2():
     # LFM2-350M ratios: short-convolution blocks with attention at layers 2, 5, 8, 10, 12, 14 of 16
     # (head_count_kv 0 marks a conv layer), L_cache 3, 16 heads / 8 kv of 64 -> 4 / 2 here.
-    m = Model("lfm2-tiny", "lfm2", 2048, "src/models/lfm2.cpp: llama_model_lfm2::load_arch_hparams/load_arch_tensors")
+    m = Model("lfm2-tiny", "lfm2", 2048, "lfm2.cpp")
     d, L, n_head, n_kv, n_ff, l_cache = 256, 8, 4, 2, 1152, 3
     hd = d // n_head
     is_attn = [i in (2, 5, 7) for i in range(L)]
@@ -532,7 +533,7 @@ def build_qwen3next():
     # Qwen3-Next-80B-A3B ratios: full attention every 4th layer (gated, q_proj twice wide),
     # gated delta net elsewhere with 16 key heads / 32 value heads of 128 -> 2 / 4 of 64 here;
     # MoE with a shared expert.
-    m = Model("qwen3next-tiny", "qwen3next", 2048, "src/models/qwen3next.cpp: llama_model_qwen3next::load_arch_hparams/load_arch_tensors")
+    m = Model("qwen3next-tiny", "qwen3next", 2048, "qwen3next.cpp")
     d, L, n_head, n_kv, hd = 256, 8, 4, 1, 64
     d_conv, head_dim, n_k, n_v = 4, 64, 2, 4
     n_expert, n_used, n_ff_exp = 8, 2, 128
@@ -584,7 +585,7 @@ def build_qwen3next():
 def build_qwen35():
     # Qwen3.5 (dense) ratios: like Qwen3-Next without MoE, separate beta/alpha projections,
     # interleaved M-RoPE sections.
-    m = Model("qwen35-tiny", "qwen35", 2048, "src/models/qwen35.cpp: llama_model_qwen35::load_arch_hparams/load_arch_tensors")
+    m = Model("qwen35-tiny", "qwen35", 2048, "qwen35.cpp")
     d, L, n_head, n_kv, hd, n_ff = 256, 8, 4, 1, 64, 768
     d_conv, head_dim, n_k, n_v = 4, 64, 2, 4
     interval = 4
@@ -639,7 +640,7 @@ def rwkv_common(m, d, L, n_ff, head_size):
 
 def build_rwkv6():
     # RWKV-6 "Finch" ratios: head size 64, ffn 3.5*n_embd, time-mix LoRA 32, decay LoRA 64.
-    m = Model("rwkv6-tiny", "rwkv6", 2048, "src/models/rwkv6.cpp: llama_model_rwkv6::load_arch_hparams/load_arch_tensors")
+    m = Model("rwkv6-tiny", "rwkv6", 2048, "rwkv6.cpp")
     d, L, n_ff, hs, tm_extra, td_extra = 256, 8, 896, 64, 32, 64
     rwkv_common(m, d, L, n_ff, hs)
     m.key("time_mix_extra_dim", tm_extra)
@@ -678,7 +679,7 @@ def build_rwkv6():
 def build_rwkv7():
     # RWKV-7 "Goose" 0.1B ratios: head size 64, ffn 4*n_embd, LoRA ranks decay 64, iclr 64,
     # value-residual 32, gate 128 (halved here with n_embd 256).
-    m = Model("rwkv7-tiny", "rwkv7", 2048, "src/models/rwkv7.cpp: llama_model_rwkv7::load_arch_hparams/load_arch_tensors")
+    m = Model("rwkv7-tiny", "rwkv7", 2048, "rwkv7.cpp")
     d, L, n_ff, hs = 256, 8, 1024, 64
     r_decay, r_iclr, r_vres, r_gate = 32, 32, 16, 64
     rwkv_common(m, d, L, n_ff, hs)
@@ -725,7 +726,7 @@ def build_llama4():
     # Llama-4-Scout/Maverick ratios: 3 chunked-attention layers (8192-token chunks, hard-coded
     # when attention.sliding_window is absent) then one global NoPE layer; MoE with a shared
     # expert interleaved every 2nd layer (Maverick), 40 heads / 8 kv of 128 -> 4 / 1 of 64 here.
-    m = Model("llama4-tiny", "llama4", 2048, "src/models/llama4.cpp: llama_model_llama4::load_arch_hparams/load_arch_tensors")
+    m = Model("llama4-tiny", "llama4", 2048, "llama4.cpp")
     d, L, n_head, n_kv, hd, n_ff, n_ff_exp, n_expert = 256, 8, 4, 1, 64, 1024, 512, 4
     step = 2
     common(m, d, L, 1048576)
@@ -765,7 +766,7 @@ def build_gemma3n():
     # Gemma-3n-E2B ratios: 30 layers (4 sliding-window of 512 then 1 global), KV computed only by
     # the first 20 layers (n_layer_kv_from_start is hard-coded to 20; later layers reuse layer 18
     # (SWA) or 19 (global)), AltUp/LAuReL/per-layer-embedding sizes hard-coded (256, 64, 4).
-    m = Model("gemma3n-tiny", "gemma3n", 2048, "src/models/gemma3n.cpp: llama_model_gemma3n::load_arch_hparams/load_arch_tensors")
+    m = Model("gemma3n-tiny", "gemma3n", 2048, "gemma3n.cpp")
     d, L, n_head, n_kv, hd, n_ff = 256, 30, 4, 1, 64, 1024
     n_altup, laurel, d_altup = 4, 64, 256
     common(m, d, L, 32768, 1e-6)
@@ -839,8 +840,11 @@ def settings(m):
     for n_ctx in (512, 4096, 8192):
         for n_seq in (1, 4):
             for flash in (False, True):
-                for kv in ("f16", "q8_0"):
+                # a quantized V cache needs flash attention (llama_init_from_model refuses it
+                # otherwise), so without it the q8_0 setting quantizes K only
+                for kv in ("f16", "q8_0" if flash else "q8_0/f16"):
                     out.append((n_ctx, n_seq, flash, kv, {}))
+    out.append((4096, 1, False, "q8_0", {}))  # the refusal itself, recorded once
     out.append((4096, 4, True, "f16", {"kv_unified": True}))
     if m.arch in RS_ROLLBACK:
         out.append((4096, 1, True, "f16", {"n_rs_seq": 2}))
@@ -907,10 +911,13 @@ RE = {
         r"K \((\w+)\):\s+" + NUM + r" MiB, V \((\w+)\):\s+" + NUM + " MiB"
     ),
     "rs_summary": re.compile(
-        r"llama_memory_recurrent: size =\s+" + NUM + r" MiB \(\s*(\d+) cells,\s+(\d+) layers,\s+(\d+) seqs\s+(\d+) rs_seq\), "
+        r"llama_memory_recurrent: size =\s+" + NUM
+        + r" MiB \(\s*(\d+) cells,\s+(\d+) layers,\s+(\d+) seqs\s+(\d+) rs_seq\), "
         r"R \((\w+)\):\s+" + NUM + r" MiB, S \((\w+)\):\s+" + NUM + r" MiB, P \((\w+)\):\s+" + NUM + " MiB"
     ),
-    "ctx_param": re.compile(r"llama_context: (n_seq_max|n_ctx|n_ctx_seq|n_batch|n_ubatch|flash_attn|kv_unified|n_rs_seq|n_outputs_max)\s+= (\S+)"),
+    "ctx_param": re.compile(
+        r"llama_context: (n_seq_max|n_ctx|n_ctx_seq|n_batch|n_ubatch|flash_attn|kv_unified|n_rs_seq|n_outputs_max)\s+= (\S+)"
+    ),
     "iswa": re.compile(r"creating\s+(non-SWA|SWA) KV cache, size = (\d+) cells"),
     "graph": re.compile(r"graph.*: nodes = (.+), splits = (.+?), input"),
     "kv_layer_dev": re.compile(r"llama_kv_cache: layer\s+(\d+): dev = "),
@@ -936,7 +943,8 @@ def buffer(entries):
 
 
 def parse(lines):
-    out = {"buffers": {}, "context": {}, "kv_caches": [], "rs_cache": None, "kv_layers": [], "kv_reuse": {}, "rs_layers": []}
+    out = {"buffers": {}, "context": {}, "kv_caches": [], "rs_cache": None}
+    out.update({"kv_layers": [], "kv_reuse": {}, "rs_layers": []})
     found = {k: [] for k in ("model", "kv", "rs", "compute", "output", "compute_4dp")}
     section = None
     for _, line in lines:
@@ -987,11 +995,14 @@ def parse(lines):
     return out
 
 
+# (the llama_context parameter lines, graph sizes and per-layer placement are parsed into
+# "context" and the model's "layout" instead of being kept verbatim)
+KEEP = re.compile(r"buffer size|llama_kv_cache: size|llama_memory_recurrent: size|creating .*KV cache")
+
+
 def keep(level, line):
-    """Log lines worth keeping verbatim for one load (INFO and up, minus per-layer noise)."""
-    if level == "DEBUG":
-        return "compute buffer size is" in line or "reuse layer" in line
-    return "print_info" not in line and "load_tensors: layer" not in line
+    """The log lines one load keeps verbatim: every buffer, cache size and cell count, warnings."""
+    return level in ("WARN", "ERROR") or bool(KEEP.search(line))
 
 
 # --------------------------------------------------------------------------
@@ -1007,31 +1018,36 @@ def row_bytes(kind, n):
     return {"f16": 2 * n, "q8_0": n // 32 * 34, "f32": 4 * n}[kind]
 
 
-def expected(m, n_ctx, n_seq, flash, kv, unified, swa_full, n_ubatch, n_rs_seq):
-    """KV and RS bytes as llama.cpp b11312 computes them (see NOTES.md)."""
+def expected(m, n_ctx, n_seq, flash, type_k, type_v, unified, swa_full, n_ubatch, n_rs_seq):
+    """KV and RS bytes, cells and layers as llama.cpp b11312 computes them (see NOTES.md)."""
     e = m.expect
     n_ctx_pad = pad(n_ctx, 256)
     if unified:
         n_ctx_seq, n_stream = n_ctx_pad, 1
     else:
         n_ctx_seq, n_stream = pad(n_ctx_pad // n_seq, 256), n_seq
-    kv_bytes = 0
-    cells = {}
+    kv = {}
     layers = e.get("kv_layers", [])
-    v_max = max((v for _, _, v, _ in layers), default=0)
-    for _, k_gqa, v_gqa, is_swa in layers:
-        if is_swa and not swa_full:
+    iswa = e.get("n_swa", 0) > 0
+    for role in (("non-swa", "swa") if iswa else ("kv",)):
+        mine = [layer for layer in layers if not iswa or layer[3] == (role == "swa")]
+        if role == "swa" and not swa_full:
             size = pad(min(n_ctx_seq, e["n_swa"] * (n_seq if unified else 1) + n_ubatch), 256)
         else:
             size = n_ctx_seq
-        cells["swa" if is_swa else "full"] = size
-        v_row = v_gqa if flash else v_max  # V is padded to the widest layer when transposed
-        kv_bytes += (row_bytes(kv, k_gqa) + row_bytes(kv, v_row)) * size * n_stream
-    rs_bytes = 0
+        # without flash attention V is stored transposed and padded to the widest layer
+        v_max = max((v for _, _, v, _ in layers), default=0)
+        nbytes = sum(
+            (row_bytes(type_k, k_gqa) + row_bytes(type_v, v_gqa if flash else v_max)) * size * n_stream
+            for _, k_gqa, v_gqa, _ in mine
+        )
+        if mine:
+            kv[role] = {"bytes": nbytes, "cells": size, "layers": len(mine)}
+    rs_bytes, rs_cells = 0, 0
     if e.get("rs_layers"):
-        rows = max(1, n_seq) * (1 + n_rs_seq)
-        rs_bytes = len(e["rs_layers"]) * 4 * (e["n_embd_r"] + e["n_embd_s"]) * rows
-    return {"kv_bytes": kv_bytes, "kv_cells": cells, "n_ctx_seq": n_ctx_seq, "n_stream": n_stream, "rs_bytes": rs_bytes}
+        rs_cells = max(1, n_seq)
+        rs_bytes = len(e["rs_layers"]) * 4 * (e["n_embd_r"] + e["n_embd_s"]) * rs_cells * (1 + n_rs_seq)
+    return {"kv": kv, "n_ctx_seq": n_ctx_seq, "n_stream": n_stream, "rs_bytes": rs_bytes, "rs_cells": rs_cells}
 
 
 def load(model, m, n_ctx, n_seq, flash, kv, extra, n_ubatch=512):
@@ -1042,7 +1058,8 @@ def load(model, m, n_ctx, n_seq, flash, kv, extra, n_ubatch=512):
     cp.n_seq_max = n_seq
     cp.n_threads = cp.n_threads_batch = os.cpu_count() or 1
     cp.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_ENABLED if flash else llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
-    cp.type_k = cp.type_v = KV_TYPES[kv]
+    type_k, type_v = (kv.split("/") + [kv])[:2]
+    cp.type_k, cp.type_v = KV_TYPES[type_k], KV_TYPES[type_v]
     cp.swa_full = extra.get("swa_full", False)
     cp.kv_unified = extra.get("kv_unified", False)
     cp.n_rs_seq = extra.get("n_rs_seq", 0)
@@ -1061,42 +1078,52 @@ def load(model, m, n_ctx, n_seq, flash, kv, extra, n_ubatch=512):
         "n_ubatch": n_ubatch,
         "n_batch": cp.n_batch,
         "flash_attn": flash,
-        "type_k": kv,
-        "type_v": kv,
+        "type_k": type_k,
+        "type_v": type_v,
         "swa_full": bool(cp.swa_full),
         "kv_unified": bool(cp.kv_unified),
         "n_rs_seq": int(cp.n_rs_seq),
         "buffers": {k: (v["bytes"] if v else 0) for k, v in p["buffers"].items() if k != "compute_at_free_4dp"},
-        "buffers_detail": p["buffers"],
+        # the MiB figures as printed, one per buffer (two for an iSWA cache: non-SWA, then SWA)
+        "buffers_mib": {k: v["mib"] for k, v in p["buffers"].items() if v and k != "model"},
         "context": p["context"],
         "kv_caches": p["kv_caches"],
         "rs_cache": p["rs_cache"],
-        "kv_layers": p["kv_layers"],
-        "kv_reuse": p["kv_reuse"],
-        "rs_layers": p["rs_layers"],
         "log": [line for level, line in lines if keep(level, line)],
     }
+    layout = {"kv_layers": p["kv_layers"], "kv_reuse": p["kv_reuse"], "rs_layers": p["rs_layers"]}
     if p["buffers"].get("compute_at_free_4dp"):
         row["buffers"]["compute_4dp"] = p["buffers"]["compute_at_free_4dp"]["bytes"]
+        row["buffers_mib"]["compute_4dp"] = row["buffers_mib"].pop("compute_at_free_4dp")
     if error:
         row["error"] = error
         row["error_log"] = [line for level, line in lines if level in ("ERROR", "WARN")]
-        return row
+        return row, None
     n_rs = p["context"].get("n_rs_seq", 0)
-    exp = expected(m, n_ctx, n_seq, flash, kv, cp.kv_unified, cp.swa_full, n_ubatch, n_rs if isinstance(n_rs, int) else 0)
-    kv_log = sum(mib_bytes(c["mib"]) for c in p["kv_caches"])
-    rs_log = mib_bytes(p["rs_cache"]["mib"]) if p["rs_cache"] else 0
+    n_rs = n_rs if isinstance(n_rs, int) else 0
+    exp = expected(m, n_ctx, n_seq, flash, type_k, type_v, cp.kv_unified, cp.swa_full, n_ubatch, n_rs)
+    # the log prints MiB with two decimals: agree within 0.005 MiB (+ float rounding), per cache
+    close = lambda b, mib: abs(b - mib_bytes(mib)) <= 0.0051 * MIB  # noqa: E731
+    logged = {c["role"]: c for c in p["kv_caches"]}
+    kv_ok = set(logged) == set(exp["kv"]) and all(
+        close(e["bytes"], logged[r]["mib"]) and e["cells"] == logged[r]["cells"] and e["layers"] == logged[r]["layers"]
+        for r, e in exp["kv"].items()
+    )
+    rs = p["rs_cache"]
+    rs_ok = (rs is None and exp["rs_bytes"] == 0) or (
+        rs is not None and close(exp["rs_bytes"], rs["mib"]) and rs["cells"] == exp["rs_cells"]
+    )
     row["formula"] = {
-        "kv_bytes": exp["kv_bytes"],
+        "kv_bytes": sum(e["bytes"] for e in exp["kv"].values()),
+        "kv": exp["kv"],
         "rs_bytes": exp["rs_bytes"],
-        "kv_cells": exp["kv_cells"],
+        "rs_cells": exp["rs_cells"],
         "n_ctx_seq": exp["n_ctx_seq"],
         "n_stream": exp["n_stream"],
-        # the log prints MiB with two decimals: agree within 0.005 MiB (+ float rounding)
-        "kv_matches_log": abs(exp["kv_bytes"] - kv_log) <= 0.0051 * MIB,
-        "rs_matches_log": abs(exp["rs_bytes"] - rs_log) <= 0.0051 * MIB,
+        "kv_matches_log": kv_ok,
+        "rs_matches_log": rs_ok,
     }
-    return row
+    return row, layout
 
 
 def main():
@@ -1110,10 +1137,12 @@ def main():
     llama_cpp.llama_backend_init()
     started = time.time()
     result = {
-        "source": f"llama-cpp-python {llama_cpp.__version__} (llama.cpp {LLAMA_CPP}), gguf {importlib.metadata.version('gguf')}, CPU",
+        "source": f"llama-cpp-python {llama_cpp.__version__} (llama.cpp {LLAMA_CPP}), "
+        f"gguf {importlib.metadata.version('gguf')}, CPU",
         "script": "tests/bench/llama_cpp_hybrid.py",
         "date": time.strftime("%Y-%m-%d"),
-        "units": "bytes; llama.cpp logs buffer sizes in MiB with 2 decimals (compute_4dp: 4 decimals, logged at llama_free), "
+        "units": "bytes; llama.cpp logs buffer sizes in MiB with 2 decimals "
+        "(compute_4dp: 4 decimals, logged at llama_free), "
         "so *_bytes from the log are exact only to +-5243 bytes (+-53 for compute_4dp); model_size_bytes "
         "(llama_model_size) and formula.* are exact",
         "models": [],
@@ -1134,7 +1163,8 @@ def main():
             "arch": m.arch,
             "notes": "Tensor list and GGUF keys follow " + m.notes + " (vendored llama.cpp " + LLAMA_CPP + "); "
             "memory kind from llama_model::create_memory in src/llama-model.cpp ("
-            + ("llama_memory_hybrid" if m.arch in HYBRID else "llama_memory_recurrent" if m.expect.get("rs_layers") else "llama_kv_cache_iswa")
+            + ("llama_memory_hybrid" if m.arch in HYBRID
+               else "llama_memory_recurrent" if m.expect.get("rs_layers") else "llama_kv_cache_iswa")
             + "). F16 weights, F32 where convert_hf_to_gguf keeps F32.",
             "file_bytes": os.path.getsize(path),
             "metadata": metadata_of(path),
@@ -1150,13 +1180,21 @@ def main():
             continue
         entry["model_size_bytes"] = int(llama_cpp.llama_model_size(model))
         entry["model_n_params"] = int(llama_cpp.llama_model_n_params(model))
-        entry["model_log"] = [line for level, line in model_lines if level != "DEBUG" and ("print_info" in line or "buffer size" in line)]
+        entry["model_log"] = [
+            line for level, line in model_lines if level != "DEBUG" and ("print_info" in line or "buffer size" in line)
+        ]
         model_buf = parse(model_lines)["buffers"]["model"]
-        entry["model_buffer"] = model_buf
+        entry["model_buffer_mib"] = model_buf["mib"] if model_buf else None
         for n_ctx, n_seq, flash, kv, extra in settings(m):
-            row = load(model, m, n_ctx, n_seq, flash, kv, extra)
+            row, layout = load(model, m, n_ctx, n_seq, flash, kv, extra)
             row["buffers"]["model"] = model_buf["bytes"] if model_buf else 0
             entry["loads"].append(row)
+            if layout is not None:
+                # which layers own K/V or r/s rows never depends on the load settings: kept once
+                if "layout" not in entry:
+                    entry["layout"] = layout
+                elif entry["layout"] != layout:
+                    row["layout"] = layout
             f = row.get("formula", {})
             print(
                 f"{m.name:20s} ctx={n_ctx:6d} seq={n_seq} fa={int(flash)} kv={kv:5s} {extra or ''} "

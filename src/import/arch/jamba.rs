@@ -27,6 +27,17 @@ pub(crate) fn read(
     } else {
         None
     };
+    // A GGUF import (or a config that lists them) names each layer's kind
+    // and expert count instead of the periods.
+    let listed_kinds = f.kinds("layers_block_type", n_layer, |k| match k {
+        "attention" | "full_attention" => Some(true),
+        "mamba" | "linear_attention" => Some(false),
+        _ => None,
+    })?;
+    let listed_experts = match f.get("layers_num_experts") {
+        Some(_) => Some(f.indices("layers_num_experts")?),
+        None => None,
+    };
     let m = Mamba {
         d_inner: f.dim_or("mamba_expand", 2)? * n_embd,
         d_state: f.dim_or("mamba_d_state", 16)?,
@@ -50,16 +61,22 @@ pub(crate) fn read(
     for i in 0..n_layer {
         let mut t = Vec::new();
         norm(&mut t, "attn_norm", n_embd, false);
-        let (attention, recurrent) = if i % attn_period == attn_offset {
+        let is_attention = match &listed_kinds {
+            Some(kinds) => kinds[i as usize],
+            None => i % attn_period == attn_offset,
+        };
+        let is_sparse = match &listed_experts {
+            Some(n) => n.get(i as usize).is_some_and(|&n| n > 1),
+            None => i % expert_period == expert_offset,
+        };
+        let (attention, recurrent) = if is_attention {
             (Some(attention(&mut t, &shape)), None)
         } else {
             (None, Some(mamba(&mut t, n_embd, &m)))
         };
         norm(&mut t, "ffn_norm", n_embd, false);
         match moe {
-            Some(moe) if i % expert_period == expert_offset => {
-                routed_experts(&mut t, n_embd, n_ff, moe.n_expert)
-            }
+            Some(moe) if is_sparse => routed_experts(&mut t, n_embd, n_ff, moe.n_expert),
             _ => mlp(&mut t, n_embd, n_ff, true, false),
         }
         layers.push(layer(attention, recurrent, t));

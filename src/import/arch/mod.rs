@@ -26,6 +26,7 @@ mod bamba;
 mod bart;
 mod bert;
 mod falcon_h1;
+mod gemma3n;
 mod granitemoehybrid;
 mod hybrid_common;
 mod jamba;
@@ -73,6 +74,8 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("falcon_h1", falcon_h1::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
+    ("gemma3n_text", gemma3n::read),
+    ("gemma3n", gemma3n::read),
     ("llama4_text", llama4::read),
     ("llama4", llama4::read),
     ("t5", t5::read),

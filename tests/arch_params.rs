@@ -4,8 +4,9 @@
 //! `model_type`, the class-default config (`to_dict()`) and perturbed ones
 //! (only the fields they change, so missing fields must take the class
 //! defaults), each with the total that transformers' causal-LM class
-//! reports when built on the meta device, and for MoE families the active
-//! count (routed experts at `top_k / n_experts`).
+//! reports when built on the meta device, for MoE families the active
+//! count (routed experts at `top_k / n_experts`), and for local attention
+//! each layer's sliding window as transformers' attention module holds it.
 
 use serde_json::Value;
 use vramfit::import::config::supported_model_types;
@@ -43,6 +44,21 @@ fn every_case_counts_exactly_as_transformers_does() {
                 p.total,
                 p.active,
                 p.total as i64 - total as i64
+            ));
+        }
+        let windows: Vec<Option<u64>> = imported
+            .spec
+            .layers
+            .iter()
+            .map(|l| l.attention.and_then(|a| a.window_len()))
+            .collect();
+        let expected: Vec<Option<u64>> = match case["windows"].as_array() {
+            Some(w) => w.iter().map(Value::as_u64).collect(),
+            None => vec![None; windows.len()],
+        };
+        if windows != expected {
+            wrong.push(format!(
+                "{name}: windows {windows:?}, transformers {expected:?}"
             ));
         }
         if !imported.warnings.is_empty() {

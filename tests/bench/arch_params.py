@@ -11,7 +11,9 @@ of numel over `model.parameters()` of the model built on the meta device
 (tied weights once, buffers such as `inv_freq` or `e_score_correction_bias`
 excluded, but parameters with requires_grad=False included). MoE cases also
 carry `active`: routed-expert parameters (`….experts.…`, not
-`shared_experts`) counted `top_k / n_experts` of their elements.
+`shared_experts`) counted `top_k / n_experts` of their elements. Cases
+with local attention carry `windows`: each layer's sliding window as its
+attention module holds it (null: global).
 
     target/bench-venv-tf/bin/python tests/bench/arch_params.py \
         tests/data/arch_params.json
@@ -64,7 +66,7 @@ CASES = [
 
     ("cohere2-default", "cohere2", None),
     ("cohere2-pattern-2", "cohere2", dict(SMALL, sliding_window_pattern=2, sliding_window=32)),
-    ("cohere2-head-dim-ignored-untied", "cohere2",
+    ("cohere2-head-dim-untied", "cohere2",
      dict(SMALL, head_dim=24, attention_bias=True, tie_word_embeddings=False,
           layer_types=["full_attention", "sliding_attention", "sliding_attention",
                        "full_attention"])),
@@ -239,10 +241,34 @@ def count(model_type, fields):
     else:
         config = dict(fields, model_type=model_type)
     case = {"config": clean(config), "total": total}
+    windows = layer_windows(model, cfg)
+    if any(w is not None for w in windows):
+        case["windows"] = windows
     if routed:
         k, n = top_k(cfg), n_experts(cfg)
         case["active"] = total - routed + routed // n * k
     return case
+
+
+def layer_windows(model, cfg):
+    """Each layer's sliding window as its attention module holds it (None: global)."""
+    base = model.base_model
+    layers = getattr(base, "layers", None) or getattr(base, "h", None)
+    windows = []
+    for layer in layers:
+        attn = next(
+            getattr(layer, n) for n in ("self_attn", "attention", "self_attention") if hasattr(layer, n)
+        )
+        if hasattr(attn, "is_sliding"):
+            windows.append(cfg.sliding_window if attn.is_sliding else None)
+        elif hasattr(attn, "sliding_window"):
+            windows.append(attn.sliding_window)
+        elif cfg.model_type == "starcoder2":
+            # Starcoder2 masks every layer with config.sliding_window.
+            windows.append(cfg.sliding_window)
+        else:
+            windows.append(None)
+    return windows
 
 
 def main():

@@ -24,6 +24,7 @@ use crate::estimate::model::{
 
 mod bart;
 mod bert;
+mod cohere;
 mod granite;
 mod llama;
 mod t5;
@@ -50,6 +51,8 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("gpt_oss", llama::read),
     ("granite", granite::read),
     ("granitemoe", granite::read),
+    ("cohere", cohere::read),
+    ("cohere2", cohere::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),

@@ -30,17 +30,16 @@ pub(crate) fn read(
     let tied = f.flag("tie_word_embeddings", DEFAULTS.tie_word_embeddings)?;
     let attention_bias = f.flag("attention_bias", false)?;
     let moe = if model_type == "granitemoe" {
-        let n_expert = f.dim_or("num_local_experts", 8)?;
-        let n_expert_used = f.dim_or("num_experts_per_tok", 2)?;
-        if n_expert_used > n_expert {
-            return Err(invalid(
-                "num_experts_per_tok",
-                format!("({n_expert_used}) must not exceed num_local_experts ({n_expert})"),
-            ));
-        }
+        let m = routed_experts(
+            f,
+            &["num_local_experts"],
+            Some(8),
+            &["num_experts_per_tok"],
+            Some(2),
+        )?;
         Some(Moe {
-            n_expert,
-            n_expert_used,
+            n_expert: m.n_expert,
+            n_expert_used: m.n_expert_used,
             n_expert_shared: 0,
         })
     } else {

@@ -27,6 +27,7 @@ mod bert;
 mod cohere;
 mod granite;
 mod llama;
+mod olmo;
 mod t5;
 
 /// A reader: config fields and the `model_type` it was chosen for.
@@ -53,6 +54,9 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("granitemoe", granite::read),
     ("cohere", cohere::read),
     ("cohere2", cohere::read),
+    ("olmo2", olmo::read),
+    ("olmo3", olmo::read),
+    ("olmoe", olmo::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),
@@ -667,4 +671,40 @@ pub(crate) fn sliding(
         attention.window = Window::Sliding(w);
     }
     attention
+}
+
+/// Routed-expert counts read under the family's spellings (the first
+/// present of each list, as a config class's `attribute_map` allows), with
+/// its class defaults; a count the class leaves unset is required.
+pub(crate) fn routed_experts(
+    f: &Fields,
+    experts_fields: &[&'static str],
+    experts_default: Option<u64>,
+    used_fields: &[&'static str],
+    used_default: Option<u64>,
+) -> Result<MoeFields, ConfigError> {
+    let n_expert = f
+        .count_of(experts_fields)?
+        .or(experts_default)
+        .ok_or(ConfigError::Missing(experts_fields[0]))?;
+    if n_expert == 0 {
+        return Err(invalid(experts_fields[0], "must be at least 1".into()));
+    }
+    let n_expert_used = f
+        .count_of(used_fields)?
+        .or(used_default)
+        .ok_or(ConfigError::Missing(used_fields[0]))?;
+    if n_expert_used == 0 || n_expert_used > n_expert {
+        return Err(invalid(
+            used_fields[0],
+            format!(
+                "({n_expert_used}) must be between 1 and {} ({n_expert})",
+                experts_fields[0]
+            ),
+        ));
+    }
+    Ok(MoeFields {
+        n_expert,
+        n_expert_used,
+    })
 }

@@ -16,6 +16,7 @@ const DEFAULTS: ClassDefaults = ClassDefaults {
     intermediate_size: 22528,
     num_hidden_layers: 40,
     num_attention_heads: 64,
+    num_key_value_heads: None,
     head_dim: None,
     max_position_embeddings: 8192,
     tie_word_embeddings: true,

@@ -15,6 +15,7 @@ const DEFAULTS: ClassDefaults = ClassDefaults {
     intermediate_size: 11008,
     num_hidden_layers: 32,
     num_attention_heads: 32,
+    num_key_value_heads: None,
     head_dim: None,
     max_position_embeddings: 2048,
     tie_word_embeddings: false,

@@ -25,9 +25,13 @@ use crate::estimate::model::{
 mod bart;
 mod bert;
 mod cohere;
+mod falcon;
+mod gpt_neox;
 mod granite;
 mod llama;
 mod olmo;
+mod phi;
+mod starcoder2;
 mod t5;
 
 /// A reader: config fields and the `model_type` it was chosen for.
@@ -57,6 +61,10 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("olmo2", olmo::read),
     ("olmo3", olmo::read),
     ("olmoe", olmo::read),
+    ("phi", phi::read),
+    ("gpt_neox", gpt_neox::read),
+    ("falcon", falcon::read),
+    ("starcoder2", starcoder2::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),
@@ -486,21 +494,25 @@ pub(crate) struct ClassDefaults {
     pub(crate) intermediate_size: u64,
     pub(crate) num_hidden_layers: u64,
     pub(crate) num_attention_heads: u64,
+    /// `None`: as many as `num_attention_heads`.
+    pub(crate) num_key_value_heads: Option<u64>,
     /// `None`: the class derives it as `hidden_size / num_attention_heads`.
     pub(crate) head_dim: Option<u64>,
     pub(crate) max_position_embeddings: u64,
     pub(crate) tie_word_embeddings: bool,
 }
 
-/// [`DecoderDims`] with the family's class defaults for missing fields;
-/// `num_key_value_heads` defaults to `num_attention_heads`.
+/// [`DecoderDims`] with the family's class defaults for missing fields.
 pub(crate) fn class_dims(f: &Fields, c: &ClassDefaults) -> Result<DecoderDims, ConfigError> {
     let n_embd = f.dim_or("hidden_size", c.hidden_size)?;
     let n_ff = f.dim_or("intermediate_size", c.intermediate_size)?;
     let n_layer = f.layers_or("num_hidden_layers", c.num_hidden_layers)?;
     let n_head = f.dim_or("num_attention_heads", c.num_attention_heads)?;
     let n_vocab = f.dim_or("vocab_size", c.vocab_size)?;
-    let n_head_kv = f.opt_dim("num_key_value_heads")?.unwrap_or(n_head);
+    let n_head_kv = f
+        .opt_dim("num_key_value_heads")?
+        .or(c.num_key_value_heads)
+        .unwrap_or(n_head);
     if !n_head.is_multiple_of(n_head_kv) {
         return Err(invalid(
             "num_key_value_heads",

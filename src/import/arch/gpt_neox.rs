@@ -30,7 +30,7 @@ pub(crate) fn read(
 ) -> Result<ModelSpec, ConfigError> {
     let mut d = class_dims(f, &DEFAULTS)?;
     // GPTNeoXAttention knows neither head_dim nor grouped K/V heads.
-    d.head_dim = derived_head_dim(d.n_embd, d.n_head)?;
+    d.head_dim = floor_head_dim(d.n_embd, d.n_head)?;
     d.n_head_kv = d.n_head;
     let tied = f.flag("tie_word_embeddings", DEFAULTS.tie_word_embeddings)?;
     let attention_bias = f.flag("attention_bias", true)?;

@@ -25,12 +25,17 @@ use crate::estimate::model::{
 mod bart;
 mod bert;
 mod cohere;
+mod ernie;
+mod exaone;
 mod falcon;
 mod gpt_neox;
 mod granite;
+mod hunyuan;
 mod llama;
 mod olmo;
 mod phi;
+mod seed_oss;
+mod smollm3;
 mod starcoder2;
 mod t5;
 
@@ -65,6 +70,13 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("gpt_neox", gpt_neox::read),
     ("falcon", falcon::read),
     ("starcoder2", starcoder2::read),
+    ("exaone4", exaone::read),
+    ("ernie4_5", ernie::read),
+    ("ernie4_5_moe", ernie::read),
+    ("hunyuan_v1_dense", hunyuan::read),
+    ("hunyuan_v1_moe", hunyuan::read),
+    ("smollm3", smollm3::read),
+    ("seed_oss", seed_oss::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),
@@ -521,7 +533,7 @@ pub(crate) fn class_dims(f: &Fields, c: &ClassDefaults) -> Result<DecoderDims, C
     }
     let head_dim = match f.opt_dim("head_dim")?.or(c.head_dim) {
         Some(d) => d,
-        None => derived_head_dim(n_embd, n_head)?,
+        None => floor_head_dim(n_embd, n_head)?,
     };
     Ok(DecoderDims {
         n_embd,
@@ -534,7 +546,20 @@ pub(crate) fn class_dims(f: &Fields, c: &ClassDefaults) -> Result<DecoderDims, C
     })
 }
 
-/// `hidden_size / num_attention_heads`, which must divide evenly.
+/// `hidden_size // num_attention_heads` as the modeling files compute it
+/// (GLM-4-MoE's class defaults, 4096 and 96 heads, give 42).
+pub(crate) fn floor_head_dim(n_embd: u64, n_head: u64) -> Result<u64, ConfigError> {
+    match n_embd / n_head {
+        0 => Err(invalid(
+            "num_attention_heads",
+            format!("({n_head}) must not exceed hidden_size ({n_embd}) when head_dim is not given"),
+        )),
+        d => Ok(d),
+    }
+}
+
+/// `hidden_size / num_attention_heads`, which must divide evenly (Falcon
+/// refuses other shapes).
 pub(crate) fn derived_head_dim(n_embd: u64, n_head: u64) -> Result<u64, ConfigError> {
     if n_embd.is_multiple_of(n_head) {
         Ok(n_embd / n_head)

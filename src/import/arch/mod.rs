@@ -25,9 +25,11 @@ use crate::estimate::model::{
 mod bart;
 mod bert;
 mod cohere;
+mod dots1;
 mod ernie;
 mod exaone;
 mod falcon;
+mod glm;
 mod gpt_neox;
 mod granite;
 mod hunyuan;
@@ -77,6 +79,9 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("hunyuan_v1_moe", hunyuan::read),
     ("smollm3", smollm3::read),
     ("seed_oss", seed_oss::read),
+    ("dots1", dots1::read),
+    ("glm4", glm::read),
+    ("glm4_moe", glm::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),

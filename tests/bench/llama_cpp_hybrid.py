@@ -25,7 +25,8 @@ size, so nothing is ever evaluated, only allocated.
 
 (target/bench-venv comes from `./bench --llama-cpp`, or
 `python3 -m venv target/bench-venv && target/bench-venv/bin/pip install
-llama-cpp-python==0.3.36 gguf==0.19.0 numpy`.) Takes a few minutes on 2 cores.
+llama-cpp-python==0.3.36 gguf==0.19.0 numpy`: builds llama.cpp, ~10 min on 2 cores). The
+measurement itself takes about ten seconds.
 """
 import argparse
 import ctypes
@@ -944,7 +945,7 @@ def buffer(entries):
 
 def parse(lines):
     out = {"buffers": {}, "context": {}, "kv_caches": [], "rs_cache": None}
-    out.update({"kv_layers": [], "kv_reuse": {}, "rs_layers": []})
+    out.update({"kv_layers": {}, "kv_reuse": {}, "rs_layers": []})
     found = {k: [] for k in ("model", "kv", "rs", "compute", "output", "compute_4dp")}
     section = None
     for _, line in lines:
@@ -981,7 +982,7 @@ def parse(lines):
             out["context"]["graph_splits"] = m.group(2)
         m = RE["kv_layer_dev"].search(line)
         if m:
-            out["kv_layers"].append(int(m.group(1)))
+            out["kv_layers"].setdefault(section or "kv", []).append(int(m.group(1)))
         m = RE["kv_layer_reuse"].search(line)
         if m:
             out["kv_reuse"][m.group(1)] = int(m.group(2))

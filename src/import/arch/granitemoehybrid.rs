@@ -74,7 +74,7 @@ pub(crate) fn read(
         };
         norm(&mut t, "ffn_norm", n_embd, false);
         if let Some(moe) = moe {
-            routed_experts(&mut t, n_embd, n_ff, moe.n_expert);
+            stacked_experts(&mut t, n_embd, n_ff, moe.n_expert);
         }
         if shared_ff > 0 {
             shared_expert(&mut t, n_embd, shared_ff);

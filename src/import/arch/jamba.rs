@@ -76,7 +76,7 @@ pub(crate) fn read(
         };
         norm(&mut t, "ffn_norm", n_embd, false);
         match moe {
-            Some(moe) if is_sparse => routed_experts(&mut t, n_embd, n_ff, moe.n_expert),
+            Some(moe) if is_sparse => stacked_experts(&mut t, n_embd, n_ff, moe.n_expert),
             _ => mlp(&mut t, n_embd, n_ff, true, false),
         }
         layers.push(layer(attention, recurrent, t));

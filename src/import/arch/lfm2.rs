@@ -99,7 +99,7 @@ pub(crate) fn read(
         norm(&mut t, "ffn_norm", n_embd, false);
         match moe {
             Some(m) if i as u64 >= first_sparse => {
-                routed_experts(&mut t, n_embd, moe_ff, m.n_expert)
+                stacked_experts(&mut t, n_embd, moe_ff, m.n_expert)
             }
             _ => mlp(&mut t, n_embd, dense_ff, true, false),
         }

@@ -97,7 +97,7 @@ pub(crate) fn read(
         norm(&mut t, "ffn_norm", n_embd, false);
         match moe {
             Some(m) if moe_layers.contains(&(i as u64)) => {
-                routed_experts(&mut t, n_embd, n_ff, m.n_expert);
+                stacked_experts(&mut t, n_embd, n_ff, m.n_expert);
                 shared_expert(&mut t, n_embd, n_ff);
             }
             _ => mlp(&mut t, n_embd, n_ff_mlp, true, false),

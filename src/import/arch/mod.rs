@@ -19,15 +19,24 @@ use serde_json::{Map, Value};
 
 use super::config::ConfigError;
 use crate::estimate::model::{
-    Attention, Kind, Layer, ModelSpec, ModelType, Moe, Recurrent, Stack, Tensor,
+    Attention, Kind, Layer, ModelSpec, ModelType, Moe, Recurrent, Stack, Tensor, Window,
 };
 
 mod bamba;
 mod bart;
 mod bert;
+mod cohere;
+mod dots1;
+mod ernie;
+mod exaone;
+mod falcon;
 mod falcon_h1;
 mod gemma3n;
+mod glm;
+mod gpt_neox;
+mod granite;
 mod granitemoehybrid;
+mod hunyuan;
 mod hybrid_common;
 mod jamba;
 mod lfm2;
@@ -35,8 +44,13 @@ mod llama;
 mod llama4;
 mod mamba;
 mod nemotron_h;
+mod olmo;
+mod phi;
 mod qwen3_next;
 mod recurrent;
+mod seed_oss;
+mod smollm3;
+mod starcoder2;
 mod t5;
 
 /// A reader: config fields and the `model_type` it was chosen for.
@@ -59,6 +73,27 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("deepseek_v2", llama::read),
     ("deepseek_v3", llama::read),
     ("gpt_oss", llama::read),
+    ("granite", granite::read),
+    ("granitemoe", granite::read),
+    ("cohere", cohere::read),
+    ("cohere2", cohere::read),
+    ("olmo2", olmo::read),
+    ("olmo3", olmo::read),
+    ("olmoe", olmo::read),
+    ("phi", phi::read),
+    ("gpt_neox", gpt_neox::read),
+    ("falcon", falcon::read),
+    ("starcoder2", starcoder2::read),
+    ("exaone4", exaone::read),
+    ("ernie4_5", ernie::read),
+    ("ernie4_5_moe", ernie::read),
+    ("hunyuan_v1_dense", hunyuan::read),
+    ("hunyuan_v1_moe", hunyuan::read),
+    ("smollm3", smollm3::read),
+    ("seed_oss", seed_oss::read),
+    ("dots1", dots1::read),
+    ("glm4", glm::read),
+    ("glm4_moe", glm::read),
     ("qwen3_next", qwen3_next::read),
     ("qwen3_5", qwen3_next::read),
     ("qwen3_5_text", qwen3_next::read),
@@ -552,6 +587,254 @@ pub(crate) fn layer_norm(t: &mut Vec<Tensor>, name: &str, dim: u64) {
     t.push(Tensor::vector(&format!("{name}.bias"), dim));
 }
 
+/// A family's config-class defaults for the fields every decoder shares:
+/// what transformers builds when a `config.json` leaves them out.
+pub(crate) struct ClassDefaults {
+    pub(crate) vocab_size: u64,
+    pub(crate) hidden_size: u64,
+    pub(crate) intermediate_size: u64,
+    pub(crate) num_hidden_layers: u64,
+    pub(crate) num_attention_heads: u64,
+    /// `None`: as many as `num_attention_heads`.
+    pub(crate) num_key_value_heads: Option<u64>,
+    /// `None`: the class derives it as `hidden_size / num_attention_heads`.
+    pub(crate) head_dim: Option<u64>,
+    pub(crate) max_position_embeddings: u64,
+    pub(crate) tie_word_embeddings: bool,
+}
+
+/// [`DecoderDims`] with the family's class defaults for missing fields.
+pub(crate) fn class_dims(f: &Fields, c: &ClassDefaults) -> Result<DecoderDims, ConfigError> {
+    let n_embd = f.dim_or("hidden_size", c.hidden_size)?;
+    let n_ff = f.dim_or("intermediate_size", c.intermediate_size)?;
+    let n_layer = f.layers_or("num_hidden_layers", c.num_hidden_layers)?;
+    let n_head = f.dim_or("num_attention_heads", c.num_attention_heads)?;
+    let n_vocab = f.dim_or("vocab_size", c.vocab_size)?;
+    let n_head_kv = f
+        .opt_dim("num_key_value_heads")?
+        .or(c.num_key_value_heads)
+        .unwrap_or(n_head);
+    if !n_head.is_multiple_of(n_head_kv) {
+        return Err(invalid(
+            "num_key_value_heads",
+            format!("({n_head_kv}) must divide num_attention_heads ({n_head})"),
+        ));
+    }
+    let head_dim = match f.opt_dim("head_dim")?.or(c.head_dim) {
+        Some(d) => d,
+        None => floor_head_dim(n_embd, n_head)?,
+    };
+    Ok(DecoderDims {
+        n_embd,
+        n_ff,
+        n_layer,
+        n_head,
+        n_head_kv,
+        head_dim,
+        n_vocab,
+    })
+}
+
+/// `hidden_size // num_attention_heads` as the modeling files compute it
+/// (GLM-4-MoE's class defaults, 4096 and 96 heads, give 42).
+pub(crate) fn floor_head_dim(n_embd: u64, n_head: u64) -> Result<u64, ConfigError> {
+    match n_embd / n_head {
+        0 => Err(invalid(
+            "num_attention_heads",
+            format!("({n_head}) must not exceed hidden_size ({n_embd}) when head_dim is not given"),
+        )),
+        d => Ok(d),
+    }
+}
+
+/// `hidden_size / num_attention_heads`, which must divide evenly (Falcon
+/// refuses other shapes).
+pub(crate) fn derived_head_dim(n_embd: u64, n_head: u64) -> Result<u64, ConfigError> {
+    if n_embd.is_multiple_of(n_head) {
+        Ok(n_embd / n_head)
+    } else {
+        Err(invalid(
+            "num_attention_heads",
+            format!("({n_head}) must divide hidden_size ({n_embd})"),
+        ))
+    }
+}
+
+impl Fields<'_> {
+    /// Like [`Fields::layers`] with a class default.
+    pub(crate) fn layers_or(&self, field: &'static str, default: u64) -> Result<u64, ConfigError> {
+        if self.get(field).is_none() {
+            return Ok(default);
+        }
+        self.layers(field)
+    }
+
+    /// The first of several spellings of a count that is present (a
+    /// config class's `attribute_map` aliases), 0 allowed.
+    pub(crate) fn count_of(&self, fields: &[&'static str]) -> Result<Option<u64>, ConfigError> {
+        for field in fields {
+            if self.get(field).is_some() {
+                return self.opt_count(field);
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The Q, K, V and output projections of multi-head attention, with
+/// biases on Q/K/V and on the output as the family sets them.
+pub(crate) fn attention_projections(
+    t: &mut Vec<Tensor>,
+    d: &DecoderDims,
+    qkv_bias: bool,
+    o_bias: bool,
+) {
+    let q_dim = d.n_head * d.head_dim;
+    let kv_dim = d.n_head_kv * d.head_dim;
+    t.push(Tensor::matrix(
+        "attn_q.weight",
+        Kind::AttnQ,
+        d.n_embd,
+        q_dim,
+    ));
+    t.push(Tensor::matrix(
+        "attn_k.weight",
+        Kind::AttnK,
+        d.n_embd,
+        kv_dim,
+    ));
+    t.push(Tensor::matrix(
+        "attn_v.weight",
+        Kind::AttnV,
+        d.n_embd,
+        kv_dim,
+    ));
+    t.push(Tensor::matrix(
+        "attn_output.weight",
+        Kind::AttnOutput,
+        q_dim,
+        d.n_embd,
+    ));
+    if qkv_bias {
+        t.push(Tensor::vector("attn_q.bias", q_dim));
+        t.push(Tensor::vector("attn_k.bias", kv_dim));
+        t.push(Tensor::vector("attn_v.bias", kv_dim));
+    }
+    if o_bias {
+        t.push(Tensor::vector("attn_output.bias", d.n_embd));
+    }
+}
+
+/// The tensors outside a decoder's layers: token embeddings, the final
+/// norm (with a bias when it is a LayerNorm) and the output projection
+/// unless it is tied to the embeddings.
+pub(crate) fn decoder_globals(d: &DecoderDims, tied: bool, norm_bias: bool) -> Vec<Tensor> {
+    let mut globals = vec![
+        Tensor::matrix("token_embd.weight", Kind::TokenEmbd, d.n_embd, d.n_vocab),
+        Tensor::vector("output_norm.weight", d.n_embd),
+    ];
+    if norm_bias {
+        globals.push(Tensor::vector("output_norm.bias", d.n_embd));
+    }
+    if !tied {
+        globals.push(Tensor::matrix(
+            "output.weight",
+            Kind::Output,
+            d.n_embd,
+            d.n_vocab,
+        ));
+    }
+    globals
+}
+
+/// A decoder layer of self-attention and the given tensors.
+pub(crate) fn decoder_layer(attention: Attention, tensors: Vec<Tensor>) -> Layer {
+    Layer {
+        stack: Stack::Decoder,
+        attention: Some(attention),
+        recurrent: None,
+        cross_attention: None,
+        tensors,
+    }
+}
+
+/// A decoder-only [`ModelSpec`]; with `moe` it is a mixture of experts.
+pub(crate) fn decoder_spec(
+    model_type: &str,
+    d: &DecoderDims,
+    n_ctx_train: u64,
+    tied: bool,
+    moe: Option<Moe>,
+    globals: Vec<Tensor>,
+    layers: Vec<Layer>,
+) -> ModelSpec {
+    ModelSpec {
+        model_type: model_type.to_string(),
+        class: if moe.is_some() {
+            ModelType::MixtureOfExperts
+        } else {
+            ModelType::DecoderOnly
+        },
+        n_embd: d.n_embd,
+        n_vocab: d.n_vocab,
+        n_ctx_train,
+        tied_embeddings: tied,
+        moe,
+        llama_cpp_swa: false,
+        globals,
+        layers,
+        stored: None,
+    }
+}
+
+/// Local attention over `window` tokens when the layer is sliding.
+pub(crate) fn sliding(
+    mut attention: Attention,
+    window: Option<u64>,
+    is_sliding: bool,
+) -> Attention {
+    if let Some(w) = window.filter(|_| is_sliding) {
+        attention.window = Window::Sliding(w);
+    }
+    attention
+}
+
+/// Routed-expert counts read under the family's spellings (the first
+/// present of each list, as a config class's `attribute_map` allows), with
+/// its class defaults; a count the class leaves unset is required.
+pub(crate) fn routed_experts(
+    f: &Fields,
+    experts_fields: &[&'static str],
+    experts_default: Option<u64>,
+    used_fields: &[&'static str],
+    used_default: Option<u64>,
+) -> Result<MoeFields, ConfigError> {
+    let n_expert = f
+        .count_of(experts_fields)?
+        .or(experts_default)
+        .ok_or(ConfigError::Missing(experts_fields[0]))?;
+    if n_expert == 0 {
+        return Err(invalid(experts_fields[0], "must be at least 1".into()));
+    }
+    let n_expert_used = f
+        .count_of(used_fields)?
+        .or(used_default)
+        .ok_or(ConfigError::Missing(used_fields[0]))?;
+    if n_expert_used == 0 || n_expert_used > n_expert {
+        return Err(invalid(
+            used_fields[0],
+            format!(
+                "({n_expert_used}) must be between 1 and {} ({n_expert})",
+                experts_fields[0]
+            ),
+        ));
+    }
+    Ok(MoeFields {
+        n_expert,
+        n_expert_used,
+    })
+}
+
 /// A norm's weight (RMSNorm) or weight and bias (LayerNorm).
 pub(crate) fn norm(t: &mut Vec<Tensor>, name: &str, dim: u64, bias: bool) {
     t.push(Tensor::vector(&format!("{name}.weight"), dim));
@@ -692,7 +975,7 @@ pub(crate) fn decoder_model(head: Head, layers: Vec<Layer>) -> ModelSpec {
 /// Routed experts whose gate and up projections are one stacked tensor
 /// (`gate_up_proj` of `2 × n_ff` rows, as transformers 5 stores them),
 /// counted as llama.cpp's separate `ffn_gate_exps` and `ffn_up_exps`.
-pub(crate) fn routed_experts(t: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
+pub(crate) fn stacked_experts(t: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
     router(t, n_embd, n_expert);
     experts(t, n_embd, n_ff, n_expert);
 }

@@ -129,7 +129,7 @@ pub(crate) fn read(
         let sparse = moe.is_some() && !mlp_only.contains(&i) && (i + 1).is_multiple_of(sparse_step);
         match moe {
             Some(m) if sparse => {
-                routed_experts(&mut t, n_embd, moe_ff, m.n_expert);
+                stacked_experts(&mut t, n_embd, moe_ff, m.n_expert);
                 if shared_ff > 0 {
                     shared_expert(&mut t, n_embd, shared_ff);
                     t.push(Tensor::matrix(

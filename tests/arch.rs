@@ -56,7 +56,10 @@ fn parameter_counts_equal_transformers_for_every_supported_architecture() {
             Err(e) => wrong.push(format!("{}: {e}", case["name"])),
         }
     }
-    assert!(checked >= 180, "only {checked} cases are of supported types");
+    assert!(
+        checked >= 180,
+        "only {checked} cases are of supported types"
+    );
     assert!(
         wrong.is_empty(),
         "{} wrong of {checked}:\n{}",
@@ -122,6 +125,39 @@ fn the_transformers_kv_cache_equals_the_cache_generate_builds() {
     assert!(
         wrong.is_empty(),
         "{} wrong of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+const CATALOG_COUNTS: &str = include_str!("data/catalog_counts.json");
+
+#[test]
+fn every_catalog_model_counts_what_transformers_counts() {
+    let counts: Value = serde_json::from_str(CATALOG_COUNTS).unwrap();
+    let mut wrong = Vec::new();
+    let models = counts["models"].as_array().unwrap();
+    for m in models {
+        let id = m["id"].as_str().unwrap();
+        let Some(expected) = m["transformers_total"].as_u64() else {
+            continue;
+        };
+        let model = vramfit::estimate::catalog::find(id).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let imported = model.load().unwrap_or_else(|e| panic!("{id}: {e}"));
+        let got = imported.spec.params().total;
+        // Vision towers are the vision-language reader's; transformers'
+        // causal-LM class for T5 is not T5ForConditionalGeneration (that
+        // count is checked in tests/params.rs).
+        let other_class = model.config.contains("\"vision_config\"")
+            || imported.spec.class == vramfit::estimate::ModelType::EncoderDecoder;
+        if got != expected && !other_class {
+            wrong.push(format!("{id}: {got} vs transformers {expected}"));
+        }
+    }
+    assert!(models.len() >= 120, "{} catalog counts", models.len());
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
         wrong.len(),
         wrong.join("\n")
     );

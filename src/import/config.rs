@@ -106,15 +106,20 @@ fn config_fields(fields: Map<String, Value>) -> Result<Imported, ConfigError> {
     let mut warnings = Vec::new();
     // A multimodal config nests the language model in `text_config`.
     let spec = match fields.get("text_config") {
-        Some(Value::Object(text_config)) if fields.contains_key("vision_config") => {
+        // A wrapper without its vision part still nests the text model.
+        Some(Value::Object(text_config))
+            if fields.contains_key("vision_config") || !fields.contains_key("hidden_size") =>
+        {
             let text_type = text_config
                 .get("model_type")
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| arch::text_model_type(&model_type));
-            warnings.push(format!(
-                "{model_type}: the text model only; the vision tower is not counted"
-            ));
+            if fields.contains_key("vision_config") {
+                warnings.push(format!(
+                    "{model_type}: the text model only; the vision tower is not counted"
+                ));
+            }
             build(&Fields(text_config), &text_type, &mut warnings)?
         }
         _ => build(&Fields(&fields), &model_type, &mut warnings)?,

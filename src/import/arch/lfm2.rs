@@ -44,7 +44,11 @@ pub(crate) fn read(
 ) -> Result<ModelSpec, ConfigError> {
     let is_moe = model_type == "lfm2_moe";
     let n_embd = f.dim_or("hidden_size", if is_moe { 2048 } else { 2560 })?;
-    let n_ff = f.dim_or("intermediate_size", if is_moe { 7168 } else { 12288 })?;
+    // LFM2's published configs call it `block_ff_dim`.
+    let n_ff = match f.opt_dim("block_ff_dim")? {
+        Some(n) => n,
+        None => f.dim_or("intermediate_size", if is_moe { 7168 } else { 12288 })?,
+    };
     let n_layer = n_layer(f, 32)?;
     let (n_head, n_head_kv) = heads(f, 32, 8)?;
     let head_dim = head_dim(f, n_embd, n_head)?;

@@ -50,8 +50,13 @@ pub(crate) fn read(
                 },
             )
         } else {
-            // MambaConfig sets intermediate_size to expand × hidden_size.
-            let d_inner = expand * n_embd;
+            // MambaConfig sets intermediate_size to expand × hidden_size;
+            // FalconMambaConfig keeps the one it is given.
+            let d_inner = if model_type == "falcon_mamba" {
+                f.dim_or("intermediate_size", expand * n_embd)?
+            } else {
+                expand * n_embd
+            };
             mamba(
                 &mut t,
                 n_embd,

@@ -81,3 +81,45 @@ fn every_family_is_read_exactly_and_has_a_default_and_two_perturbed_cases() {
         assert!(n >= 3, "{t}: {n} cases");
     }
 }
+
+fn kv_heads(config: &str) -> Vec<u64> {
+    let spec = parse_config(config).unwrap().spec;
+    spec.layers
+        .iter()
+        .map(|l| l.attention.unwrap().n_head_kv())
+        .collect()
+}
+
+#[test]
+fn falcon_caches_one_kv_head_when_multi_query_and_num_kv_heads_in_the_new_architecture() {
+    let small = r#""hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2"#;
+    let falcon = |rest: &str| format!(r#"{{"model_type": "falcon", {small}{rest}}}"#);
+    assert_eq!(kv_heads(&falcon("")), [1, 1]);
+    assert_eq!(kv_heads(&falcon(r#", "multi_query": false"#)), [4, 4]);
+    assert_eq!(
+        kv_heads(&falcon(
+            r#", "new_decoder_architecture": true, "num_kv_heads": 2"#
+        )),
+        [2, 2]
+    );
+}
+
+#[test]
+fn missing_expert_counts_that_the_class_leaves_unset_are_errors_naming_the_field() {
+    let err = parse_config(r#"{"model_type": "dots1"}"#).unwrap_err();
+    assert_eq!(err.to_string(), "missing required field `n_routed_experts`");
+    let err =
+        parse_config(r#"{"model_type": "ernie4_5_moe", "moe_layer_end_index": -2}"#).unwrap_err();
+    assert!(err.to_string().contains("moe_layer_end_index"), "{err}");
+}
+
+#[test]
+fn hunyuan_without_head_dim_takes_hidden_size_over_heads() {
+    let spec = parse_config(
+        r#"{"model_type": "hunyuan_v1_dense", "hidden_size": 64, "num_attention_heads": 4}"#,
+    )
+    .unwrap()
+    .spec;
+    let q = &spec.layers[0].tensors[1];
+    assert_eq!((q.name.as_str(), q.ne[1]), ("attn_q.weight", 64));
+}

@@ -43,7 +43,9 @@ pub(crate) fn read(
             Some(types) => types,
             None => {
                 let every = f.dim_or("sliding_window_pattern", 4)?;
-                (0..d.n_layer).map(|i| (i + 1) % every != 0).collect()
+                (0..d.n_layer)
+                    .map(|i| !(i + 1).is_multiple_of(every))
+                    .collect()
             }
         };
         (window, pattern)

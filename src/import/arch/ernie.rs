@@ -76,7 +76,8 @@ pub(crate) fn read(
     let start = f.opt_count("moe_layer_start_index")?.unwrap_or(1);
     let interval = f.dim_or("moe_layer_interval", 1)?;
     let end = end_index(f, d.n_layer)?;
-    let is_sparse = |i: u64| moe.is_some() && (i + 1) % interval == 0 && i >= start && i <= end;
+    let is_sparse =
+        |i: u64| moe.is_some() && (i + 1).is_multiple_of(interval) && i >= start && i <= end;
 
     let mut layers = Vec::with_capacity(d.n_layer as usize);
     for i in 0..d.n_layer {

@@ -94,7 +94,9 @@ fn sliding_layers(f: &Fields, n_layer: u64, has_window: bool) -> Result<Vec<bool
         }
         _ => {
             let every = f.dim_or(FIELD, 4)?;
-            Ok((0..n_layer).map(|i| (i + 1) % every != 0).collect())
+            Ok((0..n_layer)
+                .map(|i| !(i + 1).is_multiple_of(every))
+                .collect())
         }
     }
 }

@@ -60,7 +60,7 @@ pub(crate) fn read(
         };
         let pattern = match f.layer_types(d.n_layer)? {
             Some(types) => types,
-            None => (0..d.n_layer).map(|i| (i + 1) % 4 != 0).collect(),
+            None => (0..d.n_layer).map(|i| !(i + 1).is_multiple_of(4)).collect(),
         };
         (window, pattern)
     } else {

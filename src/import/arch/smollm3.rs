@@ -75,7 +75,9 @@ fn nope_layers(f: &Fields, n_layer: u64) -> Result<Vec<bool>, ConfigError> {
     match f.get(FIELD) {
         None => {
             let every = f.dim_or("no_rope_layer_interval", 4)?;
-            Ok((0..n_layer).map(|i| (i + 1) % every == 0).collect())
+            Ok((0..n_layer)
+                .map(|i| (i + 1).is_multiple_of(every))
+                .collect())
         }
         Some(Value::Array(items)) if items.len() as u64 == n_layer => items
             .iter()

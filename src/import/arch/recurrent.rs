@@ -146,8 +146,8 @@ pub(crate) fn gated_deltanet(t: &mut Vec<Tensor>, n_embd: u64, d: &DeltaNet) -> 
     let key_dim = d.n_k_heads * d.head_k;
     let value_dim = d.n_v_heads * d.head_v;
     let conv_dim = 2 * key_dim + value_dim;
-    linear(t, "attn_qkv", n_embd, conv_dim, false);
-    linear(t, "attn_gate", n_embd, value_dim, false);
+    linear(t, "ssm_qkv", n_embd, conv_dim, false);
+    linear(t, "ssm_gate", n_embd, value_dim, false);
     linear(t, "ssm_ba", n_embd, 2 * d.n_v_heads, false);
     conv1d(t, conv_dim, d.d_conv, false);
     t.push(Tensor::vector("ssm_dt.bias", d.n_v_heads));

@@ -331,7 +331,10 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
     }
     match s.engine {
         Engine::LlamaCpp | Engine::Ollama => {
-            let full = pad(s.n_ctx, if s.flash_attn { 256 } else { 32 });
+            // llama.cpp 0c1e570 pads every stream's cells to 256 with or
+            // without flash attention (`llama-context.cpp`; older releases
+            // padded to 32 without it): tests/data/measured/llama_cpp_hybrid.json.
+            let full = pad(s.n_ctx, 256);
             // llama.cpp sizes local layers by their window only for the
             // architectures it builds with an iSWA cache (`swa_type` set in
             // `llama-model.cpp`): a chunk holds at most its own tokens.

@@ -13,7 +13,8 @@
 //! - [`launch`] — pure flag generation: the command a person pastes to run
 //!   the plan.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
-//!   `config.json` today.
+//!   `config.json` (one reader per model family in `import/arch`), GGUF and
+//!   safetensors headers.
 //! - [`ui`] — Leptos components: read results and format them; no arithmetic.
 //! - [`web`] — browser glue only.
 //!

@@ -1,4 +1,5 @@
-//! Pure parsers of what people bring: a Hugging Face `config.json` today.
+//! Pure parsers of what people bring: a Hugging Face `config.json` (read by
+//! one reader per model family, `arch`), GGUF and safetensors headers.
 //!
 //! Each importer turns untrusted text into a validated [`ModelSpec`] or a
 //! typed error that names the field at fault; none of them panics.

@@ -1275,7 +1275,7 @@ pub fn find(name: &str) -> Result<&'static CatalogModel, UnknownModel> {
 }
 
 /// The three ids nearest to `key` by edit distance.
-fn closest_ids(key: &str) -> Vec<&'static str> {
+pub(crate) fn closest_ids(key: &str) -> Vec<&'static str> {
     let mut scored: Vec<(usize, &'static str)> = MODELS
         .iter()
         .map(|m| (edit_distance(key, &normalise(m.id)), m.id))
@@ -1352,6 +1352,61 @@ mod tests {
         assert!(err
             .to_string()
             .starts_with("no catalog model is called 'mixtral-8x7b-instruct'"));
+    }
+
+    #[test]
+    fn every_id_and_alias_finds_its_own_model() {
+        for m in MODELS {
+            for name in std::iter::once(m.id).chain(m.aliases.iter().copied()) {
+                assert_eq!(find(name).map(|f| f.id), Ok(m.id), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_lowercase_slugs_and_families_come_from_one_list() {
+        const FAMILIES: &[&str] = &[
+            "Qwen",
+            "Llama",
+            "Gemma",
+            "Mistral",
+            "DeepSeek",
+            "Kimi",
+            "GLM",
+            "Granite",
+            "Phi",
+            "Nemotron",
+            "OLMo",
+            "SmolLM",
+            "Falcon",
+            "Mamba",
+            "Jamba",
+            "LFM",
+            "Command",
+            "Hunyuan",
+            "ERNIE",
+            "EXAONE",
+            "Seed",
+            "dots",
+            "StarCoder",
+            "Pythia",
+            "MiniMax",
+            "gpt-oss",
+            "T5",
+            "BART",
+            "BERT",
+            "Zamba",
+            "Bamba",
+            "TinyLlama",
+        ];
+        for m in MODELS {
+            let slug = m
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+            assert!(slug, "{}", m.id);
+            assert!(FAMILIES.contains(&m.family), "{}: {}", m.id, m.family);
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use vramfit::estimate::catalog::{find, MODELS};
+use vramfit::estimate::catalog::MODELS;
+use vramfit::estimate::names::resolve;
 use vramfit::import::file::{gguf_format, gguf_import, safetensors_import};
 use vramfit::import::gguf::{parse_gguf, GgufError, GgufHeader};
 use vramfit::import::parse_config;
@@ -292,7 +293,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Params { model, json } => {
             let (id, config, _) = model_source(&model)?;
             let imported = if config.is_empty() {
-                find(&id).map_err(|e| e.to_string())?.load()
+                resolve(&id).map_err(|e| e.to_string())?.model.load()
             } else {
                 parse_config(&config)
             }

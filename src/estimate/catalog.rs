@@ -1068,6 +1068,8 @@ pub const MODELS: &[CatalogModel] = &[
             "CohereForAI/c4ai-command-a-03-2025"
         ]
     ),
+    // source: config.json copies of the 12-2024 release (max_position_embeddings 8192,
+    // sliding window 4096 on three layers of four)
     model!(
         "command-r7b",
         "Command R7B",
@@ -1077,6 +1079,7 @@ pub const MODELS: &[CatalogModel] = &[
             "CohereForAI/c4ai-command-r7b-12-2024"
         ]
     ),
+    // source: a config.json copy of the 08-2024 release (intermediate 24576, 8 KV heads)
     model!(
         "command-r-08-2024",
         "Command R (08-2024)",

@@ -766,7 +766,8 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     model!("phi-2", "Phi-2", "Phi", ["microsoft/phi-2"]),
     // Granite
-    // source: GGUF metadata (ollama ibm/granite4:small-h): 72 experts, top-10, expert FFN 768, shared FFN 1536, SSM inner 8192
+    // source: GGUF metadata (ollama ibm/granite4:small-h): 72 experts, top-10, expert FFN 768,
+    // shared FFN 1536, SSM inner 8192, context 1048576 (H-Tiny assumed the same context)
     model!(
         "granite-4.0-h-small",
         "Granite 4.0 H-Small",

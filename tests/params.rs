@@ -145,3 +145,40 @@ fn catalog_models_match_their_model_cards() {
         }
     }
 }
+
+/// `data/catalog_counts.json`: every catalog config built by transformers
+/// itself (`tests/bench/catalog_check.py`, meta device). vramfit's tensor
+/// list must count what the model class counts — or, where this transformers
+/// release builds a model differently from its checkpoint (noted in the
+/// file), what the checkpoint holds.
+#[test]
+fn catalog_counts_equal_the_transformers_model_classes() {
+    use vramfit::estimate::catalog::find;
+    let counts: Value = serde_json::from_str(include_str!("data/catalog_counts.json")).unwrap();
+    let rows = counts["models"].as_array().unwrap();
+    let mut wrong = Vec::new();
+    for row in rows {
+        let id = row["id"].as_str().unwrap();
+        let expected = row["checkpoint_total"]
+            .as_u64()
+            .or(row["transformers_total"].as_u64())
+            .unwrap();
+        let got = find(id)
+            .map_err(|e| e.to_string())
+            .and_then(|m| m.load().map_err(|e| e.to_string()))
+            .map(|i| i.spec.params().total);
+        if got.as_ref() != Ok(&expected) {
+            wrong.push(format!(
+                "{id} ({}): vramfit {got:?}, transformers {expected}",
+                row["model_type"].as_str().unwrap()
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} configs count differently:\n{}",
+        wrong.len(),
+        rows.len(),
+        wrong.join("\n")
+    );
+}

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use vramfit::estimate::catalog::{find, MODELS};
-use vramfit::estimate::memory::Engine;
+use vramfit::estimate::catalog::MODELS;
+use vramfit::estimate::names::resolve;
 use vramfit::import::file::{gguf_format, gguf_import, safetensors_import};
 use vramfit::import::gguf::{parse_gguf, GgufError, GgufHeader};
 use vramfit::import::parse_config;
@@ -73,7 +73,8 @@ enum Command {
         #[arg(long, default_value = "llama.cpp")]
         engine: String,
         /// Weight format (case-insensitive): q4_k_m, q8_0, f16… (GGUF), bf16,
-        /// fp8, int8, nf4, gptq, awq, mxfp4, exl2-4.0bpw… Defaults per engine.
+        /// fp8, int8, nf4, gptq, awq, mxfp4, exl2-4.0bpw… Defaults to what a
+        /// repository name implies (…-FP8, …-AWQ, …-GGUF:Q5_K_M), else per engine.
         #[arg(long)]
         weights: Option<String>,
         /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
@@ -292,7 +293,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Params { model, json } => {
             let (id, config, _) = model_source(&model)?;
             let imported = if config.is_empty() {
-                find(&id).map_err(|e| e.to_string())?.load()
+                resolve(&id).map_err(|e| e.to_string())?.model.load()
             } else {
                 parse_config(&config)
             }
@@ -343,14 +344,9 @@ fn run(cli: Cli) -> Result<(), String> {
             json,
         } => {
             let (model, config, file_format) = model_source(&model)?;
-            let weights = match weights.or(file_format) {
-                Some(w) => w,
-                None => engine
-                    .parse::<Engine>()
-                    .map_err(|e| e.to_string())?
-                    .default_weights()
-                    .id(),
-            };
+            // Left empty, the report takes the format a repository name
+            // implies (…-FP8, …-GGUF:Q5_K_M), else the engine's default.
+            let weights = weights.or(file_format).unwrap_or_default();
             let request = Request {
                 model,
                 config,

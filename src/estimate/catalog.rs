@@ -712,7 +712,8 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     model!("phi-2", "Phi-2", "Phi", ["microsoft/phi-2"]),
     // Granite
-    // source: GGUF metadata (ollama ibm/granite4:small-h): 72 experts, top-10, expert FFN 768, shared FFN 1536, SSM inner 8192
+    // source: GGUF metadata (ollama ibm/granite4:small-h): 72 experts, top-10, expert FFN 768,
+    // shared FFN 1536, SSM inner 8192, context 1048576 (H-Tiny assumed the same context)
     model!(
         "granite-4.0-h-small",
         "Granite 4.0 H-Small",
@@ -1014,6 +1015,8 @@ pub const MODELS: &[CatalogModel] = &[
             "CohereForAI/c4ai-command-a-03-2025"
         ]
     ),
+    // source: config.json copies of the 12-2024 release (max_position_embeddings 8192,
+    // sliding window 4096 on three layers of four)
     model!(
         "command-r7b",
         "Command R7B",
@@ -1023,6 +1026,7 @@ pub const MODELS: &[CatalogModel] = &[
             "CohereForAI/c4ai-command-r7b-12-2024"
         ]
     ),
+    // source: a config.json copy of the 08-2024 release (intermediate 24576, 8 KV heads)
     model!(
         "command-r-08-2024",
         "Command R (08-2024)",
@@ -1221,7 +1225,7 @@ pub fn find(name: &str) -> Result<&'static CatalogModel, UnknownModel> {
 }
 
 /// The three ids nearest to `key` by edit distance.
-fn closest_ids(key: &str) -> Vec<&'static str> {
+pub(crate) fn closest_ids(key: &str) -> Vec<&'static str> {
     let mut scored: Vec<(usize, &'static str)> = MODELS
         .iter()
         .map(|m| (edit_distance(key, &normalise(m.id)), m.id))
@@ -1302,6 +1306,61 @@ mod tests {
         assert!(err
             .to_string()
             .starts_with("no catalog model is called 'mixtral-8x7b-instruct'"));
+    }
+
+    #[test]
+    fn every_id_and_alias_finds_its_own_model() {
+        for m in MODELS {
+            for name in std::iter::once(m.id).chain(m.aliases.iter().copied()) {
+                assert_eq!(find(name).map(|f| f.id), Ok(m.id), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_lowercase_slugs_and_families_come_from_one_list() {
+        const FAMILIES: &[&str] = &[
+            "Qwen",
+            "Llama",
+            "Gemma",
+            "Mistral",
+            "DeepSeek",
+            "Kimi",
+            "GLM",
+            "Granite",
+            "Phi",
+            "Nemotron",
+            "OLMo",
+            "SmolLM",
+            "Falcon",
+            "Mamba",
+            "Jamba",
+            "LFM",
+            "Command",
+            "Hunyuan",
+            "ERNIE",
+            "EXAONE",
+            "Seed",
+            "dots",
+            "StarCoder",
+            "Pythia",
+            "MiniMax",
+            "gpt-oss",
+            "T5",
+            "BART",
+            "BERT",
+            "Zamba",
+            "Bamba",
+            "TinyLlama",
+        ];
+        for m in MODELS {
+            let slug = m
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+            assert!(slug, "{}", m.id);
+            assert!(FAMILIES.contains(&m.family), "{}: {}", m.id, m.family);
+        }
     }
 
     #[test]

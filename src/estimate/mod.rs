@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod format;
 pub mod memory;
 pub mod model;
+pub mod names;
 pub mod weights;
 
 pub use format::{GgmlType, KvType, WeightFormat};

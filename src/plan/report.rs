@@ -15,10 +15,11 @@ use super::profile::device_map;
 use super::search::{max_batch, max_context, sweep, Objective, SweepRow};
 use super::split::{plan, DevicePlan, Layout, Offload, Plan, PlanRequest};
 use super::ways::{ways_out, WayOut};
-use crate::estimate::catalog::{find, UnknownModel};
+use crate::estimate::catalog::UnknownModel;
 use crate::estimate::format::{kv_pair, UnknownFormat};
 use crate::estimate::memory::Engine;
 use crate::estimate::model::ModelSpec;
+use crate::estimate::names::{resolve, Resolved};
 use crate::estimate::weights::TypeShare;
 use crate::estimate::{ParamCount, RunSettings, WeightFormat};
 use crate::import::config::{parse_config, ConfigError};
@@ -29,7 +30,8 @@ use crate::units::{parse_size, SizeError};
 /// the command line share one vocabulary ([`Request::set`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
-    /// A catalog id or alias.
+    /// A catalog id or alias, or a repository name such as
+    /// `RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic` ([`resolve`]).
     pub model: String,
     /// A pasted `config.json`; when non-empty it is used instead of `model`.
     pub config: String,
@@ -37,6 +39,8 @@ pub struct Request {
     pub gpus: String,
     /// `llama.cpp`, `vllm`, `transformers`, `exllamav2` or `ollama`.
     pub engine: String,
+    /// A weight format id; empty for "not chosen": the format the model
+    /// name implies (a quantized repo), else the engine's default.
     pub weights: String,
     pub kv: String,
     pub ctx: String,
@@ -169,7 +173,8 @@ impl Request {
         let Ok(engine) = engine.parse::<Engine>() else {
             return;
         };
-        if !self.weights.parse().is_ok_and(|w| engine.supports(w)) {
+        let chosen = !self.weights.trim().is_empty();
+        if chosen && !self.weights.parse().is_ok_and(|w| engine.supports(w)) {
             self.weights = engine.default_weights().id();
         }
         let supported =
@@ -327,14 +332,16 @@ pub const MAX_CTX: u64 = 16 << 20;
 
 /// Validates every field of `request`.
 pub fn validate(request: &Request) -> Result<Validated, InputError> {
+    let mut resolved = None;
     let (name, model_ref, imported) = if request.config.trim().is_empty() {
-        let model = find(&request.model)?;
-        let repo = model
-            .aliases
-            .iter()
-            .find(|a| a.contains('/'))
-            .unwrap_or(&model.id);
-        (model.name.to_string(), repo.to_string(), model.load()?)
+        let r = resolve(&request.model)?;
+        let model = r.model;
+        let repo = r.load.clone().unwrap_or_else(|| {
+            let alias = model.aliases.iter().find(|a| a.contains('/'));
+            alias.unwrap_or(&model.id).to_string()
+        });
+        resolved = Some(r);
+        (model.name.to_string(), repo, model.load()?)
     } else {
         let imported = parse_config(&request.config)?;
         let (name, model_ref) = match &imported.spec.stored {
@@ -353,7 +360,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         (name, model_ref, imported)
     };
     let engine: Engine = request.engine.parse()?;
-    let weights: WeightFormat = request.weights.parse()?;
+    let (weights, name_notes) = weights_for(request, resolved.as_ref(), engine)?;
     if !engine.supports(weights) {
         let hint = match engine {
             Engine::LlamaCpp | Engine::Ollama => {
@@ -424,6 +431,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         ..RunSettings::default()
     };
     let mut warnings = imported.warnings;
+    warnings.extend(name_notes);
     if n_ctx > imported.spec.n_ctx_train {
         warnings.push(format!(
             "context {n_ctx} is past the model's max_position_embeddings ({}): quality degrades beyond it",
@@ -441,6 +449,53 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         allow_offload,
         objective,
     })
+}
+
+/// The weight format to plan with, and notes on what the model name said:
+/// an explicit `weights` wins; otherwise the format the name implies, when
+/// the engine loads it; otherwise the engine's default.
+fn weights_for(
+    request: &Request,
+    resolved: Option<&Resolved>,
+    engine: Engine,
+) -> Result<(WeightFormat, Vec<String>), InputError> {
+    let mut notes = Vec::new();
+    let implied = resolved.and_then(|r| {
+        notes.extend(r.rule.iter().chain(&r.warning).cloned());
+        r.format
+    });
+    let text = request.weights.trim();
+    if !text.is_empty() {
+        let chosen: WeightFormat = text.parse()?;
+        if let Some(f) = implied.filter(|&f| f != chosen) {
+            notes.push(format!(
+                "weights {} chosen explicitly, not the {} the name implies",
+                chosen.id(),
+                f.id()
+            ));
+        }
+        return Ok((chosen, notes));
+    }
+    let weights = match implied {
+        Some(f) if engine.supports(f) => {
+            notes.push(format!(
+                "planned with {}, the format the name implies",
+                f.id()
+            ));
+            f
+        }
+        Some(f) => {
+            let fallback = engine.default_weights();
+            notes.push(format!(
+                "{engine} does not load {}: planned with its default, {}",
+                f.label(),
+                fallback.id()
+            ));
+            fallback
+        }
+        None => engine.default_weights(),
+    };
+    Ok((weights, notes))
 }
 
 /// Every field error at once: validates, then puts the faulty field back to
@@ -634,6 +689,47 @@ mod tests {
         assert_eq!(r.devices.len(), 2);
         assert_eq!(r.max_context, Some(131_072));
         assert!(r.ways_out.is_empty());
+    }
+
+    #[test]
+    fn a_quantized_repo_name_sets_the_weights_unless_they_are_chosen() {
+        let repo = "RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic";
+        let request = |engine: &str, weights: &str| Request {
+            model: repo.into(),
+            engine: engine.into(),
+            weights: weights.into(),
+            ..Request::default()
+        };
+        let implied = validate(&request("vllm", "")).unwrap();
+        assert_eq!(implied.settings.weights.id(), "fp8");
+        assert_eq!(implied.model_ref, repo);
+        assert_eq!(implied.spec.params().total, 8_030_261_248);
+        assert!(implied
+            .warnings
+            .contains(&"planned with fp8, the format the name implies".to_string()));
+
+        let chosen = validate(&request("vllm", "bf16")).unwrap();
+        assert_eq!(chosen.settings.weights.id(), "bf16");
+        assert!(chosen
+            .warnings
+            .contains(&"weights bf16 chosen explicitly, not the fp8 the name implies".to_string()));
+
+        let gguf_engine = validate(&request("llama.cpp", "")).unwrap();
+        assert_eq!(gguf_engine.settings.weights.id(), "q4_k_m");
+        assert!(gguf_engine.warnings.iter().any(|w| w
+            == "llama.cpp does not load FP8 e4m3 (per-tensor scales): planned with its default, q4_k_m"));
+    }
+
+    #[test]
+    fn a_gguf_selector_picks_the_quant_type() {
+        let request = Request {
+            model: "unsloth/Qwen3-8B-GGUF:Q5_K_M".into(),
+            weights: String::new(),
+            ..Request::default()
+        };
+        let v = validate(&request).unwrap();
+        assert_eq!(v.settings.weights.id(), "q5_k_m");
+        assert_eq!(v.model_ref, "Qwen/Qwen3-8B");
     }
 
     #[test]

@@ -12,6 +12,9 @@
 //!   across GPUs, what fits and by how much it does not.
 //! - [`launch`] — pure flag generation: the command a person pastes to run
 //!   the plan.
+//! - [`report`] — one request in, one report out: validation, the plan,
+//!   its searches, ways out and the command; the CLI, the app and the JS
+//!   API are shells over it. `plan` and `launch` never import it.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
 //!   safetensors headers.
@@ -20,7 +23,7 @@
 //!
 //! # Invariants
 //!
-//! `estimate`, `plan`, `launch` and `import` know nothing about Leptos,
+//! `estimate`, `plan`, `launch`, `report` and `import` know nothing about Leptos,
 //! `web_sys`, `js_sys`, `gloo` or `wasm_bindgen`, read no clock and use no
 //! randomness: they are deterministic functions of their inputs, tested
 //! natively (`tests/purity.rs` enforces the imports). All byte counts in the
@@ -30,6 +33,7 @@ pub mod estimate;
 pub mod import;
 pub mod launch;
 pub mod plan;
+pub mod report;
 pub mod ui;
 pub mod units;
 pub mod web;

@@ -10,6 +10,7 @@ const PURE: &[&str] = &[
     "src/estimate",
     "src/plan",
     "src/launch",
+    "src/report",
     "src/import",
     "src/units.rs",
 ];

@@ -14,7 +14,7 @@ use vramfit::import::gguf::{parse_gguf, GgufError, GgufHeader};
 use vramfit::import::parse_config;
 use vramfit::import::safetensors::{parse_index, parse_safetensors, Header, SafetensorsError};
 use vramfit::plan::gpus::cards;
-use vramfit::plan::{report, Report, Request};
+use vramfit::report::{report, Report, Request};
 use vramfit::units::{gib, grouped, params};
 
 /// Will this LLM fit on these GPUs, and how do I split it?

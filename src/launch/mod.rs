@@ -98,7 +98,7 @@ pub(crate) fn assert_flags_documented(command: &str, flags: &[Flag]) {
 #[cfg(test)]
 pub(crate) mod golden {
     //! Helpers for the per-engine golden tests.
-    use crate::plan::{report, Request};
+    use crate::report::{report, Request};
 
     /// The command a request produces, for golden comparisons.
     pub fn command_for(fields: &[(&str, &str)]) -> String {

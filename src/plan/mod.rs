@@ -3,18 +3,16 @@
 //! Input is the validated device list ([`device::Gpu`]) and an
 //! [`Estimate`](crate::estimate::Estimate); output is a [`Plan`] whose every
 //! number comes from those two. "Does not fit" is a plan with a shortfall
-//! and [`ways::WayOut`]s, not an error.
+//! (the report adds the ways out), not an error. `plan` knows nothing
+//! of requests, reports or launch commands: [`crate::report`] builds on it.
 
 pub mod baseline;
 pub mod device;
 pub mod gpus;
 pub mod profile;
-pub mod report;
 pub mod search;
 pub mod split;
-pub mod ways;
 
 pub use device::{parse_gpus, DeviceError, Gpu};
-pub use report::{report, validate, InputError, Report, Request};
 pub use search::{max_batch, max_context, sweep, Objective};
 pub use split::{plan, DevicePlan, Plan, PlanRequest};

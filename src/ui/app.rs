@@ -7,8 +7,7 @@ use super::inputs::Settings;
 use super::model::ModelPicker;
 use super::results::Results;
 use super::share::{ShareBar, ThemeToggle};
-use crate::plan::report::all_errors;
-use crate::plan::{report, InputError, Report, Request};
+use crate::report::{all_errors, report, InputError, Report, Request};
 use crate::web;
 
 /// The request being edited and the report derived from it, shared by all

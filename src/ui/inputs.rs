@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::app::Calc;
 use crate::estimate::memory::Engine;
 use crate::plan::search::Objective;
-use crate::plan::Request;
+use crate::report::Request;
 
 /// A labelled text input bound to one request field, with its inline error.
 #[component]

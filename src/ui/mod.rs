@@ -1,4 +1,4 @@
-//! Leptos components. They read a [`Report`](crate::plan::Report) and format
+//! Leptos components. They read a [`Report`](crate::report::Report) and format
 //! it; every number comes from the pure core, none is computed here.
 //!
 //! - [`app`]: the page, its state (one `Request`), links and theme.

@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use super::app::Calc;
-use crate::plan::{DevicePlan, Report};
+use crate::plan::DevicePlan;
+use crate::report::Report;
 use crate::units::{gb, gib, grouped, params};
 use crate::web::clipboard::copy;
 

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::estimate::catalog::find;
 use crate::import::parse_config;
-use crate::plan::{report, Request};
+use crate::report::{report, Request};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| error(e.to_string()))?;

@@ -10,7 +10,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
-use crate::plan::Request;
+use crate::report::Request;
 
 /// The link format's version, written as `v=1`.
 pub const VERSION: &str = "1";

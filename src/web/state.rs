@@ -3,7 +3,7 @@
 //! when a page opens without a query), and the colour theme.
 
 use super::link::{decode, encode, Decoded};
-use crate::plan::Request;
+use crate::report::Request;
 
 const STORAGE_KEY: &str = "vramfit:last";
 const THEME_KEY: &str = "vramfit:theme";

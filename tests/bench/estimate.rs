@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use vramfit::estimate::catalog::MODELS;
 use vramfit::estimate::{estimate, RunSettings};
-use vramfit::plan::{report, Request};
+use vramfit::report::{report, Request};
 
 fn mean_micros(runs: u32, mut f: impl FnMut()) -> f64 {
     f();

@@ -8,7 +8,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 #[cfg(not(target_arch = "wasm32"))]
 use std::hint::black_box;
 #[cfg(not(target_arch = "wasm32"))]
-use vramfit::plan::{report, Request};
+use vramfit::report::{report, Request};
 
 #[cfg(target_arch = "wasm32")]
 fn main() {}

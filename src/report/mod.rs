@@ -5,16 +5,13 @@
 //! derives everything else. Each field error names the field so the UI can
 //! show it inline.
 
+pub mod ways;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use thiserror::Error;
 
-use super::device::{parse_gpus, with_reserve, DeviceError, Gpu};
-use super::profile::device_map;
-use super::search::{max_batch, max_context, sweep, Objective, SweepRow};
-use super::split::{plan, DevicePlan, Layout, Offload, Plan, PlanRequest};
-use super::ways::{ways_out, WayOut};
 use crate::estimate::catalog::UnknownModel;
 use crate::estimate::format::{kv_pair, UnknownFormat};
 use crate::estimate::memory::Engine;
@@ -24,7 +21,13 @@ use crate::estimate::weights::TypeShare;
 use crate::estimate::{ParamCount, RunSettings, WeightFormat};
 use crate::import::config::{parse_config, ConfigError};
 use crate::launch::{self, LaunchContext};
+use crate::plan::device::{parse_gpus, with_reserve, DeviceError, Gpu};
+use crate::plan::profile::device_map;
+use crate::plan::search::{max_batch, max_context, sweep, Objective, SweepRow};
+use crate::plan::split::{plan, DevicePlan, Layout, Offload, Plan, PlanRequest};
 use crate::units::{parse_size, SizeError};
+use ways::ways_out;
+pub use ways::WayOut;
 
 /// Raw input, as typed. Every field is a string so that forms, links and
 /// the command line share one vocabulary ([`Request::set`]).
@@ -388,7 +391,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         });
     }
     let n_ctx = count("ctx", &request.ctx, MAX_CTX)?;
-    let n_seq = count("batch", &request.batch, super::search::MAX_BATCH)?;
+    let n_seq = count("batch", &request.batch, crate::plan::search::MAX_BATCH)?;
     let overhead_per_gpu = optional_size("overhead", &request.overhead)?.unwrap_or(0);
     let reserve = optional_size("reserve", &request.reserve)?.unwrap_or(0);
     let host_ram = optional_size("host_ram", &request.host_ram)?;

@@ -4,13 +4,13 @@
 
 use serde::Serialize;
 
-use super::device::{gpu_rows, rows_text, GpuRow};
-use super::report::{validate, Request, Validated};
-use super::split::PlanRequest;
-use super::split::{plan, Plan};
+use super::{validate, Request, Validated};
 use crate::estimate::memory::Engine;
 use crate::estimate::weights::{weight_bytes, WeightBytes};
 use crate::estimate::{RunSettings, WeightFormat};
+use crate::plan::device::{gpu_rows, rows_text, GpuRow};
+use crate::plan::split::PlanRequest;
+use crate::plan::split::{plan, Plan};
 use crate::units::gb;
 
 /// One change that was re-planned.
@@ -75,7 +75,7 @@ pub fn ways_out(
             weights: *f,
             ..v.settings
         };
-        super::split::fits_on_gpus(
+        crate::plan::split::fits_on_gpus(
             &PlanRequest {
                 settings,
                 allow_offload: false,
@@ -157,7 +157,7 @@ pub fn ways_out(
                     gpus: &list,
                     ..v.plan_request()
                 };
-                super::split::fits_on_gpus(&r, &requested.estimate.weights)
+                crate::plan::split::fits_on_gpus(&r, &requested.estimate.weights)
             });
             if fits {
                 let label = format!("Add {extra} more {}", last.device.trim());
@@ -172,7 +172,7 @@ pub fn ways_out(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::report::report;
+    use crate::report::report;
 
     #[test]
     fn every_way_out_is_re_planned_and_fits() {

@@ -415,6 +415,12 @@ fn print_report(r: &Report) {
             status
         );
     }
+    if r.state_bytes > 0 {
+        println!(
+            "recurrent state: {} of the KV cache (fixed per sequence, whatever the context)",
+            gib(r.state_bytes)
+        );
+    }
     println!("host memory: {}", gib(r.host_bytes));
     match r.max_context {
         Some(c) => println!("longest context at {} sequence(s): {c} tokens", r.n_seq),

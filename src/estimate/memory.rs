@@ -627,6 +627,18 @@ pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBy
             spec.model_type
         ));
     }
+    if s.engine == Engine::ExLlamaV2 && spec.layers.iter().any(|l| l.recurrent.is_some()) {
+        warnings.push(format!(
+            "ExLlamaV2 does not run {}'s recurrent layers; numbers assume it did",
+            spec.model_type
+        ));
+    }
+    if s.engine == Engine::Vllm && spec.layers.iter().any(|l| l.recurrent.is_some()) {
+        warnings.push(
+            "vLLM: recurrent states are counted per sequence in the model dtype; vLLM also pads attention blocks to the state's page size, which is not modelled yet"
+                .to_string(),
+        );
+    }
     if spec.class == ModelType::EncoderOnly {
         warnings.push("encoder-only model: no KV cache; context is the input length".to_string());
     }

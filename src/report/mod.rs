@@ -546,8 +546,12 @@ pub struct Report {
     pub weights_bytes: u64,
     /// The model file / checkpoint size (each tensor once).
     pub file_bytes: u64,
-    /// The whole KV cache for the plan's context and sequences.
+    /// The whole KV cache for the plan's context and sequences, recurrent
+    /// states included.
     pub kv_bytes: u64,
+    /// Of `kv_bytes`, the recurrent states of Mamba, linear-attention and
+    /// short-conv layers: fixed per sequence, whatever the context.
+    pub state_bytes: u64,
     pub shortfall_bytes: u64,
     pub host_bytes: u64,
     /// Storage types and their shares: which tensors stay unquantized.
@@ -659,6 +663,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         weights_bytes: plan.estimate.weights_total(),
         file_bytes: plan.estimate.weights.file,
         kv_bytes: plan.estimate.kv_total(),
+        state_bytes: plan.estimate.state_total(),
         shortfall_bytes: requested.shortfall_bytes,
         host_bytes: plan.host_bytes,
         weights_by_type: plan.estimate.weights.by_type.clone(),

@@ -83,6 +83,9 @@ fn report_view(r: Report) -> impl IntoView {
             <div><dt>"Active per token"</dt><dd>{params(r.params.active)}</dd></div>
             <div><dt>"Weights"</dt><dd>{gib(r.weights_bytes)}</dd></div>
             <div><dt>"KV cache"</dt><dd data-testid="kv">{gib(r.kv_bytes)}</dd></div>
+            {(r.state_bytes > 0).then(|| view! {
+                <div><dt>"of which recurrent state"</dt><dd data-testid="state">{gib(r.state_bytes)}</dd></div>
+            })}
             <div><dt>"Host memory"</dt><dd>{gib(r.host_bytes)}</dd></div>
             <div><dt>"Longest context"</dt><dd data-testid="max-context">{max_context}</dd></div>
             <div><dt>"Most sequences"</dt><dd data-testid="max-batch">{max_batch}</dd></div>

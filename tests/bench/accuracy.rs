@@ -3,11 +3,21 @@
 //! (tests/params.rs, estimate::weights, estimate::memory); this prints the
 //! error of every case and the worst one.
 
+use std::collections::BTreeMap;
 use vramfit::estimate::catalog::find;
 use vramfit::estimate::memory::Engine;
 use vramfit::estimate::weights::weight_bytes;
-use vramfit::estimate::{estimate, GgmlType, KvType, RunSettings};
+
+use vramfit::estimate::format::TorchDtype;
+use vramfit::estimate::{estimate, GgmlType, KvType, RunSettings, WeightFormat};
+use vramfit::import::config::supported_model_types;
+use vramfit::import::file::gguf_import;
+use vramfit::import::gguf::{GgufHeader, TensorInfo, Value as Meta};
 use vramfit::import::parse_config;
+
+const ARCH: &str = include_str!("../data/measured/transformers_arch.json");
+
+include!("../data/hybrid_loads.rs");
 
 const REFERENCE: &str = include_str!("../data/reference_models.json");
 
@@ -67,6 +77,9 @@ fn main() {
         worst * 100.0,
         cases.len()
     );
+
+    architectures();
+    hybrid_kv();
 
     // 2. GGUF file sizes (TheBloke/Llama-2-7B-GGUF).
     println!("### Llama-2-7B GGUF tensor data vs published file sizes\n");
@@ -324,4 +337,123 @@ fn llama_cpp_measured() {
         worst_fa * 100.0,
         worst_no_fa * 100.0
     );
+}
+
+/// Every `model_type` against transformers 5.24 (tests/arch.rs has the
+/// same cases as exact tests): parameter counts of class defaults, real and
+/// perturbed configs, with the held-out ones apart, and `generate()` caches.
+fn architectures() {
+    let all: Value = serde_json::from_str(ARCH).unwrap();
+    let supported = |c: &Value| {
+        let t = c["config"]["model_type"].as_str().unwrap_or("");
+        c["config"].get("vision_config").is_none() && supported_model_types().any(|s| s == t)
+    };
+    // model_type → [dev cases, dev exact, holdout cases, holdout exact, worst %]
+    let mut rows: BTreeMap<String, [f64; 5]> = BTreeMap::new();
+    for case in all["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| supported(c))
+    {
+        let t = case["config"]["model_type"].as_str().unwrap().to_string();
+        let expected = case["total"].as_u64().unwrap();
+        let got = parse_config(&case["config"].to_string()).map_or(0, |i| i.spec.params().total);
+        let error = (got as f64 - expected as f64).abs() / expected as f64 * 100.0;
+        let row = rows.entry(t).or_default();
+        let at = if case["holdout"] == true { 2 } else { 0 };
+        row[at] += 1.0;
+        row[at + 1] += f64::from(u8::from(got == expected));
+        row[4] = row[4].max(error);
+    }
+    let mut caches: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    for case in all["cache"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| supported(c))
+    {
+        let spec = parse_config(&case["config"].to_string()).unwrap().spec;
+        let (dtype, kv) = if case["dtype"] == "float32" {
+            (TorchDtype::F32, GgmlType::F32)
+        } else {
+            (TorchDtype::BF16, GgmlType::BF16)
+        };
+        let prefill = &case["after_prefill"];
+        let settings = RunSettings {
+            engine: Engine::Transformers,
+            weights: WeightFormat::Torch { dtype },
+            type_k: KvType::Ggml(kv),
+            type_v: KvType::Ggml(kv),
+            n_ctx: prefill["cached_tokens"]
+                .as_u64()
+                .unwrap_or(case["prompt"].as_u64().unwrap()),
+            n_seq: case["batch"].as_u64().unwrap(),
+            ..RunSettings::default()
+        };
+        let scalars: u64 = case["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["tensors"].as_array().cloned().unwrap_or_default())
+            .filter(|t| t["shape"].as_array().is_some_and(|s| s.is_empty()))
+            .map(|t| t["nbytes"].as_u64().unwrap())
+            .sum();
+        let expected = prefill["storage_bytes"].as_u64().unwrap() - scalars;
+        let got = estimate(&spec, &settings).kv_total();
+        let entry = caches
+            .entry(case["config"]["model_type"].as_str().unwrap().to_string())
+            .or_default();
+        entry.0 += 1;
+        entry.1 += u32::from(got == expected);
+    }
+    println!("### Every architecture against transformers 5.24 (meta-device counts, CPU generate() caches)\n");
+    println!(
+        "| model_type | parameter counts exact | held out, exact | worst error | caches exact |"
+    );
+    println!("|---|---:|---:|---:|---:|");
+    let (mut n, mut exact) = (0.0, 0.0);
+    for (t, r) in &rows {
+        let (c, e) = caches.get(t).copied().unwrap_or_default();
+        n += r[0] + r[2];
+        exact += r[1] + r[3];
+        println!(
+            "| {t} | {}/{} | {}/{} | {:.4} % | {} |",
+            r[1],
+            r[0],
+            r[3],
+            r[2],
+            r[4],
+            if c == 0 {
+                "—".to_string()
+            } else {
+                format!("{e}/{c}")
+            }
+        );
+    }
+    println!(
+        "\n{exact} of {n} parameter counts exact over {} model types.\n",
+        rows.len()
+    );
+}
+
+/// llama.cpp's KV + recurrent-state buffers on hybrid, state-space and
+/// new-attention architectures (tests/llama_cpp_hybrid.rs).
+fn hybrid_kv() {
+    let mut by_arch: BTreeMap<String, (u32, u32, u64)> = BTreeMap::new();
+    for l in hybrid_loads() {
+        let e = by_arch.entry(l.arch.clone()).or_default();
+        e.0 += 1;
+        e.1 += u32::from(l.ours == l.exact);
+        e.2 = e.2.max(l.ours.abs_diff(l.logged));
+    }
+    println!(
+        "### KV cache + recurrent state against llama.cpp 0c1e570 (CPU, llama-cpp-python 0.3.36)\n"
+    );
+    println!("| architecture | loads exact | worst difference from the logged MiB |");
+    println!("|---|---:|---:|");
+    for (arch, (n, e, worst)) in &by_arch {
+        println!("| {arch} | {e}/{n} | {worst} B |");
+    }
+    println!();
 }

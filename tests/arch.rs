@@ -162,3 +162,69 @@ fn every_catalog_model_counts_what_transformers_counts() {
         wrong.join("\n")
     );
 }
+
+/// Bad input is an error naming a field, never a panic (a panic in wasm
+/// kills the page): every numeric or list field of one config per family,
+/// set to extreme or malformed values, then read and estimated.
+#[test]
+fn extreme_and_malformed_fields_are_errors_not_panics() {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut panics = Vec::new();
+    std::panic::set_hook(Box::new(|_| {}));
+    let bad = [
+        serde_json::json!(0),
+        serde_json::json!(1),
+        serde_json::json!(16_777_216),
+        serde_json::json!(16_777_217),
+        serde_json::json!(-1),
+        serde_json::json!(1e30),
+        serde_json::json!("auto"),
+        serde_json::json!([]),
+        serde_json::json!([0, 0]),
+        Value::Null,
+    ];
+    for case in cases("params").iter().filter(|c| supported(c)) {
+        let t = case["config"]["model_type"].as_str().unwrap().to_string();
+        if !seen.insert(t) {
+            continue;
+        }
+        let Value::Object(config) = &case["config"] else {
+            continue;
+        };
+        for (key, value) in config {
+            if !(value.is_number() || value.is_array() || value.is_string()) {
+                continue;
+            }
+            for b in &bad {
+                let mut mutated = config.clone();
+                mutated.insert(key.clone(), b.clone());
+                let text = Value::Object(mutated).to_string();
+                let run = std::panic::catch_unwind(|| {
+                    if let Ok(imported) = parse_config(&text) {
+                        for engine in [Engine::LlamaCpp, Engine::Vllm, Engine::Transformers] {
+                            let settings = RunSettings {
+                                engine,
+                                weights: engine.default_weights(),
+                                n_ctx: 4096,
+                                n_seq: 4,
+                                ..RunSettings::default()
+                            };
+                            estimate(&imported.spec, &settings);
+                        }
+                    }
+                });
+                if run.is_err() {
+                    panics.push(format!("{}: {key} = {b}", case["name"]));
+                }
+            }
+        }
+    }
+    let _ = std::panic::take_hook();
+    assert!(seen.len() >= 40, "{} families", seen.len());
+    assert!(
+        panics.is_empty(),
+        "{} panics:\n{}",
+        panics.len(),
+        panics.join("\n")
+    );
+}

@@ -1,7 +1,7 @@
 //! Bamba (`modeling_bamba.py`): Mamba2 layers with full attention at
 //! `attn_layer_indices`, a gated MLP in every layer.
 
-use super::hybrid_common::{head_dim, heads, mamba_heads, n_layer};
+use super::hybrid_common::{head_dim, heads, mamba_heads, n_layer, product};
 use super::recurrent::{mamba2, Mamba2};
 use super::*;
 
@@ -17,7 +17,7 @@ pub(crate) fn read(
     let (n_head, n_head_kv) = heads(f, 32, 8)?;
     let head_dim = head_dim(f, n_embd, n_head)?;
     let attn = f.indices("attn_layer_indices")?;
-    let d_inner = f.dim_or("mamba_expand", 2)? * n_embd;
+    let d_inner = product("mamba_expand", f.dim_or("mamba_expand", 2)?, n_embd)?;
     let proj_bias = f.flag("mamba_proj_bias", false)?;
     let m = Mamba2 {
         d_inner,

@@ -2,7 +2,7 @@
 //! Mamba2 mixer side by side on the same input, then a gated MLP — so
 //! every layer holds both a KV cache and a recurrent state.
 
-use super::hybrid_common::{head_dim, heads, mamba_heads, n_layer};
+use super::hybrid_common::{head_dim, heads, mamba_heads, n_layer, product};
 use super::recurrent::{mamba2, Mamba2};
 use super::*;
 
@@ -20,7 +20,7 @@ pub(crate) fn read(
     let d_inner = match f.opt_dim("mamba_d_ssm")? {
         Some(d) => d,
         None if f.get("mamba_d_ssm").is_none() && f.0.contains_key("mamba_d_ssm") => {
-            f.dim_or("mamba_expand", 2)? * n_embd
+            product("mamba_expand", f.dim_or("mamba_expand", 2)?, n_embd)?
         }
         None => 1024,
     };

@@ -6,7 +6,7 @@
 //! cache of the last earlier layer of their kind and cache nothing.
 //! `intermediate_size` may be one width or one per layer.
 
-use super::hybrid_common::{heads, n_layer};
+use super::hybrid_common::{heads, n_layer, product};
 use super::*;
 use crate::estimate::model::Window;
 
@@ -49,6 +49,17 @@ pub(crate) fn read(
         ));
     }
     let streams = f.dim_or("altup_num_inputs", 4)?;
+    if streams > 64 {
+        return Err(invalid(
+            "altup_num_inputs",
+            format!("is {streams}; Gemma 3n uses 4 streams"),
+        ));
+    }
+    product(
+        "hidden_size_per_layer_input",
+        n_layer,
+        f.dim_or("hidden_size_per_layer_input", 256)?,
+    )?;
     let laurel = f.dim_or("laurel_rank", 64)?;
     let per_layer = f.dim_or("hidden_size_per_layer_input", 256)?;
     let per_layer_vocab = f.dim_or("vocab_size_per_layer_input", 262_144)?;

@@ -3,7 +3,7 @@
 //! routed experts (when `num_local_experts > 0`) and a shared MLP whose
 //! gate and up projections are one `input_linear`.
 
-use super::hybrid_common::{head_dim, heads, mamba_heads, moe, n_layer};
+use super::hybrid_common::{head_dim, heads, mamba_heads, moe, n_layer, product};
 use super::recurrent::{mamba2, Mamba2};
 use super::*;
 
@@ -40,7 +40,7 @@ pub(crate) fn read(
     };
     let shared_ff = f.opt_count("shared_intermediate_size")?.unwrap_or(1024);
     let moe = moe(f, "num_local_experts", 8, 2, u64::from(shared_ff > 0))?;
-    let d_inner = f.dim_or("mamba_expand", 2)? * n_embd;
+    let d_inner = product("mamba_expand", f.dim_or("mamba_expand", 2)?, n_embd)?;
     let proj_bias = f.flag("mamba_proj_bias", false)?;
     let m = Mamba2 {
         d_inner,

@@ -85,3 +85,15 @@ pub(crate) fn mamba_heads(
     }
     Ok(n_heads)
 }
+
+/// A dimension derived as a product of fields (`expand × hidden_size`,
+/// heads × head size), within the same bound as a field.
+pub(crate) fn product(field: &'static str, a: u64, b: u64) -> Result<u64, ConfigError> {
+    match a.checked_mul(b) {
+        Some(n) if n <= MAX_DIM => Ok(n),
+        _ => Err(invalid(
+            field,
+            format!("makes a dimension of {a} × {b}, larger than any real model ({MAX_DIM})"),
+        )),
+    }
+}

@@ -2,7 +2,7 @@
 //! attention layer every `attn_layer_period` (at `attn_layer_offset`);
 //! every `expert_layer_period`-th MLP is routed experts.
 
-use super::hybrid_common::{head_dim, heads, moe, n_layer};
+use super::hybrid_common::{head_dim, heads, moe, n_layer, product};
 use super::recurrent::{mamba, Mamba};
 use super::*;
 
@@ -39,7 +39,7 @@ pub(crate) fn read(
         None => None,
     };
     let m = Mamba {
-        d_inner: f.dim_or("mamba_expand", 2)? * n_embd,
+        d_inner: product("mamba_expand", f.dim_or("mamba_expand", 2)?, n_embd)?,
         d_state: f.dim_or("mamba_d_state", 16)?,
         d_conv: f.dim_or("mamba_d_conv", 4)?,
         dt_rank: f.dim_or_auto("mamba_dt_rank", n_embd.div_ceil(16))?,

@@ -2,6 +2,7 @@
 //! `modeling_falcon_mamba.py`) and Mamba2 (`modeling_mamba2.py`). Every
 //! layer is a norm and one mixer; nothing is cached per token.
 
+use super::hybrid_common::product;
 use super::recurrent::{mamba, mamba2, Mamba, Mamba2};
 use super::*;
 
@@ -38,7 +39,7 @@ pub(crate) fn read(
                 &mut t,
                 n_embd,
                 &Mamba2 {
-                    d_inner: expand * n_embd,
+                    d_inner: product("expand", expand, n_embd)?,
                     d_state,
                     d_conv,
                     n_heads,
@@ -53,9 +54,9 @@ pub(crate) fn read(
             // MambaConfig sets intermediate_size to expand × hidden_size;
             // FalconMambaConfig keeps the one it is given.
             let d_inner = if model_type == "falcon_mamba" {
-                f.dim_or("intermediate_size", expand * n_embd)?
+                f.dim_or("intermediate_size", product("expand", expand, n_embd)?)?
             } else {
-                expand * n_embd
+                product("expand", expand, n_embd)?
             };
             mamba(
                 &mut t,

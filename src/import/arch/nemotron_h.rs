@@ -4,7 +4,7 @@
 //! `layers_block_type` or the older `hybrid_override_pattern` (`M`, `*`,
 //! `-`, `E`) lays them out; the pattern's length is the layer count.
 
-use super::hybrid_common::{heads, moe};
+use super::hybrid_common::{heads, moe, product};
 use super::recurrent::{mamba2, Mamba2};
 use super::*;
 
@@ -70,6 +70,15 @@ fn blocks(f: &Fields) -> Result<Vec<Block>, ConfigError> {
     Ok(vec![Block::Mamba, Block::Moe, Block::Attention, Block::Mlp])
 }
 
+/// The block list, which must name at least one layer.
+fn some_blocks(f: &Fields) -> Result<Vec<Block>, ConfigError> {
+    let blocks = blocks(f)?;
+    if blocks.is_empty() {
+        return Err(invalid("layers_block_type", "lists no layers".into()));
+    }
+    Ok(blocks)
+}
+
 /// A squared-ReLU MLP: `up` and `down` only.
 fn plain_mlp(t: &mut Vec<Tensor>, suffix: &str, n_embd: u64, n_ff: u64, bias: bool) {
     t.push(Tensor::matrix(
@@ -97,7 +106,7 @@ pub(crate) fn read(
     _warnings: &mut Vec<String>,
 ) -> Result<ModelSpec, ConfigError> {
     let n_embd = f.dim_or("hidden_size", 4096)?;
-    let blocks = blocks(f)?;
+    let blocks = some_blocks(f)?;
     let (n_head, n_head_kv) = heads(f, 32, 8)?;
     let head_dim = f.dim_or("head_dim", 128)?;
     let n_ff = f.dim_or("intermediate_size", 21504)?;
@@ -115,7 +124,7 @@ pub(crate) fn read(
     let n_heads = f.dim_or("mamba_num_heads", 128)?;
     let use_bias = f.flag("use_bias", false)?;
     let m = Mamba2 {
-        d_inner: n_heads * f.dim_or("mamba_head_dim", 64)?,
+        d_inner: product("mamba_head_dim", n_heads, f.dim_or("mamba_head_dim", 64)?)?,
         d_state: f.dim_or("ssm_state_size", 128)?,
         d_conv: f.dim_or("conv_kernel", 4)?,
         n_heads,

@@ -4,6 +4,7 @@
 //! (`full_attention_interval` 4, or an explicit `layer_types`), with a
 //! dense MLP (Qwen3.5) or routed experts plus a gated shared expert.
 
+use super::hybrid_common::product;
 use super::recurrent::{gated_deltanet, DeltaNet};
 use super::*;
 use crate::estimate::model::Moe;
@@ -62,6 +63,8 @@ pub(crate) fn read(
         head_v: f.dim_or("linear_value_head_dim", 128)?,
         d_conv: f.dim_or("linear_conv_kernel_dim", 4)?,
     };
+    product("linear_key_head_dim", delta.n_k_heads, delta.head_k)?;
+    product("linear_value_head_dim", delta.n_v_heads, delta.head_v)?;
     let kinds = match f.kinds("layer_types", n_layer, mixer)? {
         Some(kinds) => kinds,
         None => {

@@ -75,6 +75,26 @@ test('picking a model and pasting a config update the counts', async ({ page }) 
   expect(errors).toEqual([]);
 });
 
+test('a hybrid model counts KV only for its attention layers, plus a fixed recurrent state', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await page.getByLabel('Catalog model (type to search)').fill('qwen3-next-80b-a3b');
+  await expect(page.getByTestId('params')).toContainText('79,674,391,296');
+  await expect(page.getByTestId('state')).toContainText('GiB');
+  const kvShort = await page.getByTestId('kv').textContent();
+  const stateShort = await page.getByTestId('state').textContent();
+  await page.getByLabel('Context (tokens per sequence)').fill('65536');
+  // Twice the context: the attention layers' KV grows, the recurrent state does not.
+  await expect(page.getByTestId('kv')).not.toHaveText(kvShort);
+  await expect(page.getByTestId('state')).toHaveText(stateShort);
+  // A pasted Mamba config has no KV cache at all, only the state.
+  const mamba = JSON.stringify({ model_type: 'mamba', hidden_size: 2560, num_hidden_layers: 64, vocab_size: 50280 });
+  await page.getByLabel('…or paste a config.json').fill(mamba);
+  await expect(page.getByTestId('kv')).toHaveText(await page.getByTestId('state').textContent());
+  await page.screenshot({ path: 'out/hybrid.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
 test('switching engine and quantization updates bars and commands', async ({ page }) => {
   await page.goto('/');
   const kvBefore = await page.getByTestId('kv').textContent();

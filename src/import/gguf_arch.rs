@@ -237,6 +237,24 @@ pub(crate) fn hybrid_fields(
                 set("hidden_size_per_layer_input", json!(p));
             }
         }
+        "rwkv6" | "rwkv7" => {
+            let pairs: &[(&str, &str)] = &[
+                ("wkv.head_size", "head_dim"),
+                ("feed_forward_length", "intermediate_size"),
+                ("token_shift_count", "token_shift_count"),
+                ("time_mix_extra_dim", "time_mix_extra_dim"),
+                ("time_decay_extra_dim", "time_decay_extra_dim"),
+                ("attention.decay_lora_rank", "decay_low_rank_dim"),
+                ("attention.iclr_lora_rank", "a_low_rank_dim"),
+                ("attention.value_residual_mix_lora_rank", "v_low_rank_dim"),
+                ("attention.gate_lora_rank", "gate_low_rank_dim"),
+            ];
+            for (gguf, field) in pairs {
+                if let Some(v) = key(gguf) {
+                    set(field, json!(v));
+                }
+            }
+        }
         // An architecture vramfit has no reader for: when its metadata
         // shows recurrent layers, say so (the unknown-type path then
         // refuses it by this field) rather than read it as Llama.

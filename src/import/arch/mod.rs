@@ -48,6 +48,7 @@ mod olmo;
 mod phi;
 mod qwen3_next;
 mod recurrent;
+mod rwkv;
 mod seed_oss;
 mod smollm3;
 mod starcoder2;
@@ -113,6 +114,8 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("gemma3n", gemma3n::read),
     ("llama4_text", llama4::read),
     ("llama4", llama4::read),
+    ("rwkv6", rwkv::read),
+    ("rwkv7", rwkv::read),
     ("t5", t5::read),
     ("bart", bart::read),
     ("bert", bert::read),

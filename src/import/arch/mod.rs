@@ -52,6 +52,7 @@ mod seed_oss;
 mod smollm3;
 mod starcoder2;
 mod t5;
+mod zamba2;
 
 /// A reader: config fields and the `model_type` it was chosen for.
 pub(crate) type Reader = fn(&Fields, &str, &mut Vec<String>) -> Result<ModelSpec, ConfigError>;
@@ -107,6 +108,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("granitemoehybrid", granitemoehybrid::read),
     ("nemotron_h", nemotron_h::read),
     ("falcon_h1", falcon_h1::read),
+    ("zamba2", zamba2::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),

@@ -981,3 +981,93 @@ pub(crate) fn stacked_experts(t: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_exp
     router(t, n_embd, n_expert);
     experts(t, n_embd, n_ff, n_expert);
 }
+
+/// Multi-head latent attention (DeepSeek-V2/V3, Kimi Linear's full
+/// layers): Q directly or through a `q_lora_rank` bottleneck, K/V from one
+/// latent of `kv_lora_rank` plus a shared RoPE key of `rope_dim`.
+#[derive(Clone, Copy)]
+pub(crate) struct Mla {
+    pub(crate) n_embd: u64,
+    pub(crate) n_head: u64,
+    pub(crate) q_lora_rank: Option<u64>,
+    pub(crate) kv_lora_rank: u64,
+    pub(crate) rope_dim: u64,
+    pub(crate) nope_dim: u64,
+    pub(crate) v_head_dim: u64,
+    /// Biases on the down-projections (`q_a_proj`, `kv_a_proj_with_mqa`).
+    pub(crate) a_bias: bool,
+    /// Bias on the output projection.
+    pub(crate) o_bias: bool,
+}
+
+/// MLA's projections (`attn_q` or `attn_q_a` + norm + `attn_q_b`,
+/// `attn_kv_a_mqa` + norm, `attn_kv_b`, `attn_output`); returns the
+/// latent it caches.
+pub(crate) fn mla(t: &mut Vec<Tensor>, m: &Mla) -> Attention {
+    let qk_head = m.nope_dim + m.rope_dim;
+    match m.q_lora_rank {
+        Some(q_lora) => {
+            t.push(Tensor::matrix(
+                "attn_q_a.weight",
+                Kind::Other,
+                m.n_embd,
+                q_lora,
+            ));
+            t.push(Tensor::vector("attn_q_a_norm.weight", q_lora));
+            t.push(Tensor::matrix(
+                "attn_q_b.weight",
+                Kind::AttnQ,
+                q_lora,
+                m.n_head * qk_head,
+            ));
+            if m.a_bias {
+                t.push(Tensor::vector("attn_q_a.bias", q_lora));
+            }
+        }
+        None => t.push(Tensor::matrix(
+            "attn_q.weight",
+            Kind::AttnQ,
+            m.n_embd,
+            m.n_head * qk_head,
+        )),
+    }
+    t.push(Tensor::matrix(
+        "attn_kv_a_mqa.weight",
+        Kind::Other,
+        m.n_embd,
+        m.kv_lora_rank + m.rope_dim,
+    ));
+    if m.a_bias {
+        t.push(Tensor::vector(
+            "attn_kv_a_mqa.bias",
+            m.kv_lora_rank + m.rope_dim,
+        ));
+    }
+    t.push(Tensor::vector("attn_kv_a_norm.weight", m.kv_lora_rank));
+    t.push(Tensor::matrix(
+        "attn_kv_b.weight",
+        Kind::AttnKvB,
+        m.kv_lora_rank,
+        m.n_head * (m.nope_dim + m.v_head_dim),
+    ));
+    t.push(Tensor::matrix(
+        "attn_output.weight",
+        Kind::AttnOutput,
+        m.n_head * m.v_head_dim,
+        m.n_embd,
+    ));
+    if m.o_bias {
+        t.push(Tensor::vector("attn_output.bias", m.n_embd));
+    }
+    Attention {
+        n_head: m.n_head,
+        kv: crate::estimate::model::KvLayout::Latent {
+            kv_lora_rank: m.kv_lora_rank,
+            rope_dim: m.rope_dim,
+            head_dim_k: qk_head,
+            head_dim_v: m.v_head_dim,
+        },
+        window: Window::Global,
+        shares_kv: false,
+    }
+}

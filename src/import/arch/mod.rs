@@ -39,6 +39,7 @@ mod granitemoehybrid;
 mod hunyuan;
 mod hybrid_common;
 mod jamba;
+mod kimi_linear;
 mod lfm2;
 mod llama;
 mod llama4;
@@ -109,6 +110,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("nemotron_h", nemotron_h::read),
     ("falcon_h1", falcon_h1::read),
     ("zamba2", zamba2::read),
+    ("kimi_linear", kimi_linear::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),

@@ -44,6 +44,7 @@ mod lfm2;
 mod llama;
 mod llama4;
 mod mamba;
+mod minimax;
 mod nemotron_h;
 mod olmo;
 mod phi;
@@ -111,6 +112,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("falcon_h1", falcon_h1::read),
     ("zamba2", zamba2::read),
     ("kimi_linear", kimi_linear::read),
+    ("minimax", minimax::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),

@@ -45,6 +45,7 @@ mod llama;
 mod llama4;
 mod mamba;
 mod minimax;
+mod minimax_m2;
 mod nemotron_h;
 mod olmo;
 mod phi;
@@ -113,6 +114,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("zamba2", zamba2::read),
     ("kimi_linear", kimi_linear::read),
     ("minimax", minimax::read),
+    ("minimax_m2", minimax_m2::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),

@@ -49,6 +49,7 @@ mod minimax_m2;
 mod nemotron_h;
 mod olmo;
 mod phi;
+mod phimoe;
 mod qwen3_next;
 mod recurrent;
 mod seed_oss;
@@ -115,6 +116,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("kimi_linear", kimi_linear::read),
     ("minimax", minimax::read),
     ("minimax_m2", minimax_m2::read),
+    ("phimoe", phimoe::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),

@@ -26,6 +26,7 @@ mod bamba;
 mod bart;
 mod bert;
 mod cohere;
+mod deepseek_v32;
 mod dots1;
 mod ernie;
 mod exaone;
@@ -117,6 +118,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("minimax", minimax::read),
     ("minimax_m2", minimax_m2::read),
     ("phimoe", phimoe::read),
+    ("deepseek_v32", deepseek_v32::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),
@@ -1074,6 +1076,7 @@ pub(crate) fn mla(t: &mut Vec<Tensor>, m: &Mla) -> Attention {
             rope_dim: m.rope_dim,
             head_dim_k: qk_head,
             head_dim_v: m.v_head_dim,
+            indexer_dim: 0,
         },
         window: Window::Global,
         shares_kv: false,

@@ -33,6 +33,7 @@ mod exaone;
 mod falcon;
 mod falcon_h1;
 mod gemma3n;
+mod gemma4;
 mod glm;
 mod gpt_neox;
 mod granite;
@@ -119,6 +120,8 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("minimax_m2", minimax_m2::read),
     ("phimoe", phimoe::read),
     ("deepseek_v32", deepseek_v32::read),
+    ("gemma4_text", gemma4::read),
+    ("gemma4", gemma4::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),
@@ -136,6 +139,7 @@ pub(crate) fn text_model_type(wrapper: &str) -> String {
     match wrapper {
         "gemma3" => "gemma3_text".into(),
         "gemma3n" => "gemma3n_text".into(),
+        "gemma4" => "gemma4_text".into(),
         "llama4" => "llama4_text".into(),
         "mistral3" => "mistral".into(),
         other => other.into(),

@@ -57,7 +57,7 @@ fn parameter_counts_equal_transformers_for_every_supported_architecture() {
         }
     }
     assert!(
-        checked >= 180,
+        checked >= 220,
         "only {checked} cases are of supported types"
     );
     assert!(
@@ -119,9 +119,64 @@ fn the_transformers_kv_cache_equals_the_cache_generate_builds() {
         }
     }
     assert!(
-        checked >= 0,
+        checked >= 60,
         "only {checked} cache cases are of supported types"
     );
+    assert!(
+        wrong.is_empty(),
+        "{} wrong of {checked}:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// The families `arch/llama.rs` reads require the fields every real
+/// `config.json` of theirs has, instead of taking class defaults.
+const REQUIRE_FIELDS: &[&str] = &[
+    "llama",
+    "mistral",
+    "mixtral",
+    "qwen2",
+    "qwen2_moe",
+    "qwen3",
+    "qwen3_moe",
+    "gemma",
+    "gemma2",
+    "gemma3",
+    "gemma3_text",
+    "phi3",
+    "deepseek_v2",
+    "deepseek_v3",
+    "gpt_oss",
+];
+
+/// A case's config as it was written, before transformers filled in its
+/// defaults and rewrote legacy spellings (`linear_attn_config`,
+/// `global_head_dim`, `hybrid_override_pattern`…) in `to_dict()`.
+#[test]
+fn configs_as_written_count_what_transformers_counts() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for case in cases("params").iter().filter(|c| supported(c)) {
+        let model_type = case["config"]["model_type"].as_str().unwrap();
+        if REQUIRE_FIELDS.contains(&model_type) {
+            continue;
+        }
+        checked += 1;
+        let mut fields = case["fields"].as_object().cloned().unwrap_or_default();
+        fields.insert("model_type".into(), model_type.into());
+        let expected = case["total"].as_u64().unwrap();
+        match parse_config(&Value::Object(fields).to_string()) {
+            Ok(imported) if imported.spec.params().total == expected => {}
+            Ok(imported) => wrong.push(format!(
+                "{}: {} vs transformers {expected}",
+                case["name"],
+                imported.spec.params().total
+            )),
+            Err(e) => wrong.push(format!("{}: {e}", case["name"])),
+        }
+    }
+    assert!(checked >= 190, "only {checked} cases");
     assert!(
         wrong.is_empty(),
         "{} wrong of {checked}:\n{}",

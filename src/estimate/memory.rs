@@ -40,7 +40,8 @@
 //!   Sliding layers keep their last `W − 1` tokens as a view of the whole
 //!   prefill's K/V, so at the prefill's peak every layer holds all `n_ctx`
 //!   tokens. MLA models cache the compressed latent (`kv_lora_rank +
-//!   rope_dim` elements); encoder-decoder models also cache cross-attention
+//!   rope_dim` elements, plus DeepSeek-V3.2's indexer key of
+//!   `index_head_dim`); encoder-decoder models also cache cross-attention
 //!   K/V for the encoder's `n_ctx` tokens.
 //! - Compute: the prefill of `n_seq × n_ctx` tokens at its widest block
 //!   (see [`transformers_token_width`]), eager attention's `[batch, heads, q,
@@ -312,10 +313,15 @@ pub fn kv_row(engine: Engine, attention: &Attention) -> (u64, u64) {
             rope_dim,
             head_dim_k,
             head_dim_v,
+            indexer_dim,
         } => match engine {
-            Engine::LlamaCpp | Engine::Ollama | Engine::Vllm | Engine::Transformers => {
-                (kv_lora_rank + rope_dim, 0)
-            }
+            // transformers keeps the indexer's keys beside the latent in the
+            // model dtype (`DynamicIndexedLayer.indexer_keys`,
+            // tests/data/measured/transformers_arch.json); the other engines'
+            // indexer caches (quantized, apart from the KV pool) are not
+            // modelled.
+            Engine::Transformers => (kv_lora_rank + rope_dim + indexer_dim, 0),
+            Engine::LlamaCpp | Engine::Ollama | Engine::Vllm => (kv_lora_rank + rope_dim, 0),
             Engine::ExLlamaV2 => (attention.n_head * head_dim_k, attention.n_head * head_dim_v),
         },
     }

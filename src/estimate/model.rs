@@ -119,6 +119,9 @@ pub enum KvLayout {
         rope_dim: u64,
         head_dim_k: u64,
         head_dim_v: u64,
+        /// DeepSeek-V3.2's sparse-attention indexer caches one key of this
+        /// width per token besides the latent (0: no indexer).
+        indexer_dim: u64,
     },
 }
 

@@ -795,6 +795,85 @@ family(
 )
 
 
+# ------------------------------------------------------ added with more-arch
+family(
+    "minimax_m2", "minimax_m2",
+    "config-class defaults (MiniMax-M2: 62 layers, 256 experts top 8; MTP modules not built)",
+    tiny(num_local_experts=6, num_experts_per_tok=2),
+    [
+        P("mid, 16 experts top 4, expert width 256", mid(num_local_experts=16, num_experts_per_tok=4, intermediate_size=256)),
+        P("mid, head_dim unset (class default 128), rotary_dim, tied", mid(drop=("head_dim",), num_local_experts=8,
+          rotary_dim=64, tie_word_embeddings=True), True),
+    ],
+)
+
+family(
+    "phimoe", "phimoe",
+    "config-class defaults (Phi-3.5-MoE-like: 32 layers, 16 experts top 2)",
+    tiny(num_local_experts=6, num_experts_per_tok=2, attention_bias=True, lm_head_bias=True, sliding_window=16),
+    [
+        P("Phi-3.5-MoE-instruct shape (biases, sliding_window 131072)", dict(vocab_size=32064, hidden_size=4096,
+          intermediate_size=6400, num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8, num_local_experts=16,
+          num_experts_per_tok=2, attention_bias=True, lm_head_bias=True, sliding_window=131072,
+          max_position_embeddings=131072)),
+        P("mid, head_dim unset, 8 experts, tied", mid(drop=("head_dim",), num_local_experts=8, tie_word_embeddings=True), True),
+    ],
+)
+
+family(
+    "deepseek_v32", "deepseek_v32",
+    "config-class defaults (DeepSeek-V3.2: V3 shapes plus the DSA indexer; MTP layer not built)",
+    tiny(drop=("head_dim",), first_k_dense_replace=1, n_routed_experts=6, n_shared_experts=1, num_experts_per_tok=2,
+         moe_intermediate_size=40, n_group=2, topk_group=1, kv_lora_rank=32, q_lora_rank=48, qk_rope_head_dim=8,
+         qk_nope_head_dim=16, v_head_dim=20, num_key_value_heads=4, index_n_heads=4, index_head_dim=12, index_topk=8),
+    [
+        P("mid, explicit mlp_layer_types, 2 shared, attention bias", mid(drop=("head_dim",), num_key_value_heads=8,
+          mlp_layer_types=["dense", "sparse", "dense", "sparse", "sparse", "sparse", "dense", "sparse"], n_routed_experts=16,
+          n_shared_experts=2, num_experts_per_tok=4, moe_intermediate_size=192, n_group=4, topk_group=2, kv_lora_rank=128,
+          q_lora_rank=192, qk_rope_head_dim=32, qk_nope_head_dim=64, v_head_dim=64, index_n_heads=8, index_head_dim=64,
+          attention_bias=True)),
+        P("mid, first_k_dense_replace 3, num_experts (BC spelling)", mid(drop=("head_dim",), num_key_value_heads=8,
+          first_k_dense_replace=3, num_experts=32, num_experts_per_tok=2, moe_intermediate_size=128, n_group=1,
+          topk_group=1, kv_lora_rank=96, q_lora_rank=256, qk_rope_head_dim=16, qk_nope_head_dim=48, v_head_dim=40,
+          index_n_heads=16, index_head_dim=32), True),
+    ],
+)
+
+family(
+    "gemma4", "gemma4_text",
+    "config-class defaults (Gemma4TextConfig: 30 layers 5:1 sliding, global head_dim 512, per-layer embeddings)",
+    tiny(layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"], sliding_window=16,
+         global_head_dim=32, num_kv_shared_layers=2, hidden_size_per_layer_input=20, vocab_size_per_layer_input=352,
+         use_double_wide_mlp=True),
+    [
+        P("mid, 12 layers, no per-layer embeddings, k_eq_v with 1 global KV head", mid(num_hidden_layers=12,
+          hidden_size_per_layer_input=0, attention_k_eq_v=True, num_global_key_value_heads=1, global_head_dim=160,
+          sliding_window=256)),
+        P("mid, 10 layers, 4 kv-shared, double-wide MLP, attention bias, untied", mid(num_hidden_layers=10,
+          num_kv_shared_layers=4, use_double_wide_mlp=True, attention_bias=True, tie_word_embeddings=False,
+          hidden_size_per_layer_input=64, vocab_size_per_layer_input=4096), True),
+        P("mid, explicit layer_types ending sliding (forced full)", mid(num_hidden_layers=6,
+          layer_types=["sliding_attention", "full_attention", "sliding_attention", "sliding_attention", "full_attention",
+                       "sliding_attention"], hidden_size_per_layer_input=32, vocab_size_per_layer_input=2048)),
+    ],
+)
+
+family(
+    "gemma4_moe", "gemma4_text",
+    "config-class defaults (as gemma4's; this family adds the MoE block's tiny cache case)",
+    tiny(layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"], sliding_window=16,
+         global_head_dim=32, num_global_key_value_heads=1, attention_k_eq_v=True, hidden_size_per_layer_input=0,
+         enable_moe_block=True, num_experts=6, top_k_experts=2, moe_intermediate_size=40),
+    [
+        P("mid, MoE 16 experts top 4, k_eq_v off", mid(num_hidden_layers=6, hidden_size_per_layer_input=0,
+          enable_moe_block=True, num_experts=16, top_k_experts=4, moe_intermediate_size=192, global_head_dim=128)),
+        P("defaults + MoE block (experts 128 top 8, width 704), k_eq_v, 2 global KV heads",
+          dict(enable_moe_block=True, num_experts=128, top_k_experts=8, moe_intermediate_size=704, attention_k_eq_v=True,
+               num_global_key_value_heads=2, hidden_size_per_layer_input=0)),
+    ],
+)
+
+
 # ------------------------------------------------------------------ helpers
 def clean(obj):
     """JSON-clean a config value: no private keys, no non-finite floats."""

@@ -7,7 +7,7 @@
 //! It also reads an unknown `model_type` from the standard fields.
 
 use super::*;
-use crate::estimate::model::{Attention, KvLayout, Layer, ModelType, Moe, Stack, Window};
+use crate::estimate::model::{Attention, Layer, ModelType, Moe, Stack, Window};
 
 /// Reads a Llama-style decoder.
 pub(crate) fn read(
@@ -80,7 +80,7 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
     let is_gemma = matches!(model_type, "gemma" | "gemma2" | "gemma3_text");
     let tied_default = is_gemma;
     let tied = f.flag("tie_word_embeddings", tied_default)?;
-    let mla = matches!(model_type, "deepseek_v2" | "deepseek_v3");
+    let is_mla = matches!(model_type, "deepseek_v2" | "deepseek_v3");
 
     // Attention biases: Qwen2 and Qwen2-MoE always bias q/k/v (not o);
     // gpt-oss biases all four by default; others follow `attention_bias`.
@@ -158,7 +158,7 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
     };
 
     // MLA dimensions (DeepSeek-V2/V3).
-    let mla_dims = if mla {
+    let mla_dims = if is_mla {
         let kv_lora_rank = f.dim("kv_lora_rank")?;
         let q_lora_rank = f.opt_dim("q_lora_rank")?;
         let rope = f.dim("qk_rope_head_dim")?;
@@ -173,112 +173,64 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
     for i in 0..n_layer {
         let mut t = Vec::new();
         t.push(Tensor::vector("attn_norm.weight", n_embd));
-        let attention = if let Some((kv_lora_rank, q_lora_rank, rope, nope, v_head)) = mla_dims {
-            let qk_head = nope + rope;
-            match q_lora_rank {
-                Some(q_lora) => {
-                    t.push(Tensor::matrix(
-                        "attn_q_a.weight",
-                        Kind::Other,
+        let attention =
+            if let Some((kv_lora_rank, q_lora_rank, rope_dim, nope_dim, v_head_dim)) = mla_dims {
+                mla(
+                    &mut t,
+                    &Mla {
                         n_embd,
-                        q_lora,
-                    ));
-                    t.push(Tensor::vector("attn_q_a_norm.weight", q_lora));
-                    t.push(Tensor::matrix(
-                        "attn_q_b.weight",
-                        Kind::AttnQ,
-                        q_lora,
-                        n_head * qk_head,
-                    ));
-                    if qkv_bias {
-                        t.push(Tensor::vector("attn_q_a.bias", q_lora));
-                    }
-                }
-                None => t.push(Tensor::matrix(
-                    "attn_q.weight",
-                    Kind::AttnQ,
-                    n_embd,
-                    n_head * qk_head,
-                )),
-            }
-            t.push(Tensor::matrix(
-                "attn_kv_a_mqa.weight",
-                Kind::Other,
-                n_embd,
-                kv_lora_rank + rope,
-            ));
-            if qkv_bias {
-                t.push(Tensor::vector("attn_kv_a_mqa.bias", kv_lora_rank + rope));
-            }
-            t.push(Tensor::vector("attn_kv_a_norm.weight", kv_lora_rank));
-            t.push(Tensor::matrix(
-                "attn_kv_b.weight",
-                Kind::AttnKvB,
-                kv_lora_rank,
-                n_head * (nope + v_head),
-            ));
-            t.push(Tensor::matrix(
-                "attn_output.weight",
-                Kind::AttnOutput,
-                n_head * v_head,
-                n_embd,
-            ));
-            if o_bias {
-                t.push(Tensor::vector("attn_output.bias", n_embd));
-            }
-            Attention {
-                n_head,
-                kv: KvLayout::Latent {
-                    kv_lora_rank,
-                    rope_dim: rope,
-                    head_dim_k: qk_head,
-                    head_dim_v: v_head,
-                },
-                window: Window::Global,
-                shares_kv: false,
-            }
-        } else {
-            let q_dim = n_head * head_dim;
-            let kv_dim = n_head_kv * head_dim;
-            if fused {
-                t.push(Tensor::matrix(
-                    "attn_qkv.weight",
-                    Kind::AttnQkv,
-                    n_embd,
-                    q_dim + 2 * kv_dim,
-                ));
+                        n_head,
+                        q_lora_rank,
+                        kv_lora_rank,
+                        rope_dim,
+                        nope_dim,
+                        v_head_dim,
+                        a_bias: qkv_bias,
+                        o_bias,
+                    },
+                )
             } else {
-                t.push(Tensor::matrix("attn_q.weight", Kind::AttnQ, n_embd, q_dim));
-                t.push(Tensor::matrix("attn_k.weight", Kind::AttnK, n_embd, kv_dim));
-                t.push(Tensor::matrix("attn_v.weight", Kind::AttnV, n_embd, kv_dim));
-            }
-            t.push(Tensor::matrix(
-                "attn_output.weight",
-                Kind::AttnOutput,
-                q_dim,
-                n_embd,
-            ));
-            if qkv_bias {
-                t.push(Tensor::vector("attn_q.bias", q_dim));
-                t.push(Tensor::vector("attn_k.bias", kv_dim));
-                t.push(Tensor::vector("attn_v.bias", kv_dim));
-            }
-            if o_bias {
-                t.push(Tensor::vector("attn_output.bias", n_embd));
-            }
-            if qk_norm {
-                t.push(Tensor::vector("attn_q_norm.weight", head_dim));
-                t.push(Tensor::vector("attn_k_norm.weight", head_dim));
-            }
-            if sinks {
-                t.push(Tensor::vector("attn_sinks.weight", n_head));
-            }
-            let mut attention = Attention::heads(n_head, n_head_kv, head_dim);
-            if let Some(w) = window.filter(|_| sliding[i as usize]) {
-                attention.window = Window::Sliding(w);
-            }
-            attention
-        };
+                let q_dim = n_head * head_dim;
+                let kv_dim = n_head_kv * head_dim;
+                if fused {
+                    t.push(Tensor::matrix(
+                        "attn_qkv.weight",
+                        Kind::AttnQkv,
+                        n_embd,
+                        q_dim + 2 * kv_dim,
+                    ));
+                } else {
+                    t.push(Tensor::matrix("attn_q.weight", Kind::AttnQ, n_embd, q_dim));
+                    t.push(Tensor::matrix("attn_k.weight", Kind::AttnK, n_embd, kv_dim));
+                    t.push(Tensor::matrix("attn_v.weight", Kind::AttnV, n_embd, kv_dim));
+                }
+                t.push(Tensor::matrix(
+                    "attn_output.weight",
+                    Kind::AttnOutput,
+                    q_dim,
+                    n_embd,
+                ));
+                if qkv_bias {
+                    t.push(Tensor::vector("attn_q.bias", q_dim));
+                    t.push(Tensor::vector("attn_k.bias", kv_dim));
+                    t.push(Tensor::vector("attn_v.bias", kv_dim));
+                }
+                if o_bias {
+                    t.push(Tensor::vector("attn_output.bias", n_embd));
+                }
+                if qk_norm {
+                    t.push(Tensor::vector("attn_q_norm.weight", head_dim));
+                    t.push(Tensor::vector("attn_k_norm.weight", head_dim));
+                }
+                if sinks {
+                    t.push(Tensor::vector("attn_sinks.weight", n_head));
+                }
+                let mut attention = Attention::heads(n_head, n_head_kv, head_dim);
+                if let Some(w) = window.filter(|_| sliding[i as usize]) {
+                    attention.window = Window::Sliding(w);
+                }
+                attention
+            };
         if sandwich_norms {
             t.push(Tensor::vector("post_attention_norm.weight", n_embd));
             t.push(Tensor::vector("post_ffw_norm.weight", n_embd));

@@ -26,12 +26,14 @@ mod bamba;
 mod bart;
 mod bert;
 mod cohere;
+mod deepseek_v32;
 mod dots1;
 mod ernie;
 mod exaone;
 mod falcon;
 mod falcon_h1;
 mod gemma3n;
+mod gemma4;
 mod glm;
 mod gpt_neox;
 mod granite;
@@ -39,13 +41,17 @@ mod granitemoehybrid;
 mod hunyuan;
 mod hybrid_common;
 mod jamba;
+mod kimi_linear;
 mod lfm2;
 mod llama;
 mod llama4;
 mod mamba;
+mod minimax;
+mod minimax_m2;
 mod nemotron_h;
 mod olmo;
 mod phi;
+mod phimoe;
 mod qwen3_next;
 mod recurrent;
 mod rwkv;
@@ -53,6 +59,7 @@ mod seed_oss;
 mod smollm3;
 mod starcoder2;
 mod t5;
+mod zamba2;
 
 /// A reader: config fields and the `model_type` it was chosen for.
 pub(crate) type Reader = fn(&Fields, &str, &mut Vec<String>) -> Result<ModelSpec, ConfigError>;
@@ -108,6 +115,14 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("granitemoehybrid", granitemoehybrid::read),
     ("nemotron_h", nemotron_h::read),
     ("falcon_h1", falcon_h1::read),
+    ("zamba2", zamba2::read),
+    ("kimi_linear", kimi_linear::read),
+    ("minimax", minimax::read),
+    ("minimax_m2", minimax_m2::read),
+    ("phimoe", phimoe::read),
+    ("deepseek_v32", deepseek_v32::read),
+    ("gemma4_text", gemma4::read),
+    ("gemma4", gemma4::read),
     ("lfm2", lfm2::read),
     ("lfm2_moe", lfm2::read),
     ("gemma3n_text", gemma3n::read),
@@ -127,6 +142,7 @@ pub(crate) fn text_model_type(wrapper: &str) -> String {
     match wrapper {
         "gemma3" => "gemma3_text".into(),
         "gemma3n" => "gemma3n_text".into(),
+        "gemma4" => "gemma4_text".into(),
         "llama4" => "llama4_text".into(),
         "mistral3" => "mistral".into(),
         other => other.into(),
@@ -981,4 +997,95 @@ pub(crate) fn decoder_model(head: Head, layers: Vec<Layer>) -> ModelSpec {
 pub(crate) fn stacked_experts(t: &mut Vec<Tensor>, n_embd: u64, n_ff: u64, n_expert: u64) {
     router(t, n_embd, n_expert);
     experts(t, n_embd, n_ff, n_expert);
+}
+
+/// Multi-head latent attention (DeepSeek-V2/V3, Kimi Linear's full
+/// layers): Q directly or through a `q_lora_rank` bottleneck, K/V from one
+/// latent of `kv_lora_rank` plus a shared RoPE key of `rope_dim`.
+#[derive(Clone, Copy)]
+pub(crate) struct Mla {
+    pub(crate) n_embd: u64,
+    pub(crate) n_head: u64,
+    pub(crate) q_lora_rank: Option<u64>,
+    pub(crate) kv_lora_rank: u64,
+    pub(crate) rope_dim: u64,
+    pub(crate) nope_dim: u64,
+    pub(crate) v_head_dim: u64,
+    /// Biases on the down-projections (`q_a_proj`, `kv_a_proj_with_mqa`).
+    pub(crate) a_bias: bool,
+    /// Bias on the output projection.
+    pub(crate) o_bias: bool,
+}
+
+/// MLA's projections (`attn_q` or `attn_q_a` + norm + `attn_q_b`,
+/// `attn_kv_a_mqa` + norm, `attn_kv_b`, `attn_output`); returns the
+/// latent it caches.
+pub(crate) fn mla(t: &mut Vec<Tensor>, m: &Mla) -> Attention {
+    let qk_head = m.nope_dim + m.rope_dim;
+    match m.q_lora_rank {
+        Some(q_lora) => {
+            t.push(Tensor::matrix(
+                "attn_q_a.weight",
+                Kind::Other,
+                m.n_embd,
+                q_lora,
+            ));
+            t.push(Tensor::vector("attn_q_a_norm.weight", q_lora));
+            t.push(Tensor::matrix(
+                "attn_q_b.weight",
+                Kind::AttnQ,
+                q_lora,
+                m.n_head * qk_head,
+            ));
+            if m.a_bias {
+                t.push(Tensor::vector("attn_q_a.bias", q_lora));
+            }
+        }
+        None => t.push(Tensor::matrix(
+            "attn_q.weight",
+            Kind::AttnQ,
+            m.n_embd,
+            m.n_head * qk_head,
+        )),
+    }
+    t.push(Tensor::matrix(
+        "attn_kv_a_mqa.weight",
+        Kind::Other,
+        m.n_embd,
+        m.kv_lora_rank + m.rope_dim,
+    ));
+    if m.a_bias {
+        t.push(Tensor::vector(
+            "attn_kv_a_mqa.bias",
+            m.kv_lora_rank + m.rope_dim,
+        ));
+    }
+    t.push(Tensor::vector("attn_kv_a_norm.weight", m.kv_lora_rank));
+    t.push(Tensor::matrix(
+        "attn_kv_b.weight",
+        Kind::AttnKvB,
+        m.kv_lora_rank,
+        m.n_head * (m.nope_dim + m.v_head_dim),
+    ));
+    t.push(Tensor::matrix(
+        "attn_output.weight",
+        Kind::AttnOutput,
+        m.n_head * m.v_head_dim,
+        m.n_embd,
+    ));
+    if m.o_bias {
+        t.push(Tensor::vector("attn_output.bias", m.n_embd));
+    }
+    Attention {
+        n_head: m.n_head,
+        kv: crate::estimate::model::KvLayout::Latent {
+            kv_lora_rank: m.kv_lora_rank,
+            rope_dim: m.rope_dim,
+            head_dim_k: qk_head,
+            head_dim_v: m.v_head_dim,
+            indexer_dim: 0,
+        },
+        window: Window::Global,
+        shares_kv: false,
+    }
 }

@@ -34,6 +34,8 @@ pub(crate) fn read(
     let moe_family = next || model_type.starts_with("qwen3_5_moe");
     let (hidden, ff, layers, heads, kv_heads, vocab) = if next {
         (2048, 5632, 48, 16, 2, 151_936)
+    } else if moe_family {
+        (2048, 12288, 40, 16, 2, 248_320)
     } else {
         (4096, 12288, 32, 16, 4, 248_320)
     };
@@ -82,12 +84,12 @@ pub(crate) fn read(
     };
     let n_expert = if moe_family {
         f.opt_count("num_experts")?
-            .unwrap_or(if next { 512 } else { 0 })
+            .unwrap_or(if next { 512 } else { 256 })
     } else {
         0
     };
     let moe = if n_expert > 0 {
-        let used = f.dim_or("num_experts_per_tok", 10)?;
+        let used = f.dim_or("num_experts_per_tok", if next { 10 } else { 8 })?;
         if used > n_expert {
             return Err(invalid(
                 "num_experts_per_tok",

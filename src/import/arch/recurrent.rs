@@ -2,8 +2,8 @@
 //! Mamba (`modeling_mamba.py`, Jamba's variant with dt/B/C norms), Mamba2
 //! (`modeling_mamba2.py`, as Bamba, Nemotron-H, Falcon-H1, Granite 4 and
 //! Zamba2 use it), gated DeltaNet (`modeling_qwen3_next.py`,
-//! `modeling_qwen3_5.py`) and LFM2's short convolution
-//! (`modeling_lfm2.py`).
+//! `modeling_qwen3_5.py`), Kimi Delta Attention (`modeling_kimi_linear.py`)
+//! and LFM2's short convolution (`modeling_lfm2.py`).
 //!
 //! Each builder pushes the mixer's tensors (llama.cpp's `ssm_*` names) and
 //! returns the [`Recurrent`] state it keeps per sequence. transformers keeps
@@ -159,6 +159,43 @@ pub(crate) fn gated_deltanet(t: &mut Vec<Tensor>, n_embd: u64, d: &DeltaNet) -> 
         conv_channels: conv_dim,
         conv_kernel: d.d_conv,
         state: d.n_v_heads * d.head_k * d.head_v,
+        conv_dtype: StateDtype::Model,
+        state_dtype: StateDtype::F32,
+    }
+}
+
+/// Kimi Delta Attention: Q, K and V projections of `n_heads × head_dim`
+/// each, one bias-free conv over all three, the per-channel forget gate
+/// (low-rank `f_a`/`f_b`, an fp32 `dt_bias` per channel, `A_log` per
+/// head), beta per head, the low-rank output gate `g_a`/`g_b`, the gated
+/// norm over one head, `out_proj`. Its state is `head_dim × head_dim` per
+/// head.
+pub(crate) fn kimi_delta(
+    t: &mut Vec<Tensor>,
+    n_embd: u64,
+    n_heads: u64,
+    head_dim: u64,
+    d_conv: u64,
+) -> Recurrent {
+    let dim = n_heads * head_dim;
+    linear(t, "ssm_q", n_embd, dim, false);
+    linear(t, "ssm_k", n_embd, dim, false);
+    linear(t, "ssm_v", n_embd, dim, false);
+    conv1d(t, 3 * dim, d_conv, false);
+    linear(t, "ssm_f_a", n_embd, head_dim, false);
+    linear(t, "ssm_f_b", head_dim, dim, false);
+    t.push(Tensor::vector("ssm_dt.bias", dim));
+    t.push(Tensor::vector("ssm_a", n_heads));
+    linear(t, "ssm_beta", n_embd, n_heads, false);
+    linear(t, "ssm_g_a", n_embd, head_dim, false);
+    linear(t, "ssm_g_b", head_dim, dim, false);
+    t.push(Tensor::vector("ssm_norm.weight", head_dim));
+    linear(t, "ssm_out", dim, n_embd, false);
+    Recurrent {
+        kind: RecurrentKind::KimiDelta,
+        conv_channels: 3 * dim,
+        conv_kernel: d_conv,
+        state: n_heads * head_dim * head_dim,
         conv_dtype: StateDtype::Model,
         state_dtype: StateDtype::F32,
     }

@@ -381,7 +381,19 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     // Gemma
     // source: nvidia/Gemma-4-31B-IT-NVFP4 config in aiconfigurator
+    model!(
+        "gemma-4-31b",
+        "Gemma 4 31B",
+        "Gemma",
+        ["google/gemma-4-31B", "google/gemma-4-31B-it"]
+    ),
     // source: aiconfigurator
+    model!(
+        "gemma-4-26b-a4b",
+        "Gemma 4 26B-A4B",
+        "Gemma",
+        ["google/gemma-4-26B-A4B", "google/gemma-4-26B-A4B-it"]
+    ),
     // source: text_config as transformers' Gemma3nTextConfig defaults (documented as E4B); the USM audio and MobileNet-V5 towers are not in vramfit's count
     model!(
         "gemma-3n-e4b",
@@ -531,6 +543,12 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     // DeepSeek
     // source: aiconfigurator
+    model!(
+        "deepseek-v3.2",
+        "DeepSeek-V3.2",
+        "DeepSeek",
+        ["deepseek-ai/DeepSeek-V3.2", "deepseek-ai/DeepSeek-V3.2-Exp"]
+    ),
     // source: nvidia/DeepSeek-V3.1-NVFP4 config in aiconfigurator
     model!(
         "deepseek-v3.1",
@@ -623,6 +641,15 @@ pub const MODELS: &[CatalogModel] = &[
         ["moonshotai/Kimi-K2-Instruct", "moonshotai/Kimi-K2-Base"]
     ),
     // source: layer layout from huggingface/transformers#47875 (27 layers, MLA at 4,8,12,16,20,24,27); widths from transformers' KimiLinearConfig defaults (documented as this checkpoint)
+    model!(
+        "kimi-linear-48b-a3b",
+        "Kimi Linear 48B-A3B",
+        "Kimi",
+        [
+            "moonshotai/Kimi-Linear-48B-A3B-Instruct",
+            "moonshotai/Kimi-Linear-48B-A3B-Base"
+        ]
+    ),
     // GLM
     // source: aiconfigurator (same shapes as GLM-4.6)
     model!("glm-4.7", "GLM-4.7", "GLM", ["zai-org/GLM-4.7"]),
@@ -662,7 +689,28 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     // MiniMax
     // source: MiniMax-M2.5 config in aiconfigurator; M2, M2.1 and M2.5 share the architecture
+    model!(
+        "minimax-m2",
+        "MiniMax-M2",
+        "MiniMax",
+        [
+            "MiniMaxAI/MiniMax-M2",
+            "MiniMaxAI/MiniMax-M2.1",
+            "MiniMaxAI/MiniMax-M2.5"
+        ]
+    ),
     // source: the -hf conversion transformers loads (layer_types: softmax attention every 8th layer)
+    model!(
+        "minimax-m1",
+        "MiniMax-M1",
+        "MiniMax",
+        [
+            "MiniMaxAI/MiniMax-M1-80k",
+            "MiniMaxAI/MiniMax-M1-40k",
+            "MiniMaxAI/MiniMax-M1-80k-hf",
+            "MiniMaxAI/MiniMax-Text-01-hf"
+        ]
+    ),
     // gpt-oss
     model!(
         "gpt-oss-20b",
@@ -698,6 +746,12 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     model!("phi-4", "Phi-4", "Phi", ["microsoft/phi-4"]),
     // source: longrope factors omitted (no effect on memory)
+    model!(
+        "phi-3.5-moe",
+        "Phi-3.5-MoE",
+        "Phi",
+        ["microsoft/Phi-3.5-MoE-instruct"]
+    ),
     model!(
         "phi-3-mini-4k",
         "Phi-3 mini 4k",

@@ -560,7 +560,7 @@ mod tests {
             mlx-community/Qwen3-8B-4bit → qwen3-8b - [warning: -4bit marks MLX quantized weights, which vramfit does not model; planned with the engine's weight format]
             mlx-community/Llama-3.2-3B-Instruct-MLX-4bit → llama-3.2-3b - [warning: -MLX-4bit marks MLX 4-bit weights, which vramfit does not model; planned with the engine's weight format]
             nvidia/DeepSeek-R1-FP4 → deepseek-r1 - [warning: -FP4 marks FP4 weights, which vramfit does not model; planned with the engine's weight format]
-            microsoft/Phi-3.5-MoE-instruct → error, closest phi-2, phi-4, phi-4-mini
+            microsoft/Phi-3.5-MoE-instruct → phi-3.5-moe -
             mixtral-8x7b-instruct → mixtral-8x7b -
             Qwen3-8B-Base → qwen3-8b -
             google/gemma-3-1b-it → gemma-3-1b -

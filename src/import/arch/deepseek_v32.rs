@@ -65,13 +65,13 @@ pub(crate) fn read(
         }
         // The indexer: queries from the Q latent, one key, head weights.
         t.push(Tensor::matrix(
-            "indexer.attn_q_b.weight",
+            "indexer.q_b.weight",
             Kind::Other,
             q_lora,
             index_heads * index_dim,
         ));
         t.push(Tensor::matrix(
-            "indexer.attn_k.weight",
+            "indexer.k.weight",
             Kind::Other,
             n_embd,
             index_dim,

@@ -284,7 +284,7 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
         let has = |name: &str| find(name).is_some();
         super::gguf_arch::hybrid_fields(&arch, meta, n, &has, &mut config);
     }
-    if arch == "deepseek2" {
+    if arch == "deepseek2" || arch == "deepseek32" {
         // MLA: llama.cpp stores the per-head K length (nope + rope) and V length.
         let rope = key("rope.dimension_count").unwrap_or(64);
         if let Some(k) = key("attention.key_length_mla").or(key("attention.key_length")) {

@@ -15,9 +15,24 @@ use serde_json::{json, Map};
 
 use super::gguf::{GgufHeader, Value as Meta};
 
-/// The `model_type` vramfit reads a llama.cpp architecture as.
+/// The `model_type` vramfit reads a llama.cpp architecture as (names from
+/// `src/llama-arch.cpp`). Kimi Linear and MiniMax-01 are left out: their
+/// GGUF files do not say which layers are linear in a way read here yet,
+/// so they are refused by name rather than read wrong.
 pub(crate) fn model_type(arch: &str) -> &str {
     match arch {
+        "gptneox" => "gpt_neox",
+        "phi2" => "phi",
+        "command-r" => "cohere",
+        "glm4moe" => "glm4_moe",
+        "ernie4_5-moe" => "ernie4_5_moe",
+        "hunyuan-moe" => "hunyuan_v1_moe",
+        "hunyuan-dense" => "hunyuan_v1_dense",
+        "nemotron_h_moe" => "nemotron_h",
+        "minimax-m2" => "minimax_m2",
+        "deepseek32" => "deepseek_v32",
+        "gemma4" => "gemma4_text",
+        "mistral3" => "mistral",
         "qwen2moe" => "qwen2_moe",
         "qwen3moe" => "qwen3_moe",
         "gemma3" => "gemma3_text",
@@ -146,7 +161,7 @@ pub(crate) fn hybrid_fields(
                 set("mamba_n_groups", json!(g));
             }
         }
-        "nemotron_h" => {
+        "nemotron_h" | "nemotron_h_moe" => {
             let ff = per_layer("feed_forward_length").unwrap_or_default();
             let blocks: Vec<&str> = (0..n_layer as usize)
                 .map(|i| {

@@ -42,7 +42,8 @@
 //!   tokens. MLA models cache the compressed latent (`kv_lora_rank +
 //!   rope_dim` elements, plus DeepSeek-V3.2's indexer key of
 //!   `index_head_dim`); encoder-decoder models also cache cross-attention
-//!   K/V for the encoder's `n_ctx` tokens.
+//!   K/V for the encoder's `n_ctx` tokens. DeepSeek-V4's compressed layers
+//!   add their pooled entries and compressor state ([`compressed_kv`]).
 //! - Compute: the prefill of `n_seq × n_ctx` tokens at its widest block
 //!   (see [`transformers_token_width`]), eager attention's `[batch, heads, q,
 //!   kv]` scores unless SDPA, the boolean `[batch, 1, q, kv]` masks of
@@ -324,6 +325,52 @@ pub fn kv_row(engine: Engine, attention: &Attention) -> (u64, u64) {
             Engine::LlamaCpp | Engine::Ollama | Engine::Vllm => (kv_lora_rank + rope_dim, 0),
             Engine::ExLlamaV2 => (attention.n_head * head_dim_k, attention.n_head * head_dim_v),
         },
+        KvLayout::SharedKv { head_dim } => (head_dim, 0),
+    }
+}
+
+/// Bytes of a layer's compressed long-range branch (DeepSeek-V4's CSA and
+/// HCA), for `s.n_seq` sequences of `s.n_ctx` tokens, beside what its
+/// sliding window caches.
+///
+/// - transformers (`DeepseekV4HCACache` / `DeepseekV4CSACache`, exact on
+///   tests/data/measured/transformers_arch.json): the pooled entries,
+///   `n_ctx / rate` of `dim` per sequence; the buffer of tokens not yet
+///   pooled, which after the prefill is a view of the whole prefill's K and
+///   gate projections (`2 × dim` wide each when windows overlap); and with
+///   overlap, the last window's first series carried over (`rate × dim`
+///   of K in the model dtype, of gate in fp32). The indexer keeps the
+///   same at its own width. All in the model dtype.
+/// - llama.cpp, vLLM and the others: their sources could not be checked
+///   offline, so the same compression rule is assumed: `n_ctx / rate`
+///   entries of `dim` (plus the indexer's) per sequence, in `type_k`,
+///   without the few tokens not yet pooled.
+fn compressed_kv(attention: &Attention, s: &RunSettings) -> u64 {
+    let Some(c) = attention.compression else {
+        return 0;
+    };
+    let entries = s.n_seq * (s.n_ctx / c.rate.max(1));
+    match s.engine {
+        Engine::Transformers => {
+            let m = model_dtype_bytes(s);
+            let series = if c.overlap { 2 } else { 1 };
+            let branch = |dim: u64| {
+                let buffer = 2 * s.n_seq * s.n_ctx * series * dim * m;
+                let carried = if c.overlap && s.n_ctx >= c.rate {
+                    s.n_seq * c.rate * dim * (m + 4)
+                } else {
+                    0
+                };
+                buffer + entries * dim * m + carried
+            };
+            branch(c.dim)
+                + if c.indexer_dim > 0 {
+                    branch(c.indexer_dim)
+                } else {
+                    0
+                }
+        }
+        _ => s.type_k.bytes(c.dim + c.indexer_dim, entries),
     }
 }
 
@@ -419,6 +466,9 @@ fn layer_kv(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
         .as_ref()
         .map_or((0, 0), |a| kv_row(s.engine, a));
     let mut bytes = s.type_k.bytes(k, cells) + if v > 0 { s.type_v.bytes(v, cells) } else { 0 };
+    if let Some(a) = layer.attention.as_ref().filter(|_| cells > 0) {
+        bytes += compressed_kv(a, s);
+    }
     bytes += layer_state(layer, s);
     // Cross-attention K/V over the encoder output: llama.cpp recomputes it
     // from the stored encoder output; transformers and vLLM cache it.
@@ -517,6 +567,7 @@ fn transformers_token_width(spec: &ModelSpec) -> u64 {
             let head_dim = l.attention.as_ref().map_or(0, |a| match a.kv {
                 KvLayout::Heads { head_dim_k, .. } => head_dim_k,
                 KvLayout::Latent { rope_dim, .. } => rope_dim,
+                KvLayout::SharedKv { head_dim } => head_dim,
             });
             4 * n_embd + 2 * head_dim + attention.max(mlp).max(experts)
         })

@@ -123,6 +123,9 @@ pub enum KvLayout {
         /// width per token besides the latent (0: no indexer).
         indexer_dim: u64,
     },
+    /// One vector of `head_dim` per token read as both key and value
+    /// (DeepSeek-V4's shared-KV MQA): only K is cached.
+    SharedKv { head_dim: u64 },
 }
 
 /// Which earlier tokens a layer's attention sees.
@@ -137,6 +140,23 @@ pub enum Window {
     Chunked(u64),
 }
 
+/// A compressed long-range branch beside a sliding window (DeepSeek-V4's
+/// CSA and HCA layers): every `rate` tokens are pooled into one entry of
+/// `dim`, with a learned softmax gate over the window's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Compression {
+    /// Tokens pooled into one entry (`compress_rates`: 4 for CSA, 128 for HCA).
+    pub rate: u64,
+    /// Width of one compressed entry (the attention's `head_dim`).
+    pub dim: u64,
+    /// Overlapping windows (CSA): each token projects two series of `dim`
+    /// and the last window's first series is carried into the next entry.
+    pub overlap: bool,
+    /// A lightning indexer compressing its own keys of this width at the
+    /// same rate, with the same overlap (CSA; 0: none).
+    pub indexer_dim: u64,
+}
+
 /// Attention shape of one layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Attention {
@@ -146,6 +166,8 @@ pub struct Attention {
     /// The layer reads the K/V of an earlier layer (Gemma 3n's last
     /// layers) and caches nothing of its own.
     pub shares_kv: bool,
+    /// Compressed entries for the tokens beyond the window (DeepSeek-V4).
+    pub compression: Option<Compression>,
 }
 
 impl Attention {
@@ -160,6 +182,7 @@ impl Attention {
             },
             window: Window::Global,
             shares_kv: false,
+            compression: None,
         }
     }
 
@@ -175,7 +198,7 @@ impl Attention {
     pub fn n_head_kv(&self) -> u64 {
         match self.kv {
             KvLayout::Heads { n_head_kv, .. } => n_head_kv,
-            KvLayout::Latent { .. } => 1,
+            KvLayout::Latent { .. } | KvLayout::SharedKv { .. } => 1,
         }
     }
 }

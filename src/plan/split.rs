@@ -171,8 +171,9 @@ pub(crate) struct Costs {
 /// KV heads one tensor-parallel rank holds, over the layer's KV heads.
 fn kv_share(layout: KvLayout, tp: u64) -> (u64, u64) {
     match layout {
-        // MLA's latent is not sharded: every rank holds all of it.
-        KvLayout::Latent { .. } => (1, 1),
+        // MLA's latent and a shared K=V head are not sharded: every rank
+        // holds all of it.
+        KvLayout::Latent { .. } | KvLayout::SharedKv { .. } => (1, 1),
         KvLayout::Heads { n_head_kv, .. } => ((n_head_kv / tp).max(1), n_head_kv),
     }
 }

@@ -1087,5 +1087,6 @@ pub(crate) fn mla(t: &mut Vec<Tensor>, m: &Mla) -> Attention {
         },
         window: Window::Global,
         shares_kv: false,
+        compression: None,
     }
 }

@@ -865,6 +865,41 @@ mod tests {
     }
 
     #[test]
+    fn compressed_layers_cache_a_window_plus_one_entry_per_rate_tokens() {
+        // DeepSeek-V4-Flash's class defaults: 43 layers, 2 HCA then CSA/HCA
+        // in turn, window 128, head_dim 512, indexer keys of 128.
+        let spec = crate::import::parse_config(r#"{"model_type": "deepseek_v4"}"#)
+            .unwrap()
+            .spec;
+        let mut out = String::new();
+        for engine in [Engine::LlamaCpp, Engine::Vllm, Engine::Transformers] {
+            for n_ctx in [4096, 131_072] {
+                let settings = RunSettings {
+                    engine,
+                    weights: WeightFormat::Torch {
+                        dtype: TorchDtype::BF16,
+                    },
+                    type_k: KvType::F16,
+                    type_v: KvType::F16,
+                    n_ctx,
+                    ..RunSettings::default()
+                };
+                let mib = estimate(&spec, &settings).kv_total() as f64 / MIB as f64;
+                out.push_str(&format!("{:<12} {n_ctx:>6} {mib:>8.1} MiB\n", engine.id()));
+            }
+        }
+        expect![[r#"
+            llama.cpp      4096     58.0 MiB
+            llama.cpp    131072    855.2 MiB
+            vllm           4096    117.8 MiB
+            vllm         131072    915.0 MiB
+            transformers   4096    782.0 MiB
+            transformers 131072  25015.3 MiB
+        "#]]
+        .assert_eq(&out);
+    }
+
+    #[test]
     fn kv_cells_are_padded_per_sequence_stream() {
         // -c 1200 -np 4: 300 cells per stream, padded to 512 each.
         let spec = find("tinyllama-1.1b").unwrap().load().unwrap().spec;

@@ -840,6 +840,28 @@ family(
 )
 
 family(
+    "deepseek_v4", "deepseek_v4",
+    "config-class defaults (DeepSeek-V4-Flash: 43 layers HCA/CSA compressed attention, hyper-connections, hash routers)",
+    tiny(drop=("head_dim", "intermediate_size"), head_dim=32, partial_rotary_factor=0.25, q_lora_rank=48, o_groups=2,
+         o_lora_rank=16, n_routed_experts=6, num_experts_per_tok=2, moe_intermediate_size=40, hc_mult=2,
+         hc_sinkhorn_iters=3, sliding_window=16, index_n_heads=4, index_head_dim=12, index_topk=4,
+         compress_rates={"compressed_sparse_attention": 4, "heavily_compressed_attention": 8},
+         layer_types=["sliding_attention", "compressed_sparse_attention", "heavily_compressed_attention",
+                      "compressed_sparse_attention"]),
+    [
+        P("mid, 8 layers default schedule, hc_mult 3, 2 shared, 4 hash layers", mid(drop=("head_dim", "intermediate_size"),
+          head_dim=128, q_lora_rank=256, o_groups=4, o_lora_rank=96, n_routed_experts=16, n_shared_experts=2,
+          num_experts_per_tok=4, moe_intermediate_size=192, hc_mult=3, index_n_heads=8, index_head_dim=64,
+          mlp_layer_types=["hash_moe"] * 4 + ["moe"] * 4, sliding_window=64)),
+        P("mid, 6 layers legacy compress_ratios 0/4/128, rates 8/64, qk_rope_head_dim 32", mid(
+          drop=("head_dim", "intermediate_size"), num_hidden_layers=6, head_dim=96, qk_rope_head_dim=32,
+          q_lora_rank=192, o_groups=8, o_lora_rank=64, n_routed_experts=8, num_experts_per_tok=2,
+          moe_intermediate_size=256, compress_ratios=[0, 4, 128, 4, 128, 0], compress_rate_csa=8, compress_rate_hca=64,
+          num_hash_layers=1, index_n_heads=4, index_head_dim=32, tie_word_embeddings=True), True),
+    ],
+)
+
+family(
     "gemma4", "gemma4_text",
     "config-class defaults (Gemma4TextConfig: 30 layers 5:1 sliding, global head_dim 512, per-layer embeddings)",
     tiny(layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"], sliding_window=16,

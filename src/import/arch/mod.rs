@@ -27,6 +27,7 @@ mod bart;
 mod bert;
 mod cohere;
 mod deepseek_v32;
+mod deepseek_v4;
 mod dots1;
 mod ernie;
 mod exaone;
@@ -121,6 +122,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("minimax_m2", minimax_m2::read),
     ("phimoe", phimoe::read),
     ("deepseek_v32", deepseek_v32::read),
+    ("deepseek_v4", deepseek_v4::read),
     ("gemma4_text", gemma4::read),
     ("gemma4", gemma4::read),
     ("lfm2", lfm2::read),

@@ -862,6 +862,26 @@ family(
 )
 
 family(
+    "glm_moe_dsa", "glm_moe_dsa",
+    "config-class defaults (GLM-5 style: GLM MoE with MLA and the DSA indexer; MTP layer not built)",
+    tiny(drop=("head_dim",), first_k_dense_replace=1, n_routed_experts=6, n_shared_experts=1, num_experts_per_tok=2,
+         moe_intermediate_size=40, kv_lora_rank=32, q_lora_rank=48, qk_rope_head_dim=8, qk_nope_head_dim=16,
+         v_head_dim=20, num_key_value_heads=4, index_n_heads=4, index_head_dim=12, index_topk=8,
+         indexer_types=["full", "shared", "full", "shared"]),
+    [
+        P("mid, explicit mlp_layer_types, 2 shared experts, attention bias, index_topk_pattern", mid(drop=("head_dim",),
+          num_key_value_heads=8, mlp_layer_types=["dense", "sparse", "dense", "sparse", "sparse", "sparse", "dense", "sparse"],
+          n_routed_experts=16, n_shared_experts=2, num_experts_per_tok=4, moe_intermediate_size=192, kv_lora_rank=128,
+          q_lora_rank=192, qk_rope_head_dim=32, qk_nope_head_dim=64, v_head_dim=64, index_n_heads=8, index_head_dim=64,
+          attention_bias=True, index_topk_pattern="FFSSFSFS")),
+        P("mid, first_k_dense_replace 2, index_topk_freq 3, num_experts (BC spelling)", mid(drop=("head_dim",),
+          num_key_value_heads=8, num_hidden_layers=10, first_k_dense_replace=2, num_experts=32, num_experts_per_tok=2,
+          moe_intermediate_size=128, kv_lora_rank=96, q_lora_rank=256, qk_rope_head_dim=16, qk_nope_head_dim=48,
+          v_head_dim=40, index_n_heads=16, index_head_dim=32, index_topk_freq=3, index_skip_topk_offset=1), True),
+    ],
+)
+
+family(
     "gemma4", "gemma4_text",
     "config-class defaults (Gemma4TextConfig: 30 layers 5:1 sliding, global head_dim 512, per-layer embeddings)",
     tiny(layer_types=["sliding_attention", "full_attention", "sliding_attention", "full_attention"], sliding_window=16,

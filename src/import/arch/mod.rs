@@ -36,6 +36,7 @@ mod falcon_h1;
 mod gemma3n;
 mod gemma4;
 mod glm;
+mod glm_moe_dsa;
 mod gpt_neox;
 mod granite;
 mod granitemoehybrid;
@@ -123,6 +124,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("phimoe", phimoe::read),
     ("deepseek_v32", deepseek_v32::read),
     ("deepseek_v4", deepseek_v4::read),
+    ("glm_moe_dsa", glm_moe_dsa::read),
     ("gemma4_text", gemma4::read),
     ("gemma4", gemma4::read),
     ("lfm2", lfm2::read),

@@ -712,59 +712,42 @@ pub(crate) fn attention_projections(
     qkv_bias: bool,
     o_bias: bool,
 ) {
-    let q_dim = d.n_head * d.head_dim;
-    let kv_dim = d.n_head_kv * d.head_dim;
-    t.push(Tensor::matrix(
-        "attn_q.weight",
-        Kind::AttnQ,
-        d.n_embd,
-        q_dim,
-    ));
-    t.push(Tensor::matrix(
-        "attn_k.weight",
-        Kind::AttnK,
-        d.n_embd,
-        kv_dim,
-    ));
-    t.push(Tensor::matrix(
-        "attn_v.weight",
-        Kind::AttnV,
-        d.n_embd,
-        kv_dim,
-    ));
-    t.push(Tensor::matrix(
-        "attn_output.weight",
-        Kind::AttnOutput,
-        q_dim,
-        d.n_embd,
-    ));
-    if qkv_bias {
-        t.push(Tensor::vector("attn_q.bias", q_dim));
-        t.push(Tensor::vector("attn_k.bias", kv_dim));
-        t.push(Tensor::vector("attn_v.bias", kv_dim));
-    }
-    if o_bias {
-        t.push(Tensor::vector("attn_output.bias", d.n_embd));
-    }
+    attention(
+        t,
+        &AttnShape {
+            n_embd: d.n_embd,
+            n_head: d.n_head,
+            n_head_kv: d.n_head_kv,
+            head_dim: d.head_dim,
+            qkv_bias,
+            o_bias,
+            gated_q: false,
+            qk_norm: false,
+        },
+    );
 }
 
 /// The tensors outside a decoder's layers: token embeddings, the final
 /// norm (with a bias when it is a LayerNorm) and the output projection
 /// unless it is tied to the embeddings.
 pub(crate) fn decoder_globals(d: &DecoderDims, tied: bool, norm_bias: bool) -> Vec<Tensor> {
-    let mut globals = vec![
-        Tensor::matrix("token_embd.weight", Kind::TokenEmbd, d.n_embd, d.n_vocab),
-        Tensor::vector("output_norm.weight", d.n_embd),
-    ];
-    if norm_bias {
-        globals.push(Tensor::vector("output_norm.bias", d.n_embd));
-    }
+    globals(d.n_embd, d.n_vocab, tied, norm_bias)
+}
+
+fn globals(n_embd: u64, n_vocab: u64, tied: bool, norm_bias: bool) -> Vec<Tensor> {
+    let mut globals = vec![Tensor::matrix(
+        "token_embd.weight",
+        Kind::TokenEmbd,
+        n_embd,
+        n_vocab,
+    )];
+    norm(&mut globals, "output_norm", n_embd, norm_bias);
     if !tied {
         globals.push(Tensor::matrix(
             "output.weight",
             Kind::Output,
-            d.n_embd,
-            d.n_vocab,
+            n_embd,
+            n_vocab,
         ));
     }
     globals
@@ -772,13 +755,7 @@ pub(crate) fn decoder_globals(d: &DecoderDims, tied: bool, norm_bias: bool) -> V
 
 /// A decoder layer of self-attention and the given tensors.
 pub(crate) fn decoder_layer(attention: Attention, tensors: Vec<Tensor>) -> Layer {
-    Layer {
-        stack: Stack::Decoder,
-        attention: Some(attention),
-        recurrent: None,
-        cross_attention: None,
-        tensors,
-    }
+    layer(Some(attention), None, tensors)
 }
 
 /// A decoder-only [`ModelSpec`]; with `moe` it is a mixture of experts.
@@ -791,23 +768,17 @@ pub(crate) fn decoder_spec(
     globals: Vec<Tensor>,
     layers: Vec<Layer>,
 ) -> ModelSpec {
-    ModelSpec {
+    let head = Head {
         model_type: model_type.to_string(),
-        class: if moe.is_some() {
-            ModelType::MixtureOfExperts
-        } else {
-            ModelType::DecoderOnly
-        },
         n_embd: d.n_embd,
         n_vocab: d.n_vocab,
         n_ctx_train,
-        tied_embeddings: tied,
+        tied,
+        norm_bias: false,
         moe,
         llama_cpp_swa: false,
-        globals,
-        layers,
-        stored: None,
-    }
+    };
+    assemble(head, globals, layers)
 }
 
 /// Local attention over `window` tokens when the layer is sliding.
@@ -961,21 +932,13 @@ pub(crate) struct Head {
 /// Token embeddings, the final norm and (untied) the output projection
 /// around `layers`.
 pub(crate) fn decoder_model(head: Head, layers: Vec<Layer>) -> ModelSpec {
-    let mut globals = vec![Tensor::matrix(
-        "token_embd.weight",
-        Kind::TokenEmbd,
-        head.n_embd,
-        head.n_vocab,
-    )];
-    norm(&mut globals, "output_norm", head.n_embd, head.norm_bias);
-    if !head.tied {
-        globals.push(Tensor::matrix(
-            "output.weight",
-            Kind::Output,
-            head.n_embd,
-            head.n_vocab,
-        ));
-    }
+    let globals = globals(head.n_embd, head.n_vocab, head.tied, head.norm_bias);
+    assemble(head, globals, layers)
+}
+
+/// A decoder-only [`ModelSpec`] of these globals and layers; with experts
+/// it is a mixture of experts.
+fn assemble(head: Head, globals: Vec<Tensor>, layers: Vec<Layer>) -> ModelSpec {
     ModelSpec {
         model_type: head.model_type,
         class: if head.moe.is_some() {

@@ -1,8 +1,8 @@
 //! Bamba (`modeling_bamba.py`): Mamba2 layers with full attention at
 //! `attn_layer_indices`, a gated MLP in every layer.
 
-use super::hybrid_common::{head_dim, heads, mamba_heads, n_layer, product};
-use super::recurrent::{mamba2, Mamba2};
+use super::hybrid_common::{head_dim, heads, n_layer, prefixed_mamba2, product};
+use super::recurrent::mamba2;
 use super::*;
 
 /// Reads `bamba`.
@@ -18,29 +18,9 @@ pub(crate) fn read(
     let head_dim = head_dim(f, n_embd, n_head)?;
     let attn = f.indices("attn_layer_indices")?;
     let d_inner = product("mamba_expand", f.dim_or("mamba_expand", 2)?, n_embd)?;
-    let proj_bias = f.flag("mamba_proj_bias", false)?;
-    let m = Mamba2 {
-        d_inner,
-        d_state: f.dim_or("mamba_d_state", 256)?,
-        d_conv: f.dim_or("mamba_d_conv", 4)?,
-        n_heads: mamba_heads(f, "mamba_n_heads", 128, d_inner)?,
-        n_groups: f.dim_or("mamba_n_groups", 1)?,
-        conv_bias: f.flag("mamba_conv_bias", true)?,
-        in_bias: proj_bias,
-        out_bias: proj_bias,
-        norm: true,
-    };
+    let m = prefixed_mamba2(f, d_inner)?;
     let bias = f.flag("attention_bias", false)?;
-    let shape = AttnShape {
-        n_embd,
-        n_head,
-        n_head_kv,
-        head_dim,
-        qkv_bias: bias,
-        o_bias: bias,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(n_embd, n_head, n_head_kv, head_dim, bias);
     let mlp_bias = f.flag("mlp_bias", false)?;
     let mut layers = Vec::with_capacity(n_layer as usize);
     for i in 0..n_layer {

@@ -2,7 +2,7 @@
 //! Mamba2 mixer side by side on the same input, then a gated MLP — so
 //! every layer holds both a KV cache and a recurrent state.
 
-use super::hybrid_common::{head_dim, heads, mamba_heads, n_layer, product};
+use super::hybrid_common::{head_dim, heads, n_layer, prefixed_mamba2, product};
 use super::recurrent::{mamba2, Mamba2};
 use super::*;
 
@@ -24,28 +24,14 @@ pub(crate) fn read(
         }
         None => 1024,
     };
+    // Falcon-H1's out_proj bias and gated norm have their own switches.
     let m = Mamba2 {
-        d_inner,
-        d_state: f.dim_or("mamba_d_state", 256)?,
-        d_conv: f.dim_or("mamba_d_conv", 4)?,
-        n_heads: mamba_heads(f, "mamba_n_heads", 128, d_inner)?,
-        n_groups: f.dim_or("mamba_n_groups", 1)?,
-        conv_bias: f.flag("mamba_conv_bias", true)?,
-        in_bias: f.flag("mamba_proj_bias", false)?,
         out_bias: f.flag("projectors_bias", false)?,
         norm: f.flag("mamba_rms_norm", false)?,
+        ..prefixed_mamba2(f, d_inner)?
     };
     let bias = f.flag("attention_bias", false)?;
-    let shape = AttnShape {
-        n_embd,
-        n_head,
-        n_head_kv,
-        head_dim,
-        qkv_bias: bias,
-        o_bias: bias,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(n_embd, n_head, n_head_kv, head_dim, bias);
     let mlp_bias = f.flag("mlp_bias", false)?;
     let mut layers = Vec::with_capacity(n_layer as usize);
     for _ in 0..n_layer {

@@ -3,8 +3,8 @@
 //! routed experts (when `num_local_experts > 0`) and a shared MLP whose
 //! gate and up projections are one `input_linear`.
 
-use super::hybrid_common::{head_dim, heads, mamba_heads, moe, n_layer, product};
-use super::recurrent::{mamba2, Mamba2};
+use super::hybrid_common::{head_dim, heads, moe, n_layer, prefixed_mamba2, product};
+use super::recurrent::mamba2;
 use super::*;
 
 #[derive(Clone, Copy)]
@@ -41,29 +41,9 @@ pub(crate) fn read(
     let shared_ff = f.opt_count("shared_intermediate_size")?.unwrap_or(1024);
     let moe = moe(f, "num_local_experts", 8, 2, u64::from(shared_ff > 0))?;
     let d_inner = product("mamba_expand", f.dim_or("mamba_expand", 2)?, n_embd)?;
-    let proj_bias = f.flag("mamba_proj_bias", false)?;
-    let m = Mamba2 {
-        d_inner,
-        d_state: f.dim_or("mamba_d_state", 256)?,
-        d_conv: f.dim_or("mamba_d_conv", 4)?,
-        n_heads: mamba_heads(f, "mamba_n_heads", 128, d_inner)?,
-        n_groups: f.dim_or("mamba_n_groups", 1)?,
-        conv_bias: f.flag("mamba_conv_bias", true)?,
-        in_bias: proj_bias,
-        out_bias: proj_bias,
-        norm: true,
-    };
+    let m = prefixed_mamba2(f, d_inner)?;
     let bias = f.flag("attention_bias", false)?;
-    let shape = AttnShape {
-        n_embd,
-        n_head,
-        n_head_kv,
-        head_dim,
-        qkv_bias: bias,
-        o_bias: bias,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(n_embd, n_head, n_head_kv, head_dim, bias);
     let mut layers = Vec::with_capacity(n_layer as usize);
     for kind in kinds {
         let mut t = Vec::new();

@@ -2,6 +2,7 @@
 //! checking layer counts, so each family file says only how it lays its
 //! layers out.
 
+use super::recurrent::Mamba2;
 use super::*;
 
 /// `num_hidden_layers` (or `default`), within bounds.
@@ -96,4 +97,21 @@ pub(crate) fn product(field: &'static str, a: u64, b: u64) -> Result<u64, Config
             format!("makes a dimension of {a} × {b}, larger than any real model ({MAX_DIM})"),
         )),
     }
+}
+
+/// The Mamba2 mixer of the families that prefix its fields with `mamba_`
+/// (Bamba, Granite 4, Falcon-H1), with their shared class defaults.
+pub(crate) fn prefixed_mamba2(f: &Fields, d_inner: u64) -> Result<Mamba2, ConfigError> {
+    let proj_bias = f.flag("mamba_proj_bias", false)?;
+    Ok(Mamba2 {
+        d_inner,
+        d_state: f.dim_or("mamba_d_state", 256)?,
+        d_conv: f.dim_or("mamba_d_conv", 4)?,
+        n_heads: mamba_heads(f, "mamba_n_heads", 128, d_inner)?,
+        n_groups: f.dim_or("mamba_n_groups", 1)?,
+        conv_bias: f.flag("mamba_conv_bias", true)?,
+        in_bias: proj_bias,
+        out_bias: proj_bias,
+        norm: true,
+    })
 }

@@ -47,16 +47,7 @@ pub(crate) fn read(
         proj_bias: f.flag("mamba_proj_bias", false)?,
         dt_bc_norms: true,
     };
-    let shape = AttnShape {
-        n_embd,
-        n_head,
-        n_head_kv,
-        head_dim,
-        qkv_bias: false,
-        o_bias: false,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(n_embd, n_head, n_head_kv, head_dim, false);
     let mut layers = Vec::with_capacity(n_layer as usize);
     for i in 0..n_layer {
         let mut t = Vec::new();

@@ -76,16 +76,7 @@ pub(crate) fn read(
     };
     let moe = moe(f, "num_local_experts", 16, 1, 1)?;
     let bias = f.flag("attention_bias", false)?;
-    let shape = AttnShape {
-        n_embd,
-        n_head,
-        n_head_kv,
-        head_dim,
-        qkv_bias: bias,
-        o_bias: bias,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(n_embd, n_head, n_head_kv, head_dim, bias);
     let mut layers = Vec::with_capacity(n_layer as usize);
     for (i, k) in kinds.into_iter().enumerate() {
         let mut t = Vec::new();

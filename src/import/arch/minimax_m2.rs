@@ -34,16 +34,7 @@ pub(crate) fn read(
         &["num_experts_per_tok"],
         Some(8),
     )?;
-    let shape = AttnShape {
-        n_embd: d.n_embd,
-        n_head: d.n_head,
-        n_head_kv: d.n_head_kv,
-        head_dim: d.head_dim,
-        qkv_bias: false,
-        o_bias: false,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(d.n_embd, d.n_head, d.n_head_kv, d.head_dim, false);
     let mut layers = Vec::with_capacity(d.n_layer as usize);
     for _ in 0..d.n_layer {
         let mut t = Vec::new();

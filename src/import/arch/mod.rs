@@ -855,6 +855,22 @@ pub(crate) struct AttnShape {
     pub(crate) qk_norm: bool,
 }
 
+impl AttnShape {
+    /// Plain GQA, biased everywhere or nowhere, without gates or norms.
+    pub(crate) fn gqa(n_embd: u64, n_head: u64, n_head_kv: u64, head_dim: u64, bias: bool) -> Self {
+        AttnShape {
+            n_embd,
+            n_head,
+            n_head_kv,
+            head_dim,
+            qkv_bias: bias,
+            o_bias: bias,
+            gated_q: false,
+            qk_norm: false,
+        }
+    }
+}
+
 /// Q, K, V and output projections (`attn_q`, `attn_k`, `attn_v`,
 /// `attn_output`) with the shape's biases and norms; returns what the
 /// layer caches.

@@ -135,16 +135,7 @@ pub(crate) fn read(
         norm: true,
     };
     let bias = f.flag("attention_bias", false)?;
-    let shape = AttnShape {
-        n_embd,
-        n_head,
-        n_head_kv,
-        head_dim,
-        qkv_bias: bias,
-        o_bias: bias,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(n_embd, n_head, n_head_kv, head_dim, bias);
     let mut layers = Vec::with_capacity(blocks.len());
     for b in blocks {
         let mut t = Vec::new();

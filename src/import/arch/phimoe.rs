@@ -35,16 +35,7 @@ pub(crate) fn read(
         Some(2),
     )?;
     let bias = f.flag("attention_bias", false)?;
-    let shape = AttnShape {
-        n_embd: d.n_embd,
-        n_head: d.n_head,
-        n_head_kv: d.n_head_kv,
-        head_dim: d.head_dim,
-        qkv_bias: bias,
-        o_bias: bias,
-        gated_q: false,
-        qk_norm: false,
-    };
+    let shape = AttnShape::gqa(d.n_embd, d.n_head, d.n_head_kv, d.head_dim, bias);
     let window = f.opt_dim("sliding_window")?;
     let mut layers = Vec::with_capacity(d.n_layer as usize);
     for _ in 0..d.n_layer {

@@ -312,8 +312,61 @@ pub struct ModelSpec {
     pub globals: Vec<Tensor>,
     /// Encoder layers first (if any), then decoder layers.
     pub layers: Vec<Layer>,
+    /// The image side of a vision-language model, when it has one.
+    pub vision: Option<Vision>,
     /// Exact weight bytes from an imported model file, when there is one.
     pub stored: Option<Stored>,
+}
+
+/// A vision-language model's image side: the vision encoder (ViT,
+/// SigLIP, Pixtral…) and the projector that maps its features into the
+/// text model's embedding space. llama.cpp keeps both in the separate
+/// `mmproj` GGUF; the PyTorch engines load them with the model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vision {
+    /// The encoder's tensors (patch embedding, position embeddings, every
+    /// block, the final norm).
+    pub encoder: Vec<Tensor>,
+    /// The projector / merger / connector.
+    pub projector: Vec<Tensor>,
+    /// Width, depth and heads of the encoder, and its patch size.
+    pub n_embd: u64,
+    pub n_layer: u64,
+    pub n_head: u64,
+    pub patch_size: u64,
+    /// The side of the image the encoder sees (or its largest tile).
+    pub image_size: u64,
+    /// How many text-context tokens one image becomes.
+    pub tokens: ImageTokens,
+}
+
+/// The rule a processor turns an image into context tokens by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ImageTokens {
+    /// Always this many (Gemma 3's 256, LLaVA's patch grid).
+    Fixed { tokens: u64 },
+    /// Native resolution: `pixels / (patch × merge)²` tokens, the pixels
+    /// clamped to `[min_pixels, max_pixels]` (Qwen2-VL and its successors).
+    Dynamic {
+        patch: u64,
+        merge: u64,
+        min_pixels: u64,
+        max_pixels: u64,
+    },
+    /// Tiles of a fixed size, each `per_tile` tokens, at most `max_tiles`
+    /// (plus a thumbnail where the model adds one).
+    Tiles { per_tile: u64, max_tiles: u64 },
+}
+
+impl Vision {
+    /// Encoder and projector parameters.
+    pub fn params(&self) -> (u64, u64) {
+        (
+            self.encoder.iter().map(Tensor::numel).sum(),
+            self.projector.iter().map(Tensor::numel).sum(),
+        )
+    }
 }
 
 /// Weights as a model file stores them (an imported GGUF or safetensors
@@ -356,6 +409,17 @@ pub struct ParamCount {
     pub embedding: u64,
     /// Every layer's parameters, in layer order.
     pub per_layer: Vec<u64>,
+    /// The text model, the vision encoder and the projector (`total` is
+    /// their sum).
+    pub parts: Parts,
+}
+
+/// A model's parameters by part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Parts {
+    pub text: u64,
+    pub vision: u64,
+    pub projector: u64,
 }
 
 impl ModelSpec {
@@ -399,11 +463,18 @@ impl ModelSpec {
             total = stored.params;
             active = stored.active_params;
         }
+        let (vision, projector) = self.vision.as_ref().map_or((0, 0), Vision::params);
         ParamCount {
-            total,
-            active,
+            total: total + vision + projector,
+            // The image side runs in full for every image.
+            active: active + vision + projector,
             embedding: self.global(Kind::TokenEmbd).map_or(0, Tensor::numel),
             per_layer,
+            parts: Parts {
+                text: total,
+                vision,
+                projector,
+            },
         }
     }
 }

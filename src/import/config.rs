@@ -115,12 +115,29 @@ fn config_fields(fields: Map<String, Value>) -> Result<Imported, ConfigError> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| arch::text_model_type(&model_type));
-            if fields.contains_key("vision_config") {
-                warnings.push(format!(
-                    "{model_type}: the text model only; the vision tower is not counted"
-                ));
+            // Qwen2-VL's and Qwen2.5-VL's text attention derives its head
+            // size from hidden_size / heads whatever `head_dim` says.
+            let mut text_config = text_config.clone();
+            if matches!(text_type.as_str(), "qwen2_vl_text" | "qwen2_5_vl_text") {
+                text_config.remove("head_dim");
             }
-            build(&Fields(text_config), &text_type, &mut warnings)?
+            let text_type = arch::text_alias(&text_type).to_string();
+            let mut spec = build(&Fields(&text_config), &text_type, &mut warnings)?;
+            if let Some(Value::Object(vision_config)) = fields.get("vision_config") {
+                match arch::vision::family_of(&model_type) {
+                    Some(family) => {
+                        let wrapper = Fields(&fields);
+                        let vision = (family.read)(&wrapper, &Fields(vision_config), spec.n_embd)?;
+                        let tied = arch::vision::tied(family, &wrapper, spec.tied_embeddings)?;
+                        arch::set_tied(&mut spec, tied);
+                        spec.vision = Some(vision);
+                    }
+                    None => warnings.push(format!(
+                        "{model_type}: the text model only; the vision tower is not counted"
+                    )),
+                }
+            }
+            spec
         }
         _ => build(&Fields(&fields), &model_type, &mut warnings)?,
     };
@@ -229,15 +246,25 @@ mod tests {
     }
 
     #[test]
-    fn multimodal_gemma3_counts_its_text_model() {
-        let text = format!(
+    fn multimodal_configs_count_the_vision_tower_when_vramfit_builds_it() {
+        // Gemma 3: SigLIP's defaults (224/16, 12 × 768, pooling head) and
+        // the projector into the 64-wide text model.
+        let gemma3 = format!(
             r#"{{"model_type":"gemma3","text_config":{{"model_type":"gemma3_text",{TINY},"head_dim":16}},"vision_config":{{}}}}"#
         );
         check(
-            &text,
+            &gemma3,
+            expect!["DecoderOnly total 93023104 active 93023104"],
+        );
+        // A wrapper vramfit has no vision reader for: the text model, said so.
+        let other = format!(
+            r#"{{"model_type":"paligemma","text_config":{{"model_type":"gemma",{TINY}}},"vision_config":{{}}}}"#
+        );
+        check(
+            &other,
             expect![[r#"
-            DecoderOnly total 88960 active 88960
-            warning: gemma3: the text model only; the vision tower is not counted"#]],
+                DecoderOnly total 580160 active 580160
+                warning: paligemma: the text model only; the vision tower is not counted"#]],
         );
     }
 

@@ -617,6 +617,13 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     };
     let mut warnings = v.warnings.clone();
     warnings.extend(plan.estimate.warnings.iter().cloned());
+    if v.spec.vision.is_some() {
+        let p = v.spec.params();
+        warnings.push(format!(
+            "the plan places the text model; the vision encoder and projector ({} parameters) are counted but not placed yet",
+            p.parts.vision + p.parts.projector
+        ));
+    }
     if plan.offload.any() {
         warnings
             .push("part of the model runs from host memory: expect much slower generation".into());

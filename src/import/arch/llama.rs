@@ -340,6 +340,7 @@ fn decoder(f: &Fields, model_type: &str) -> Result<ModelSpec, ConfigError> {
         llama_cpp_swa: matches!(model_type, "gemma2" | "gemma3_text" | "gpt_oss"),
         globals,
         layers,
+        vision: None,
         stored: None,
     })
 }

@@ -61,6 +61,7 @@ mod seed_oss;
 mod smollm3;
 mod starcoder2;
 mod t5;
+pub(crate) mod vision;
 mod zamba2;
 
 /// A reader: config fields and the `model_type` it was chosen for.
@@ -151,6 +152,34 @@ pub(crate) fn text_model_type(wrapper: &str) -> String {
         "mistral3" => "mistral".into(),
         other => other.into(),
     }
+}
+
+/// The text model type a multimodal wrapper's `text_config` names, as the
+/// reader it is built by (Qwen-VL's text models are Qwen2/Qwen3 ones).
+pub(crate) fn text_alias(text_type: &str) -> &str {
+    match text_type {
+        "qwen2_vl_text" | "qwen2_5_vl_text" => "qwen2",
+        "qwen3_vl_text" => "qwen3",
+        "qwen3_vl_moe_text" => "qwen3_moe",
+        other => other,
+    }
+}
+
+/// Ties or unties the output projection to the token embeddings, as a
+/// multimodal wrapper's own flag decides.
+pub(crate) fn set_tied(spec: &mut ModelSpec, tied: bool) {
+    let has_output = spec.globals.iter().any(|t| t.kind == Kind::Output);
+    if tied && has_output {
+        spec.globals.retain(|t| t.kind != Kind::Output);
+    } else if !tied && !has_output {
+        spec.globals.push(Tensor::matrix(
+            "output.weight",
+            Kind::Output,
+            spec.n_embd,
+            spec.n_vocab,
+        ));
+    }
+    spec.tied_embeddings = tied;
 }
 
 /// Reads an unknown `model_type` as a Llama-style decoder with a warning
@@ -970,6 +999,7 @@ fn assemble(head: Head, globals: Vec<Tensor>, layers: Vec<Layer>) -> ModelSpec {
         llama_cpp_swa: head.llama_cpp_swa,
         globals,
         layers,
+        vision: None,
         stored: None,
     }
 }

@@ -135,6 +135,7 @@ pub(crate) fn read(
         llama_cpp_swa: false,
         globals,
         layers,
+        vision: None,
         stored: None,
     })
 }

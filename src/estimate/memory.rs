@@ -283,7 +283,7 @@ impl Estimate {
     /// All weight bytes resident for the run (a tied embedding counts twice
     /// on llama.cpp, which keeps a copy on the output device).
     pub fn weights_total(&self) -> u64 {
-        self.token_embd + self.output + self.layer_weights.iter().sum::<u64>()
+        self.token_embd + self.output + self.layer_weights.iter().sum::<u64>() + self.weights.vision
     }
 
     pub fn kv_total(&self) -> u64 {

@@ -17,7 +17,7 @@
 
 use serde::Serialize;
 
-use super::format::{GgmlType, GgufFtype, WeightFormat};
+use super::format::{GgmlType, GgufFtype, TorchDtype, WeightFormat};
 use super::model::{Kind, ModelSpec, Stack, Tensor};
 
 /// Bytes of a model's weights in one format, where runtimes place them.
@@ -38,6 +38,11 @@ pub struct WeightBytes {
     pub output: u64,
     /// Every other global tensor (final norms, position embeddings, poolers).
     pub other_globals: u64,
+    /// The image side of a vision-language model (encoder and projector):
+    /// 16-bit whatever the text model's format (quantizers leave it out;
+    /// llama.cpp's `mmproj` file is F16 with F32 norms and biases), 32-bit
+    /// in an FP32 checkpoint.
+    pub vision: u64,
     /// Bytes of the model file / checkpoint: each tensor once.
     pub file: u64,
     /// How many tensors and bytes each storage type takes, largest first.
@@ -443,6 +448,8 @@ fn stored_bytes(stored: &super::model::Stored) -> WeightBytes {
     let layers = stored.layers.clone();
     let file = stored.token_embd + layers.iter().sum::<u64>() + stored.output + stored.other;
     WeightBytes {
+        // An imported text model file; a separate mmproj is not read here.
+        vision: 0,
         layer_replicated: vec![0; layers.len()],
         layer_experts: stored.layer_experts.clone(),
         layers,
@@ -540,7 +547,12 @@ pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
             other_globals += b;
         }
     }
-    let file = token_embd + layers.iter().sum::<u64>() + output + other_globals;
+    let vision = spec.vision.as_ref().map_or(0, |v| vision_bytes(v, format));
+    let mut file = token_embd + layers.iter().sum::<u64>() + output + other_globals;
+    // A checkpoint holds its vision tower; a GGUF's is the separate mmproj.
+    if !matches!(format, WeightFormat::Gguf { .. }) {
+        file += vision;
+    }
     if spec.global(Kind::Output).is_none() {
         output = token_embd;
     }
@@ -552,9 +564,27 @@ pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
         token_embd,
         output,
         other_globals,
+        vision,
         file,
         by_type: shares,
     }
+}
+
+/// Bytes of the image side: see [`WeightBytes::vision`].
+fn vision_bytes(vision: &super::model::Vision, format: WeightFormat) -> u64 {
+    let tensors = vision.encoder.iter().chain(&vision.projector);
+    tensors
+        .map(|t| {
+            let element = match format {
+                WeightFormat::Torch {
+                    dtype: TorchDtype::F32,
+                } => 4,
+                WeightFormat::Gguf { .. } if t.is_1d() => 4,
+                _ => 2,
+            };
+            t.numel() * element
+        })
+        .sum()
 }
 
 #[cfg(test)]

@@ -18,6 +18,10 @@ pub const FLAGS: &[Flag] = &[
         doc: "model path (-m, --model FNAME)",
     },
     Flag {
+        name: "--mmproj",
+        doc: "the multimodal projector file of a vision-language model; loaded on the main GPU unless --no-mmproj-offload (--mmproj FILE)",
+    },
+    Flag {
         name: "-c",
         doc: "size of the prompt context, all slots together (-c, --ctx-size N)",
     },
@@ -78,6 +82,9 @@ pub fn command(cx: &LaunchContext) -> String {
     args.extend(cx.visible_devices());
     args.push("llama-server".into());
     args.push(format!("-m {}", cx.gguf_file()));
+    if cx.spec.vision.is_some() {
+        args.push(format!("--mmproj {}", cx.mmproj_file()));
+    }
     args.push(format!("-c {}", s.n_ctx * s.n_seq));
     args.push(format!("-np {}", s.n_seq));
     args.push(format!("-ngl {}", gpu_layers + 1));

@@ -49,6 +49,14 @@ impl LaunchContext<'_> {
         }
     }
 
+    /// The projector file of a vision-language model for llama.cpp:
+    /// `mmproj-gemma-3-27b-it-F16.gguf`.
+    pub fn mmproj_file(&self) -> String {
+        let base = self.model_ref.rsplit('/').next().unwrap_or(self.model_ref);
+        let base = base.strip_suffix(".gguf").unwrap_or(base);
+        format!("mmproj-{base}-F16.gguf")
+    }
+
     /// `CUDA_VISIBLE_DEVICES=…` when the plan leaves some GPU of node 0 unused.
     pub fn visible_devices(&self) -> Option<String> {
         let local: Vec<_> = self.plan.devices.iter().filter(|d| d.node == 0).collect();

@@ -86,6 +86,8 @@ pub struct DevicePlan {
     /// First and last layer held, inclusive; `None` when it holds none.
     pub layers: Option<[usize; 2]>,
     pub weights_bytes: u64,
+    /// Of `weights_bytes`, a vision-language model's image side.
+    pub vision_bytes: u64,
     pub kv_bytes: u64,
     pub compute_bytes: u64,
     pub overhead_bytes: u64,
@@ -160,8 +162,11 @@ pub(crate) struct Costs {
     /// Overhead and compute on every used GPU.
     pub fixed: u64,
     pub compute: u64,
-    /// Extra weights on the first used stage (embeddings on the GPU).
+    /// Extra weights on the first used stage (embeddings on the GPU, the
+    /// image side of a vision-language model).
     pub first: u64,
+    /// Of `first`, the image side.
+    pub first_vision: u64,
     /// Extra weights on the last used stage (norm + output projection).
     pub last_weights: u64,
     /// Extra compute on the last used stage (logits).
@@ -204,11 +209,15 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize) -> Costs {
         layer_kv,
         fixed: e.overhead_per_gpu + e.compute_layers,
         compute: e.compute_layers,
+        // The image side sits with the embeddings on the first device
+        // (llama.cpp loads its mmproj on the main GPU even though token
+        // embeddings stay in host memory), split like them under TP.
         first: if e.token_embd_on_host {
             0
         } else {
             e.token_embd.div_ceil(tp)
-        },
+        } + e.weights.vision.div_ceil(tp),
+        first_vision: e.weights.vision.div_ceil(tp),
         last_weights: e.output.div_ceil(tp),
         last_compute: e.compute_output,
     }
@@ -300,6 +309,7 @@ pub(crate) fn build(
             usable_bytes: g.usable(),
             layers: None,
             weights_bytes: 0,
+            vision_bytes: 0,
             kv_bytes: 0,
             compute_bytes: 0,
             overhead_bytes: 0,
@@ -330,6 +340,7 @@ pub(crate) fn build(
             d.layers = (!range.is_empty())
                 .then(|| [first_layer + range.start, first_layer + range.end - 1]);
             d.weights_bytes = weights;
+            d.vision_bytes = if j == first_used { c.first_vision } else { 0 };
             d.kv_bytes = kv;
             d.compute_bytes = compute;
             d.overhead_bytes = e.overhead_per_gpu;

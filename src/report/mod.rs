@@ -549,6 +549,9 @@ pub struct Report {
     /// The whole KV cache for the plan's context and sequences, recurrent
     /// states included.
     pub kv_bytes: u64,
+    /// Of `weights_bytes`, the vision encoder and projector of a
+    /// vision-language model (on the first GPU).
+    pub vision_bytes: u64,
     /// Of `kv_bytes`, the recurrent states of Mamba, linear-attention and
     /// short-conv layers: fixed per sequence, whatever the context.
     pub state_bytes: u64,
@@ -618,11 +621,10 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     let mut warnings = v.warnings.clone();
     warnings.extend(plan.estimate.warnings.iter().cloned());
     if v.spec.vision.is_some() {
-        let p = v.spec.params();
-        warnings.push(format!(
-            "the plan places the text model; the vision encoder and projector ({} parameters) are counted but not placed yet",
-            p.parts.vision + p.parts.projector
-        ));
+        warnings.push(
+            "the vision encoder and projector sit on the first GPU with the embeddings; the encoder's activations for an image and the image tokens in the context are not counted yet"
+                .to_string(),
+        );
     }
     if plan.offload.any() {
         warnings
@@ -671,6 +673,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         file_bytes: plan.estimate.weights.file,
         kv_bytes: plan.estimate.kv_total(),
         state_bytes: plan.estimate.state_total(),
+        vision_bytes: plan.estimate.weights.vision,
         shortfall_bytes: requested.shortfall_bytes,
         host_bytes: plan.host_bytes,
         weights_by_type: plan.estimate.weights.by_type.clone(),

@@ -94,6 +94,9 @@ fn report_view(r: Report) -> impl IntoView {
         <div class="vf-bars" data-testid="bars">{r.devices.iter().map(device_bar).collect_view()}</div>
         <ul class="vf-legend" aria-hidden="true">
             <li class="vf-legend__item vf-legend__item--weights">"weights"</li>
+            {(r.vision_bytes > 0).then(|| view! {
+                <li class="vf-legend__item vf-legend__item--vision">"vision"</li>
+            })}
             <li class="vf-legend__item vf-legend__item--kv">"KV cache"</li>
             <li class="vf-legend__item vf-legend__item--compute">"compute"</li>
             <li class="vf-legend__item vf-legend__item--overhead">"overhead"</li>
@@ -145,7 +148,8 @@ fn ways_view(r: &Report) -> impl IntoView {
 fn device_bar(d: &DevicePlan) -> impl IntoView {
     let scale = d.usable_bytes.max(d.total_bytes).max(1) as f64;
     let parts = [
-        ("weights", d.weights_bytes),
+        ("weights", d.weights_bytes - d.vision_bytes),
+        ("vision", d.vision_bytes),
         ("kv", d.kv_bytes),
         ("compute", d.compute_bytes),
         ("overhead", d.overhead_bytes),
@@ -167,9 +171,10 @@ fn device_bar(d: &DevicePlan) -> impl IntoView {
         })
         .collect_view();
     let exact = format!(
-        "{}: weights {} B, KV cache {} B, compute {} B, overhead {} B, free {} B of {} B usable",
+        "{}: weights {} B (vision {} B), KV cache {} B, compute {} B, overhead {} B, free {} B of {} B usable",
         d.name,
         grouped(d.weights_bytes),
+        grouped(d.vision_bytes),
         grouped(d.kv_bytes),
         grouped(d.compute_bytes),
         grouped(d.overhead_bytes),

@@ -95,6 +95,17 @@ test('a hybrid model counts KV only for its attention layers, plus a fixed recur
   expect(errors).toEqual([]);
 });
 
+test('a vision-language model places its vision tower on the first GPU', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await page.getByLabel('Catalog model (type to search)').fill('gemma-3-27b');
+  await expect(page.getByTestId('params')).toContainText('27,432,406,640');
+  await expect(page.getByTestId('bars').locator('.vf-bar__part--vision')).toHaveCount(1);
+  await expect(page.getByTestId('command')).toContainText('--mmproj mmproj-gemma-3-27b-it-F16.gguf');
+  await page.screenshot({ path: 'out/vision.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
 test('switching engine and quantization updates bars and commands', async ({ page }) => {
   await page.goto('/');
   const kvBefore = await page.getByTestId('kv').textContent();

@@ -359,6 +359,27 @@ pub enum ImageTokens {
     Tiles { per_tile: u64, max_tiles: u64 },
 }
 
+impl ImageTokens {
+    /// Context tokens of the largest image the processor produces by
+    /// default: the fixed count, `max_pixels / (patch × merge)²`, or every
+    /// tile.
+    pub fn max_per_image(&self) -> u64 {
+        match *self {
+            ImageTokens::Fixed { tokens } => tokens,
+            ImageTokens::Dynamic {
+                patch,
+                merge,
+                max_pixels,
+                ..
+            } => max_pixels / (patch * merge).max(1).pow(2),
+            ImageTokens::Tiles {
+                per_tile,
+                max_tiles,
+            } => per_tile * max_tiles,
+        }
+    }
+}
+
 impl Vision {
     /// Encoder and projector parameters.
     pub fn params(&self) -> (u64, u64) {
@@ -476,5 +497,29 @@ impl ModelSpec {
                 projector,
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImageTokens;
+
+    #[test]
+    fn the_largest_image_takes_the_rule_s_most_tokens() {
+        // Gemma 3: always 256; Qwen2.5-VL: 12,845,056 pixels in 28-pixel
+        // merged patches; Idefics3: 64 tokens per tile, 17 tiles.
+        assert_eq!(ImageTokens::Fixed { tokens: 256 }.max_per_image(), 256);
+        let qwen = ImageTokens::Dynamic {
+            patch: 14,
+            merge: 2,
+            min_pixels: 56 * 56,
+            max_pixels: 28 * 28 * 16384,
+        };
+        assert_eq!(qwen.max_per_image(), 16384);
+        let tiles = ImageTokens::Tiles {
+            per_tile: 64,
+            max_tiles: 17,
+        };
+        assert_eq!(tiles.max_per_image(), 1088);
     }
 }

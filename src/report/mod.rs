@@ -552,6 +552,9 @@ pub struct Report {
     /// Of `weights_bytes`, the vision encoder and projector of a
     /// vision-language model (on the first GPU).
     pub vision_bytes: u64,
+    /// Context tokens one image of the processor's largest default size
+    /// takes (0 for a text-only model).
+    pub image_tokens: u64,
     /// Of `kv_bytes`, the recurrent states of Mamba, linear-attention and
     /// short-conv layers: fixed per sequence, whatever the context.
     pub state_bytes: u64,
@@ -674,6 +677,11 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         kv_bytes: plan.estimate.kv_total(),
         state_bytes: plan.estimate.state_total(),
         vision_bytes: plan.estimate.weights.vision,
+        image_tokens: v
+            .spec
+            .vision
+            .as_ref()
+            .map_or(0, |vision| vision.tokens.max_per_image()),
         shortfall_bytes: requested.shortfall_bytes,
         host_bytes: plan.host_bytes,
         weights_by_type: plan.estimate.weights.by_type.clone(),

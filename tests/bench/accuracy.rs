@@ -16,6 +16,7 @@ use vramfit::import::gguf::{GgufHeader, TensorInfo, Value as Meta};
 use vramfit::import::parse_config;
 
 const ARCH: &str = include_str!("../data/measured/transformers_arch.json");
+const VLM: &str = include_str!("../data/measured/transformers_vlm.json");
 
 include!("../data/hybrid_loads.rs");
 
@@ -79,6 +80,7 @@ fn main() {
     );
 
     architectures();
+    vision_language();
     hybrid_kv();
 
     // 2. GGUF file sizes (TheBloke/Llama-2-7B-GGUF).
@@ -454,6 +456,41 @@ fn hybrid_kv() {
     println!("|---|---:|---:|");
     for (arch, (n, e, worst)) in &by_arch {
         println!("| {arch} | {e}/{n} | {worst} B |");
+    }
+    println!();
+}
+
+/// Vision-language models by part against transformers 5.24 (tests/vlm.rs
+/// has the same cases as exact tests).
+fn vision_language() {
+    let all: Value = serde_json::from_str(VLM).unwrap();
+    // wrapper → [cases, exact, held out, held out exact]
+    let mut rows: BTreeMap<String, [u32; 4]> = BTreeMap::new();
+    for case in all["params"].as_array().unwrap() {
+        let Ok(imported) = parse_config(&case["config"].to_string()) else {
+            continue;
+        };
+        if imported.spec.vision.is_none() {
+            continue;
+        }
+        let p = imported.spec.params();
+        let parts = &case["parts"];
+        let exact = p.total == case["total"].as_u64().unwrap()
+            && p.parts.text == parts["text"].as_u64().unwrap()
+            && p.parts.vision == parts["vision"].as_u64().unwrap()
+            && p.parts.projector == parts["projector"].as_u64().unwrap();
+        let row = rows
+            .entry(case["model_type"].as_str().unwrap().to_string())
+            .or_default();
+        let at = if case["holdout"] == true { 2 } else { 0 };
+        row[at] += 1;
+        row[at + 1] += u32::from(exact);
+    }
+    println!("### Vision-language models against transformers 5.24 (total, text, vision and projector parameters)\n");
+    println!("| wrapper | cases exact | held out, exact |");
+    println!("|---|---:|---:|");
+    for (t, r) in &rows {
+        println!("| {t} | {}/{} | {}/{} |", r[1], r[0], r[3], r[2]);
     }
     println!();
 }

@@ -86,6 +86,9 @@ enum Command {
         /// Concurrent sequences.
         #[arg(long, default_value = "1")]
         batch: String,
+        /// Images per request for a vision-language model (0: text only).
+        #[arg(long, default_value = "1")]
+        images: String,
         /// Memory kept free on every GPU (desktop, other processes).
         #[arg(long, default_value = "")]
         reserve: String,
@@ -336,6 +339,7 @@ fn run(cli: Cli) -> Result<(), String> {
             kv,
             ctx,
             batch,
+            images,
             reserve,
             overhead,
             host_ram,
@@ -361,6 +365,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 host_ram,
                 offload: if offload { "on" } else { "off" }.into(),
                 objective,
+                images,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {

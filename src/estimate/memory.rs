@@ -225,6 +225,10 @@ pub struct RunSettings {
     pub flash_attn: bool,
     /// CUDA context and allocator slack reserved on each GPU.
     pub overhead_per_gpu: u64,
+    /// Images per request for a vision-language model. With 0, llama.cpp
+    /// runs without `--mmproj` and vLLM with `--limit-mm-per-prompt
+    /// image=0`, neither loading the image side; transformers still does.
+    pub images: u64,
 }
 
 impl Default for RunSettings {
@@ -242,6 +246,7 @@ impl Default for RunSettings {
             max_num_batched_tokens: 2048,
             flash_attn: true,
             overhead_per_gpu: 500 * MIB,
+            images: 1,
         }
     }
 }
@@ -602,8 +607,15 @@ pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
 
 /// [`estimate`] with the weights already sized (they do not depend on the
 /// context or the sequences, so searches over those size them once).
-pub fn estimate_with(spec: &ModelSpec, settings: &RunSettings, weights: WeightBytes) -> Estimate {
+pub fn estimate_with(
+    spec: &ModelSpec,
+    settings: &RunSettings,
+    mut weights: WeightBytes,
+) -> Estimate {
     let s = settings;
+    if s.images == 0 && s.engine != Engine::Transformers {
+        weights.vision = 0;
+    }
     let layer_kv = spec.layers.iter().map(|l| layer_kv(spec, l, s)).collect();
     let layer_state = spec.layers.iter().map(|l| layer_state(l, s)).collect();
     let n_head_max = spec

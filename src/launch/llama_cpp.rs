@@ -82,7 +82,7 @@ pub fn command(cx: &LaunchContext) -> String {
     args.extend(cx.visible_devices());
     args.push("llama-server".into());
     args.push(format!("-m {}", cx.gguf_file()));
-    if cx.spec.vision.is_some() {
+    if cx.spec.vision.is_some() && cx.plan.settings.images > 0 {
         args.push(format!("--mmproj {}", cx.mmproj_file()));
     }
     args.push(format!("-c {}", s.n_ctx * s.n_seq));

@@ -31,6 +31,10 @@ pub const FLAGS: &[Flag] = &[
         doc: "model context length (prompt and output)",
     },
     Flag {
+        name: "--limit-mm-per-prompt",
+        doc: "most items per prompt of each modality, as JSON; image 0 skips the vision encoder (text-only mode)",
+    },
+    Flag {
         name: "--max-num-seqs",
         doc: "maximum number of sequences per iteration",
     },
@@ -99,6 +103,12 @@ pub fn command(cx: &LaunchContext) -> String {
     }
     args.push(format!("--max-model-len {}", s.n_ctx));
     args.push(format!("--max-num-seqs {}", s.n_seq));
+    if cx.spec.vision.is_some() {
+        args.push(format!(
+            "--limit-mm-per-prompt '{{\"image\":{}}}'",
+            s.images
+        ));
+    }
     args.push(format!("--gpu-memory-utilization {utilization:.2}"));
     if s.type_k == KvType::Fp8 {
         args.push("--kv-cache-dtype fp8".into());

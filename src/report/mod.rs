@@ -58,6 +58,8 @@ pub struct Request {
     pub offload: String,
     /// `min-utilisation`, `max-context` or `max-batch`.
     pub objective: String,
+    /// Images per request for a vision-language model (0: text only).
+    pub images: String,
 }
 
 impl Default for Request {
@@ -78,13 +80,14 @@ impl Default for Request {
             host_ram: String::new(),
             offload: "off".into(),
             objective: "min-utilisation".into(),
+            images: "1".into(),
         }
     }
 }
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 13] = [
+    pub const FIELDS: [&'static str; 14] = [
         "model",
         "config",
         "gpus",
@@ -98,6 +101,7 @@ impl Request {
         "host_ram",
         "offload",
         "objective",
+        "images",
     ];
 
     fn field_mut(&mut self, field: &str) -> Option<&mut String> {
@@ -115,6 +119,7 @@ impl Request {
             "host_ram" => &mut self.host_ram,
             "offload" => &mut self.offload,
             "objective" => &mut self.objective,
+            "images" => &mut self.images,
             _ => return None,
         })
     }
@@ -203,6 +208,7 @@ impl Request {
             "host_ram" => &self.host_ram,
             "offload" => &self.offload,
             "objective" => &self.objective,
+            "images" => &self.images,
             _ => return None,
         })
     }
@@ -219,10 +225,11 @@ pub enum InputError {
     Gpus(#[from] DeviceError),
     #[error(transparent)]
     Format(#[from] UnknownFormat),
-    #[error("{field} must be a whole number from 1 to {max}, got '{text}'")]
+    #[error("{field} must be a whole number from {min} to {max}, got '{text}'")]
     Count {
         field: &'static str,
         text: String,
+        min: u64,
         max: u64,
     },
     #[error("{field}: {source}")]
@@ -308,12 +315,16 @@ impl Validated {
     }
 }
 
+/// Most images per request accepted.
+const MAX_IMAGES: u64 = 64;
+
 fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
     match text.trim().parse::<u64>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(InputError::Count {
             field,
             text: text.to_string(),
+            min: 1,
             max,
         }),
     }
@@ -392,6 +403,20 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
     }
     let n_ctx = count("ctx", &request.ctx, MAX_CTX)?;
     let n_seq = count("batch", &request.batch, crate::plan::search::MAX_BATCH)?;
+    let images = match request.images.trim() {
+        "" => 1,
+        text => match text.parse::<u64>() {
+            Ok(n) if n <= MAX_IMAGES => n,
+            _ => {
+                return Err(InputError::Count {
+                    field: "images",
+                    text: request.images.clone(),
+                    min: 0,
+                    max: MAX_IMAGES,
+                })
+            }
+        },
+    };
     let overhead_per_gpu = optional_size("overhead", &request.overhead)?.unwrap_or(0);
     let reserve = optional_size("reserve", &request.reserve)?.unwrap_or(0);
     let host_ram = optional_size("host_ram", &request.host_ram)?;
@@ -431,9 +456,18 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         n_seq,
         overhead_per_gpu,
         max_num_batched_tokens: vllm_batched_tokens(&gpus),
+        images,
         ..RunSettings::default()
     };
     let mut warnings = imported.warnings;
+    if let Some(vision) = &imported.spec.vision {
+        let tokens = images * vision.tokens.max_per_image();
+        if tokens > n_ctx {
+            warnings.push(format!(
+                "{images} image(s) of the largest size take {tokens} tokens, more than the {n_ctx}-token context; raise ctx or send smaller images"
+            ));
+        }
+    }
     warnings.extend(name_notes);
     if n_ctx > imported.spec.n_ctx_train {
         warnings.push(format!(
@@ -555,6 +589,8 @@ pub struct Report {
     /// Context tokens one image of the processor's largest default size
     /// takes (0 for a text-only model).
     pub image_tokens: u64,
+    /// Images per request the plan is for.
+    pub images: u64,
     /// Of `kv_bytes`, the recurrent states of Mamba, linear-attention and
     /// short-conv layers: fixed per sequence, whatever the context.
     pub state_bytes: u64,
@@ -623,9 +659,11 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     };
     let mut warnings = v.warnings.clone();
     warnings.extend(plan.estimate.warnings.iter().cloned());
-    if v.spec.vision.is_some() {
+    if v.spec.vision.is_some()
+        && (v.settings.images > 0 || v.settings.engine == Engine::Transformers)
+    {
         warnings.push(
-            "the vision encoder and projector sit on the first GPU with the embeddings; the encoder's activations for an image and the image tokens in the context are not counted yet"
+            "the vision encoder and projector sit on the first GPU with the embeddings; the encoder's activations for an image are not counted yet"
                 .to_string(),
         );
     }
@@ -682,6 +720,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
             .vision
             .as_ref()
             .map_or(0, |vision| vision.tokens.max_per_image()),
+        images: v.settings.images,
         shortfall_bytes: requested.shortfall_bytes,
         host_bytes: plan.host_bytes,
         weights_by_type: plan.estimate.weights.by_type.clone(),

@@ -155,6 +155,7 @@ pub fn Settings() -> impl IntoView {
                 <Field label="Context (tokens per sequence)" field="ctx" inputmode="numeric" hint="Per sequence; llama.cpp's -c is this × sequences." />
                 <Field label="Parallel sequences" field="batch" inputmode="numeric" hint="Slots (-np), --max-num-seqs or batch size." />
             </div>
+            <Field label="Images per request" field="images" inputmode="numeric" hint="Vision-language models: each image takes context tokens; 0 runs text-only (no --mmproj, --limit-mm-per-prompt image=0)." />
             <Choice label="Objective" field="objective" options=objectives />
             <details class="vf-advanced">
                 <summary>"Advanced: offload, host RAM, reserve, overhead"</summary>

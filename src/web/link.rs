@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 13] = [
+const KEYS: [(&str, &str); 14] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -30,6 +30,7 @@ const KEYS: [(&str, &str); 13] = [
     ("host_ram", "h"),
     ("offload", "off"),
     ("objective", "obj"),
+    ("images", "im"),
 ];
 
 /// Largest config accepted from a link, after decompression.

@@ -1,0 +1,527 @@
+#!/usr/bin/env python3
+"""llama.cpp's own allocations for multimodal projectors (mmproj / CLIP files).
+
+Writes small mmproj GGUF files with the real widths of three projector
+families that tools/mtmd/clip.cpp of the vendored llama.cpp supports, but
+only two vision blocks each:
+
+  gemma3    Gemma 3 4B: SigLIP so400m (896 px, patch 14, 1152 wide), 4x4
+            average pool, soft-embedding RMS norm, input projection to 2560
+  qwen2.5vl Qwen2.5-VL 3B: 1280-wide ViT with RMS norms, SwiGLU FFN, window
+            attention (n_wa_pattern 2 here, 8 in the real model), 2x2 merger
+            MLP (mm.0, mm.2) to 2048
+  mlp       LLaVA 1.5 7B: CLIP ViT-L/14-336 (1024 wide), class embedding,
+            pre-LN, 2-layer GELU MLP projector (mm.0, mm.2) to 4096
+
+Tensor names, shapes and F16/F32 types follow convert_hf_to_gguf.py
+(conversion/gemma.py, qwenvl.py, llava.py; MmprojModel in conversion/base.py:
+F16 matrices, F32 1-D tensors, norms and biases; Gemma 3 keeps its
+embeddings in F32). The `clip.*` keys are the ones clip.cpp's load_hparams()
+reads. A one-layer text model of the matching width (mtmd_init_from_file
+checks n_embd, mtmd_tokenize needs a vocabulary) is written next to each.
+
+Each mmproj is loaded through llama-cpp-python's `llama_cpp.mtmd_cpp`
+bindings (mtmd_init_from_file, CPU) several times:
+
+  * warmup on, flash attention auto (what llama-server does): clip.cpp
+    reserves its compute buffer for a dummy image of hparams.warmup_image_size;
+  * warmup on, flash attention off;
+  * warmup off, then one solid-colour image (mtmd_bitmap_init) tokenized and
+    encoded: clip_encode() reserves the compute buffer for that image's
+    preprocessed size on first use.
+
+and the lines clip.cpp / ggml log are recorded: the per-tensor sizes (DEBUG),
+"model size" (the weights buffer), "warmup with image size", every
+"compute buffer size" and the graph node counts.
+
+    target/bench-venv/bin/python tests/bench/llama_cpp_mmproj.py \\
+        tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj
+
+(target/bench-venv: see tests/bench/llama_cpp_hybrid.py.) Takes a few
+minutes on two cores, mostly the image encodes.
+"""
+import argparse
+import ctypes
+import importlib.metadata
+import json
+import os
+import re
+import sys
+import time
+
+import gguf
+import llama_cpp
+import llama_cpp.mtmd_cpp as mtmd
+import numpy as np
+
+LLAMA_CPP = "b11312 (0c1e57098bba43ac29e6e3b677cdceebdd22334f)"
+MIB = 1024 * 1024
+FA = {"auto": -1, "disabled": 0, "enabled": 1}  # llama_flash_attn_type
+
+OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
+OPENAI_CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
+
+# --------------------------------------------------------------------------
+# mmproj construction
+# --------------------------------------------------------------------------
+
+
+class Mmproj:
+    """An mmproj GGUF under construction: clip.* metadata and tensors in ggml order (ne0 first)."""
+
+    def __init__(self, name, projector_type, like, text_arch):
+        self.name, self.projector_type, self.like, self.text_arch = name, projector_type, like, text_arch
+        self.kv = []  # (key, value, kind)
+        self.tensors = []  # (name, ne, type)
+        self.images = []  # (width, height, flash) encoded with warmup off
+
+    def key(self, k, value, kind=None):
+        if kind is None:
+            kind = {bool: "bool", int: "u32", float: "f32", str: "str", list: "arr"}[type(value)]
+        self.kv.append((k, value, kind))
+
+    def t(self, name, *ne, ttype=None):
+        """F32 for 1-D tensors, norms and biases; F16 for matrices (an F16 conversion)."""
+        if ttype is None:
+            ttype = "F32" if len(ne) == 1 or not name.endswith(".weight") or "ln" in name.split(".")[-2] else "F16"
+        self.tensors.append((name, list(ne), ttype))
+
+    def vision(self, image_size, patch, n_embd, n_ff, n_layer, n_head, eps, proj_dim, mean, std):
+        self.key("clip.projector_type", self.projector_type)
+        self.key("clip.has_vision_encoder", True)
+        self.key("clip.vision.projection_dim", proj_dim)
+        self.key("clip.vision.image_size", image_size)
+        self.key("clip.vision.patch_size", patch)
+        self.key("clip.vision.embedding_length", n_embd)
+        self.key("clip.vision.feed_forward_length", n_ff)
+        self.key("clip.vision.block_count", n_layer)
+        self.key("clip.vision.attention.head_count", n_head)
+        self.key("clip.vision.attention.layer_norm_epsilon", eps)
+        self.key("clip.vision.image_mean", [float(x) for x in mean])
+        self.key("clip.vision.image_std", [float(x) for x in std])
+        self.dims = dict(image_size=image_size, patch=patch, n_embd=n_embd, n_ff=n_ff, n_layer=n_layer,
+                         n_head=n_head, proj_dim=proj_dim)
+
+    def write(self, path):
+        w = gguf.GGUFWriter(path, "clip")
+        w.add_type(gguf.GGUFType.MMPROJ)
+        w.add_name(self.name)
+        w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+        for k, value, kind in self.kv:
+            {"u32": w.add_uint32, "f32": w.add_float32, "bool": w.add_bool, "str": w.add_string,
+             "arr": w.add_array}[kind](k, value)
+        for name, ne, ttype in self.tensors:
+            dtype = np.float16 if ttype == "F16" else np.float32
+            w.add_tensor(name, np.full(tuple(reversed(ne)), 0.01, dtype=dtype))
+        w.write_header_to_file()
+        w.write_kv_data_to_file()
+        w.write_tensors_to_file()
+        w.close()
+
+
+def vit_block(m, i, d, ff, qkv_bias=True, ln_bias=True, gate=False, ffn_bias=True):
+    b = f"v.blk.{i}."
+    for p in ("attn_q", "attn_k", "attn_v", "attn_out"):
+        m.t(b + p + ".weight", d, d)
+        if qkv_bias:
+            m.t(b + p + ".bias", d)
+    for p in ("ln1", "ln2"):
+        m.t(b + p + ".weight", d)
+        if ln_bias:
+            m.t(b + p + ".bias", d)
+    if gate:
+        m.t(b + "ffn_gate.weight", d, ff)
+        if ffn_bias:
+            m.t(b + "ffn_gate.bias", ff)
+    m.t(b + "ffn_up.weight", d, ff)
+    if ffn_bias:
+        m.t(b + "ffn_up.bias", ff)
+    m.t(b + "ffn_down.weight", ff, d)
+    if ffn_bias:
+        m.t(b + "ffn_down.bias", d)
+
+
+def build_gemma3():
+    # google/gemma-3-4b-it vision_config: SigLIP 896/14, hidden 1152, ff 4304, 27 layers, 16 heads
+    m = Mmproj("gemma3-4b-mmproj-2l", "gemma3", "google/gemma-3-4b-it (27 vision blocks -> 2)", "gemma3")
+    d, ff, L, patch, size = 1152, 4304, 2, 14, 896
+    m.vision(size, patch, d, ff, L, 16, 1e-6, 2560, [0.5] * 3, [0.5] * 3)
+    m.key("clip.use_gelu", True)
+    n_pos = (size // patch) ** 2
+    # Gemma3VisionModel.tensor_force_quant: ".embeddings." -> F32, input_projection -> F16
+    m.t("v.patch_embd.weight", patch, patch, 3, d, ttype="F32")
+    m.t("v.patch_embd.bias", d)
+    m.t("v.position_embd.weight", d, n_pos, ttype="F32")
+    for i in range(L):
+        vit_block(m, i, d, ff)
+    m.t("v.post_ln.weight", d)
+    m.t("v.post_ln.bias", d)
+    m.t("mm.input_projection.weight", 2560, d, ttype="F16")  # HF [1152, 2560] as stored
+    m.t("mm.soft_emb_norm.weight", d)
+    m.images = [(640, 480, "auto")]
+    return m
+
+
+def build_qwen25vl():
+    # Qwen/Qwen2.5-VL-3B-Instruct vision_config: hidden 1280, ff 3420, depth 32, 16 heads,
+    # patch 14, spatial_merge 2, out_hidden 2048, fullatt_block_indexes [7,15,23,31] -> n_wa_pattern 8
+    m = Mmproj("qwen2.5vl-3b-mmproj-2l", "qwen2.5vl_merger", "Qwen/Qwen2.5-VL-3B-Instruct (32 vision blocks -> 2, "
+               "n_wa_pattern 8 -> 2)", "qwen2vl")
+    d, ff, L, patch, out = 1280, 3420, 2, 14, 2048
+    m.vision(560, patch, d, ff, L, 16, 1e-6, out, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD)
+    m.key("clip.use_silu", True)
+    m.key("clip.vision.n_wa_pattern", 2)
+    # Conv3D patch embedding split into two Conv2D (temporal patch 2), F16 (MmprojModel rule)
+    m.t("v.patch_embd.weight", patch, patch, 3, d, ttype="F16")
+    m.t("v.patch_embd.weight.1", patch, patch, 3, d, ttype="F16")
+    for i in range(L):
+        vit_block(m, i, d, ff, ln_bias=False, gate=True)  # RMSNorm: no ln bias
+    m.t("v.post_ln.weight", d)  # merger.ln_q
+    m.t("mm.0.weight", 4 * d, 4 * d)
+    m.t("mm.0.bias", 4 * d)
+    m.t("mm.2.weight", 4 * d, out)
+    m.t("mm.2.bias", out)
+    m.images = [(448, 448, "auto"), (896, 896, "auto"), (1288, 1288, "auto"), (448, 448, "disabled")]
+    return m
+
+
+def build_llava():
+    # llava-hf/llava-1.5-7b-hf: CLIP ViT-L/14-336 (1024 wide, ff 4096, 16 heads), feature layer -2
+    # (the converter drops the last block: 23 of 24 written), MLP projector 1024 -> 4096 -> 4096
+    m = Mmproj("llava1.5-7b-mmproj-2l", "mlp", "llava-hf/llava-1.5-7b-hf (23 vision blocks -> 2)", "llama")
+    d, ff, L, patch, size, out = 1024, 4096, 2, 14, 336, 4096
+    m.vision(size, patch, d, ff, L, 16, 1e-5, out, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD)
+    n_pos = (size // patch) ** 2 + 1
+    m.t("v.class_embd", d)
+    m.t("v.patch_embd.weight", patch, patch, 3, d, ttype="F16")
+    m.t("v.position_embd.weight", d, n_pos, ttype="F16")
+    m.t("v.pre_ln.weight", d)
+    m.t("v.pre_ln.bias", d)
+    for i in range(L):
+        vit_block(m, i, d, ff)
+    m.t("mm.0.weight", d, out)
+    m.t("mm.0.bias", out)
+    m.t("mm.2.weight", out, out)
+    m.t("mm.2.bias", out)
+    m.images = [(640, 480, "auto")]
+    return m
+
+
+BUILDERS = [build_gemma3, build_qwen25vl, build_llava]
+
+
+def write_text_model(path, arch, n_embd):
+    """A one-layer text model of width n_embd: only its n_embd, rope type and vocabulary matter."""
+    n_vocab, hd, ff = 512, 128, 256
+    n_head = n_embd // hd
+    w = gguf.GGUFWriter(path, arch)
+    w.add_name(f"{arch}-text-{n_embd}")
+    w.add_file_type(gguf.LlamaFileType.MOSTLY_F16)
+    w.add_context_length(4096)
+    w.add_embedding_length(n_embd)
+    w.add_block_count(1)
+    w.add_feed_forward_length(ff)
+    w.add_head_count(n_head)
+    w.add_head_count_kv(1)
+    w.add_key_length(hd)
+    w.add_value_length(hd)
+    w.add_rope_dimension_count(hd)
+    w.add_layer_norm_rms_eps(1e-6)
+    if arch == "gemma3":
+        w.add_sliding_window(1024)
+    if arch == "qwen2vl":
+        w.add_rope_dimension_sections([16, 24, 24, 0])
+    w.add_tokenizer_model("llama")
+    # byte tokens: the SPM tokenizer falls back to <0xXX> for text such as "<start_of_image>"
+    tokens = ["<unk>", "<s>", "</s>"] + [f"<0x{i:02X}>" for i in range(256)]
+    tokens += [f"<t{i}>" for i in range(len(tokens), n_vocab)]
+    w.add_token_list(tokens)
+    w.add_token_scores([0.0] * n_vocab)
+    w.add_token_types([2, 3, 3] + [6] * 256 + [1] * (n_vocab - 259))
+    w.add_bos_token_id(1)
+    w.add_eos_token_id(2)
+    w.add_unk_token_id(0)
+
+    def mat(name, ne0, ne1):
+        w.add_tensor(name, np.full((ne1, ne0), 0.01, dtype=np.float16))
+
+    def vec(name, n):
+        w.add_tensor(name, np.ones(n, dtype=np.float32))
+
+    mat("token_embd.weight", n_embd, n_vocab)
+    vec("output_norm.weight", n_embd)
+    b = "blk.0."
+    vec(b + "attn_norm.weight", n_embd)
+    mat(b + "attn_q.weight", n_embd, n_head * hd)
+    mat(b + "attn_k.weight", n_embd, hd)
+    mat(b + "attn_v.weight", n_embd, hd)
+    mat(b + "attn_output.weight", n_head * hd, n_embd)
+    if arch == "qwen2vl":
+        vec(b + "attn_q.bias", n_head * hd)
+        vec(b + "attn_k.bias", hd)
+        vec(b + "attn_v.bias", hd)
+    if arch == "gemma3":
+        vec(b + "attn_q_norm.weight", hd)
+        vec(b + "attn_k_norm.weight", hd)
+        vec(b + "post_attention_norm.weight", n_embd)
+        vec(b + "post_ffw_norm.weight", n_embd)
+    vec(b + "ffn_norm.weight", n_embd)
+    mat(b + "ffn_gate.weight", n_embd, ff)
+    mat(b + "ffn_up.weight", n_embd, ff)
+    mat(b + "ffn_down.weight", ff, n_embd)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+
+
+def metadata_of(path):
+    out = {}
+    for field in gguf.GGUFReader(path).fields.values():
+        if field.name.startswith("GGUF."):
+            continue
+        value = field.contents()
+        if isinstance(value, float):
+            value = float(f"{value:.7g}")
+        elif isinstance(value, list):
+            value = [float(f"{v:.7g}") if isinstance(v, float) else v for v in value]
+        out[field.name] = value
+    return out
+
+
+# --------------------------------------------------------------------------
+# logging: llama.cpp/ggml (llama_log_set) and clip.cpp (mtmd_log_set)
+# --------------------------------------------------------------------------
+
+LOG = []
+LEVELS = {0: "NONE", 1: "DEBUG", 2: "INFO", 3: "WARN", 4: "ERROR", 5: "CONT"}
+_last_level = [2]
+
+
+@llama_cpp.llama_log_callback
+def _log(level, text, _user):
+    if level == 5:
+        level = _last_level[0]
+    else:
+        _last_level[0] = level
+    LOG.append((LEVELS.get(level, str(level)), text.decode("utf-8", "replace")))
+
+
+def take_log():
+    merged = []
+    for level, text in LOG:
+        if merged and not merged[-1][1].endswith("\n"):
+            merged[-1] = (merged[-1][0], merged[-1][1] + text)
+        else:
+            merged.append((level, text))
+    LOG.clear()
+    return [(lv, ln.rstrip()) for lv, t in merged for ln in t.splitlines() if ln.strip()]
+
+
+NUM = r"([\d.]+)"
+RE = {
+    "tensor": re.compile(r"tensor\[\d+\]: n_dims = \d+, name = (\S+), tensor_size=(\d+),"),
+    "model": re.compile(r"model size:\s+" + NUM + " MiB"),
+    "compute": re.compile(r"(\S+) compute buffer size =\s+" + NUM + " MiB"),
+    "warmup": re.compile(r"warmup with image size = (\d+) x (\d+)"),
+    "graph": re.compile(r"graph splits = (\d+), nodes = (\d+)"),
+    "fa": re.compile(r"flash attention is (enabled|disabled)"),
+    "realloc": re.compile(r"reallocating (\S+) buffer from size " + NUM + " MiB to " + NUM + " MiB"),
+}
+KEEP = re.compile(r"MiB|warmup|flash attention|graph splits|projector:|n_merge|image_(min|max)_pixels|"
+                  r"n_wa_pattern|image_size|patch_size|n_embd|n_layer|encoding image|image slice")
+
+
+def mib_bytes(s):
+    return int(round(float(s) * MIB))
+
+
+def parse(lines):
+    out = {"compute": [], "warmup": None, "graph": [], "flash_attn": [], "realloc": []}
+    tensor_bytes, model_mib = {}, None
+    for _, line in lines:
+        if (m := RE["tensor"].search(line)):
+            tensor_bytes[m.group(1)] = int(m.group(2))
+        if (m := RE["model"].search(line)):
+            model_mib = m.group(1)
+        if (m := RE["compute"].search(line)):
+            out["compute"].append((m.group(1), m.group(2)))
+        if (m := RE["warmup"].search(line)):
+            out["warmup"] = int(m.group(1))
+        if (m := RE["graph"].search(line)):
+            out["graph"].append({"splits": int(m.group(1)), "nodes": int(m.group(2))})
+        if (m := RE["fa"].search(line)):
+            out["flash_attn"].append(m.group(1))
+        if (m := RE["realloc"].search(line)):
+            out["realloc"].append(line.strip())
+    out["tensor_bytes"], out["model_mib"] = tensor_bytes, model_mib
+    return out
+
+
+# --------------------------------------------------------------------------
+# loading and encoding
+# --------------------------------------------------------------------------
+
+
+def ctx_params(flash, warmup):
+    p = mtmd.mtmd_context_params_default()
+    p.use_gpu = False
+    p.print_timings = True
+    p.n_threads = os.cpu_count() or 1
+    p.flash_attn_type = FA[flash]
+    p.warmup = warmup
+    return p
+
+
+def encode(ctx, width, height):
+    """Tokenizes one solid-colour image and encodes its image chunk; returns what the chunk reports."""
+    rgb = np.empty((height, width, 3), dtype=np.uint8)
+    rgb[...] = (200, 120, 40)
+    data = rgb.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8))
+    bitmap = mtmd.mtmd_bitmap_init(width, height, data)
+    chunks = mtmd.mtmd_input_chunks_init()
+    marker = mtmd.mtmd_default_marker()
+    text = mtmd.mtmd_input_text(marker, len(marker), False, True)
+    bitmaps = (mtmd.mtmd_bitmap_p_ctypes * 1)(bitmap)
+    info = {"width": width, "height": height}
+    rc = mtmd.mtmd_tokenize(ctx, chunks, ctypes.byref(text), bitmaps, 1)
+    if rc != 0:
+        info["error"] = f"mtmd_tokenize returned {rc}"
+    else:
+        for i in range(mtmd.mtmd_input_chunks_size(chunks)):
+            chunk = mtmd.mtmd_input_chunks_get(chunks, i)
+            if mtmd.mtmd_input_chunk_get_type(chunk) != mtmd.MTMD_INPUT_CHUNK_TYPE_IMAGE:
+                continue
+            tok = mtmd.mtmd_input_chunk_get_tokens_image(chunk)
+            info["n_tokens"] = int(mtmd.mtmd_image_tokens_get_n_tokens(tok))
+            info["tokens_nx"] = int(mtmd.mtmd_image_tokens_get_nx(tok))
+            info["tokens_ny"] = int(mtmd.mtmd_image_tokens_get_ny(tok))
+            t0 = time.time()
+            rc = mtmd.mtmd_encode_chunk(ctx, chunk)
+            info["encode_seconds"] = round(time.time() - t0, 1)
+            if rc != 0:
+                info["error"] = f"mtmd_encode_chunk returned {rc}"
+    mtmd.mtmd_input_chunks_free(chunks)
+    mtmd.mtmd_bitmap_free(bitmap)
+    return info
+
+
+def run_load(path, text_model, flash, warmup, image=None):
+    take_log()
+    ctx = mtmd.mtmd_init_from_file(path.encode(), text_model, ctx_params(flash, warmup))
+    row = {"flash_attn": flash, "warmup": warmup}
+    if not ctx:
+        lines = take_log()
+        row["error"] = "mtmd_init_from_file returned NULL"
+        row["error_log"] = [ln for lv, ln in lines if lv in ("ERROR", "WARN")][-20:]
+        return row, lines
+    init_lines = take_log()
+    enc_lines = []
+    if image is not None:
+        row["image"] = encode(ctx, *image)
+        enc_lines = take_log()
+    mtmd.mtmd_free(ctx)
+    take_log()
+    lines = init_lines + enc_lines
+    p = parse(lines)
+    # side of the square image the compute buffer was reserved for: the warmup size, or (warmup off)
+    # the preprocessed size of the encoded image, filled in by main()
+    row["image_size"] = p["warmup"] if warmup else None
+    row["warmup_image_size"] = p["warmup"]
+    row["buffers"] = {
+        "model": mib_bytes(p["model_mib"]) if p["model_mib"] else 0,
+        "compute": sum(mib_bytes(s) for _, s in p["compute"][-1:]),
+    }
+    row["buffers_mib"] = {"model": p["model_mib"], "compute": [s for _, s in p["compute"]]}
+    row["graph"] = p["graph"]
+    row["flash_attn_used"] = p["flash_attn"][-1] if p["flash_attn"] else None
+    if p["realloc"]:
+        row["realloc"] = p["realloc"]
+    row["log"] = [ln for lv, ln in lines if lv in ("WARN", "ERROR") or KEEP.search(ln)]
+    return row, lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out")
+    parser.add_argument("--work", default="target/llama-cpp-mmproj", help="where GGUF files are written")
+    parser.add_argument("--only", nargs="*", help="projector types to measure (default: all)")
+    parser.add_argument("--no-encode", action="store_true", help="skip the image encodes")
+    args = parser.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    llama_cpp.llama_log_set(_log, ctypes.c_void_p(0))
+    mtmd.mtmd_log_set(_log, ctypes.c_void_p(0))
+    llama_cpp.llama_backend_init()
+    started = time.time()
+    result = {
+        "source": f"llama-cpp-python {llama_cpp.__version__} (llama.cpp {LLAMA_CPP}), "
+        f"gguf {importlib.metadata.version('gguf')}, CPU, tools/mtmd via llama_cpp.mtmd_cpp",
+        "script": "tests/bench/llama_cpp_mmproj.py",
+        "date": time.strftime("%Y-%m-%d"),
+        "units": "bytes. buffers.model is clip.cpp's 'model size' line (sum of ggml_nbytes over all "
+        "tensors, 2 decimals: +-5243 bytes); model_tensor_bytes is the exact sum of the per-tensor DEBUG "
+        "sizes. buffers.compute is the last 'CPU compute buffer size' line of the load (2 decimals).",
+        "models": [],
+    }
+    for builder in BUILDERS:
+        m = builder()
+        if args.only and m.projector_type not in args.only:
+            continue
+        path = os.path.join(args.work, f"mmproj-{m.name}-f16.gguf")
+        text_path = os.path.join(args.work, f"text-{m.text_arch}-{m.dims['proj_dim']}.gguf")
+        m.write(path)
+        write_text_model(text_path, m.text_arch, m.dims["proj_dim"])
+        take_log()
+        mp = llama_cpp.llama_model_default_params()
+        mp.n_gpu_layers = 0
+        text_model = llama_cpp.llama_model_load_from_file(text_path.encode(), mp)
+        take_log()
+        entry = {
+            "name": m.name,
+            "projector_type": m.projector_type,
+            "like": m.like,
+            "text_model": {"arch": m.text_arch, "n_embd": m.dims["proj_dim"]},
+            "dims": m.dims,
+            "file_bytes": os.path.getsize(path),
+            "metadata": metadata_of(path),
+            "tensors": [{"name": n, "shape": ne, "type": t} for n, ne, t in m.tensors],
+            "loads": [],
+        }
+        result["models"].append(entry)
+        if not text_model:
+            entry["error"] = "text model failed to load"
+            continue
+        plan = [("auto", True, None), ("disabled", True, None)]
+        if not args.no_encode:
+            plan += [(fa, False, (w, h)) for w, h, fa in m.images]
+        for flash, warmup, image in plan:
+            row, lines = run_load(path, text_model, flash, warmup, image)
+            img = row.get("image", {})
+            if image is not None and "tokens_nx" in img:
+                if m.projector_type == "qwen2.5vl_merger":  # dyn_size: tokens grid x patch x n_merge (2)
+                    w, h = img["tokens_nx"] * m.dims["patch"] * 2, img["tokens_ny"] * m.dims["patch"] * 2
+                else:  # fixed_size preprocessors resize every image to clip.vision.image_size
+                    w = h = m.dims["image_size"]
+                row["image_size"] = w if w == h else [w, h]
+            if "model_tensor_bytes" not in entry:
+                tb = parse(lines)["tensor_bytes"]
+                if tb:
+                    entry["model_tensor_bytes"] = sum(tb.values())
+                    entry["model_tensor_bytes_pad32"] = sum((b + 31) // 32 * 32 for b in tb.values())
+            entry["loads"].append(row)
+            print(f"{m.name:24s} fa={flash:8s} warmup={int(warmup)} image={image} -> "
+                  + (row.get("error", "") or f"size={row['image_size']} model={row['buffers']['model']} "
+                     f"compute={row['buffers']['compute']} mib={row['buffers_mib']['compute']} "
+                     f"fa_used={row['flash_attn_used']} {row.get('image', '')}"), flush=True)
+            with open(args.out, "w") as fh:
+                json.dump(result, fh, indent=1, sort_keys=True)
+        llama_cpp.llama_model_free(text_model)
+        take_log()
+    result["seconds"] = round(time.time() - started, 1)
+    with open(args.out, "w") as fh:
+        json.dump(result, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -338,6 +338,10 @@ pub struct Vision {
     pub image_size: u64,
     /// How many text-context tokens one image becomes.
     pub tokens: ImageTokens,
+    /// llama.cpp's converter keeps this family's patch and position
+    /// embeddings in F32 in the `mmproj` file (Gemma 3's
+    /// `tensor_force_quant`); other matrices are F16.
+    pub mmproj_f32_embeddings: bool,
 }
 
 /// The rule a processor turns an image into context tokens by.

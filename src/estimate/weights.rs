@@ -580,6 +580,12 @@ fn vision_bytes(vision: &super::model::Vision, format: WeightFormat) -> u64 {
                     dtype: TorchDtype::F32,
                 } => 4,
                 WeightFormat::Gguf { .. } if t.is_1d() => 4,
+                WeightFormat::Gguf { .. }
+                    if vision.mmproj_f32_embeddings
+                        && (t.kind == Kind::PosEmbd || t.name == "v.patch_embd.weight") =>
+                {
+                    4
+                }
                 _ => 2,
             };
             t.numel() * element

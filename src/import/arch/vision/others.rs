@@ -18,6 +18,7 @@ fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageT
         patch_size: d.patch,
         image_size: d.image,
         tokens,
+        mmproj_f32_embeddings: false,
     }
 }
 
@@ -380,5 +381,6 @@ fn qwen_vl(v: &Fields, v3: bool, deepstack_default: usize) -> Result<Vision, Con
         patch_size: d.patch,
         image_size: 0,
         tokens,
+        mmproj_f32_embeddings: false,
     })
 }

@@ -45,6 +45,7 @@ fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageT
         patch_size: d.patch,
         image_size: d.image,
         tokens,
+        mmproj_f32_embeddings: false,
     }
 }
 
@@ -69,7 +70,10 @@ pub(crate) fn gemma3(wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vis
     let tokens = ImageTokens::Fixed {
         tokens: wrapper.dim_or("mm_tokens_per_image", 256)?,
     };
-    Ok(vision(&d, t, projector, tokens))
+    Ok(Vision {
+        mmproj_f32_embeddings: true,
+        ..vision(&d, t, projector, tokens)
+    })
 }
 
 /// Idefics3 / SmolVLM: SigLIP without the head, pixel shuffle by

@@ -7,6 +7,7 @@
 use super::*;
 use crate::estimate::model::Vision;
 
+mod mllama;
 mod others;
 mod siglip;
 mod vit;
@@ -55,6 +56,8 @@ pub(crate) const VISION: &[Family] = &[
     family("qwen3_vl_moe", others::qwen3_vl, Tie::Wrapper(false)),
     family("qwen3_5", others::qwen3_5, Tie::Wrapper(false)),
     family("qwen3_5_moe", others::qwen3_5, Tie::Wrapper(false)),
+    // MllamaConfig has no flag of its own: the text config's decides.
+    family("mllama", mllama::mllama, Tie::WrapperOrText(false)),
 ];
 
 /// The wrapper family of a `model_type`, if vramfit builds its image side.

@@ -258,13 +258,13 @@ mod tests {
         );
         // A wrapper vramfit has no vision reader for: the text model, said so.
         let other = format!(
-            r#"{{"model_type":"paligemma","text_config":{{"model_type":"gemma",{TINY}}},"vision_config":{{}}}}"#
+            r#"{{"model_type":"brand_new_vlm","text_config":{{"model_type":"gemma",{TINY}}},"vision_config":{{}}}}"#
         );
         check(
             &other,
             expect![[r#"
                 DecoderOnly total 580160 active 580160
-                warning: paligemma: the text model only; the vision tower is not counted"#]],
+                warning: brand_new_vlm: the text model only; the vision tower is not counted"#]],
         );
     }
 

@@ -7,8 +7,11 @@
 use super::*;
 use crate::estimate::model::Vision;
 
+mod llava_next;
 mod mllama;
 mod others;
+mod paligemma;
+mod qwen2_vl;
 mod siglip;
 mod vit;
 
@@ -51,6 +54,14 @@ pub(crate) const VISION: &[Family] = &[
     family("internvl", others::internvl, Tie::Wrapper(true)),
     family("mistral3", others::mistral3, Tie::Wrapper(true)),
     family("llama4", others::llama4, Tie::Wrapper(false)),
+    family("qwen2_vl", qwen2_vl::qwen2_vl, Tie::WrapperOrText(false)),
+    family("llava_next", llava_next::llava_next, Tie::Wrapper(false)),
+    family(
+        "llava_onevision",
+        llava_next::llava_next,
+        Tie::WrapperOrText(false),
+    ),
+    family("paligemma", paligemma::paligemma, Tie::Wrapper(true)),
     family("qwen2_5_vl", others::qwen2_5_vl, Tie::WrapperOrText(false)),
     family("qwen3_vl", others::qwen3_vl, Tie::Wrapper(false)),
     family("qwen3_vl_moe", others::qwen3_vl, Tie::Wrapper(false)),

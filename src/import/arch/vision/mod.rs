@@ -7,6 +7,7 @@
 use super::*;
 use crate::estimate::model::Vision;
 
+mod glm4v;
 mod llava_next;
 mod mllama;
 mod others;
@@ -62,6 +63,8 @@ pub(crate) const VISION: &[Family] = &[
         Tie::WrapperOrText(false),
     ),
     family("paligemma", paligemma::paligemma, Tie::Wrapper(true)),
+    family("glm4v", glm4v::glm4v, Tie::WrapperOrText(false)),
+    family("glm4v_moe", glm4v::glm4v, Tie::WrapperOrText(false)),
     family("qwen2_5_vl", others::qwen2_5_vl, Tie::WrapperOrText(false)),
     family("qwen3_vl", others::qwen3_vl, Tie::Wrapper(false)),
     family("qwen3_vl_moe", others::qwen3_vl, Tie::Wrapper(false)),

@@ -59,7 +59,8 @@ use std::str::FromStr;
 
 use super::format::{normalise, GgmlType, KvType, TorchDtype, UnknownFormat, WeightFormat};
 use super::model::{
-    Attention, Kind, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack, StateDtype, Window,
+    Attention, ImageTokens, Kind, KvLayout, Layer, ModelSpec, ModelType, ParamCount, Stack,
+    StateDtype, Window,
 };
 use super::weights::{weight_bytes, WeightBytes};
 use crate::units::MIB;
@@ -476,10 +477,25 @@ fn layer_kv(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
     }
     bytes += layer_state(layer, s);
     // Cross-attention K/V over the encoder output: llama.cpp recomputes it
-    // from the stored encoder output; transformers and vLLM cache it.
+    // from the stored encoder output; transformers and vLLM cache it. A
+    // decoder-only model's cross-attention (Llama 3.2 Vision) attends to
+    // one image's states per sequence, every tile of it.
     if let (Some(cross), Engine::Transformers | Engine::Vllm) = (&layer.cross_attention, s.engine) {
         let (k, v) = kv_row(s.engine, cross);
-        let cells = s.n_seq * s.n_ctx;
+        let per_seq = match (&spec.vision, spec.class) {
+            (Some(vision), ModelType::DecoderOnly | ModelType::MixtureOfExperts) => {
+                match vision.tokens {
+                    ImageTokens::Tiles {
+                        per_tile,
+                        max_tiles,
+                    } => per_tile * max_tiles,
+                    ImageTokens::Fixed { tokens } => tokens,
+                    ImageTokens::Dynamic { .. } => s.n_ctx,
+                }
+            }
+            _ => s.n_ctx,
+        };
+        let cells = s.n_seq * per_seq;
         bytes += s.type_k.bytes(k, cells) + s.type_v.bytes(v, cells);
     }
     bytes
@@ -907,6 +923,39 @@ mod tests {
             vllm         131072    915.0 MiB
             transformers   4096    782.0 MiB
             transformers 131072  25015.3 MiB
+        "#]]
+        .assert_eq(&out);
+    }
+
+    #[test]
+    fn image_cross_attention_caches_one_image_of_tiles_per_sequence() {
+        // Llama 3.2 Vision's class defaults: 32 self-attention layers and 8
+        // cross-attention layers of 8 KV heads × 128; each image is 4 tiles
+        // of (448 / 14)² + 1 = 1025 states, whatever the context.
+        let spec = crate::import::parse_config(
+            r#"{"model_type": "mllama", "text_config": {}, "vision_config": {}}"#,
+        )
+        .unwrap()
+        .spec;
+        let mut out = String::new();
+        for engine in [Engine::LlamaCpp, Engine::Transformers] {
+            for n_ctx in [4096, 8192] {
+                let settings = RunSettings {
+                    engine,
+                    type_k: KvType::F16,
+                    type_v: KvType::F16,
+                    n_ctx,
+                    ..RunSettings::default()
+                };
+                let mib = estimate(&spec, &settings).kv_total() as f64 / MIB as f64;
+                out.push_str(&format!("{:<12} {n_ctx:>6} {mib:>8.3} MiB\n", engine.id()));
+            }
+        }
+        expect![[r#"
+            llama.cpp      4096  512.000 MiB
+            llama.cpp      8192 1024.000 MiB
+            transformers   4096  640.125 MiB
+            transformers   8192 1152.125 MiB
         "#]]
         .assert_eq(&out);
     }

@@ -50,6 +50,7 @@ mod llama4;
 mod mamba;
 mod minimax;
 mod minimax_m2;
+mod mllama;
 mod nemotron_h;
 mod olmo;
 mod phi;
@@ -134,6 +135,7 @@ pub(crate) const FAMILIES: &[(&str, Reader)] = &[
     ("gemma3n", gemma3n::read),
     ("llama4_text", llama4::read),
     ("llama4", llama4::read),
+    ("mllama_text_model", mllama::read),
     ("rwkv6", rwkv::read),
     ("rwkv7", rwkv::read),
     ("t5", t5::read),
@@ -150,6 +152,7 @@ pub(crate) fn text_model_type(wrapper: &str) -> String {
         "gemma4" => "gemma4_text".into(),
         "llama4" => "llama4_text".into(),
         "mistral3" => "mistral".into(),
+        "mllama" => "mllama_text_model".into(),
         other => other.into(),
     }
 }
@@ -161,6 +164,8 @@ pub(crate) fn text_alias(text_type: &str) -> &str {
         "qwen2_vl_text" | "qwen2_5_vl_text" => "qwen2",
         "qwen3_vl_text" => "qwen3",
         "qwen3_vl_moe_text" => "qwen3_moe",
+        "glm4v_text" => "glm4",
+        "glm4v_moe_text" => "glm4_moe",
         other => other,
     }
 }

@@ -7,7 +7,12 @@
 use super::*;
 use crate::estimate::model::Vision;
 
+mod glm4v;
+mod llava_next;
+mod mllama;
 mod others;
+mod paligemma;
+mod qwen2_vl;
 mod siglip;
 mod vit;
 
@@ -50,11 +55,23 @@ pub(crate) const VISION: &[Family] = &[
     family("internvl", others::internvl, Tie::Wrapper(true)),
     family("mistral3", others::mistral3, Tie::Wrapper(true)),
     family("llama4", others::llama4, Tie::Wrapper(false)),
+    family("qwen2_vl", qwen2_vl::qwen2_vl, Tie::WrapperOrText(false)),
+    family("llava_next", llava_next::llava_next, Tie::Wrapper(false)),
+    family(
+        "llava_onevision",
+        llava_next::llava_next,
+        Tie::WrapperOrText(false),
+    ),
+    family("paligemma", paligemma::paligemma, Tie::Wrapper(true)),
+    family("glm4v", glm4v::glm4v, Tie::WrapperOrText(false)),
+    family("glm4v_moe", glm4v::glm4v, Tie::WrapperOrText(false)),
     family("qwen2_5_vl", others::qwen2_5_vl, Tie::WrapperOrText(false)),
     family("qwen3_vl", others::qwen3_vl, Tie::Wrapper(false)),
     family("qwen3_vl_moe", others::qwen3_vl, Tie::Wrapper(false)),
     family("qwen3_5", others::qwen3_5, Tie::Wrapper(false)),
     family("qwen3_5_moe", others::qwen3_5, Tie::Wrapper(false)),
+    // MllamaConfig has no flag of its own: the text config's decides.
+    family("mllama", mllama::mllama, Tie::WrapperOrText(false)),
 ];
 
 /// The wrapper family of a `model_type`, if vramfit builds its image side.

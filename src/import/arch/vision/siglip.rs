@@ -8,7 +8,7 @@ use super::vit::{dims, encoder, Dims, Vit};
 use super::*;
 use crate::estimate::model::{ImageTokens, Vision};
 
-const SIGLIP: Vit = Vit {
+pub(crate) const SIGLIP: Vit = Vit {
     cls: false,
     positions: true,
     patch_bias: true,
@@ -25,7 +25,7 @@ const SIGLIP: Vit = Vit {
 
 /// SigLIP's attention-pooling head (`vision_use_head`): a probe, a
 /// `nn.MultiheadAttention`, a LayerNorm and an MLP.
-fn pooling_head(t: &mut Vec<Tensor>, d: &Dims) {
+pub(crate) fn pooling_head(t: &mut Vec<Tensor>, d: &Dims) {
     let n = d.n_embd;
     t.push(Tensor::vector("v.head.probe", n));
     linear(t, "v.head.attn_in", n, 3 * n, true);

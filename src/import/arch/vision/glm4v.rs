@@ -72,5 +72,6 @@ pub(crate) fn glm4v(_wrapper: &Fields, v: &Fields, _text_embd: u64) -> Result<Vi
             min_pixels: 112 * 112,
             max_pixels: 28 * 28 * 15000,
         },
+        mmproj_f32_embeddings: false,
     })
 }

@@ -107,5 +107,6 @@ pub(crate) fn mllama(_wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vi
             per_tile: states,
             max_tiles,
         },
+        mmproj_f32_embeddings: false,
     })
 }

@@ -39,5 +39,6 @@ pub(crate) fn paligemma(
         tokens: ImageTokens::Fixed {
             tokens: side * side,
         },
+        mmproj_f32_embeddings: false,
     })
 }

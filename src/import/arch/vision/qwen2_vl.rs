@@ -80,5 +80,6 @@ pub(crate) fn qwen2_vl(
             min_pixels: 56 * 56,
             max_pixels: 28 * 28 * 16384,
         },
+        mmproj_f32_embeddings: false,
     })
 }

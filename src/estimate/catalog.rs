@@ -53,7 +53,7 @@ macro_rules! model {
 /// transformers model class and the model card: `tests/data/catalog_counts.json`.
 pub const MODELS: &[CatalogModel] = &[
     // Llama
-    // source: text_config from aiconfigurator; vision tower: transformers' Llama4VisionConfig defaults
+    // source: text_config from aiconfigurator; vision_config as published (equal to transformers' Llama4VisionConfig defaults)
     model!(
         "llama-4-maverick",
         "Llama 4 Maverick 17B-128E",
@@ -64,7 +64,7 @@ pub const MODELS: &[CatalogModel] = &[
             "llama-4-maverick-17b-128e"
         ]
     ),
-    // source: text_config from aiconfigurator; vision tower: transformers' Llama4VisionConfig defaults
+    // source: text_config from aiconfigurator; vision_config as published (equal to transformers' Llama4VisionConfig defaults)
     model!(
         "llama-4-scout",
         "Llama 4 Scout 17B-16E",
@@ -245,6 +245,78 @@ pub const MODELS: &[CatalogModel] = &[
         "Qwen3-Coder 30B-A3B",
         "Qwen",
         ["Qwen/Qwen3-Coder-30B-A3B-Instruct"]
+    ),
+    // source: aiconfigurator (Instruct and Thinking share the config)
+    model!(
+        "qwen3-vl-235b-a22b",
+        "Qwen3-VL 235B-A22B",
+        "Qwen",
+        [
+            "Qwen/Qwen3-VL-235B-A22B-Instruct",
+            "Qwen/Qwen3-VL-235B-A22B-Thinking"
+        ]
+    ),
+    // source: aiconfigurator (Instruct and Thinking share the config)
+    model!(
+        "qwen3-vl-30b-a3b",
+        "Qwen3-VL 30B-A3B",
+        "Qwen",
+        [
+            "Qwen/Qwen3-VL-30B-A3B-Instruct",
+            "Qwen/Qwen3-VL-30B-A3B-Thinking"
+        ]
+    ),
+    // source: aiconfigurator (Instruct and Thinking share the config)
+    model!(
+        "qwen3-vl-32b",
+        "Qwen3-VL 32B",
+        "Qwen",
+        ["Qwen/Qwen3-VL-32B-Instruct", "Qwen/Qwen3-VL-32B-Thinking"]
+    ),
+    // source: aiconfigurator (Instruct and Thinking share the config)
+    model!(
+        "qwen3-vl-8b",
+        "Qwen3-VL 8B",
+        "Qwen",
+        ["Qwen/Qwen3-VL-8B-Instruct", "Qwen/Qwen3-VL-8B-Thinking"]
+    ),
+    // source: aiconfigurator (Instruct and Thinking share the config)
+    model!(
+        "qwen3-vl-4b",
+        "Qwen3-VL 4B",
+        "Qwen",
+        ["Qwen/Qwen3-VL-4B-Instruct", "Qwen/Qwen3-VL-4B-Thinking"]
+    ),
+    // source: aiconfigurator (Instruct and Thinking share the config)
+    model!(
+        "qwen3-vl-2b",
+        "Qwen3-VL 2B",
+        "Qwen",
+        ["Qwen/Qwen3-VL-2B-Instruct", "Qwen/Qwen3-VL-2B-Thinking"]
+    ),
+    model!(
+        "qwen2.5-vl-72b",
+        "Qwen2.5-VL 72B",
+        "Qwen",
+        ["Qwen/Qwen2.5-VL-72B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-vl-32b",
+        "Qwen2.5-VL 32B",
+        "Qwen",
+        ["Qwen/Qwen2.5-VL-32B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-vl-7b",
+        "Qwen2.5-VL 7B",
+        "Qwen",
+        ["Qwen/Qwen2.5-VL-7B-Instruct"]
+    ),
+    model!(
+        "qwen2.5-vl-3b",
+        "Qwen2.5-VL 3B",
+        "Qwen",
+        ["Qwen/Qwen2.5-VL-3B-Instruct"]
     ),
     // source: 2507 configs differ from the originals only in context: max_position_embeddings 262144 and rope_theta (Instruct and Thinking share one config)
     model!(
@@ -456,7 +528,40 @@ pub const MODELS: &[CatalogModel] = &[
         "Gemma",
         ["google/gemma-7b", "google/gemma-7b-it"]
     ),
+    // PaliGemma
+    model!(
+        "paligemma2-10b",
+        "PaliGemma 2 10B",
+        "PaliGemma",
+        [
+            "google/paligemma2-10b-pt-224",
+            "google/paligemma2-10b-pt-448",
+            "google/paligemma2-10b-mix-224",
+            "google/paligemma2-10b-mix-448"
+        ]
+    ),
+    model!(
+        "paligemma2-3b",
+        "PaliGemma 2 3B",
+        "PaliGemma",
+        [
+            "google/paligemma2-3b-pt-224",
+            "google/paligemma2-3b-pt-448",
+            "google/paligemma2-3b-mix-224",
+            "google/paligemma2-3b-mix-448"
+        ]
+    ),
     // Mistral
+    // source: mistral-community/pixtral-12b, the transformers-format (llava) copy of mistralai/Pixtral-12B-2409
+    model!(
+        "pixtral-12b",
+        "Pixtral 12B",
+        "Mistral",
+        [
+            "mistral-community/pixtral-12b",
+            "mistralai/Pixtral-12B-2409"
+        ]
+    ),
     // source: 3.2 (2506) ships the same config; whole model 24,011,361,280 = the Hub's figure
     model!(
         "mistral-small-3.1-24b",
@@ -540,6 +645,110 @@ pub const MODELS: &[CatalogModel] = &[
         "Mistral 7B v0.1",
         "Mistral",
         ["mistralai/Mistral-7B-v0.1", "mistral-7b"]
+    ),
+    // InternVL
+    // source: the -hf (transformers-format) config; the original repo holds the same model as remote code
+    model!(
+        "internvl3-78b",
+        "InternVL3 78B",
+        "InternVL",
+        ["OpenGVLab/InternVL3-78B-hf", "OpenGVLab/InternVL3-78B"]
+    ),
+    model!(
+        "internvl3-38b",
+        "InternVL3 38B",
+        "InternVL",
+        ["OpenGVLab/InternVL3-38B-hf", "OpenGVLab/InternVL3-38B"]
+    ),
+    model!(
+        "internvl3-14b",
+        "InternVL3 14B",
+        "InternVL",
+        ["OpenGVLab/InternVL3-14B-hf", "OpenGVLab/InternVL3-14B"]
+    ),
+    model!(
+        "internvl3-8b",
+        "InternVL3 8B",
+        "InternVL",
+        ["OpenGVLab/InternVL3-8B-hf", "OpenGVLab/InternVL3-8B"]
+    ),
+    model!(
+        "internvl3-2b",
+        "InternVL3 2B",
+        "InternVL",
+        ["OpenGVLab/InternVL3-2B-hf", "OpenGVLab/InternVL3-2B"]
+    ),
+    model!(
+        "internvl3-1b",
+        "InternVL3 1B",
+        "InternVL",
+        ["OpenGVLab/InternVL3-1B-hf", "OpenGVLab/InternVL3-1B"]
+    ),
+    // LLaVA
+    model!(
+        "llava-onevision-7b",
+        "LLaVA-OneVision 7B",
+        "LLaVA",
+        [
+            "llava-hf/llava-onevision-qwen2-7b-ov-hf",
+            "llava-hf/llava-onevision-qwen2-7b-ov-chat-hf"
+        ]
+    ),
+    model!(
+        "llava-onevision-0.5b",
+        "LLaVA-OneVision 0.5B",
+        "LLaVA",
+        ["llava-hf/llava-onevision-qwen2-0.5b-ov-hf"]
+    ),
+    model!(
+        "llava-1.6-mistral-7b",
+        "LLaVA-NeXT Mistral 7B",
+        "LLaVA",
+        ["llava-hf/llava-v1.6-mistral-7b-hf", "llava-v1.6-mistral-7b"]
+    ),
+    model!(
+        "llava-1.5-13b",
+        "LLaVA 1.5 13B",
+        "LLaVA",
+        ["llava-hf/llava-1.5-13b-hf"]
+    ),
+    model!(
+        "llava-1.5-7b",
+        "LLaVA 1.5 7B",
+        "LLaVA",
+        ["llava-hf/llava-1.5-7b-hf"]
+    ),
+    // SmolVLM
+    model!(
+        "smolvlm2-2.2b",
+        "SmolVLM2 2.2B",
+        "SmolVLM",
+        ["HuggingFaceTB/SmolVLM2-2.2B-Instruct"]
+    ),
+    model!(
+        "smolvlm2-500m",
+        "SmolVLM2 500M",
+        "SmolVLM",
+        [
+            "HuggingFaceTB/SmolVLM2-500M-Video-Instruct",
+            "HuggingFaceTB/SmolVLM2-500M-Instruct"
+        ]
+    ),
+    model!(
+        "smolvlm2-256m",
+        "SmolVLM2 256M",
+        "SmolVLM",
+        [
+            "HuggingFaceTB/SmolVLM2-256M-Video-Instruct",
+            "HuggingFaceTB/SmolVLM2-256M-Instruct"
+        ]
+    ),
+    // Idefics
+    model!(
+        "idefics3-8b",
+        "Idefics3 8B (Llama 3)",
+        "Idefics",
+        ["HuggingFaceM4/Idefics3-8B-Llama3"]
     ),
     // DeepSeek
     // source: aiconfigurator
@@ -651,6 +860,22 @@ pub const MODELS: &[CatalogModel] = &[
         ]
     ),
     // GLM
+    model!(
+        "glm-4.5v",
+        "GLM-4.5V (106B-A12B)",
+        "GLM",
+        ["zai-org/GLM-4.5V"]
+    ),
+    model!(
+        "glm-4.1v-9b",
+        "GLM-4.1V 9B",
+        "GLM",
+        [
+            "zai-org/GLM-4.1V-9B-Thinking",
+            "zai-org/GLM-4.1V-9B-Base",
+            "THUDM/GLM-4.1V-9B-Thinking"
+        ]
+    ),
     // source: aiconfigurator (same shapes as GLM-4.6)
     model!("glm-4.7", "GLM-4.7", "GLM", ["zai-org/GLM-4.7"]),
     model!("glm-4.6", "GLM-4.6", "GLM", ["zai-org/GLM-4.6"]),
@@ -766,6 +991,12 @@ pub const MODELS: &[CatalogModel] = &[
     ),
     model!("phi-2", "Phi-2", "Phi", ["microsoft/phi-2"]),
     // Granite
+    model!(
+        "granite-vision-3.2-2b",
+        "Granite Vision 3.2 2B",
+        "Granite",
+        ["ibm-granite/granite-vision-3.2-2b"]
+    ),
     // source: GGUF metadata (ollama ibm/granite4:small-h): 72 experts, top-10, expert FFN 768,
     // shared FFN 1536, SSM inner 8192, context 1048576 (H-Tiny assumed the same context)
     model!(
@@ -1406,6 +1637,11 @@ mod tests {
             "Zamba",
             "Bamba",
             "TinyLlama",
+            "InternVL",
+            "LLaVA",
+            "SmolVLM",
+            "Idefics",
+            "PaliGemma",
         ];
         for m in MODELS {
             let slug = m

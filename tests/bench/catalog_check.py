@@ -138,6 +138,15 @@ def whole_model(config):
     raise ValueError(f"no multimodal class for {config.model_type}")
 
 
+def text_part(model, model_type):
+    """The language model's share of a whole multimodal model."""
+    sys.path.insert(0, HERE)
+    import transformers_vlm
+
+    rules = next(f["parts"] for f in transformers_vlm.FAMILIES.values() if f["model_type"] == model_type)
+    return sum(p.numel() for n, p in model.named_parameters() if transformers_vlm.part_of(n, rules) == "text")
+
+
 def embedding_params(model):
     """Input embedding plus an untied output head: what 'non-embedding' counts leave out."""
     n = model.get_input_embeddings().weight.numel()
@@ -154,13 +163,22 @@ def check(path):
     config = build(fields)
     multimodal = TEXT_CONFIG_KEY in fields
     with torch.device("meta"):
-        text = text_model(config)
-        total = count(text)
+        whole = None
+        try:
+            text = text_model(config)
+            total = count(text)
+        except ValueError:
+            # Qwen-VL's and GLM-V's text configs have no causal-LM class of
+            # their own: count the whole model's text part, by the module
+            # prefixes transformers_vlm.py splits it with.
+            text = whole = whole_model(config)
+            total = text_part(text, fields["model_type"])
         routed, used = expert_share(text, config)
         embeddings = embedding_params(text)
+        if whole is not None:
+            whole = count(text)
         del text
-        whole = None
-        if multimodal:
+        if multimodal and whole is None:
             try:
                 model = whole_model(config)
                 whole = count(model)

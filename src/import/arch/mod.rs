@@ -158,12 +158,14 @@ pub(crate) fn text_model_type(wrapper: &str) -> String {
 }
 
 /// The text model type a multimodal wrapper's `text_config` names, as the
-/// reader it is built by (Qwen-VL's text models are Qwen2/Qwen3 ones).
+/// reader it is built by (Qwen-VL's text models are Qwen2/Qwen3 ones, GLM-V's are GLM-4 ones).
 pub(crate) fn text_alias(text_type: &str) -> &str {
     match text_type {
         "qwen2_vl_text" | "qwen2_5_vl_text" => "qwen2",
         "qwen3_vl_text" => "qwen3",
         "qwen3_vl_moe_text" => "qwen3_moe",
+        // GLM-4.1V's and GLM-4.5V's language models are GLM-4 (0414) and
+        // GLM-4.5 decoders with M-RoPE, which changes no tensor.
         "glm4v_text" => "glm4",
         "glm4v_moe_text" => "glm4_moe",
         other => other,

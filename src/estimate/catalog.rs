@@ -91,6 +91,24 @@ pub const MODELS: &[CatalogModel] = &[
         ]
     ),
     model!(
+        "llama-3.2-11b-vision",
+        "Llama 3.2 11B Vision",
+        "Llama",
+        [
+            "meta-llama/Llama-3.2-11B-Vision",
+            "meta-llama/Llama-3.2-11B-Vision-Instruct"
+        ]
+    ),
+    model!(
+        "llama-3.2-90b-vision",
+        "Llama 3.2 90B Vision",
+        "Llama",
+        [
+            "meta-llama/Llama-3.2-90B-Vision",
+            "meta-llama/Llama-3.2-90B-Vision-Instruct"
+        ]
+    ),
+    model!(
         "llama-3.2-3b",
         "Llama 3.2 3B",
         "Llama",

@@ -565,7 +565,7 @@ mod tests {
             Qwen3-8B-Base → qwen3-8b -
             google/gemma-3-1b-it → gemma-3-1b -
             TheBloke/Mistral-7B-Instruct-v0.2-AWQ → error, closest mistral-7b-v0.1, mistral-large-2, mistral-nemo-12b
-            meta-llama/Llama-3.1-8B-Instruct-abliterated → error, closest llava-1.6-mistral-7b, llama-3.1-8b, magistral-small
+            meta-llama/Llama-3.1-8B-Instruct-abliterated → error, closest llava-1.6-mistral-7b, llama-3.1-8b, llama-3.2-11b-vision
             NousResearch/Hermes-3-Llama-3.1-8B → error, closest llama-3.1-8b, codellama-13b, codellama-34b
             Qwen/Qwen3-9B → error, closest qwen3-4b, qwen3-8b, qwen3-0.6b
             llama → error, closest llama-2-7b, glm-4.5, glm-4.6

@@ -79,3 +79,50 @@ fn the_image_side_in_gguf_is_the_size_of_llama_cpp_s_mmproj() {
     }
     assert_eq!(checked, 2);
 }
+
+/// llama.cpp reserves its CLIP compute buffer for the largest image at
+/// load; for the measured plain-ViT graph (Gemma 3's SigLIP) vramfit's
+/// formula gives the logged bytes, with and without flash attention.
+#[test]
+fn the_clip_compute_buffer_is_what_llama_cpp_reserves() {
+    let all: Value = serde_json::from_str(MEASURED).unwrap();
+    let mut checked = 0;
+    for m in all["models"].as_array().unwrap() {
+        if m["projector_type"] != "gemma3" {
+            continue;
+        }
+        let config = config("gemma3", &m["metadata"]).unwrap();
+        let spec = parse_config(&config.to_string()).unwrap().spec;
+        for load in m["loads"].as_array().unwrap() {
+            let flash_attn = load["flash_attn"] != "disabled";
+            let settings = RunSettings {
+                engine: Engine::LlamaCpp,
+                weights: WeightFormat::Gguf {
+                    ftype: GgufFtype::Q4_K_M,
+                },
+                flash_attn,
+                ..RunSettings::default()
+            };
+            let ours = estimate(&spec, &settings).compute_vision;
+            assert_eq!(
+                ours,
+                load["buffers"]["compute"].as_u64().unwrap(),
+                "fa {flash_attn}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2);
+    // Text only: no projector loaded, no buffer.
+    let m = &all["models"][0];
+    let spec = parse_config(&config("gemma3", &m["metadata"]).unwrap().to_string())
+        .unwrap()
+        .spec;
+    let text_only = RunSettings {
+        engine: Engine::LlamaCpp,
+        images: 0,
+        ..RunSettings::default()
+    };
+    let e = estimate(&spec, &text_only);
+    assert_eq!((e.compute_vision, e.weights.vision), (0, 0));
+}

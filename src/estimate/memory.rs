@@ -277,6 +277,9 @@ pub struct Estimate {
     pub compute_layers: u64,
     /// Extra compute buffer of the device that holds the output (logits).
     pub compute_output: u64,
+    /// The vision encoder's compute buffer on the first device (llama.cpp's
+    /// CLIP graph reserved for the largest image; 0 where not measured).
+    pub compute_vision: u64,
     /// Runtime overhead per GPU.
     pub overhead_per_gpu: u64,
     /// Host memory the engine uses besides offloaded weights (llama.cpp logits).
@@ -728,7 +731,14 @@ pub fn estimate_with(
         warnings.push("encoder-only model: no KV cache; context is the input length".to_string());
     }
     let output = weights.output + weights.other_globals;
+    let compute_vision = match (&spec.vision, s.engine) {
+        (Some(v), Engine::LlamaCpp | Engine::Ollama) if s.images > 0 => {
+            v.clip_compute(s.flash_attn)
+        }
+        _ => 0,
+    };
     Estimate {
+        compute_vision,
         params: spec.params(),
         layer_weights: weights.layers.clone(),
         layer_kv,

@@ -342,6 +342,47 @@ pub struct Vision {
     /// embeddings in F32 in the `mmproj` file (Gemma 3's
     /// `tensor_force_quant`); other matrices are F16.
     pub mmproj_f32_embeddings: bool,
+    /// The graph llama.cpp's `clip.cpp` builds for this tower, when its
+    /// compute buffer has been measured.
+    pub clip_graph: ClipGraph,
+}
+
+/// llama.cpp's CLIP graphs whose compute buffer vramfit sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClipGraph {
+    /// Not measured: the encoder's compute buffer is not counted.
+    Unmeasured,
+    /// A plain ViT over `(image / patch)²` patches without a class token
+    /// (SigLIP as Gemma 3 uses it). `clip.cpp` reserves its buffer at load
+    /// for the largest image: `4·n·(f + 3d)` bytes with flash attention,
+    /// `4·h·n² + 24·n·d` without (the f32 KQ matrix) — equal to the
+    /// buffers llama.cpp 0c1e570 logs (tests/data/measured/llama_cpp_mmproj.json).
+    Vit,
+}
+
+impl Vision {
+    /// Bytes of llama.cpp's CLIP compute buffer, 0 when unmeasured.
+    pub fn clip_compute(&self, flash_attn: bool) -> u64 {
+        match self.clip_graph {
+            ClipGraph::Unmeasured => 0,
+            ClipGraph::Vit => {
+                let side = self.image_size / self.patch_size.max(1);
+                let n = side * side;
+                let d = self.n_embd;
+                let f = self
+                    .encoder
+                    .iter()
+                    .find(|t| t.name == "v.blk.0.ffn_up.weight")
+                    .map_or(0, |t| t.ne[1]);
+                if flash_attn {
+                    4 * n * (f + 3 * d)
+                } else {
+                    4 * self.n_head * n * n + 24 * n * d
+                }
+            }
+        }
+    }
 }
 
 /// The rule a processor turns an image into context tokens by.

@@ -165,8 +165,10 @@ pub(crate) struct Costs {
     /// Extra weights on the first used stage (embeddings on the GPU, the
     /// image side of a vision-language model).
     pub first: u64,
-    /// Of `first`, the image side.
+    /// Of `first`, the image side's weights.
     pub first_vision: u64,
+    /// Of `first`, the image encoder's compute buffer.
+    pub first_compute: u64,
     /// Extra weights on the last used stage (norm + output projection).
     pub last_weights: u64,
     /// Extra compute on the last used stage (logits).
@@ -216,8 +218,10 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize) -> Costs {
             0
         } else {
             e.token_embd.div_ceil(tp)
-        } + e.weights.vision.div_ceil(tp),
+        } + e.weights.vision.div_ceil(tp)
+            + e.compute_vision,
         first_vision: e.weights.vision.div_ceil(tp),
+        first_compute: e.compute_vision,
         last_weights: e.output.div_ceil(tp),
         last_compute: e.compute_output,
     }
@@ -331,9 +335,15 @@ pub(crate) fn build(
         let range = next..next + count;
         let kv: u64 = c.layer_kv[range.clone()].iter().sum();
         let weights = c.layer[range.clone()].iter().sum::<u64>() - kv
-            + if j == first_used { c.first } else { 0 }
+            + if j == first_used {
+                c.first - c.first_compute
+            } else {
+                0
+            }
             + if j == a.last { c.last_weights } else { 0 };
-        let compute = c.compute + if j == a.last { c.last_compute } else { 0 };
+        let compute = c.compute
+            + if j == a.last { c.last_compute } else { 0 }
+            + if j == first_used { c.first_compute } else { 0 };
         for &g in stage {
             let d = &mut devices[g];
             d.stage = Some(j);

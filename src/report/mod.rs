@@ -586,6 +586,9 @@ pub struct Report {
     /// Of `weights_bytes`, the vision encoder and projector of a
     /// vision-language model (on the first GPU).
     pub vision_bytes: u64,
+    /// Of the first GPU's compute, the image encoder's buffer (llama.cpp's
+    /// CLIP graph for the largest image, where measured).
+    pub vision_compute_bytes: u64,
     /// Context tokens one image of the processor's largest default size
     /// takes (0 for a text-only model).
     pub image_tokens: u64,
@@ -659,13 +662,13 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     };
     let mut warnings = v.warnings.clone();
     warnings.extend(plan.estimate.warnings.iter().cloned());
-    if v.spec.vision.is_some()
-        && (v.settings.images > 0 || v.settings.engine == Engine::Transformers)
-    {
-        warnings.push(
-            "the vision encoder and projector sit on the first GPU with the embeddings; the encoder's activations for an image are not counted yet"
-                .to_string(),
-        );
+    let vision_loaded = v.settings.images > 0 || v.settings.engine == Engine::Transformers;
+    if v.spec.vision.is_some() && vision_loaded && plan.estimate.compute_vision == 0 {
+        warnings.push(format!(
+            "the vision encoder and projector sit on the first GPU with the embeddings; the encoder's activations for an image are not counted for {} on {} yet",
+            v.name,
+            v.settings.engine.label()
+        ));
     }
     if plan.offload.any() {
         warnings
@@ -715,6 +718,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         kv_bytes: plan.estimate.kv_total(),
         state_bytes: plan.estimate.state_total(),
         vision_bytes: plan.estimate.weights.vision,
+        vision_compute_bytes: plan.estimate.compute_vision,
         image_tokens: v
             .spec
             .vision

@@ -11,7 +11,7 @@
 
 use super::vit::{encoder, Dims, Vit};
 use super::*;
-use crate::estimate::model::{ImageTokens, Vision};
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 /// GLM-4V: the tower, the downsampling conv and the merger; an image is
 /// `pixels / (patch × merge)²` tokens.
@@ -73,5 +73,6 @@ pub(crate) fn glm4v(_wrapper: &Fields, v: &Fields, _text_embd: u64) -> Result<Vi
             max_pixels: 28 * 28 * 15000,
         },
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     })
 }

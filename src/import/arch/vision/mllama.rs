@@ -17,7 +17,7 @@
 
 use super::vit::{encoder, Dims, Vit};
 use super::*;
-use crate::estimate::model::{ImageTokens, Vision};
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 const VIT: Vit = Vit {
     cls: true,
@@ -108,5 +108,6 @@ pub(crate) fn mllama(_wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vi
             max_tiles,
         },
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     })
 }

@@ -6,7 +6,7 @@
 
 use super::vit::{dims, encoder, Dims, Vit};
 use super::*;
-use crate::estimate::model::{ImageTokens, Vision};
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageTokens) -> Vision {
     Vision {
@@ -19,6 +19,7 @@ fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageT
         image_size: d.image,
         tokens,
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     }
 }
 
@@ -382,5 +383,6 @@ fn qwen_vl(v: &Fields, v3: bool, deepstack_default: usize) -> Result<Vision, Con
         image_size: 0,
         tokens,
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     })
 }

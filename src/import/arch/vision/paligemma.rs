@@ -6,7 +6,7 @@
 use super::siglip::{pooling_head, SIGLIP};
 use super::vit::{dims, encoder};
 use super::*;
-use crate::estimate::model::{ImageTokens, Vision};
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 /// PaliGemma: SigLIP and its linear projection.
 pub(crate) fn paligemma(
@@ -40,5 +40,6 @@ pub(crate) fn paligemma(
             tokens: side * side,
         },
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     })
 }

@@ -9,7 +9,7 @@
 
 use super::vit::{encoder, Dims, Vit};
 use super::*;
-use crate::estimate::model::{ImageTokens, Vision};
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 const VIT: Vit = Vit {
     cls: false,
@@ -81,5 +81,6 @@ pub(crate) fn qwen2_vl(
             max_pixels: 28 * 28 * 16384,
         },
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     })
 }

@@ -6,7 +6,7 @@
 
 use super::vit::{dims, encoder, Dims, Vit};
 use super::*;
-use crate::estimate::model::{ImageTokens, Vision};
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 pub(crate) const SIGLIP: Vit = Vit {
     cls: false,
@@ -46,6 +46,7 @@ fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageT
         image_size: d.image,
         tokens,
         mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
     }
 }
 
@@ -72,6 +73,7 @@ pub(crate) fn gemma3(wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vis
     };
     Ok(Vision {
         mmproj_f32_embeddings: true,
+        clip_graph: ClipGraph::Vit,
         ..vision(&d, t, projector, tokens)
     })
 }

@@ -41,6 +41,9 @@ import gguf
 import llama_cpp
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from llama_cpp_log import log_callback as _log, metadata_of, mib_bytes, take_log  # noqa: E402
+
 # llama-cpp-python's CHANGELOG: 0.3.36 = "update llama.cpp to ggml-org/llama.cpp@0c1e57098",
 # which is release b11312. The vendored sdist has no .git, so the library itself reports build 1.
 LLAMA_CPP = "b11312 (0c1e57098bba43ac29e6e3b677cdceebdd22334f)"
@@ -116,20 +119,6 @@ class Model:
         w.write_tensors_to_file()
         w.close()
 
-
-def metadata_of(path):
-    """Every key/value of a GGUF file except the tokenizer arrays, as JSON values."""
-    out = {}
-    for field in gguf.GGUFReader(path).fields.values():
-        if field.name.startswith("GGUF."):
-            continue
-        if field.name.startswith("tokenizer.") and field.types and field.types[0] == gguf.GGUFValueType.ARRAY:
-            continue
-        value = field.contents()
-        if isinstance(value, float):
-            value = float(f"{value:.7g}")  # the stored f32, without float64 noise
-        out[field.name] = value
-    return out
 
 
 def common(m, n_embd, n_layer, ctx_train, rms_eps=1e-5):
@@ -867,36 +856,10 @@ def settings(m):
 # Loading and log capture
 # --------------------------------------------------------------------------
 
-LOG = []
-# ggml_log_level in the vendored ggml.h (llama-cpp-python's _logger.py still has the old order)
-LEVELS = {0: "NONE", 1: "DEBUG", 2: "INFO", 3: "WARN", 4: "ERROR", 5: "CONT"}
-_last_level = [2]
 
 
-@llama_cpp.llama_log_callback
-def _log(level, text, _user):
-    if level == 5:
-        level = _last_level[0]
-    else:
-        _last_level[0] = level
-    LOG.append((LEVELS.get(level, str(level)), text.decode("utf-8", "replace")))
 
 
-def take_log():
-    """The lines logged since the last call, as (level, line), with continuations joined."""
-    text_by_level = []
-    for level, text in LOG:
-        if text_by_level and not text_by_level[-1][1].endswith("\n"):
-            text_by_level[-1] = (text_by_level[-1][0], text_by_level[-1][1] + text)
-        else:
-            text_by_level.append((level, text))
-    LOG.clear()
-    lines = []
-    for level, text in text_by_level:
-        for line in text.splitlines():
-            if line.strip():
-                lines.append((level, line.rstrip()))
-    return lines
 
 
 NUM = r"([\d.]+)"
@@ -927,9 +890,6 @@ RE = {
 }
 
 
-def mib_bytes(s):
-    """Bytes from a MiB figure printed with 2 (or 4) decimals: exact only to +-0.005 (0.00005) MiB."""
-    return int(round(float(s) * MIB))
 
 
 def buffer(entries):

@@ -54,6 +54,9 @@ import llama_cpp
 import llama_cpp.mtmd_cpp as mtmd
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from llama_cpp_log import log_callback as _log, metadata_of, mib_bytes, take_log  # noqa: E402
+
 LLAMA_CPP = "b11312 (0c1e57098bba43ac29e6e3b677cdceebdd22334f)"
 MIB = 1024 * 1024
 FA = {"auto": -1, "disabled": 0, "enabled": 1}  # llama_flash_attn_type
@@ -275,47 +278,15 @@ def write_text_model(path, arch, n_embd):
     w.close()
 
 
-def metadata_of(path):
-    out = {}
-    for field in gguf.GGUFReader(path).fields.values():
-        if field.name.startswith("GGUF."):
-            continue
-        value = field.contents()
-        if isinstance(value, float):
-            value = float(f"{value:.7g}")
-        elif isinstance(value, list):
-            value = [float(f"{v:.7g}") if isinstance(v, float) else v for v in value]
-        out[field.name] = value
-    return out
-
 
 # --------------------------------------------------------------------------
 # logging: llama.cpp/ggml (llama_log_set) and clip.cpp (mtmd_log_set)
 # --------------------------------------------------------------------------
 
-LOG = []
-LEVELS = {0: "NONE", 1: "DEBUG", 2: "INFO", 3: "WARN", 4: "ERROR", 5: "CONT"}
-_last_level = [2]
 
 
-@llama_cpp.llama_log_callback
-def _log(level, text, _user):
-    if level == 5:
-        level = _last_level[0]
-    else:
-        _last_level[0] = level
-    LOG.append((LEVELS.get(level, str(level)), text.decode("utf-8", "replace")))
 
 
-def take_log():
-    merged = []
-    for level, text in LOG:
-        if merged and not merged[-1][1].endswith("\n"):
-            merged[-1] = (merged[-1][0], merged[-1][1] + text)
-        else:
-            merged.append((level, text))
-    LOG.clear()
-    return [(lv, ln.rstrip()) for lv, t in merged for ln in t.splitlines() if ln.strip()]
 
 
 NUM = r"([\d.]+)"
@@ -332,8 +303,6 @@ KEEP = re.compile(r"MiB|warmup|flash attention|graph splits|projector:|n_merge|i
                   r"n_wa_pattern|image_size|patch_size|n_embd|n_layer|encoding image|image slice")
 
 
-def mib_bytes(s):
-    return int(round(float(s) * MIB))
 
 
 def parse(lines):

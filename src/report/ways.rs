@@ -121,6 +121,14 @@ pub fn ways_out(
             vec![("batch", batch.to_string())],
         ));
     }
+    // Text only: the image side is not loaded (no --mmproj, image=0).
+    if v.spec.vision.is_some() && v.settings.images > 0 && engine != Engine::Transformers {
+        ways.extend(way(
+            "Run text-only, without the vision encoder".to_string(),
+            request,
+            vec![("images", "0".to_string())],
+        ));
+    }
     // CPU offload.
     if !v.allow_offload && engine != Engine::ExLlamaV2 {
         if let Some((_, p)) = replan(request, &[("offload", "on".into())]).filter(|(_, p)| p.fits) {
@@ -196,5 +204,26 @@ mod tests {
             }
             assert!(report(&applied).unwrap().fits, "{}", w.label);
         }
+    }
+
+    #[test]
+    fn a_vision_language_model_that_fits_without_its_image_side_can_run_text_only() {
+        let mut request = Request::default();
+        request.set("model", "gemma-3-27b".into());
+        request.set("gpus", "18GB".into());
+        request.set("weights", "q4_0".into());
+        request.set("ctx", "4096".into());
+        let r = report(&request).unwrap();
+        assert!(!r.fits);
+        let text_only = r
+            .ways_out
+            .iter()
+            .find(|w| w.changes == [("images".to_string(), "0".to_string())])
+            .expect("a text-only way out");
+        let mut applied = request.clone();
+        applied.set("images", "0".into());
+        let applied = report(&applied).unwrap();
+        assert!(applied.fits && text_only.fits);
+        assert_eq!((applied.vision_bytes, applied.vision_compute_bytes), (0, 0));
     }
 }

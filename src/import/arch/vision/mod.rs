@@ -7,6 +7,7 @@
 use super::*;
 use crate::estimate::model::Vision;
 
+mod gemma4;
 mod glm4v;
 mod llava_next;
 mod mllama;
@@ -49,6 +50,7 @@ const fn family(model_type: &'static str, read: VisionReader, tie: Tie) -> Famil
 /// with the tying rule of its transformers config class.
 pub(crate) const VISION: &[Family] = &[
     family("gemma3", siglip::gemma3, Tie::Wrapper(true)),
+    family("gemma4", gemma4::gemma4, Tie::Wrapper(true)),
     family("idefics3", siglip::idefics3, Tie::Wrapper(false)),
     family("smolvlm", siglip::idefics3, Tie::Wrapper(false)),
     family("llava", others::llava, Tie::WrapperOrText(false)),

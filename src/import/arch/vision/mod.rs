@@ -7,7 +7,9 @@
 use super::*;
 use crate::estimate::model::Vision;
 
+mod gemma4;
 mod glm4v;
+mod kimi_k25;
 mod llava_next;
 mod mllama;
 mod others;
@@ -49,6 +51,8 @@ const fn family(model_type: &'static str, read: VisionReader, tie: Tie) -> Famil
 /// with the tying rule of its transformers config class.
 pub(crate) const VISION: &[Family] = &[
     family("gemma3", siglip::gemma3, Tie::Wrapper(true)),
+    family("gemma4", gemma4::gemma4, Tie::Wrapper(true)),
+    family("kimi_k25", kimi_k25::kimi_k25, Tie::Wrapper(true)),
     family("idefics3", siglip::idefics3, Tie::Wrapper(false)),
     family("smolvlm", siglip::idefics3, Tie::Wrapper(false)),
     family("llava", others::llava, Tie::WrapperOrText(false)),

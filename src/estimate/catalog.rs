@@ -1,6 +1,7 @@
 //! The built-in model catalog: each model stored as its `config.json` fields.
 //!
-//! Adding a model is adding a config (a JSON file under `catalog/`); every
+//! Adding a model is adding a config (a JSON file under `catalog/`) and its
+//! row in `catalog/models.rs`; every
 //! number vramfit shows for it is derived from that config. Lookup is by exact
 //! id or alias, ignoring case and separators — never by substring — and an
 //! unknown name is an error that lists the closest ids.

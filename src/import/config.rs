@@ -115,27 +115,7 @@ fn config_fields(fields: Map<String, Value>) -> Result<Imported, ConfigError> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
                 .unwrap_or_else(|| arch::text_model_type(&model_type));
-            // Qwen2-VL's, Qwen2.5-VL's and GLM-4.1V's text attention
-            // derives its head size from hidden_size / heads whatever
-            // `head_dim` says.
-            let mut text_config = text_config.clone();
-            if matches!(text_type.as_str(), "qwen2_vl_text" | "qwen2_5_vl_text") {
-                text_config.remove("head_dim");
-            }
-            if text_type == "glm4v_text" {
-                // Glm4vTextConfig's defaults: 4096 wide, 32 heads.
-                let size = |key: &str, default: u64| {
-                    text_config
-                        .get(key)
-                        .and_then(Value::as_u64)
-                        .unwrap_or(default)
-                };
-                let (hidden, heads) = (size("hidden_size", 4096), size("num_attention_heads", 32));
-                if let Some(head_dim) = hidden.checked_div(heads) {
-                    text_config.insert("head_dim".into(), head_dim.into());
-                }
-            }
-            let text_type = arch::text_alias(&text_type).to_string();
+            let (text_type, text_config) = arch::text_model(&text_type, text_config);
             let mut spec = build(&Fields(&text_config), &text_type, &mut warnings)?;
             if let Some(Value::Object(vision_config)) = fields.get("vision_config") {
                 match arch::vision::family_of(&model_type) {

@@ -157,9 +157,39 @@ pub(crate) fn text_model_type(wrapper: &str) -> String {
     }
 }
 
+/// A multimodal wrapper's text model as the reader it is built by takes
+/// it: the reader's `model_type` ([`text_alias`]) and the config with the
+/// fields the wrapper's text class reads differently. Qwen2-VL's,
+/// Qwen2.5-VL's and GLM-4.1V's text attention derives its head size from
+/// `hidden_size / heads` whatever `head_dim` says (for GLM-4.1V, whose
+/// reader would otherwise take GLM-4's 128, set explicitly from
+/// Glm4vTextConfig's defaults, 4096 wide and 32 heads).
+pub(crate) fn text_model(
+    text_type: &str,
+    text_config: &Map<String, Value>,
+) -> (String, Map<String, Value>) {
+    let mut config = text_config.clone();
+    match text_type {
+        "qwen2_vl_text" | "qwen2_5_vl_text" => {
+            config.remove("head_dim");
+        }
+        "glm4v_text" => {
+            let size = |key: &str, default: u64| {
+                config.get(key).and_then(Value::as_u64).unwrap_or(default)
+            };
+            let (hidden, heads) = (size("hidden_size", 4096), size("num_attention_heads", 32));
+            if let Some(head_dim) = hidden.checked_div(heads) {
+                config.insert("head_dim".into(), head_dim.into());
+            }
+        }
+        _ => {}
+    }
+    (text_alias(text_type).to_string(), config)
+}
+
 /// The text model type a multimodal wrapper's `text_config` names, as the
 /// reader it is built by (Qwen-VL's text models are Qwen2/Qwen3 ones, GLM-V's are GLM-4 ones).
-pub(crate) fn text_alias(text_type: &str) -> &str {
+fn text_alias(text_type: &str) -> &str {
     match text_type {
         "qwen2_vl_text" | "qwen2_5_vl_text" => "qwen2",
         "qwen3_vl_text" => "qwen3",

@@ -6,6 +6,7 @@
 use proptest::prelude::*;
 use vramfit::estimate::catalog::find;
 use vramfit::estimate::memory::Engine;
+use vramfit::estimate::vllm;
 use vramfit::estimate::{estimate, ModelSpec, RunSettings};
 use vramfit::import::parse_config;
 use vramfit::plan::baseline::{
@@ -79,7 +80,7 @@ fn loads_with_output(r: &PlanRequest, counts: &[usize], output: usize) -> Vec<u6
         let range = next..next + counts[j];
         next = range.end;
         let mut bytes: u64 = range.map(|i| e.layer_weights[i] + e.layer_kv[i]).sum();
-        bytes += e.overhead_per_gpu + e.compute_layers;
+        bytes += overhead(r) + e.compute_layers;
         if j == first && !e.token_embd_on_host {
             bytes += e.token_embd;
         }
@@ -89,6 +90,27 @@ fn loads_with_output(r: &PlanRequest, counts: &[usize], output: usize) -> Vec<u6
         out[j] = bytes;
     }
     out
+}
+
+/// The fixed cost of a used GPU besides compute: the runtime overhead, or
+/// in vLLM's budget its non-torch memory and CUDA-graph estimate (its CUDA
+/// context sits outside the budget).
+fn overhead(r: &PlanRequest) -> u64 {
+    let s = &r.settings;
+    if s.engine != Engine::Vllm {
+        return s.overhead_per_gpu;
+    }
+    let era = vllm::Era::of(s.vllm.version);
+    vllm::profile::non_torch(era, 1, 1, s.overhead_per_gpu)
+        + vllm::profile::cuda_graphs(r.spec, s, 1)
+}
+
+/// What a GPU may hold: vLLM's budget is `total × utilization`.
+fn usable(r: &PlanRequest, g: &Gpu) -> u64 {
+    match r.settings.engine {
+        Engine::Vllm => r.settings.vllm.requested(g.capacity),
+        _ => g.usable(),
+    }
 }
 
 /// Where the output may go: the last GPU with layers or any later one.
@@ -104,7 +126,7 @@ fn peak(r: &PlanRequest, counts: &[usize]) -> f64 {
             loads
                 .iter()
                 .zip(r.gpus)
-                .map(|(&b, g)| b as f64 / g.usable() as f64)
+                .map(|(&b, g)| b as f64 / usable(r, g) as f64)
                 .fold(0.0, f64::max)
         })
         .fold(f64::MAX, f64::min)
@@ -115,7 +137,7 @@ fn fits(r: &PlanRequest, counts: &[usize]) -> bool {
         loads_with_output(r, counts, o)
             .iter()
             .zip(r.gpus)
-            .all(|(&b, g)| b <= g.usable())
+            .all(|(&b, g)| b <= usable(r, g))
     })
 }
 

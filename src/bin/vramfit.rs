@@ -80,11 +80,11 @@ enum Command {
         /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
         #[arg(long, default_value = "f16")]
         kv: String,
-        /// Context length per sequence, tokens.
-        #[arg(long, default_value = "8192")]
+        /// Context length per sequence, tokens (vLLM's --max-model-len).
+        #[arg(long, visible_alias = "max-model-len", default_value = "8192")]
         ctx: String,
-        /// Concurrent sequences.
-        #[arg(long, default_value = "1")]
+        /// Concurrent sequences (vLLM's --max-num-seqs).
+        #[arg(long, visible_alias = "max-num-seqs", default_value = "1")]
         batch: String,
         /// Images per request for a vision-language model (0: text only).
         #[arg(long, default_value = "1")]
@@ -104,9 +104,38 @@ enum Command {
         /// min-utilisation, max-context or max-batch.
         #[arg(long, default_value = "min-utilisation")]
         objective: String,
+        #[command(flatten)]
+        vllm: VllmFlags,
         #[arg(long)]
         json: bool,
     },
+}
+
+/// vLLM's own flags (`--engine vllm`), named as `vllm serve` names them.
+#[derive(clap::Args, Debug)]
+struct VllmFlags {
+    /// Fraction of each GPU's memory vLLM may use (default 0.9).
+    #[arg(long = "gpu-memory-utilization", default_value = "")]
+    util: String,
+    /// The vLLM release whose memory accounting to follow (default: the current one).
+    #[arg(long = "vllm-version", default_value = "")]
+    vllm_version: String,
+    /// Tokens per scheduler step (default: vLLM's for the GPU and release).
+    #[arg(long = "max-num-batched-tokens", default_value = "")]
+    batched_tokens: String,
+    /// Tokens per KV block (default: vLLM's choice, 16 or 64 for MLA).
+    #[arg(long = "block-size", default_value = "")]
+    block_size: String,
+    /// Run without CUDA graphs.
+    #[arg(long = "enforce-eager")]
+    enforce_eager: bool,
+    /// Fix the tensor-parallel size instead of letting the planner choose.
+    #[arg(
+        long = "tensor-parallel-size",
+        visible_alias = "tp",
+        default_value = ""
+    )]
+    tp: String,
 }
 
 fn main() -> ExitCode {
@@ -345,6 +374,7 @@ fn run(cli: Cli) -> Result<(), String> {
             host_ram,
             offload,
             objective,
+            vllm,
             json,
         } => {
             let (model, config, file_format) = model_source(&model)?;
@@ -366,6 +396,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 offload: if offload { "on" } else { "off" }.into(),
                 objective,
                 images,
+                util: vllm.util,
+                vllm_version: vllm.vllm_version,
+                batched_tokens: vllm.batched_tokens,
+                block_size: vllm.block_size,
+                eager: if vllm.enforce_eager { "on" } else { "off" }.into(),
+                tp: vllm.tp,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {
@@ -376,6 +412,40 @@ fn run(cli: Cli) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// vLLM's startup the way it logs it, per rank and for the engine.
+fn print_vllm(v: &vramfit::estimate::vllm::Startup) {
+    let g = |b: u64| b as f64 / (1u64 << 30) as f64;
+    println!(
+        "vLLM {} ({}), --gpu-memory-utilization {}, --max-num-batched-tokens {}, block {} tokens:",
+        v.version, v.accounting, v.gpu_memory_utilization, v.max_num_batched_tokens, v.block_size
+    );
+    for rank in &v.ranks {
+        println!(
+            "  GPU {}: {:.2} GiB budget = weights {:.2} + activation peak {:.2} + non-torch {:.2} + CUDA graphs {:.2} + KV cache {:.2} GiB",
+            rank.device,
+            g(rank.requested_bytes),
+            g(rank.weights_bytes),
+            g(rank.activation_bytes),
+            g(rank.non_torch_bytes),
+            g(rank.cuda_graph_bytes),
+            rank.kv_cache_bytes as f64 / (1u64 << 30) as f64,
+        );
+    }
+    println!(
+        "  Available KV cache memory: {:.2} GiB",
+        v.kv_cache_bytes as f64 / (1u64 << 30) as f64
+    );
+    println!("  GPU KV cache size: {} tokens", grouped(v.kv_cache_tokens));
+    println!(
+        "  Maximum concurrency for {} tokens per request: {:.2}x",
+        grouped(v.max_model_len),
+        v.max_concurrency
+    );
+    if let Some(e) = &v.error {
+        println!("  vLLM would stop: {e}");
+    }
 }
 
 fn print_report(r: &Report) {
@@ -427,6 +497,9 @@ fn print_report(r: &Report) {
         );
     }
     println!("host memory: {}", gib(r.host_bytes));
+    if let Some(v) = &r.vllm {
+        print_vllm(v);
+    }
     match r.max_context {
         Some(c) => println!("longest context at {} sequence(s): {c} tokens", r.n_seq),
         None => println!("longest context: none fits on the GPUs"),

@@ -25,14 +25,8 @@
 //!   sequence, sliding layers `cdiv(min(W − 1 + max_num_batched_tokens,
 //!   n_ctx), 16) + 1`; `2 × n_kv × head_dim × bytes` per token (MLA:
 //!   `kv_lora_rank + rope_dim` elements, no V).
-//! - Compute: the profile run's peak for `max_num_batched_tokens` tokens —
-//!   one layer's activations (hidden states, QKV, the MLP's gate/up and
-//!   activation, or the fused-MoE caches for `top_k` experts) in 16-bit —
-//!   plus fp32 logits and probabilities for `n_seq` sequences. CUDA graphs
-//!   are captured after the KV cache is allocated, for decode batches up to
-//!   `min(2·max_num_seqs, 512)` tokens; their shared memory pool holds that
-//!   largest batch's activations, so it is counted as the same activation
-//!   width times that many tokens.
+//! - Compute: the profile run's activation peak, the budget's other terms
+//!   and the KV blocks vLLM makes of the rest are in [`super::vllm`].
 //!
 //! **transformers** `generate()` (measured on an H200 with transformers
 //! 5.17, tests/data/measured/transformers_gpu.json):
@@ -230,6 +224,8 @@ pub struct RunSettings {
     /// runs without `--mmproj` and vLLM with `--limit-mm-per-prompt
     /// image=0`, neither loading the image side; transformers still does.
     pub images: u64,
+    /// vLLM's own arguments: release, utilisation, block size, eager mode.
+    pub vllm: super::vllm::VllmArgs,
 }
 
 impl Default for RunSettings {
@@ -248,6 +244,7 @@ impl Default for RunSettings {
             flash_attn: true,
             overhead_per_gpu: 500 * MIB,
             images: 1,
+            vllm: super::vllm::VllmArgs::default(),
         }
     }
 }
@@ -505,7 +502,7 @@ fn layer_kv(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64 {
 }
 
 /// Per-token activation width of the widest layer, for the compute buffers
-/// of vLLM and transformers: hidden states, QKV and the MLP's intermediates.
+/// of ExLlamaV2's prefill chunks: hidden states, QKV and the MLP's intermediates.
 fn activation_width(spec: &ModelSpec) -> u64 {
     let moe_used = spec.moe.map_or(1, |m| m.n_expert_used);
     spec.layers
@@ -660,11 +657,17 @@ pub fn estimate_with(
                 true,
             )
         }
+        // The profile run's peak on one GPU (`vllm::profile`); the planner
+        // recomputes it per tensor-parallel rank.
         Engine::Vllm => {
-            let width = activation_width(spec);
-            let graphs = (2 * s.n_seq).min(512);
-            let layers = (s.max_num_batched_tokens + graphs) * width * 2;
-            (layers, s.n_seq * spec.n_vocab * 4 * 2, 0, false)
+            let era = super::vllm::Era::of(s.vllm.version);
+            let act = super::vllm::profile::activation(spec, s, era, 1, true, true);
+            (
+                act.forward,
+                act.sampler.saturating_sub(act.forward),
+                0,
+                false,
+            )
         }
         Engine::Transformers => {
             let tokens = s.n_seq * s.n_ctx;

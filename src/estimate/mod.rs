@@ -13,6 +13,7 @@ pub mod format;
 pub mod memory;
 pub mod model;
 pub mod names;
+pub mod vllm;
 pub mod weights;
 
 pub use format::{GgmlType, KvType, WeightFormat};

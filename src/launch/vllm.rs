@@ -7,10 +7,15 @@
 //!
 //! `--gpu-memory-utilization` is a fraction of each GPU's *total* memory:
 //! vLLM budgets `total × utilization` for weights, activations and the KV
-//! cache, and fills whatever the first two leave with KV blocks
-//! (`v1/worker/gpu_worker.py`). vramfit sets it to the fullest GPU's planned
-//! use over its capacity, rounded up to a hundredth, so the KV cache vLLM
-//! allocates holds at least the planned context × sequences.
+//! cache, and fills whatever the rest leaves with KV blocks
+//! (`v1/worker/gpu_worker.py`). The command keeps the user's utilisation
+//! (vLLM's 0.9 when none is given); the plan's `vllm` block says what KV
+//! cache that gives. `--max-num-batched-tokens` is always written, since
+//! vLLM's default depends on its release and the GPU.
+//!
+//! vLLM loads AWQ and GPTQ weights only from a checkpoint quantized that
+//! way (FP8 and bitsandbytes can be applied at load): when the model named
+//! is not such a checkpoint, the command says one is needed.
 
 use super::{Flag, LaunchContext};
 use crate::estimate::format::{TorchDtype, WeightFormat};
@@ -37,6 +42,18 @@ pub const FLAGS: &[Flag] = &[
     Flag {
         name: "--max-num-seqs",
         doc: "maximum number of sequences per iteration",
+    },
+    Flag {
+        name: "--max-num-batched-tokens",
+        doc: "maximum number of batched tokens per iteration",
+    },
+    Flag {
+        name: "--block-size",
+        doc: "token block size for contiguous chunks of tokens",
+    },
+    Flag {
+        name: "--enforce-eager",
+        doc: "always use eager-mode PyTorch (no CUDA graphs)",
     },
     Flag {
         name: "--gpu-memory-utilization",
@@ -73,11 +90,7 @@ pub fn command(cx: &LaunchContext) -> String {
     let plan = cx.plan;
     let s = &plan.settings;
     let used: Vec<_> = plan.used_devices().collect();
-    let utilization = used
-        .iter()
-        .map(|d| (d.total_bytes as f64 / d.capacity_bytes as f64 * 100.0).ceil() / 100.0)
-        .fold(0.0, f64::max)
-        .min(0.99);
+    let utilization = s.vllm.utilization();
     let mut env: Vec<String> = Vec::new();
     if plan.layout.pp > 1 {
         let mut counts: Vec<String> = Vec::new();
@@ -96,22 +109,50 @@ pub fn command(cx: &LaunchContext) -> String {
     }
     env.extend(cx.visible_devices());
     let mut args = env;
-    args.push(format!("vllm serve {}", cx.model_ref));
+    let needs = match s.weights {
+        WeightFormat::Gptq { .. } => Some("GPTQ"),
+        WeightFormat::Awq { .. } => Some("AWQ"),
+        _ => None,
+    };
+    let holds_format = crate::estimate::names::resolve(cx.model_ref)
+        .is_ok_and(|r| r.format.is_some_and(|f| f.id() == s.weights.id()));
+    let mut note = None;
+    let model = match needs {
+        Some(method) if !holds_format => {
+            note = Some(format!(
+                "# vLLM loads {method} weights only from a checkpoint quantized with {method}: put an {method} checkpoint of {} (a repository named …-{method}) in place of <{method} checkpoint>\n",
+                cx.model_ref
+            ));
+            format!("<{method} checkpoint>")
+        }
+        _ => cx.model_ref.to_string(),
+    };
+    args.push(format!("vllm serve {model}"));
     args.push(format!("--tensor-parallel-size {}", plan.layout.tp));
     if plan.layout.pp > 1 {
         args.push(format!("--pipeline-parallel-size {}", plan.layout.pp));
     }
     args.push(format!("--max-model-len {}", s.n_ctx));
     args.push(format!("--max-num-seqs {}", s.n_seq));
+    args.push(format!(
+        "--max-num-batched-tokens {}",
+        s.max_num_batched_tokens
+    ));
     if cx.spec.vision.is_some() {
         args.push(format!(
             "--limit-mm-per-prompt '{{\"image\":{}}}'",
             s.images
         ));
     }
-    args.push(format!("--gpu-memory-utilization {utilization:.2}"));
+    args.push(format!("--gpu-memory-utilization {utilization}"));
     if s.type_k == KvType::Fp8 {
         args.push("--kv-cache-dtype fp8".into());
+    }
+    if s.vllm.block_size > 0 {
+        args.push(format!("--block-size {}", s.vllm.block_size));
+    }
+    if s.vllm.enforce_eager {
+        args.push("--enforce-eager".into());
     }
     match s.weights {
         WeightFormat::Torch {
@@ -139,7 +180,7 @@ pub fn command(cx: &LaunchContext) -> String {
     if !cx.remote_nodes().is_empty() {
         args.push("--distributed-executor-backend ray".into());
     }
-    args.join(" ")
+    note.unwrap_or_default() + &args.join(" ")
 }
 
 #[cfg(test)]
@@ -196,10 +237,11 @@ mod tests {
             let _ = assert_flags_documented;
         }
         expect![[r#"
-            vllm serve meta-llama/Llama-3.1-8B --tensor-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.39 --dtype bfloat16
-            vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 4 --max-model-len 8192 --max-num-seqs 32 --gpu-memory-utilization 0.57 --kv-cache-dtype fp8 --dtype bfloat16
-            VLLM_PP_LAYER_PARTITION=63,63 vllm serve meta-llama/Llama-3.1-405B --tensor-parallel-size 8 --pipeline-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.35 --quantization fp8 --distributed-executor-backend ray
-            vllm serve Qwen/Qwen2.5-72B --tensor-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.49 --quantization awq
-            vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 1 --max-model-len 8192 --max-num-seqs 1 --gpu-memory-utilization 0.99 --dtype bfloat16 --cpu-offload-gb 63"#]].assert_eq(&cases.join("\n"));
+            vllm serve meta-llama/Llama-3.1-8B --tensor-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --max-num-batched-tokens 2048 --gpu-memory-utilization 0.9 --dtype bfloat16
+            vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 4 --max-model-len 8192 --max-num-seqs 32 --max-num-batched-tokens 8192 --gpu-memory-utilization 0.9 --kv-cache-dtype fp8 --dtype bfloat16
+            VLLM_PP_LAYER_PARTITION=63,63 vllm serve meta-llama/Llama-3.1-405B --tensor-parallel-size 8 --pipeline-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --max-num-batched-tokens 8192 --gpu-memory-utilization 0.9 --quantization fp8 --distributed-executor-backend ray
+            # vLLM loads AWQ weights only from a checkpoint quantized with AWQ: put an AWQ checkpoint of Qwen/Qwen2.5-72B (a repository named …-AWQ) in place of <AWQ checkpoint>
+            vllm serve <AWQ checkpoint> --tensor-parallel-size 2 --max-model-len 8192 --max-num-seqs 1 --max-num-batched-tokens 2048 --gpu-memory-utilization 0.9 --quantization awq
+            vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 1 --max-model-len 8192 --max-num-seqs 1 --max-num-batched-tokens 8192 --gpu-memory-utilization 0.9 --dtype bfloat16 --cpu-offload-gb 69"#]].assert_eq(&cases.join("\n"));
     }
 }

@@ -92,13 +92,13 @@ pub fn accelerate_balanced(request: &PlanRequest) -> Vec<usize> {
 /// the output), for comparing baselines with the optimal split.
 pub fn plan_with_counts(request: &PlanRequest, counts: &[usize]) -> Plan {
     let e = estimate(request.spec, &request.settings);
-    let c = costs(request.spec, &e, 1);
+    let c = costs(request.spec, &e, 1, &request.settings);
     let stages: Vec<Vec<usize>> = (0..request.gpus.len()).map(|i| vec![i]).collect();
     let a = Assignment {
         counts: counts.to_vec(),
         last: counts.len() - 1,
     };
-    let devices = build(request, &e, &c, &stages, &a, 0);
+    let devices = build(request, &c, &stages, &a, 0);
     super::split::finish_plan(request, e, devices)
 }
 

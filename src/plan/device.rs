@@ -32,6 +32,15 @@ impl Gpu {
     pub fn usable(&self) -> u64 {
         self.capacity.saturating_sub(self.reserve)
     }
+
+    /// Total memory as CUDA reports it: a catalog card's measured total
+    /// where a log shows it, else the capacity.
+    pub fn cuda_total(&self) -> u64 {
+        self.card
+            .and_then(super::gpus::find_card)
+            .and_then(super::gpus::Card::cuda_total_bytes)
+            .unwrap_or(self.capacity)
+    }
 }
 
 /// Why a GPU list could not be read.

@@ -33,6 +33,11 @@ pub struct Card {
     pub aliases: Vec<String>,
     /// Apple Silicon: the share of unified memory the GPU may use.
     pub usable_fraction: Option<f64>,
+    /// Total memory as CUDA reports it (`cudaMemGetInfo`, what vLLM
+    /// multiplies by its utilisation), GiB, where a public log shows it:
+    /// tests/data/measured/cuda_totals.json has the lines and URLs.
+    #[serde(default)]
+    pub cuda_total_gib: Option<f64>,
 }
 
 impl Card {
@@ -45,6 +50,11 @@ impl Card {
         number
             .parse::<f64>()
             .map_or(0, |gib| (gib * GIB as f64) as u64)
+    }
+
+    /// Total memory as CUDA reports it, when known.
+    pub fn cuda_total_bytes(&self) -> Option<u64> {
+        self.cuda_total_gib.map(|gib| (gib * GIB as f64) as u64)
     }
 
     /// Memory a run may use: all of a discrete card's, the GPU's share of

@@ -29,6 +29,7 @@ use super::device::Gpu;
 use crate::estimate::memory::estimate_with;
 use crate::estimate::memory::Engine;
 use crate::estimate::model::KvLayout;
+use crate::estimate::vllm;
 use crate::estimate::weights::WeightBytes;
 use crate::estimate::{estimate, Estimate, ModelSpec, RunSettings};
 
@@ -114,7 +115,7 @@ impl DevicePlan {
 }
 
 /// A placement and its verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
     pub fits: bool,
     /// The settings this plan is for (the objective may change ctx or batch).
@@ -131,6 +132,8 @@ pub struct Plan {
     pub host_ram_bytes: Option<u64>,
     /// Total bytes missing across devices and host (0 when it fits).
     pub shortfall_bytes: u64,
+    /// vLLM's startup accounting for this placement (`--engine vllm`).
+    pub vllm: Option<vllm::Startup>,
 }
 
 impl Plan {
@@ -185,7 +188,7 @@ fn kv_share(layout: KvLayout, tp: u64) -> (u64, u64) {
     }
 }
 
-pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize) -> Costs {
+pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize, s: &RunSettings) -> Costs {
     let tp = tp as u64;
     let shard = |total: u64, replicated: u64| replicated + (total - replicated).div_ceil(tp);
     let layer_kv: Vec<u64> = spec
@@ -206,6 +209,9 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize) -> Costs {
         .zip(&layer_kv)
         .map(|((&w, &r), &kv)| shard(w, r) + kv)
         .collect();
+    if s.engine == Engine::Vllm {
+        return vllm_costs(spec, e, tp, s, layer, layer_kv);
+    }
     Costs {
         layer,
         layer_kv,
@@ -224,6 +230,40 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize) -> Costs {
         first_compute: e.compute_vision,
         last_weights: e.output.div_ceil(tp),
         last_compute: e.compute_output,
+    }
+}
+
+/// vLLM's costs on a rank of `tp`: its budget (`total × utilization`, see
+/// [`stage_usable`]) holds the weights, the profile run's activation peak,
+/// non-torch memory and, from v0.21, the CUDA-graph estimate; the CUDA
+/// context sits outside it. The forward pass's peak is on every rank, the
+/// sampler's on the last and the dummy images' on the first.
+fn vllm_costs(
+    spec: &ModelSpec,
+    e: &Estimate,
+    tp: u64,
+    s: &RunSettings,
+    layer: Vec<u64>,
+    layer_kv: Vec<u64>,
+) -> Costs {
+    let era = vllm::Era::of(s.vllm.version);
+    let act = vllm::profile::activation(spec, s, era, tp, true, true);
+    let graphs = if era.subtracts_graphs && !s.vllm.enforce_eager {
+        vllm::profile::cuda_graphs(spec, s, tp)
+    } else {
+        0
+    };
+    let images = act.embeddings + act.encoder.saturating_sub(act.forward);
+    Costs {
+        layer,
+        layer_kv,
+        fixed: vllm::profile::non_torch(era, tp, 1, e.overhead_per_gpu) + act.forward + graphs,
+        compute: act.forward + graphs,
+        first: e.token_embd.div_ceil(tp) + e.weights.vision.div_ceil(tp) + images,
+        first_vision: e.weights.vision.div_ceil(tp),
+        first_compute: images,
+        last_weights: e.output.div_ceil(tp),
+        last_compute: act.sampler.saturating_sub(act.forward),
     }
 }
 
@@ -294,7 +334,6 @@ pub(crate) fn fill(c: &Costs, usable: &[u64], bound: u128) -> Option<Assignment>
 /// stages of `tp` GPUs each (`stages[j]` lists GPU indices).
 pub(crate) fn build(
     request: &PlanRequest,
-    e: &Estimate,
     c: &Costs,
     stages: &[Vec<usize>],
     a: &Assignment,
@@ -310,7 +349,7 @@ pub(crate) fn build(
             node: g.node,
             stage: None,
             capacity_bytes: g.capacity,
-            usable_bytes: g.usable(),
+            usable_bytes: usable(g, &request.settings),
             layers: None,
             weights_bytes: 0,
             vision_bytes: 0,
@@ -353,12 +392,26 @@ pub(crate) fn build(
             d.vision_bytes = if j == first_used { c.first_vision } else { 0 };
             d.kv_bytes = kv;
             d.compute_bytes = compute;
-            d.overhead_bytes = e.overhead_per_gpu;
-            d.total_bytes = weights + kv + compute + e.overhead_per_gpu;
+            // The engine's fixed cost besides compute: the runtime overhead
+            // (vLLM: the non-torch memory inside its budget).
+            let overhead = c.fixed - c.compute;
+            d.overhead_bytes = overhead;
+            d.total_bytes = weights + kv + compute + overhead;
         }
         next = range.end;
     }
     devices
+}
+
+/// The tensor-parallel sizes to try: the one the user fixed (vLLM
+/// `--tensor-parallel-size`), else every size the engine allows.
+fn tp_sizes(request: &PlanRequest) -> Vec<usize> {
+    let all = tp_candidates(request.spec, request.gpus, request.settings.engine);
+    let fixed = usize::from(request.settings.vllm.tensor_parallel);
+    if request.settings.engine != Engine::Vllm || fixed == 0 || fixed > request.gpus.len() {
+        return all;
+    }
+    vec![fixed]
 }
 
 /// Tensor-parallel sizes an engine allows for this model on these GPUs.
@@ -420,7 +473,7 @@ fn stages(gpus: &[Gpu], tp: usize) -> Vec<Vec<usize>> {
 pub fn plan(request: PlanRequest) -> Plan {
     let e = estimate(request.spec, &request.settings);
     let mut best: Option<Plan> = None;
-    for tp in tp_candidates(request.spec, request.gpus, request.settings.engine) {
+    for tp in tp_sizes(&request) {
         let candidate = plan_with_tp(&request, &e, tp);
         // Fits first, then less missing, then lower peak. A larger
         // tensor-parallel size (tried later) wins when its peak is within
@@ -436,16 +489,44 @@ pub fn plan(request: PlanRequest) -> Plan {
             best = Some(candidate);
         }
     }
-    best.expect("at least one tensor-parallel size")
+    let mut best = best.expect("at least one tensor-parallel size");
+    vllm_view(&mut best);
+    best
+}
+
+/// vLLM takes its whole budget: each GPU's KV is the pool vLLM allocates
+/// (what is left of `total × utilization`), its compute the activation
+/// peak and CUDA graphs, its overhead the non-torch memory.
+fn vllm_view(plan: &mut Plan) {
+    let Some(st) = &plan.vllm else {
+        return;
+    };
+    for r in &st.ranks {
+        if let Some(d) = plan.devices.iter_mut().find(|d| d.index == r.device) {
+            d.kv_bytes = r.kv_cache_bytes.max(0) as u64;
+            d.compute_bytes = r.activation_bytes + r.cuda_graph_bytes;
+            d.overhead_bytes = r.non_torch_bytes;
+            d.total_bytes = d.weights_bytes + d.kv_bytes + d.compute_bytes + d.overhead_bytes;
+        }
+    }
 }
 
 /// Each stage's usable bytes per GPU: a tensor-parallel group is limited by
 /// its smallest GPU.
-fn stage_usable(gpus: &[Gpu], stages: &[Vec<usize>]) -> Vec<u64> {
+/// vLLM's is its budget, `total × gpu_memory_utilization`.
+fn stage_usable(gpus: &[Gpu], stages: &[Vec<usize>], s: &RunSettings) -> Vec<u64> {
     stages
         .iter()
-        .map(|s| s.iter().map(|&g| gpus[g].usable()).min().unwrap_or(0))
+        .map(|st| st.iter().map(|&g| usable(&gpus[g], s)).min().unwrap_or(0))
         .collect()
+}
+
+/// What a run may use of `gpu`.
+pub(crate) fn usable(gpu: &Gpu, s: &RunSettings) -> u64 {
+    match s.engine {
+        Engine::Vllm => s.vllm.requested(gpu.cuda_total()),
+        _ => gpu.usable(),
+    }
 }
 
 /// Whether the request fits on the GPUs alone — the same verdict as
@@ -462,19 +543,22 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
     if request.host_ram.is_some_and(|ram| host > ram) {
         return false;
     }
-    tp_candidates(request.spec, request.gpus, request.settings.engine)
-        .into_iter()
-        .any(|tp| {
-            let stages = stages(request.gpus, tp);
-            let usable = stage_usable(request.gpus, &stages);
-            fill(&costs(request.spec, &e, tp), &usable, 1 << FRACTION_BITS).is_some()
-        })
+    tp_sizes(request).into_iter().any(|tp| {
+        let stages = stages(request.gpus, tp);
+        let usable = stage_usable(request.gpus, &stages, &request.settings);
+        fill(
+            &costs(request.spec, &e, tp, &request.settings),
+            &usable,
+            1 << FRACTION_BITS,
+        )
+        .is_some()
+    })
 }
 
 fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
     let stages = stages(request.gpus, tp);
-    let usable = stage_usable(request.gpus, &stages);
-    let c = costs(request.spec, e, tp);
+    let usable = stage_usable(request.gpus, &stages, &request.settings);
+    let c = costs(request.spec, e, tp, &request.settings);
     let n = c.layer.len();
     let fits_with = |c: &Costs| -> bool { fill(c, &usable, 1 << FRACTION_BITS).is_some() };
     let engine = request.settings.engine;
@@ -555,7 +639,7 @@ fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
         .map(|u| u + offload.cpu_weights_per_gpu)
         .collect();
     let assignment = min_peak_split(&gpu_costs, &room);
-    let mut devices = build(request, e, &gpu_costs, &stages, &assignment, first_layer);
+    let mut devices = build(request, &gpu_costs, &stages, &assignment, first_layer);
     for d in devices.iter_mut().filter(|d| d.used()) {
         let moved = offload.cpu_weights_per_gpu.min(d.weights_bytes);
         d.weights_bytes -= moved;
@@ -571,6 +655,44 @@ fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
         },
         offload,
         devices,
+    )
+}
+
+/// vLLM's startup over the used devices of a placement.
+fn vllm_startup(
+    request: &PlanRequest,
+    layout: Layout,
+    e: &Estimate,
+    devices: &[DevicePlan],
+) -> vllm::Startup {
+    let used: Vec<&DevicePlan> = devices.iter().filter(|d| d.used()).collect();
+    let first = used.iter().filter_map(|d| d.stage).min();
+    let last = used.iter().filter_map(|d| d.stage).max();
+    let layers = &request.spec.layers;
+    let ranks: Vec<vllm::RankInput> = used
+        .iter()
+        .map(|d| {
+            let gpu = &request.gpus[d.index];
+            vllm::RankInput {
+                device: d.index,
+                total: gpu.cuda_total(),
+                reserve: gpu.reserve,
+                weights: d.weights_bytes,
+                layers: d.layers.map_or(&layers[..0], |[a, b]| {
+                    &layers[a.min(layers.len())..(b + 1).min(layers.len())]
+                }),
+                first_stage: d.stage == first,
+                last_stage: d.stage == last,
+            }
+        })
+        .collect();
+    vllm::startup(
+        request.spec,
+        &request.settings,
+        layout.tp as u64,
+        layout.pp as u64,
+        e.overhead_per_gpu,
+        &ranks,
     )
 }
 
@@ -639,8 +761,21 @@ fn finish(
     host += offload.cpu_weights_per_gpu * devices.iter().filter(|d| d.used()).count() as u64;
     let gpu_shortfall: u64 = devices.iter().map(DevicePlan::shortfall_bytes).sum();
     let host_shortfall = request.host_ram.map_or(0, |ram| host.saturating_sub(ram));
-    let shortfall = gpu_shortfall + host_shortfall;
+    let mut shortfall = gpu_shortfall + host_shortfall;
+    let startup = (request.settings.engine == Engine::Vllm)
+        .then(|| vllm_startup(request, layout, &e, &devices));
+    if let Some(st) = &startup {
+        // vLLM's verdict: it starts and holds max_num_seqs requests of
+        // max_model_len; what is missing is the KV those need beyond its pool.
+        if !st.serves_all() && shortfall == 0 {
+            let needed = st.max_num_seqs * st.request_kv_bytes;
+            shortfall = needed
+                .saturating_sub(st.kv_cache_bytes.max(0) as u64)
+                .max(1);
+        }
+    }
     Plan {
+        vllm: startup,
         fits: shortfall == 0,
         settings: request.settings,
         estimate: e,

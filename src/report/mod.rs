@@ -5,6 +5,7 @@
 //! derives everything else. Each field error names the field so the UI can
 //! show it inline.
 
+pub mod vllm_args;
 pub mod ways;
 
 use std::collections::BTreeMap;
@@ -60,6 +61,18 @@ pub struct Request {
     pub objective: String,
     /// Images per request for a vision-language model (0: text only).
     pub images: String,
+    /// vLLM `--gpu-memory-utilization` (empty: 0.9, vLLM's default).
+    pub util: String,
+    /// The vLLM release whose accounting to follow (empty: the current one).
+    pub vllm_version: String,
+    /// vLLM `--max-num-batched-tokens` (empty: vLLM's default for the GPU).
+    pub batched_tokens: String,
+    /// vLLM `--block-size` (empty: vLLM's choice).
+    pub block_size: String,
+    /// vLLM `--enforce-eager`: `on` or `off`.
+    pub eager: String,
+    /// vLLM `--tensor-parallel-size` (empty: chosen by the planner).
+    pub tp: String,
 }
 
 impl Default for Request {
@@ -81,13 +94,19 @@ impl Default for Request {
             offload: "off".into(),
             objective: "min-utilisation".into(),
             images: "1".into(),
+            util: String::new(),
+            vllm_version: String::new(),
+            batched_tokens: String::new(),
+            block_size: String::new(),
+            eager: "off".into(),
+            tp: String::new(),
         }
     }
 }
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 14] = [
+    pub const FIELDS: [&'static str; 20] = [
         "model",
         "config",
         "gpus",
@@ -102,6 +121,12 @@ impl Request {
         "offload",
         "objective",
         "images",
+        "util",
+        "vllm_version",
+        "batched_tokens",
+        "block_size",
+        "eager",
+        "tp",
     ];
 
     fn field_mut(&mut self, field: &str) -> Option<&mut String> {
@@ -120,6 +145,12 @@ impl Request {
             "offload" => &mut self.offload,
             "objective" => &mut self.objective,
             "images" => &mut self.images,
+            "util" => &mut self.util,
+            "vllm_version" => &mut self.vllm_version,
+            "batched_tokens" => &mut self.batched_tokens,
+            "block_size" => &mut self.block_size,
+            "eager" => &mut self.eager,
+            "tp" => &mut self.tp,
             _ => return None,
         })
     }
@@ -209,6 +240,12 @@ impl Request {
             "offload" => &self.offload,
             "objective" => &self.objective,
             "images" => &self.images,
+            "util" => &self.util,
+            "vllm_version" => &self.vllm_version,
+            "batched_tokens" => &self.batched_tokens,
+            "block_size" => &self.block_size,
+            "eager" => &self.eager,
+            "tp" => &self.tp,
             _ => return None,
         })
     }
@@ -243,6 +280,10 @@ pub enum InputError {
         text: String,
         choices: &'static str,
     },
+    #[error("{field} must be a fraction above 0 and at most 1, such as 0.9, got '{text}'")]
+    Fraction { field: &'static str, text: String },
+    #[error(transparent)]
+    Version(crate::estimate::vllm::era::BadVersion),
     #[error("{engine} does not run {what}: {hint}")]
     Unsupported {
         field: &'static str,
@@ -262,7 +303,9 @@ impl InputError {
             InputError::Format(e) if e.what == "weight format" => "weights",
             InputError::Format(e) if e.what == "engine" => "engine",
             InputError::Format(_) => "kv",
+            InputError::Version(_) => "vllm_version",
             InputError::Count { field, .. }
+            | InputError::Fraction { field, .. }
             | InputError::Size { field, .. }
             | InputError::Choice { field, .. }
             | InputError::Unsupported { field, .. } => field,
@@ -298,7 +341,14 @@ impl Validated {
             return None;
         }
         let settings = RunSettings {
-            max_num_batched_tokens: vllm_batched_tokens(&gpus),
+            max_num_batched_tokens: vllm_args::batched_tokens(
+                request,
+                &self.settings.vllm,
+                &gpus,
+                self.settings.n_ctx,
+                self.settings.n_seq,
+            )
+            .ok()?,
             ..self.settings
         };
         Some((gpus, settings))
@@ -447,6 +497,8 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             )),
         });
     }
+    let mut vllm = vllm_args::parse(request)?;
+    vllm.flash_mla = vllm_args::flash_mla(&gpus);
     let settings = RunSettings {
         engine,
         weights,
@@ -455,8 +507,9 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         n_ctx,
         n_seq,
         overhead_per_gpu,
-        max_num_batched_tokens: vllm_batched_tokens(&gpus),
+        max_num_batched_tokens: vllm_args::batched_tokens(request, &vllm, &gpus, n_ctx, n_seq)?,
         images,
+        vllm,
         ..RunSettings::default()
     };
     let mut warnings = imported.warnings;
@@ -552,17 +605,6 @@ pub fn all_errors(request: &Request) -> Vec<InputError> {
     errors
 }
 
-/// vLLM's default `max_num_batched_tokens` for `vllm serve`: 8192 on GPUs
-/// of 70 GiB or more, 2048 below (`arg_utils.py`, `get_batch_defaults`).
-fn vllm_batched_tokens(gpus: &[Gpu]) -> u64 {
-    let smallest = gpus.iter().map(|g| g.capacity).min().unwrap_or(0);
-    if smallest >= 70 * crate::units::GIB {
-        8192
-    } else {
-        2048
-    }
-}
-
 /// Everything derived from one request. The JSON of this is the CLI's
 /// `plan --json` and the JS API's `plan()` result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -623,6 +665,9 @@ pub struct Report {
     /// When it does not fit: changes that make it fit, each re-planned.
     pub ways_out: Vec<WayOut>,
     pub weights_label: String,
+    /// vLLM's startup as it would log it (`--engine vllm`): its budget, the
+    /// KV cache it allocates, "GPU KV cache size" and "Maximum concurrency".
+    pub vllm: Option<crate::estimate::vllm::Startup>,
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub plan: Plan,
@@ -663,7 +708,8 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     let mut warnings = v.warnings.clone();
     warnings.extend(plan.estimate.warnings.iter().cloned());
     let vision_loaded = v.settings.images > 0 || v.settings.engine == Engine::Transformers;
-    if v.spec.vision.is_some() && vision_loaded && plan.estimate.compute_vision == 0 {
+    let encoder_counted = plan.estimate.compute_vision > 0 || v.settings.engine == Engine::Vllm;
+    if v.spec.vision.is_some() && vision_loaded && !encoder_counted {
         warnings.push(format!(
             "the vision encoder and projector sit on the first GPU with the embeddings; the encoder's activations for an image are not counted for {} on {} yet",
             v.name,
@@ -741,6 +787,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         commands,
         ways_out: ways,
         weights_label,
+        vllm: requested.vllm.clone(),
         warnings,
         plan,
     })

@@ -106,6 +106,23 @@ pub fn ways_out(
             vec![("kv", kv.to_string())],
         ));
     }
+    // vLLM: a larger share of each GPU, as far as its CUDA context and
+    // other processes leave room (vLLM refuses to start otherwise).
+    if engine == Engine::Vllm {
+        let now = v.settings.vllm.utilization;
+        let raised = [9200, 9500, 9700, 9800]
+            .into_iter()
+            .filter(|&u| u > now)
+            .find_map(|u| {
+                let text = format!("{}", f64::from(u) / 10_000.0);
+                way(
+                    format!("Raise --gpu-memory-utilization to {text}"),
+                    request,
+                    vec![("util", text.clone())],
+                )
+            });
+        ways.extend(raised);
+    }
     // Shorter context, fewer sequences.
     if let Some(ctx) = max_context.filter(|&c| c < v.settings.n_ctx) {
         ways.extend(way(

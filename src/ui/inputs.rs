@@ -157,6 +157,23 @@ pub fn Settings() -> impl IntoView {
             </div>
             <Field label="Images per request" field="images" inputmode="numeric" hint="Vision-language models: each image takes context tokens; 0 runs text-only (no --mmproj, --limit-mm-per-prompt image=0)." />
             <Choice label="Objective" field="objective" options=objectives />
+            <Show when=move || request.with(engine_of) == Engine::Vllm>
+                <details class="vf-advanced" data-testid="vllm-options">
+                    <summary>"vLLM: utilisation, release, batched tokens, block size, TP"</summary>
+                    <div class="vf-row">
+                        <Field label="GPU memory utilisation" field="util" inputmode="decimal" hint="--gpu-memory-utilization; empty: 0.9, vLLM's default." />
+                        <Field label="vLLM release" field="vllm_version" hint="Whose memory accounting to follow, e.g. 0.10.1; empty: the current one." />
+                    </div>
+                    <div class="vf-row">
+                        <Field label="Max batched tokens" field="batched_tokens" inputmode="numeric" hint="--max-num-batched-tokens; empty: vLLM's default for the GPU." />
+                        <Field label="Block size" field="block_size" inputmode="numeric" hint="--block-size; empty: 16 (64 for MLA on Hopper)." />
+                    </div>
+                    <div class="vf-row">
+                        <Field label="Tensor parallel size" field="tp" inputmode="numeric" hint="--tensor-parallel-size; empty: the planner chooses." />
+                        <Choice label="CUDA graphs" field="eager" options=vec![("off".to_string(), "captured (default)".to_string()), ("on".to_string(), "off: --enforce-eager".to_string())] />
+                    </div>
+                </details>
+            </Show>
             <details class="vf-advanced">
                 <summary>"Advanced: offload, host RAM, reserve, overhead"</summary>
                 <div class="vf-field vf-field--check">

@@ -7,6 +7,7 @@
 //! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
 //! - [`results`]: verdict, ways out, bars, limits, device map, commands.
 //! - [`share`]: share link, embed dialog, theme toggle.
+//! - [`vllm`]: vLLM's startup as it would log it.
 
 mod app;
 mod gpus;
@@ -14,5 +15,6 @@ mod inputs;
 mod model;
 mod results;
 mod share;
+mod vllm;
 
 pub use app::App;

@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 14] = [
+const KEYS: [(&str, &str); 20] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -31,6 +31,12 @@ const KEYS: [(&str, &str); 14] = [
     ("offload", "off"),
     ("objective", "obj"),
     ("images", "im"),
+    ("util", "u"),
+    ("vllm_version", "vv"),
+    ("batched_tokens", "bt"),
+    ("block_size", "bs"),
+    ("eager", "eg"),
+    ("tp", "tp"),
 ];
 
 /// Largest config accepted from a link, after decompression.

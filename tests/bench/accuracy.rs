@@ -19,6 +19,7 @@ const ARCH: &str = include_str!("../data/measured/transformers_arch.json");
 const VLM: &str = include_str!("../data/measured/transformers_vlm.json");
 
 include!("../data/hybrid_loads.rs");
+include!("../data/vllm_runs.rs");
 
 const REFERENCE: &str = include_str!("../data/reference_models.json");
 
@@ -81,6 +82,7 @@ fn main() {
 
     architectures();
     vision_language();
+    vllm_logs();
     hybrid_kv();
 
     // 2. GGUF file sizes (TheBloke/Llama-2-7B-GGUF).
@@ -491,6 +493,76 @@ fn vision_language() {
     println!("|---|---:|---:|");
     for (t, r) in &rows {
         println!("| {t} | {}/{} | {}/{} |", r[1], r[0], r[3], r[2]);
+    }
+    println!();
+}
+
+/// vLLM startup logs (tests/vllm_logs.rs): the KV pool from the logged
+/// KV memory, and the whole budget from the model, GPU and flags.
+fn vllm_logs() {
+    let runs = vllm_runs::runs();
+    println!("### vLLM startup logs (public threads, tests/data/measured/vllm_logs.json)\n");
+    println!(
+        "{} runs collected; {} not modelled (speculative decoding, prefix-cached hybrids, summaries instead of logs).\n",
+        runs.len(),
+        vllm_runs::NOT_MODELLED.len()
+    );
+    println!("KV pool: \"GPU KV cache size\" and \"Maximum concurrency\" from the logged available KV memory (page size, hybrid groups, the release's token formula).\n");
+    println!("| run | release | vramfit tokens | logged tokens | vramfit concurrency | logged concurrency | |");
+    println!("|---|---|---:|---:|---:|---:|---|");
+    for run in &runs {
+        let Some(c) = vllm_runs::pool_check(run) else {
+            continue;
+        };
+        let ok = if c.tokens_ok() && c.concurrency_ok() {
+            "✓"
+        } else {
+            "✗"
+        };
+        println!(
+            "| [{}]({}) | {} | {} | {} | {:.2} | {} | {ok} |",
+            run.id,
+            run.url,
+            run.version.map_or("?".to_string(), |v| v.to_string()),
+            c.tokens.0,
+            c.logged_tokens.map_or("–".into(), |t| t.to_string()),
+            c.concurrency.0,
+            c.logged_concurrency
+                .map_or("–".into(), |t| format!("{t:.2}")),
+        );
+    }
+    println!("\nBudget: the whole startup from the model, the GPU's CUDA total and the flags, against what the log printed (GiB).\n");
+    println!("| run | weights vramfit / logged | activation vramfit / logged | KV cache vramfit / logged | error in KV |");
+    println!("|---|---:|---:|---:|---:|");
+    let show = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{v:.2}"));
+    for run in &runs {
+        let Some(b) = vllm_runs::budget_check(run) else {
+            continue;
+        };
+        // Against the budget (total × utilization): a thin KV remainder
+        // makes any relative KV error look huge.
+        let error = b.logged_kv_gib.map_or("–".to_string(), |l| {
+            format!(
+                "{:+.2} GiB ({:+.1} % of the budget)",
+                b.kv_gib - l,
+                (b.kv_gib - l) / b.budget_gib * 100.0
+            )
+        });
+        println!(
+            "| [{}]({}) | {:.2} / {} | {:.2} / {} | {:.2} / {} | {error} |",
+            run.id,
+            run.url,
+            b.weights_gib,
+            show(b.logged_weights_gib),
+            b.activation_gib,
+            show(b.logged_activation_gib),
+            b.kv_gib,
+            show(b.logged_kv_gib),
+        );
+    }
+    println!("\nNot modelled:\n");
+    for (id, why) in vllm_runs::NOT_MODELLED {
+        println!("- {id}: {why}");
     }
     println!();
 }

@@ -1,0 +1,120 @@
+//! The request's vLLM fields (`util`, `vllm_version`, `batched_tokens`,
+//! `block_size`, `eager`, `tp`) read into [`VllmArgs`] and the batched-token
+//! count vLLM would use on the chosen GPUs.
+
+use super::{InputError, Request};
+use crate::estimate::vllm::{default_batched_tokens, Version, VllmArgs, CURRENT};
+use crate::plan::device::Gpu;
+
+/// Reads the vLLM fields; empty ones take vLLM's defaults.
+pub fn parse(request: &Request) -> Result<VllmArgs, InputError> {
+    let utilization = match request.util.trim() {
+        "" => 9000,
+        t => match t.parse::<f64>() {
+            Ok(u) if u > 0.0 && u <= 1.0 => (u * 10_000.0).round() as u32,
+            _ => {
+                return Err(InputError::Fraction {
+                    field: "util",
+                    text: request.util.clone(),
+                })
+            }
+        },
+    };
+    let version = match request.vllm_version.trim() {
+        "" | "current" | "latest" => CURRENT,
+        t => t.parse::<Version>().map_err(InputError::Version)?,
+    };
+    let block_size = match request.block_size.trim() {
+        "" | "auto" => 0,
+        t => match t.parse::<u64>() {
+            Ok(n) if (1..=4096).contains(&n) => n,
+            _ => {
+                return Err(InputError::Count {
+                    field: "block_size",
+                    text: request.block_size.clone(),
+                    min: 1,
+                    max: 4096,
+                })
+            }
+        },
+    };
+    let enforce_eager = match request.eager.trim().to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => true,
+        "" | "off" | "no" | "false" | "0" => false,
+        _ => {
+            return Err(InputError::Choice {
+                field: "eager",
+                text: request.eager.clone(),
+                choices: "on, off",
+            })
+        }
+    };
+    let tensor_parallel = match request.tp.trim() {
+        "" | "auto" => 0,
+        t => match t.parse::<u16>() {
+            Ok(n) if (1..=64).contains(&n) => n,
+            _ => {
+                return Err(InputError::Count {
+                    field: "tp",
+                    text: request.tp.clone(),
+                    min: 1,
+                    max: 64,
+                })
+            }
+        },
+    };
+    Ok(VllmArgs {
+        tensor_parallel,
+        version,
+        utilization,
+        block_size,
+        enforce_eager,
+        flash_mla: true,
+    })
+}
+
+/// The most tokens a vLLM step takes: the field, else vLLM's default for
+/// the smallest of `gpus` (see [`default_batched_tokens`]).
+pub fn batched_tokens(
+    request: &Request,
+    args: &VllmArgs,
+    gpus: &[Gpu],
+    n_ctx: u64,
+    n_seq: u64,
+) -> Result<u64, InputError> {
+    match request.batched_tokens.trim() {
+        "" | "auto" => {
+            let smallest = gpus.iter().map(|g| g.capacity).min().unwrap_or(0);
+            let a100 = gpus.iter().any(|g| {
+                g.card.is_some_and(|c| c.contains("a100"))
+                    || g.name.to_ascii_lowercase().contains("a100")
+            });
+            Ok(default_batched_tokens(
+                args.version,
+                smallest,
+                a100,
+                n_ctx,
+                n_seq,
+            ))
+        }
+        t => match t.parse::<u64>() {
+            Ok(n) if (1..=1 << 24).contains(&n) => Ok(n),
+            _ => Err(InputError::Count {
+                field: "batched_tokens",
+                text: request.batched_tokens.clone(),
+                min: 1,
+                max: 1 << 24,
+            }),
+        },
+    }
+}
+
+/// Whether every GPU runs FlashMLA (Hopper and newer); a size typed
+/// without a card name counts as such.
+pub fn flash_mla(gpus: &[Gpu]) -> bool {
+    gpus.iter().all(|g| {
+        g.card
+            .and_then(crate::plan::gpus::find_card)
+            .is_none_or(|c| matches!(crate::plan::gpus::architecture(c), "hopper" | "blackwell"))
+    })
+}

@@ -124,6 +124,32 @@ test('switching engine and quantization updates bars and commands', async ({ pag
   await page.screenshot({ path: 'out/ollama.png', fullPage: true });
 });
 
+test('vLLM shows its startup log; its utilisation sizes the KV cache and can stop it', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await page.getByLabel('Engine', { exact: true }).selectOption('vllm');
+  const log = page.getByTestId('vllm-log');
+  await expect(log).toContainText('GPU KV cache size:');
+  await expect(log).toContainText('Maximum concurrency for 8,192 tokens per request:');
+  const before = await log.textContent();
+  await page.getByTestId('vllm-options').locator('summary').click();
+  await page.getByLabel('GPU memory utilisation').fill('0.5');
+  await expect(page.getByTestId('command')).toContainText('--gpu-memory-utilization 0.5');
+  await expect(log).not.toHaveText(before);
+  await page.screenshot({ path: 'out/vllm.png', fullPage: true });
+  await page.getByLabel('GPU memory utilisation').fill('0.3');
+  await expect(page.getByTestId('vllm-error')).toContainText('No available memory for the cache blocks');
+  await expect(verdict(page)).toContainText('Does not fit');
+  await expect(page.getByTestId('ways')).toContainText('Raise --gpu-memory-utilization');
+  await page.getByLabel('GPU memory utilisation').fill('1.5');
+  await expect(page.locator('.vf-field', { has: page.locator('#vf-util') }).locator('.vf-field__error')).toContainText('util must be a fraction');
+  await page.getByLabel('vLLM release').fill('0.6.4');
+  await page.getByLabel('GPU memory utilisation').fill('0.9');
+  await expect(page.getByTestId('vllm')).toContainText('vLLM 0.6.4 at startup');
+  expect(errors).toEqual([]);
+});
+
 test('a setup that does not fit offers ways out that apply with one click', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel('Catalog model (type to search)').fill('llama-3.1-70b');

@@ -7,7 +7,8 @@
 //!
 //! - [`estimate`] — pure accounting: model architecture as a tensor list,
 //!   weight and KV-cache formats, parameter counts, bytes per layer, compute
-//!   buffers and runtime overhead.
+//!   buffers and runtime overhead; `estimate::vllm` replays vLLM's startup
+//!   accounting release by release.
 //! - [`plan`] — pure placement: devices and their sizes, the layer split
 //!   across GPUs, what fits and by how much it does not.
 //! - [`launch`] — pure flag generation: the command a person pastes to run

@@ -87,3 +87,107 @@ fn broken_files_are_errors_that_name_the_file() {
     assert!(text.contains("shard 2 of 2 is missing"), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn vllm_plans_speak_vllms_language() {
+    // Llama 3.1 8B on one H100 at vLLM's defaults: the log lines vLLM
+    // prints, from a budget of its CUDA total × 0.9.
+    let (ok, out) = vramfit(&[
+        "plan",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100",
+        "--engine",
+        "vllm",
+        "--max-model-len",
+        "32768",
+        "--max-num-seqs",
+        "256",
+        "--json",
+    ]);
+    assert!(ok, "{out}");
+    let r = json(&out);
+    let v = &r["vllm"];
+    assert_eq!(v["version"], "0.29.0");
+    assert_eq!(v["max_num_batched_tokens"], 8192);
+    assert_eq!(v["block_size"], 16);
+    let budget = v["ranks"][0]["requested_bytes"].as_u64().unwrap();
+    // 0.9 of the H100's 79.22 GiB as CUDA reports it.
+    assert_eq!(budget, (79.22 * (1u64 << 30) as f64) as u64 * 9 / 10);
+    let parts = [
+        "weights_bytes",
+        "activation_bytes",
+        "non_torch_bytes",
+        "cuda_graph_bytes",
+    ]
+    .iter()
+    .map(|k| v[k].as_u64().unwrap())
+    .sum::<u64>();
+    assert_eq!(v["kv_cache_bytes"].as_i64().unwrap() as u64, budget - parts);
+    // 128 KiB per token over 32 layers: blocks of 16 tokens.
+    let blocks = v["num_gpu_blocks"].as_u64().unwrap();
+    assert_eq!(blocks, (budget - parts) / (16 * 128 * 1024));
+    // One group: tokens are the blocks × 16 whichever formula the release uses.
+    assert_eq!(v["kv_cache_tokens"].as_u64().unwrap(), blocks * 16);
+    assert!(r["commands"]["vllm"]
+        .as_str()
+        .unwrap()
+        .contains("--gpu-memory-utilization 0.9 "));
+    assert!(v["error"].is_null());
+
+    // A utilisation that leaves less than the weights: vLLM's own error.
+    let (_, out) = vramfit(&[
+        "plan",
+        "llama-3.1-8b",
+        "--gpu",
+        "h100",
+        "--engine",
+        "vllm",
+        "--gpu-memory-utilization",
+        "0.15",
+        "--json",
+    ]);
+    let r = json(&out);
+    assert_eq!(r["fits"], false);
+    assert!(r["vllm"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("No available memory for the cache blocks"));
+
+    // The text form prints the lines as vLLM logs them.
+    let (_, out) = vramfit(&["plan", "llama-3.1-8b", "--gpu", "h100", "--engine", "vllm"]);
+    assert!(out.contains("GPU KV cache size: "), "{out}");
+    assert!(
+        out.contains("Maximum concurrency for 8,192 tokens per request: "),
+        "{out}"
+    );
+
+    // AWQ needs a checkpoint quantized that way.
+    let (_, out) = vramfit(&[
+        "plan",
+        "qwen2.5-72b",
+        "--gpu",
+        "2xh100",
+        "--engine",
+        "vllm",
+        "--weights",
+        "awq",
+        "--json",
+    ]);
+    let command = json(&out)["commands"]["vllm"].as_str().unwrap().to_string();
+    assert!(command.contains("vllm serve <AWQ checkpoint>"), "{command}");
+    let (_, out) = vramfit(&[
+        "plan",
+        "Qwen/Qwen2.5-72B-Instruct-AWQ",
+        "--gpu",
+        "2xh100",
+        "--engine",
+        "vllm",
+        "--json",
+    ]);
+    let command = json(&out)["commands"]["vllm"].as_str().unwrap().to_string();
+    assert!(
+        command.contains("vllm serve Qwen/Qwen2.5-72B-Instruct-AWQ"),
+        "{command}"
+    );
+}

@@ -45,6 +45,40 @@ pub fn supported_model_types() -> impl Iterator<Item = &'static str> {
     arch::FAMILIES.iter().map(|(t, _)| *t)
 }
 
+/// The format a checkpoint's own `quantization_config` says its weights
+/// are stored in (gpt-oss's `mxfp4`, DeepSeek's block `fp8`, an AWQ or GPTQ
+/// upload), which vLLM and transformers load as they are; `None` for an
+/// unquantized checkpoint or a method vramfit does not size.
+pub fn checkpoint_format(text: &str) -> Option<crate::estimate::WeightFormat> {
+    use crate::estimate::WeightFormat;
+    let config: Value = serde_json::from_str(text).ok()?;
+    let q = config
+        .get("quantization_config")
+        .or_else(|| config.get("text_config")?.get("quantization_config"))?;
+    let group = |default: u16| {
+        q.get("group_size")
+            .and_then(Value::as_u64)
+            .and_then(|g| u16::try_from(g).ok())
+            .unwrap_or(default)
+    };
+    match q.get("quant_method")?.as_str()? {
+        "mxfp4" => Some(WeightFormat::Mxfp4),
+        "fp8" => Some(WeightFormat::Fp8 {
+            block: q.get("weight_block_size").is_some(),
+        }),
+        "awq" => Some(WeightFormat::Awq { group: group(128) }),
+        "gptq" => Some(WeightFormat::Gptq {
+            bits: q
+                .get("bits")
+                .and_then(Value::as_u64)
+                .and_then(|b| u8::try_from(b).ok())
+                .unwrap_or(4),
+            group: group(128),
+        }),
+        _ => None,
+    }
+}
+
 /// Parses `config.json` text.
 pub fn parse_config(text: &str) -> Result<Imported, ConfigError> {
     if text.len() > MAX_CONFIG_BYTES {

@@ -583,7 +583,23 @@ fn weights_for(
             ));
             fallback
         }
-        None => engine.default_weights(),
+        // A checkpoint stored quantized (gpt-oss's MXFP4, DeepSeek's FP8)
+        // is what vLLM and transformers load.
+        None => {
+            let config = resolved.map_or(request.config.as_str(), |r| r.model.config);
+            match crate::import::config::checkpoint_format(config).filter(|f| {
+                matches!(engine, Engine::Vllm | Engine::Transformers) && engine.supports(*f)
+            }) {
+                Some(f) => {
+                    notes.push(format!(
+                        "planned with {}, the checkpoint's own quantization",
+                        f.id()
+                    ));
+                    f
+                }
+                None => engine.default_weights(),
+            }
+        }
     };
     Ok((weights, notes))
 }

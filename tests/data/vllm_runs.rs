@@ -180,12 +180,18 @@ mod vllm_runs {
         })
     }
 
+    /// vLLM keeps the small defaults on an A100 whatever its memory.
+    pub fn a100(run: &Run) -> bool {
+        run.gpu.to_ascii_lowercase().contains("a100")
+            || card(run).is_some_and(|c| c.id.starts_with("a100"))
+    }
+
     /// The batched tokens vLLM used: the flag, else its default (the GPU
     /// size from the log's total; 2048 when unknown).
     pub fn batched(run: &Run, len: u64, seqs: u64) -> u64 {
         run.batched.unwrap_or_else(|| {
-            let total = (run.total_gib.unwrap_or(0.0) * GIB) as u64;
-            default_batched_tokens(version(run), total, false, len, seqs)
+            let total = (run.total_gib.or_else(|| card(run).and_then(|c| c.cuda_total_gib)).unwrap_or(0.0) * GIB) as u64;
+            default_batched_tokens(version(run), total, a100(run), len, seqs)
         })
     }
 
@@ -330,11 +336,24 @@ mod vllm_runs {
         pub logged_tokens: Option<u64>,
     }
 
+    /// GPUs a thread names without the memory size, and the card the
+    /// logged numbers imply.
+    const CARDS: &[(&str, &str, &str)] = &[
+        ("gptoss-20b-a100-v019", "a100-80gb-sxm", "36.56 GiB of KV at 0.65 needs the 80 GB A100"),
+        ("gemma4-26b-a4b-a100-v019", "a100-80gb-sxm", "48.5 GiB of weights needs the 80 GB A100"),
+    ];
+
     /// The catalog card a run's GPU string names (its first words that do).
     pub fn card(run: &Run) -> Option<&'static vramfit::plan::gpus::Card> {
+        if let Some((_, id, _)) = CARDS.iter().find(|(i, _, _)| *i == run.id) {
+            return vramfit::plan::gpus::find_card(id);
+        }
         let text = run.gpu.split(['(', ',']).next().unwrap_or_default().trim();
-        let text = text.trim_end_matches(|c: char| c == 'x' || c.is_ascii_digit() || c == ' ');
+        let text = text
+            .trim_end_matches(|c: char| c == 'x' || c.is_ascii_digit() || c == ' ')
+            .trim_end_matches(" x");
         vramfit::plan::gpus::find_card(text)
+            .or_else(|| vramfit::plan::gpus::find_card(text.trim_start_matches("NVIDIA ")))
     }
 
     pub fn budget_check(run: &Run) -> Option<BudgetCheck> {
@@ -349,7 +368,7 @@ mod vllm_runs {
         let util = run.util.or(run.util_defaulted.then_some(0.9))?;
         let version = version(run);
         let len = run.max_model_len.unwrap_or(8192);
-        let default_seqs = if version >= Version::new(9, 0) && total >= 70.0 {
+        let default_seqs = if version >= Version::new(9, 0) && total >= 70.0 && !a100(run) {
             1024
         } else {
             256

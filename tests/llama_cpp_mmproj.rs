@@ -77,7 +77,7 @@ fn the_image_side_in_gguf_is_the_size_of_llama_cpp_s_mmproj() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 2);
+    assert_eq!(checked, 3);
 }
 
 /// llama.cpp reserves its CLIP compute buffer for the largest image at

@@ -7,7 +7,7 @@
 // bytes the allocator asked for per buffer, and with GGML_ALLOC_TRACE_GRAPH=1
 // the graph it sized (every node and leaf: op, type, shape, strides, flags,
 // sources, view source), enough to replay ggml-alloc.c's allocation and see
-// which tensors are live at its peak.
+// which tensors are live at its peak (tests/bench/ggml_alloc_replay.py).
 //
 //   gcc -O2 -shared -fPIC -I <site-packages>/include -o trace.so ggml_alloc_trace.c -ldl
 //

@@ -47,7 +47,10 @@ and the lines clip.cpp / ggml log are recorded: the per-tensor sizes (DEBUG),
 buffer in MiB with two decimals; the exact bytes come from
 tests/bench/ggml_alloc_trace.c, built here with gcc and preloaded (the
 script re-executes itself under LD_PRELOAD): it records what
-ggml_gallocr_get_buffer_size returns after every reservation.
+ggml_gallocr_get_buffer_size returns after every reservation. With --graphs
+it also keeps each load's graphs under WORK/graphs/ for
+tests/bench/ggml_alloc_replay.py, which shows what lies under the buffer's
+high-water mark.
 
     target/bench-venv/bin/python tests/bench/llama_cpp_mmproj.py \\
         tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj
@@ -523,10 +526,14 @@ def main():
     parser.add_argument("--work", default="target/llama-cpp-mmproj", help="where GGUF files are written")
     parser.add_argument("--only", nargs="*", help="projector types to measure (default: all)")
     parser.add_argument("--no-encode", action="store_true", help="skip the image encodes")
+    parser.add_argument("--graphs", action="store_true", help="keep each load's allocator trace with the graphs "
+                        "under WORK/graphs/, for tests/bench/ggml_alloc_replay.py")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     preload_trace(args.work)
-    trace = os.path.join(args.work, "alloc-trace.jsonl")
+    if args.graphs:
+        os.makedirs(os.path.join(args.work, "graphs"), exist_ok=True)
+        os.environ["GGML_ALLOC_TRACE_GRAPH"] = "1"
     llama_cpp.llama_log_set(_log, ctypes.c_void_p(0))
     mtmd.mtmd_log_set(_log, ctypes.c_void_p(0))
     llama_cpp.llama_backend_init()
@@ -575,6 +582,11 @@ def main():
         if not args.no_encode:
             plan += [(i.flash, i.warmup, (i.width, i.height), i.computed) for i in m.images]
         for flash, warmup, image, computed in plan:
+            trace = os.path.join(args.work, "alloc-trace.jsonl")
+            if args.graphs:
+                size = "x".join(map(str, image)) if image else "warmup"
+                load = f"{m.name}-fa-{flash}-{'warm-' if warmup else ''}{size}"
+                trace = os.path.join(args.work, "graphs", load + ".jsonl")
             row, lines = run_load(path, text_model, flash, warmup, image, computed, trace)
             img = row.get("image", {})
             if image is not None and "tokens_nx" in img:

@@ -9,6 +9,7 @@
 //! **context** (KV cache) and **compute** buffers, plus runtime overhead.
 
 pub mod catalog;
+pub mod clip;
 pub mod format;
 pub mod memory;
 pub mod model;

@@ -347,41 +347,44 @@ pub struct Vision {
     pub clip_graph: ClipGraph,
 }
 
-/// llama.cpp's CLIP graphs whose compute buffer vramfit sizes.
+/// llama.cpp's CLIP graphs whose compute buffer vramfit sizes: the graph
+/// builder `tools/mtmd/clip.cpp` picks for the tower's projector type
+/// (`models/*.cpp`). The bytes and where each form comes from are in
+/// [`crate::estimate::clip`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClipGraph {
     /// Not measured: the encoder's compute buffer is not counted.
     Unmeasured,
     /// A plain ViT over `(image / patch)²` patches without a class token
-    /// (SigLIP as Gemma 3 uses it). `clip.cpp` reserves its buffer at load
-    /// for the largest image: `4·n·(f + 3d)` bytes with flash attention,
-    /// `4·h·n² + 24·n·d` without (the f32 KQ matrix) — equal to the
-    /// buffers llama.cpp 0c1e570 logs (tests/data/measured/llama_cpp_mmproj.json).
+    /// (`clip_graph_siglip`, SigLIP as Gemma 3 uses it): `4·n·(f + 3d)`
+    /// bytes with flash attention, `4·h·n² + 24·n·d` without (the f32 KQ
+    /// matrix).
     Vit,
+    /// CLIP with a class token and LLaVA's two-layer MLP projector over the
+    /// patches (`clip_graph_llava`, projector type `mlp`: LLaVA 1.5 and
+    /// NeXT, one 336 px tile at a time): the larger of a block (its FFN, or
+    /// with flash attention off its f32 KQ matrix over `n + 1` positions)
+    /// and the projector's two outputs over the `n` patches.
+    VitCls,
+    /// Qwen2-VL's native-resolution ViT (`clip_graph_qwen2vl`, no windows):
+    /// every block attends over all patches; the buffer grows with the
+    /// image, reserved for the largest llama.cpp accepts.
+    Qwen2Vl,
+    /// Qwen2.5-VL's ViT (`clip_graph_qwen2vl` with `n_wa_pattern`):
+    /// `windowed_layers` blocks attend within windows under an `n × n` f32
+    /// mask (cast to f16 with flash attention), the others over all
+    /// patches.
+    QwenWindowed { windowed_layers: u64 },
 }
 
 impl Vision {
-    /// Bytes of llama.cpp's CLIP compute buffer, 0 when unmeasured.
+    /// Bytes of llama.cpp's CLIP compute buffer for the largest image it
+    /// sizes the buffer for ([`crate::estimate::clip::reserved_image`]),
+    /// 0 when unmeasured.
     pub fn clip_compute(&self, flash_attn: bool) -> u64 {
-        match self.clip_graph {
-            ClipGraph::Unmeasured => 0,
-            ClipGraph::Vit => {
-                let side = self.image_size / self.patch_size.max(1);
-                let n = side * side;
-                let d = self.n_embd;
-                let f = self
-                    .encoder
-                    .iter()
-                    .find(|t| t.name == "v.blk.0.ffn_up.weight")
-                    .map_or(0, |t| t.ne[1]);
-                if flash_attn {
-                    4 * n * (f + 3 * d)
-                } else {
-                    4 * self.n_head * n * n + 24 * n * d
-                }
-            }
-        }
+        let (width, height) = super::clip::reserved_image(self);
+        super::clip::compute_bytes(self, width, height, flash_attn)
     }
 }
 

@@ -1,17 +1,21 @@
 #!/usr/bin/env python3
 """llama.cpp's own allocations for multimodal projectors (mmproj / CLIP files).
 
-Writes small mmproj GGUF files with the real widths of three projector
-families that tools/mtmd/clip.cpp of the vendored llama.cpp supports, but
-only two vision blocks each:
+Writes mmproj GGUF files with the real widths of four projector families that
+tools/mtmd/clip.cpp of the vendored llama.cpp supports, most with only two
+vision blocks:
 
   gemma3    Gemma 3 4B: SigLIP so400m (896 px, patch 14, 1152 wide), 4x4
             average pool, soft-embedding RMS norm, input projection to 2560
   qwen2.5vl Qwen2.5-VL 3B: 1280-wide ViT with RMS norms, SwiGLU FFN, window
-            attention (n_wa_pattern 2 here, 8 in the real model), 2x2 merger
-            MLP (mm.0, mm.2) to 2048
+            attention, 2x2 merger MLP (mm.0, mm.2) to 2048; two blocks with
+            n_wa_pattern 2 (one windowed layer), and the whole tower (32
+            blocks, n_wa_pattern 8: 28 windowed layers)
+  qwen2vl   Qwen2-VL 2B: 1280-wide ViT with LayerNorms, quick-GELU MLP, full
+            attention in every block, the same merger to 1536
   mlp       LLaVA 1.5 7B: CLIP ViT-L/14-336 (1024 wide), class embedding,
-            pre-LN, 2-layer GELU MLP projector (mm.0, mm.2) to 4096
+            pre-LN, 2-layer GELU MLP projector (mm.0, mm.2) to 4096; also to
+            5120 (LLaVA 1.5 13B) and 2048 (a small LLaVA-style text width)
 
 Tensor names, shapes and F16/F32 types follow convert_hf_to_gguf.py
 (conversion/gemma.py, qwenvl.py, llava.py; MmprojModel in conversion/base.py:
@@ -28,24 +32,41 @@ bindings (mtmd_init_from_file, CPU) several times:
   * warmup on, flash attention off;
   * warmup off, then one solid-colour image (mtmd_bitmap_init) tokenized and
     encoded: clip_encode() reserves the compute buffer for that image's
-    preprocessed size on first use.
+    preprocessed size on first use. Images marked reserve-only are tokenized
+    and reserved for but not computed (ggml_backend_sched_graph_compute is
+    skipped): the buffer is sized before the graph runs, and the largest
+    images would take minutes per encode and, without flash attention, touch
+    18 GB;
+  * for Qwen2.5-VL also warmup on, then an image larger than the warmup's:
+    ggml_gallocr_alloc_graph reserves again and the buffer grows to the
+    image's size (clip.cpp logs only the warmup's).
 
 and the lines clip.cpp / ggml log are recorded: the per-tensor sizes (DEBUG),
 "model size" (the weights buffer), "warmup with image size", every
-"compute buffer size" and the graph node counts.
+"compute buffer size" and the graph node counts. clip.cpp prints the compute
+buffer in MiB with two decimals; the exact bytes come from
+tests/bench/ggml_alloc_trace.c, built here with gcc and preloaded (the
+script re-executes itself under LD_PRELOAD): it records what
+ggml_gallocr_get_buffer_size returns after every reservation. With --graphs
+it also keeps each load's graphs under WORK/graphs/ for
+tests/bench/ggml_alloc_replay.py, which shows what lies under the buffer's
+high-water mark.
 
     target/bench-venv/bin/python tests/bench/llama_cpp_mmproj.py \\
         tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj
 
 (target/bench-venv: see tests/bench/llama_cpp_hybrid.py.) Takes a few
-minutes on two cores, mostly the image encodes.
+minutes on two cores, mostly the image encodes and writing the 32-block
+Qwen2.5-VL file (1.3 GB, under --work).
 """
 import argparse
+import collections
 import ctypes
 import importlib.metadata
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -60,6 +81,10 @@ from llama_cpp_log import log_callback as _log, metadata_of, mib_bytes, take_log
 LLAMA_CPP = "b11312 (0c1e57098bba43ac29e6e3b677cdceebdd22334f)"
 MIB = 1024 * 1024
 FA = {"auto": -1, "disabled": 0, "enabled": 1}  # llama_flash_attn_type
+
+# One image encoded after a load: its size, flash attention, whether the graph runs (computed=False only sizes
+# the buffer) and whether the load warmed up first (the buffer then grows from the warmup size if it must).
+Image = collections.namedtuple("Image", "width height flash computed warmup", defaults=(True, False))
 
 OPENAI_CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 OPENAI_CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
@@ -76,7 +101,7 @@ class Mmproj:
         self.name, self.projector_type, self.like, self.text_arch = name, projector_type, like, text_arch
         self.kv = []  # (key, value, kind)
         self.tensors = []  # (name, ne, type)
-        self.images = []  # (width, height, flash) encoded with warmup off
+        self.images = []  # Image rows: encoded after a load
 
     def key(self, k, value, kind=None):
         if kind is None:
@@ -161,19 +186,20 @@ def build_gemma3():
     m.t("v.post_ln.bias", d)
     m.t("mm.input_projection.weight", 2560, d, ttype="F16")  # HF [1152, 2560] as stored
     m.t("mm.soft_emb_norm.weight", d)
-    m.images = [(640, 480, "auto")]
+    m.images = [Image(640, 480, "auto")]
     return m
 
 
-def build_qwen25vl():
+def build_qwen25vl(name="qwen2.5vl-3b-mmproj-2l", n_layer=2, n_wa_pattern=2, images=None, ff=3420, out=2048):
     # Qwen/Qwen2.5-VL-3B-Instruct vision_config: hidden 1280, ff 3420, depth 32, 16 heads,
     # patch 14, spatial_merge 2, out_hidden 2048, fullatt_block_indexes [7,15,23,31] -> n_wa_pattern 8
-    m = Mmproj("qwen2.5vl-3b-mmproj-2l", "qwen2.5vl_merger", "Qwen/Qwen2.5-VL-3B-Instruct (32 vision blocks -> 2, "
-               "n_wa_pattern 8 -> 2)", "qwen2vl")
-    d, ff, L, patch, out = 1280, 3420, 2, 14, 2048
+    d, L, patch = 1280, n_layer, 14
+    like = "Qwen/Qwen2.5-VL-3B-Instruct" + ("" if (L, n_wa_pattern) == (32, 8) else
+                                            f" (32 vision blocks -> {L}, n_wa_pattern 8 -> {n_wa_pattern})")
+    m = Mmproj(name, "qwen2.5vl_merger", like, "qwen2vl")
     m.vision(560, patch, d, ff, L, 16, 1e-6, out, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD)
     m.key("clip.use_silu", True)
-    m.key("clip.vision.n_wa_pattern", 2)
+    m.key("clip.vision.n_wa_pattern", n_wa_pattern)
     # Conv3D patch embedding split into two Conv2D (temporal patch 2), F16 (MmprojModel rule)
     m.t("v.patch_embd.weight", patch, patch, 3, d, ttype="F16")
     m.t("v.patch_embd.weight.1", patch, patch, 3, d, ttype="F16")
@@ -184,15 +210,52 @@ def build_qwen25vl():
     m.t("mm.0.bias", 4 * d)
     m.t("mm.2.weight", 4 * d, out)
     m.t("mm.2.bias", out)
-    m.images = [(448, 448, "auto"), (896, 896, "auto"), (1288, 1288, "auto"), (448, 448, "disabled")]
+    m.dims["n_wa_pattern"] = n_wa_pattern
+    m.images = images if images is not None else [
+        Image(448, 448, "auto"), Image(896, 896, "auto"), Image(1288, 1288, "auto"), Image(448, 448, "disabled"),
+        Image(1792, 1792, "auto", False), Image(1792, 1792, "disabled", False),
+        Image(1792, 1792, "auto", False, warmup=True)]
     return m
 
 
-def build_llava():
+def build_qwen25vl_whole():
+    # every block: the window pattern as released (7 windowed blocks, then a full one, four times); its
+    # images are reserved for, not computed (32 blocks at 1792 px would take minutes per encode)
+    return build_qwen25vl("qwen2.5vl-3b-mmproj", 32, 8, images=[
+        Image(896, 896, "auto", False), Image(1792, 1792, "auto", False), Image(896, 3584, "auto", False),
+        Image(1792, 1792, "disabled", False)])
+
+
+def build_qwen2vl(n_layer=2, ff=5120, out=1536):
+    # Qwen/Qwen2-VL-2B-Instruct vision_config: embed_dim 1280, mlp_ratio 4 (fc1 5120), depth 32, 16 heads,
+    # patch 14, spatial_merge 2, hidden_size 1536 (the merger's output); LayerNorms, quick GELU, no windows
+    d, L, patch = 1280, n_layer, 14
+    m = Mmproj(f"qwen2vl-2b-mmproj-{L}l", "qwen2vl_merger", f"Qwen/Qwen2-VL-2B-Instruct (32 vision blocks -> {L})",
+               "qwen2vl")
+    m.vision(560, patch, d, ff, L, 16, 1e-6, out, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD)
+    # the converter writes feed_forward_length = the vision config's hidden_size (1536, the merger's output);
+    # clip.cpp sizes the FFN by its tensors
+    m.kv = [(k, out if k == "clip.vision.feed_forward_length" else v, kind) for k, v, kind in m.kv]
+    m.t("v.patch_embd.weight", patch, patch, 3, d, ttype="F16")
+    m.t("v.patch_embd.weight.1", patch, patch, 3, d, ttype="F16")
+    for i in range(L):
+        vit_block(m, i, d, ff)
+    m.t("v.post_ln.weight", d)  # merger.ln_q (LayerNorm)
+    m.t("v.post_ln.bias", d)
+    m.t("mm.0.weight", 4 * d, 4 * d)
+    m.t("mm.0.bias", 4 * d)
+    m.t("mm.2.weight", 4 * d, out)
+    m.t("mm.2.bias", out)
+    m.images = [Image(448, 448, "auto"), Image(448, 448, "disabled"), Image(1792, 1792, "auto", False),
+                Image(1792, 1792, "disabled", False)]
+    return m
+
+
+def build_llava(name="llava1.5-7b-mmproj-2l", like="llava-hf/llava-1.5-7b-hf", out=4096, n_layer=2, size=336):
     # llava-hf/llava-1.5-7b-hf: CLIP ViT-L/14-336 (1024 wide, ff 4096, 16 heads), feature layer -2
     # (the converter drops the last block: 23 of 24 written), MLP projector 1024 -> 4096 -> 4096
-    m = Mmproj("llava1.5-7b-mmproj-2l", "mlp", "llava-hf/llava-1.5-7b-hf (23 vision blocks -> 2)", "llama")
-    d, ff, L, patch, size, out = 1024, 4096, 2, 14, 336, 4096
+    m = Mmproj(name, "mlp", f"{like} (23 vision blocks -> {n_layer})", "llama")
+    d, ff, L, patch = 1024, 4096, n_layer, 14
     m.vision(size, patch, d, ff, L, 16, 1e-5, out, OPENAI_CLIP_MEAN, OPENAI_CLIP_STD)
     n_pos = (size // patch) ** 2 + 1
     m.t("v.class_embd", d)
@@ -206,11 +269,21 @@ def build_llava():
     m.t("mm.0.bias", out)
     m.t("mm.2.weight", out, out)
     m.t("mm.2.bias", out)
-    m.images = [(640, 480, "auto")]
+    m.images = [Image(640, 480, "auto")] if out == 4096 else []
     return m
 
 
-BUILDERS = [build_gemma3, build_qwen25vl, build_llava]
+BUILDERS = [
+    build_gemma3,
+    build_qwen25vl,
+    build_qwen25vl_whole,
+    build_qwen2vl,
+    build_llava,
+    # the same tower into a 5120-wide text model (llava-hf/llava-1.5-13b-hf), and into a 2048-wide one (a
+    # small LLaVA-style model; no checkpoint meant), where the projector's outputs no longer outgrow an FFN
+    lambda: build_llava("llava1.5-13b-mmproj-2l", "llava-hf/llava-1.5-13b-hf", 5120),
+    lambda: build_llava("llava-clip336-p2048-mmproj-2l", "CLIP ViT-L/14-336 into a 2048-wide text model", 2048),
+]
 
 
 def write_text_model(path, arch, n_embd):
@@ -332,6 +405,31 @@ def parse(lines):
 # --------------------------------------------------------------------------
 
 
+TRACE_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ggml_alloc_trace.c")
+
+
+def preload_trace(work):
+    """Builds ggml_alloc_trace.c against the venv's ggml and re-executes this script with it preloaded."""
+    so = os.path.abspath(os.path.join(work, "ggml_alloc_trace.so"))
+    if so in os.environ.get("LD_PRELOAD", "").split(":"):
+        return so
+    lib = os.path.join(os.path.dirname(llama_cpp.__file__), "lib")
+    include = os.path.join(os.path.dirname(os.path.dirname(llama_cpp.__file__)), "include")
+    if not os.path.exists(so) or os.path.getmtime(so) < os.path.getmtime(TRACE_SOURCE):
+        subprocess.run(["gcc", "-O2", "-Wall", "-shared", "-fPIC", "-I", include, "-o", so, TRACE_SOURCE,
+                        "-L", lib, f"-Wl,-rpath,{lib}", "-lggml-base", "-ldl"], check=True)
+    env = dict(os.environ, LD_PRELOAD=":".join(filter(None, [so, os.environ.get("LD_PRELOAD")])))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+
+def traced_reservations(path):
+    """The exact buffer bytes after each reservation the preloaded tracer recorded, oldest first."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as fh:
+        return [json.loads(line)["buffer_bytes"] for line in fh if line.strip()]
+
+
 def ctx_params(flash, warmup):
     p = mtmd.mtmd_context_params_default()
     p.use_gpu = False
@@ -375,8 +473,13 @@ def encode(ctx, width, height):
     return info
 
 
-def run_load(path, text_model, flash, warmup, image=None):
+def run_load(path, text_model, flash, warmup, image, computed, trace):
+    """One mtmd context: load (warmup or not), optionally one image; computed=False reserves for the image
+    without running the graph (the preloaded tracer skips ggml_backend_sched_graph_compute)."""
     take_log()
+    if os.path.exists(trace):
+        os.remove(trace)
+    os.environ["GGML_ALLOC_TRACE"] = trace
     ctx = mtmd.mtmd_init_from_file(path.encode(), text_model, ctx_params(flash, warmup))
     row = {"flash_attn": flash, "warmup": warmup}
     if not ctx:
@@ -387,20 +490,27 @@ def run_load(path, text_model, flash, warmup, image=None):
     init_lines = take_log()
     enc_lines = []
     if image is not None:
+        os.environ["GGML_ALLOC_TRACE_NO_COMPUTE"] = "0" if computed else "1"
         row["image"] = encode(ctx, *image)
+        row["image"]["computed"] = computed
+        os.environ["GGML_ALLOC_TRACE_NO_COMPUTE"] = "0"
         enc_lines = take_log()
     mtmd.mtmd_free(ctx)
     take_log()
     lines = init_lines + enc_lines
     p = parse(lines)
-    # side of the square image the compute buffer was reserved for: the warmup size, or (warmup off)
-    # the preprocessed size of the encoded image, filled in by main()
+    reservations = traced_reservations(trace)
+    # side of the square image the compute buffer was last sized for: the warmup size, or the preprocessed
+    # size of the encoded image when there was no warmup or the image needed more (filled in by main())
     row["image_size"] = p["warmup"] if warmup else None
     row["warmup_image_size"] = p["warmup"]
     row["buffers"] = {
         "model": mib_bytes(p["model_mib"]) if p["model_mib"] else 0,
         "compute": sum(mib_bytes(s) for _, s in p["compute"][-1:]),
+        # the CPU buffer ggml's allocator holds after the load's last reservation
+        "compute_exact": reservations[-1][0] if reservations else None,
     }
+    row["reservations"] = [r[0] for r in reservations]
     row["buffers_mib"] = {"model": p["model_mib"], "compute": [s for _, s in p["compute"]]}
     row["graph"] = p["graph"]
     row["flash_attn_used"] = p["flash_attn"][-1] if p["flash_attn"] else None
@@ -416,8 +526,14 @@ def main():
     parser.add_argument("--work", default="target/llama-cpp-mmproj", help="where GGUF files are written")
     parser.add_argument("--only", nargs="*", help="projector types to measure (default: all)")
     parser.add_argument("--no-encode", action="store_true", help="skip the image encodes")
+    parser.add_argument("--graphs", action="store_true", help="keep each load's allocator trace with the graphs "
+                        "under WORK/graphs/, for tests/bench/ggml_alloc_replay.py")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    preload_trace(args.work)
+    if args.graphs:
+        os.makedirs(os.path.join(args.work, "graphs"), exist_ok=True)
+        os.environ["GGML_ALLOC_TRACE_GRAPH"] = "1"
     llama_cpp.llama_log_set(_log, ctypes.c_void_p(0))
     mtmd.mtmd_log_set(_log, ctypes.c_void_p(0))
     llama_cpp.llama_backend_init()
@@ -429,7 +545,9 @@ def main():
         "date": time.strftime("%Y-%m-%d"),
         "units": "bytes. buffers.model is clip.cpp's 'model size' line (sum of ggml_nbytes over all "
         "tensors, 2 decimals: +-5243 bytes); model_tensor_bytes is the exact sum of the per-tensor DEBUG "
-        "sizes. buffers.compute is the last 'CPU compute buffer size' line of the load (2 decimals).",
+        "sizes. buffers.compute is the last 'CPU compute buffer size' line of the load (2 decimals); "
+        "buffers.compute_exact is the same buffer's exact size (ggml_gallocr_get_buffer_size after the load's "
+        "last reservation, recorded by tests/bench/ggml_alloc_trace.c); reservations lists it after each one.",
         "models": [],
     }
     for builder in BUILDERS:
@@ -460,18 +578,24 @@ def main():
         if not text_model:
             entry["error"] = "text model failed to load"
             continue
-        plan = [("auto", True, None), ("disabled", True, None)]
+        plan = [("auto", True, None, True), ("disabled", True, None, True)]
         if not args.no_encode:
-            plan += [(fa, False, (w, h)) for w, h, fa in m.images]
-        for flash, warmup, image in plan:
-            row, lines = run_load(path, text_model, flash, warmup, image)
+            plan += [(i.flash, i.warmup, (i.width, i.height), i.computed) for i in m.images]
+        for flash, warmup, image, computed in plan:
+            trace = os.path.join(args.work, "alloc-trace.jsonl")
+            if args.graphs:
+                size = "x".join(map(str, image)) if image else "warmup"
+                load = f"{m.name}-fa-{flash}-{'warm-' if warmup else ''}{size}"
+                trace = os.path.join(args.work, "graphs", load + ".jsonl")
+            row, lines = run_load(path, text_model, flash, warmup, image, computed, trace)
             img = row.get("image", {})
             if image is not None and "tokens_nx" in img:
-                if m.projector_type == "qwen2.5vl_merger":  # dyn_size: tokens grid x patch x n_merge (2)
+                if m.projector_type in ("qwen2.5vl_merger", "qwen2vl_merger"):  # tokens grid x patch x n_merge (2)
                     w, h = img["tokens_nx"] * m.dims["patch"] * 2, img["tokens_ny"] * m.dims["patch"] * 2
                 else:  # fixed_size preprocessors resize every image to clip.vision.image_size
                     w = h = m.dims["image_size"]
-                row["image_size"] = w if w == h else [w, h]
+                if not warmup or len(row["reservations"]) > 1:
+                    row["image_size"] = w if w == h else [w, h]
             if "model_tensor_bytes" not in entry:
                 tb = parse(lines)["tensor_bytes"]
                 if tb:
@@ -480,7 +604,8 @@ def main():
             entry["loads"].append(row)
             print(f"{m.name:24s} fa={flash:8s} warmup={int(warmup)} image={image} -> "
                   + (row.get("error", "") or f"size={row['image_size']} model={row['buffers']['model']} "
-                     f"compute={row['buffers']['compute']} mib={row['buffers_mib']['compute']} "
+                     f"compute={row['buffers']['compute']} exact={row['buffers']['compute_exact']} "
+                     f"mib={row['buffers_mib']['compute']} "
                      f"fa_used={row['flash_attn_used']} {row.get('image', '')}"), flush=True)
             with open(args.out, "w") as fh:
                 json.dump(result, fh, indent=1, sort_keys=True)

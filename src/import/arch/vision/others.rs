@@ -4,6 +4,8 @@
 //! Llama 4's (`modeling_llama4.py`) and Qwen-VL's (`modeling_qwen2_5_vl.py`,
 //! `modeling_qwen3_vl.py`).
 
+use std::collections::BTreeSet;
+
 use super::vit::{dims, encoder, Dims, Vit};
 use super::*;
 use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
@@ -87,7 +89,19 @@ pub(crate) fn llava(wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Visi
     let tokens = ImageTokens::Fixed {
         tokens: side * side,
     };
-    Ok(vision(&d, t, projector, tokens))
+    // clip.cpp's `clip_graph_llava` for a CLIP tower (class token) feeding
+    // one layer's features to the MLP projector; a list of feature layers
+    // (Granite Vision) keeps earlier hidden states alive, not measured.
+    let one_layer = !matches!(wrapper.get("vision_feature_layer"), Some(Value::Array(_)));
+    let clip_graph = if o.cls && one_layer {
+        ClipGraph::VitCls
+    } else {
+        ClipGraph::Unmeasured
+    };
+    Ok(Vision {
+        clip_graph,
+        ..vision(&d, t, projector, tokens)
+    })
 }
 
 /// SigLIP's pooling head, for LLaVA towers that keep it.
@@ -373,6 +387,23 @@ fn qwen_vl(v: &Fields, v3: bool, deepstack_default: usize) -> Result<Vision, Con
         min_pixels: 56 * 56,
         max_pixels: 28 * 28 * 16384,
     };
+    let clip_graph = if v3 {
+        ClipGraph::Unmeasured
+    } else {
+        // Every block attends within windows but those listed (clip.cpp
+        // reads them as `n_wa_pattern`); Qwen2_5_VLVisionConfig's default
+        // lists 7, 15, 23 and 31.
+        let full: BTreeSet<u64> = match v.get("fullatt_block_indexes") {
+            Some(_) => v.indices("fullatt_block_indexes")?.into_iter().collect(),
+            None => [7, 15, 23, 31].into(),
+        };
+        let windowed_layers = n_layer - full.range(..n_layer).count() as u64;
+        if windowed_layers > 0 {
+            ClipGraph::QwenWindowed { windowed_layers }
+        } else {
+            ClipGraph::Unmeasured
+        }
+    };
     Ok(Vision {
         encoder: t,
         projector,
@@ -383,6 +414,6 @@ fn qwen_vl(v: &Fields, v3: bool, deepstack_default: usize) -> Result<Vision, Con
         image_size: 0,
         tokens,
         mmproj_f32_embeddings: false,
-        clip_graph: ClipGraph::Unmeasured,
+        clip_graph,
     })
 }

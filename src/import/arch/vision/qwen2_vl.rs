@@ -81,6 +81,6 @@ pub(crate) fn qwen2_vl(
             max_pixels: 28 * 28 * 16384,
         },
         mmproj_f32_embeddings: false,
-        clip_graph: ClipGraph::Unmeasured,
+        clip_graph: ClipGraph::Qwen2Vl,
     })
 }

@@ -74,3 +74,22 @@ fn catalog_cuda_totals_are_the_logged_ones() {
     }
     assert!(checked >= 10);
 }
+
+#[test]
+fn the_image_budget_is_the_one_vllm_profiles_with() {
+    let checks = vllm_mm::checks();
+    for (id, ours, logged) in &checks {
+        println!(
+            "{id:50} ours {} tokens × {} of {} | logged {} tokens, {} {} item(s)",
+            ours.budget, ours.items, ours.tokens_per_item, logged.0, logged.1, logged.2
+        );
+    }
+    // Runs whose profile used images: the budget and the item count match.
+    // (vLLM profiles the modality with the most tokens per item; video,
+    // where the model takes it and the command leaves it on, is not modelled.)
+    let images: Vec<_> = checks.iter().filter(|(_, _, l)| l.2 == "image").collect();
+    assert!(!images.is_empty());
+    for (id, ours, logged) in images {
+        assert_eq!((ours.budget, ours.items), (logged.0, logged.1), "{id}");
+    }
+}

@@ -83,6 +83,10 @@ mod vllm_runs {
         pub logged_concurrency: Option<f64>,
         pub logged_weights_gib: Option<f64>,
         pub logged_activation_gib: Option<f64>,
+        /// "Encoder cache will be initialized with a budget of N tokens, and
+        /// profiled with M <modality> items": (N, M, modality).
+        pub logged_encoder: Option<(u64, u64, String)>,
+        pub limit_images: Option<u64>,
     }
 
     fn first_number(v: &Value) -> Option<f64> {
@@ -164,6 +168,14 @@ mod vllm_runs {
                 logged_concurrency: logged["max_concurrency"].as_f64(),
                 logged_weights_gib: first_number(&logged["model_weights_gib"]),
                 logged_activation_gib: first_number(&logged["activation_peak_gib"]),
+                logged_encoder: logged["encoder_budget_tokens"].as_u64().map(|b| {
+                    (
+                        b,
+                        logged["profiled_items"].as_u64().unwrap_or(0),
+                        logged["profiled_modality"].as_str().unwrap_or("").to_string(),
+                    )
+                }),
+                limit_images: flags["limit_mm_per_prompt"]["image"].as_u64(),
                 id,
             });
         }
@@ -409,5 +421,44 @@ mod vllm_runs {
             logged_kv_gib: run.logged_kv_gib,
             logged_tokens: run.logged_tokens,
         })
+    }
+}
+
+#[allow(dead_code)]
+mod vllm_mm {
+    use super::vllm_runs::{batched, runs, version, Run};
+    use vramfit::estimate::names::resolve;
+    use vramfit::estimate::vllm::profile::{mm_budget, MmBudget};
+    use vramfit::estimate::vllm::VllmArgs;
+    use vramfit::estimate::memory::Engine;
+    use vramfit::estimate::RunSettings;
+
+    /// The encoder budget and dummy images vramfit derives for a run that
+    /// logged them, beside the logged ones.
+    pub fn mm_check(run: &Run) -> Option<(MmBudget, (u64, u64, String))> {
+        let logged = run.logged_encoder.clone()?;
+        let spec = resolve(run.model.as_ref()?).ok()?.model.load().ok()?.spec;
+        let len = run.max_model_len.unwrap_or(spec.n_ctx_train);
+        let seqs = run.max_num_seqs.unwrap_or(256);
+        let s = RunSettings {
+            engine: Engine::Vllm,
+            n_ctx: len,
+            n_seq: seqs,
+            images: run.limit_images.unwrap_or(1),
+            max_num_batched_tokens: batched(run, len, seqs),
+            vllm: VllmArgs {
+                version: version(run),
+                ..VllmArgs::default()
+            },
+            ..RunSettings::default()
+        };
+        Some((mm_budget(&spec, &s)?, logged))
+    }
+
+    pub fn checks() -> Vec<(String, MmBudget, (u64, u64, String))> {
+        runs()
+            .iter()
+            .filter_map(|r| mm_check(r).map(|(b, l)| (r.id.clone(), b, l)))
+            .collect()
     }
 }

@@ -114,18 +114,43 @@ pub fn forward_bytes(spec: &ModelSpec, tp: u64, tokens: u64, dtype: u64) -> u64 
     tokens * (2 * spec.n_embd + widest) * dtype
 }
 
+/// vLLM's multimodal profiling budget (`MultiModalBudget`,
+/// `vllm/v1/worker/utils.py`; `compute_mm_encoder_budget`,
+/// `vllm/v1/core/encoder_cache_manager.py`): the encoder budget is
+/// `max(max_num_batched_tokens, tokens of the largest image)` and the dummy
+/// batch holds as many images of the largest size as fit in it, at most
+/// `max_num_seqs × images per prompt` — logged as "Encoder cache will be
+/// initialized with a budget of N tokens, and profiled with M image items
+/// of the maximum feature size".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MmBudget {
+    pub budget: u64,
+    pub items: u64,
+    pub tokens_per_item: u64,
+}
+
+/// The image budget of a vision-language model's profile run, `None` for a
+/// text-only model or text-only mode (no images).
+pub fn mm_budget(spec: &ModelSpec, s: &RunSettings) -> Option<MmBudget> {
+    let v = spec.vision.as_ref().filter(|_| s.images > 0)?;
+    let per_image = v.tokens.max_per_image().max(1);
+    let budget = s.max_num_batched_tokens.max(per_image);
+    let per_prompt = s.images.min((s.n_ctx / per_image).max(1));
+    let items = (budget / per_image).min(s.n_seq.max(1) * per_prompt).max(1);
+    Some(MmBudget {
+        budget,
+        items,
+        tokens_per_item: per_image,
+    })
+}
+
 /// The vision encoder's peak and kept embeddings for vLLM's dummy images,
 /// in bytes: `(encoder, embeddings)`.
-fn images(spec: &ModelSpec, s: &RunSettings, batched: u64, dtype: u64) -> (u64, u64) {
-    let Some(v) = spec.vision.as_ref().filter(|_| s.images > 0) else {
+fn images(spec: &ModelSpec, s: &RunSettings, dtype: u64) -> (u64, u64) {
+    let (Some(v), Some(b)) = (spec.vision.as_ref(), mm_budget(spec, s)) else {
         return (0, 0);
     };
-    let per_image = v.tokens.max_per_image().max(1);
-    // `MultiModalBudget.get_max_items`: the encoder budget over the
-    // largest item, at most max_num_seqs × images per prompt.
-    let budget = batched.max(per_image);
-    let per_prompt = s.images.min((s.n_ctx / per_image).max(1));
-    let items = (budget / per_image).min(s.n_seq * per_prompt).max(1);
+    let (items, per_image) = (b.items, b.tokens_per_item);
     let patches = match v.tokens {
         ImageTokens::Dynamic { merge, .. } => per_image * merge * merge,
         _ => {
@@ -137,14 +162,26 @@ fn images(spec: &ModelSpec, s: &RunSettings, batched: u64, dtype: u64) -> (u64, 
             side * side * tiles
         }
     };
-    let ff = v
-        .encoder
-        .iter()
-        .filter(|t| t.kind == Kind::FfnUp || t.name.contains("ffn_up"))
-        .map(|t| t.ne[1])
-        .max()
-        .unwrap_or(4 * v.n_embd);
-    let encoder = items * patches * (2 * v.n_embd + (4 * v.n_embd).max(2 * ff)) * dtype;
+    // The encoder's widest block per patch: the residual and normed input,
+    // then the attention projections or the (gated) MLP.
+    let width = |name: &str| {
+        v.encoder
+            .iter()
+            .filter(|t| t.name.contains(name) && !t.is_1d())
+            .map(|t| t.ne[1])
+            .max()
+            .unwrap_or(0)
+    };
+    let ff = match width("ffn_up") {
+        0 => 4 * v.n_embd,
+        f => f,
+    };
+    let mlp = if width("ffn_gate") > 0 {
+        3 * ff
+    } else {
+        2 * ff
+    };
+    let encoder = items * patches * (2 * v.n_embd + (4 * v.n_embd).max(mlp)) * dtype;
     let embeddings = items * per_image * spec.n_embd * dtype;
     (encoder, embeddings)
 }
@@ -170,7 +207,7 @@ pub fn activation(
         0
     };
     let (encoder, embeddings) = if first_stage {
-        images(spec, s, batched, dtype)
+        images(spec, s, dtype)
     } else {
         (0, 0)
     };

@@ -560,6 +560,45 @@ fn vllm_logs() {
             show(b.logged_kv_gib),
         );
     }
+    println!("\nVision-language startups: the image budget vLLM profiles with and its activation peak (dummy images through the encoder, their embeddings kept, then the text pass), against the log.\n");
+    println!("| run | release | vramfit budget / images | logged budget / items | activation vramfit / logged (GiB) |");
+    println!("|---|---|---:|---:|---:|");
+    for run in runs.iter().filter(|r| {
+        r.model
+            .as_deref()
+            .and_then(|m| vramfit::estimate::names::resolve(m).ok())
+            .and_then(|m| m.model.load().ok())
+            .is_some_and(|m| m.spec.vision.is_some())
+    }) {
+        let mm = vllm_mm::mm_check(run);
+        let budget = vllm_runs::budget_check(run);
+        if mm.is_none()
+            && budget
+                .as_ref()
+                .is_none_or(|b| b.logged_activation_gib.is_none())
+        {
+            continue;
+        }
+        let ours = mm.as_ref().map_or("–".to_string(), |(b, _)| {
+            format!("{} / {}", b.budget, b.items)
+        });
+        let logged = mm.as_ref().map_or("–".to_string(), |(_, l)| {
+            format!("{} / {} {}", l.0, l.1, l.2)
+        });
+        let act = budget.as_ref().map_or("–".to_string(), |b| {
+            format!(
+                "{:.2} / {}",
+                b.activation_gib,
+                show(b.logged_activation_gib)
+            )
+        });
+        println!(
+            "| [{}]({}) | {} | {ours} | {logged} | {act} |",
+            run.id,
+            run.url,
+            vllm_runs::version(run),
+        );
+    }
     println!("\nNot modelled:\n");
     for (id, why) in vllm_runs::NOT_MODELLED {
         println!("- {id}: {why}");

@@ -184,12 +184,17 @@ mod vllm_runs {
 
     /// The release a run is modelled at: the logged one, else a release of
     /// its engine's era (V0: 0.7.3, V1: 0.10.1).
+    ///
+    /// A V0 log from a release whose default was V1 (`VLLM_USE_V1=0`) is
+    /// modelled as 0.7.3, the last release whose default engine was V0: the
+    /// V0 worker's accounting did not change after it.
     pub fn version(run: &Run) -> Version {
-        run.version.unwrap_or(if run.v1 {
-            Version::new(10, 1)
-        } else {
-            Version::new(7, 3)
-        })
+        let v1_default = Era::of(run.version.unwrap_or(Version::new(10, 1))).v1;
+        match run.version {
+            Some(v) if run.v1 || !v1_default => v,
+            _ if run.v1 => Version::new(10, 1),
+            _ => Version::new(7, 3),
+        }
     }
 
     /// vLLM keeps the small defaults on an A100 whatever its memory.

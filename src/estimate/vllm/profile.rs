@@ -131,12 +131,25 @@ pub struct MmBudget {
 
 /// The image budget of a vision-language model's profile run, `None` for a
 /// text-only model or text-only mode (no images).
+///
+/// V0 (`vllm/worker/model_runner.py` `profile_run`) instead gives each of
+/// `min(max_num_seqs, max_num_batched_tokens / tokens per image)` dummy
+/// sequences its full `--limit-mm-per-prompt` of images; a cross-attention
+/// model's image takes one token of the sequence, so all `max_num_seqs`
+/// sequences carry images (the 36.6 GiB peak Llama 3.2 Vision logs).
 pub fn mm_budget(spec: &ModelSpec, s: &RunSettings) -> Option<MmBudget> {
     let v = spec.vision.as_ref().filter(|_| s.images > 0)?;
     let per_image = v.tokens.max_per_image().max(1);
     let budget = s.max_num_batched_tokens.max(per_image);
-    let per_prompt = s.images.min((s.n_ctx / per_image).max(1));
-    let items = (budget / per_image).min(s.n_seq.max(1) * per_prompt).max(1);
+    let seqs = s.n_seq.max(1);
+    let items = if Era::of(s.vllm.version).v1 {
+        let per_prompt = s.images.min((s.n_ctx / per_image).max(1));
+        (budget / per_image).min(seqs * per_prompt).max(1)
+    } else {
+        let cross = spec.layers.iter().any(|l| l.cross_attention.is_some());
+        let in_sequence = if cross { 1 } else { per_image };
+        (s.max_num_batched_tokens / in_sequence).clamp(1, seqs) * s.images
+    };
     Some(MmBudget {
         budget,
         items,

@@ -244,23 +244,25 @@ pub fn model_dtype(s: &RunSettings) -> u64 {
 }
 
 /// Memory outside PyTorch's allocator that the budget counts on a rank:
-/// cuBLAS and attention workspaces, NCCL's buffers where the era creates
-/// them after the snapshot, and the whole CUDA context (`context`) where
-/// the era counts everything on the GPU. Logged values: 0.03–0.20 GiB on
-/// one GPU, 0.34–0.43 GiB per rank at TP 4 (V0 logs in
-/// tests/data/measured/vllm_logs.json).
+/// cuBLAS and attention workspaces and, under tensor parallelism, the
+/// all-reduce buffers NCCL and the custom all-reduce allocate while the
+/// profile run's collectives first execute; where the era counts
+/// everything on the GPU, the CUDA context (`context`) too.
+///
+/// The V0 logs in tests/data/measured/vllm_logs.json give 0.03–0.20 GiB on
+/// one GPU and 0.34–0.43 GiB per rank at TP 4; V1 logs rarely print it
+/// (0.13 GiB in one). Reports of about 2 GiB per rank at TP 2–4 on v0.19
+/// could not be checked against a log and are not assumed. Pipeline
+/// stages' send/receive buffers are not counted (`pp` is unused).
 pub fn non_torch(era: &Era, tp: u64, pp: u64, context: u64) -> u64 {
-    let workspaces = 160 * MIB;
-    let nccl = if era.counts_nccl && tp * pp > 1 {
-        224 * MIB
-    } else {
-        0
-    };
+    let _ = pp;
+    let base = if era.v1 { 256 * MIB } else { 160 * MIB };
+    let all_reduce = if tp > 1 { 224 * MIB } else { 0 };
     let whole = match era.budget {
         super::era::Budget::WholeGpu => context,
         super::era::Budget::Increases => 0,
     };
-    workspaces + nccl + whole
+    base + all_reduce + whole
 }
 
 /// The CUDA-graph sizes vLLM captures (`max_cudagraph_capture_size` =

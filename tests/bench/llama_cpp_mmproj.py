@@ -35,7 +35,14 @@ and the lines clip.cpp / ggml log are recorded: the per-tensor sizes (DEBUG),
 "compute buffer size" and the graph node counts.
 
     target/bench-venv/bin/python tests/bench/llama_cpp_mmproj.py \\
-        tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj
+        tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj \\
+        --headers tests/data/gguf-headers
+
+With --headers DIR, the header of every file written (metadata and tensor
+infos, up to the data section: a few KB) is copied into DIR under the same
+name: vramfit's tests read those headers and compare the bytes they describe
+with the buffers logged here (tests/llama_cpp_mmproj.rs). --no-load writes
+the files and headers without loading anything (seconds).
 
 (target/bench-venv: see tests/bench/llama_cpp_hybrid.py.) Takes a few
 minutes on two cores, mostly the image encodes.
@@ -211,6 +218,13 @@ def build_llava():
 
 
 BUILDERS = [build_gemma3, build_qwen25vl, build_llava]
+
+
+def copy_header(path, headers):
+    """Copies the start of a GGUF file up to its data section into the folder `headers`."""
+    offset = gguf.GGUFReader(path).data_offset
+    with open(path, "rb") as src, open(os.path.join(headers, os.path.basename(path)), "wb") as dst:
+        dst.write(src.read(offset))
 
 
 def write_text_model(path, arch, n_embd):
@@ -416,8 +430,12 @@ def main():
     parser.add_argument("--work", default="target/llama-cpp-mmproj", help="where GGUF files are written")
     parser.add_argument("--only", nargs="*", help="projector types to measure (default: all)")
     parser.add_argument("--no-encode", action="store_true", help="skip the image encodes")
+    parser.add_argument("--headers", help="copy each written file's header (up to its data) into this folder")
+    parser.add_argument("--no-load", action="store_true", help="only write the files (and headers)")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    if args.headers:
+        os.makedirs(args.headers, exist_ok=True)
     llama_cpp.llama_log_set(_log, ctypes.c_void_p(0))
     mtmd.mtmd_log_set(_log, ctypes.c_void_p(0))
     llama_cpp.llama_backend_init()
@@ -440,6 +458,11 @@ def main():
         text_path = os.path.join(args.work, f"text-{m.text_arch}-{m.dims['proj_dim']}.gguf")
         m.write(path)
         write_text_model(text_path, m.text_arch, m.dims["proj_dim"])
+        if args.headers:
+            copy_header(path, args.headers)
+            copy_header(text_path, args.headers)
+        if args.no_load:
+            continue
         take_log()
         mp = llama_cpp.llama_model_default_params()
         mp.n_gpu_layers = 0
@@ -486,6 +509,8 @@ def main():
                 json.dump(result, fh, indent=1, sort_keys=True)
         llama_cpp.llama_model_free(text_model)
         take_log()
+    if args.no_load:
+        return 0
     result["seconds"] = round(time.time() - started, 1)
     with open(args.out, "w") as fh:
         json.dump(result, fh, indent=1, sort_keys=True)

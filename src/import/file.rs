@@ -131,6 +131,7 @@ impl Tally {
             by_type,
             params,
             active_params: active,
+            mmproj: None,
         }
     }
 }

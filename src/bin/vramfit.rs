@@ -40,9 +40,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write small sample model files (a Q4_K_M GGUF, a BF16 safetensors
-    /// checkpoint and its config.json) into a directory, for trying the
-    /// importers and for the fuzzers' seed corpus.
+    /// Write small sample model files (a Q4_K_M GGUF with its vision
+    /// projector, a BF16 safetensors checkpoint and its config.json) into a
+    /// directory, for trying the importers and for the fuzzers' seed corpus.
     Sample {
         /// Directory to write into (created if missing).
         dir: PathBuf,
@@ -202,7 +202,7 @@ fn model_source(paths: &[String]) -> Result<(String, String, Option<String>), St
             .iter()
             .map(|p| gguf_header(Path::new(p)))
             .collect::<Result<_, _>>()?;
-        let format = gguf_format(&headers[0].1);
+        let format = gguf_format(&headers);
         return Ok((
             String::new(),
             gguf_import(&headers).map_err(|e| e.to_string())?,
@@ -282,9 +282,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Sample { dir } => {
             use vramfit::import::file::samples;
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let files: [(&str, Vec<u8>); 3] = [
+            let files: [(&str, Vec<u8>); 4] = [
                 ("config.json", samples::CONFIG.as_bytes().to_vec()),
                 ("sample-Q4_K_M.gguf", samples::gguf_q4_k_m()),
+                ("mmproj-sample-F16.gguf", samples::mmproj_f16()),
                 ("model.safetensors", samples::safetensors_bf16()),
             ];
             for (name, bytes) in files {

@@ -125,7 +125,7 @@ async fn read_files(
             read += bytes;
             headers.push((file.name(), header));
         }
-        let weights = gguf_format(&headers[0].1);
+        let weights = gguf_format(&headers);
         let document = gguf_import(&headers).map_err(|e| e.to_string())?;
         let summary = format!(
             "{} GGUF file(s), {} tensors",

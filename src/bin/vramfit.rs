@@ -15,7 +15,7 @@ use vramfit::import::parse_config;
 use vramfit::import::safetensors::{parse_index, parse_safetensors, Header, SafetensorsError};
 use vramfit::plan::gpus::cards;
 use vramfit::report::{report, Report, Request};
-use vramfit::units::{gib, grouped, params};
+use vramfit::units::{gib, grouped, mib, params};
 
 /// Will this LLM fit on these GPUs, and how do I split it?
 #[derive(Parser)]
@@ -50,8 +50,9 @@ enum Command {
     /// Exact parameter counts of a model.
     Params {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
-        /// one); a .safetensors or model.safetensors.index.json with its
-        /// config.json beside it; or a directory holding them.
+        /// one, and its mmproj-*.gguf for the image side); a .safetensors or
+        /// model.safetensors.index.json with its config.json beside it; or a
+        /// directory holding them.
         #[arg(required = true, num_args = 1..)]
         model: Vec<String>,
         #[arg(long)]
@@ -60,8 +61,9 @@ enum Command {
     /// Plan a run: the split across GPUs, what fits, and the launch command.
     Plan {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
-        /// one); a .safetensors or model.safetensors.index.json with its
-        /// config.json beside it; or a directory holding them.
+        /// one, and its mmproj-*.gguf for the image side); a .safetensors or
+        /// model.safetensors.index.json with its config.json beside it; or a
+        /// directory holding them.
         #[arg(required = true, num_args = 1..)]
         model: Vec<String>,
         /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
@@ -419,6 +421,14 @@ fn print_report(r: &Report) {
             gib(d.compute_bytes),
             gib(d.overhead_bytes),
             status
+        );
+    }
+    if r.vision_bytes > 0 {
+        println!(
+            "image side: {} of weights on the first GPU, up to {} tokens per image, {} image(s) per request",
+            mib(r.vision_bytes),
+            r.image_tokens,
+            r.images
         );
     }
     if r.state_bytes > 0 {

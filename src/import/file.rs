@@ -272,6 +272,15 @@ pub fn with_mmproj(document: &str, name: &str, header: &GgufHeader) -> Result<St
     self::document("gguf", config, &stored, Some(&m))
 }
 
+/// The vision projector an import document holds: its file, parameters
+/// (encoder and projector) and bytes.
+pub fn projector_of(document: &str) -> Option<(String, u64, u64)> {
+    let spec = parse_config(document).ok()?.spec;
+    let stored = spec.stored?.mmproj?;
+    let (encoder, projector) = spec.vision?.params();
+    Some((stored.file, encoder + projector, stored.bytes))
+}
+
 /// The text model's config and stored bytes from its GGUF file(s).
 fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), ImportError> {
     let Some((first_name, _)) = files.first() else {

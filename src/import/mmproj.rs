@@ -503,7 +503,7 @@ fn image_tokens(m: &Mmproj, warnings: &mut Vec<String>) -> ImageTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::file::{gguf_import, samples, with_mmproj};
+    use crate::import::file::{gguf_import, projector_of, samples, with_mmproj};
     use crate::import::gguf::parse_gguf;
     use crate::import::parse_config;
     use expect_test::{expect, Expect};
@@ -689,6 +689,11 @@ mod tests {
             ("mmproj.gguf", 88_517_248)
         );
         assert_eq!(spec.vision.unwrap().tokens.max_per_image(), 256);
+        assert_eq!(
+            projector_of(&forward),
+            Some(("mmproj.gguf".into(), 35_878_432 + 2_950_272, 88_517_248))
+        );
+        assert_eq!(projector_of(&alone), None);
         // A projector cannot join a model that did not come from a GGUF.
         let config = r#"{"model_type":"llama","hidden_size":2560,"intermediate_size":256,"num_hidden_layers":1,"num_attention_heads":20,"vocab_size":512}"#;
         expect!["mmproj.gguf: this is a vision projector (mmproj) file; add the model GGUF too"]

@@ -19,7 +19,7 @@
 //!
 //! How many context tokens an image becomes follows `clip_n_output_tokens`
 //! and the per-projector limits of `load_hparams` (llama.cpp b11312):
-//! [`RULES`], one row per projector type; a projector not listed is
+//! `RULES`, one row per projector type; a projector not listed is
 //! counted as its patch grid, with a warning.
 
 use serde::{Deserialize, Serialize};
@@ -221,7 +221,7 @@ pub fn read(m: &Mmproj, text_n_embd: u64) -> Result<Read, MmprojError> {
             ));
         }
     }
-    let width = output_width(m);
+    let width = m.output_width();
     if width != text_n_embd {
         return Err(MmprojError::Mismatch {
             file: m.file.clone(),
@@ -320,17 +320,21 @@ const OUTPUT_WIDTH: &[(&str, &str, usize)] = &[
     ("internvl", "mm.3.weight", 1),
 ];
 
-fn output_width(m: &Mmproj) -> u64 {
-    OUTPUT_WIDTH
-        .iter()
-        .filter(|(ty, _, _)| *ty == m.projector_type)
-        .find_map(|(_, tensor, dim)| {
-            m.tensors
-                .iter()
-                .find(|(name, ..)| name == tensor)
-                .and_then(|(_, dims, ..)| dims.get(*dim).copied())
-        })
-        .unwrap_or(m.projection_dim)
+impl Mmproj {
+    /// The width of the embeddings the projector produces: the text model's
+    /// `n_embd` it pairs with.
+    pub fn output_width(&self) -> u64 {
+        OUTPUT_WIDTH
+            .iter()
+            .filter(|(ty, _, _)| *ty == self.projector_type)
+            .find_map(|(_, tensor, dim)| {
+                self.tensors
+                    .iter()
+                    .find(|(name, ..)| name == tensor)
+                    .and_then(|(_, dims, ..)| dims.get(*dim).copied())
+            })
+            .unwrap_or(self.projection_dim)
+    }
 }
 
 /// Where a projector's merge factor comes from: a `clip.*` key with
@@ -516,6 +520,8 @@ mod tests {
         include_bytes!("../../tests/data/gguf-headers/mmproj-llava1.5-7b-mmproj-2l-f16.gguf");
     const GEMMA3_TEXT: &[u8] =
         include_bytes!("../../tests/data/gguf-headers/text-gemma3-2560.gguf");
+    const QWEN25VL_TEXT: &[u8] =
+        include_bytes!("../../tests/data/gguf-headers/text-qwen2vl-2048.gguf");
 
     fn header(bytes: &[u8]) -> GgufHeader {
         parse_gguf(bytes).unwrap()
@@ -524,7 +530,7 @@ mod tests {
     /// What a projector header reads as for a text model of its width.
     fn check(bytes: &[u8], expected: Expect) {
         let m = distill("mmproj.gguf", &header(bytes)).unwrap();
-        let r = read(&m, output_width(&m)).unwrap();
+        let r = read(&m, m.output_width()).unwrap();
         let (encoder, projector) = r.vision.params();
         let v = &r.vision;
         let mut out = format!(
@@ -713,6 +719,37 @@ mod tests {
         assert!(read(&m, 4096).is_ok());
         expect!["mmproj-llava.gguf turns images into 4096-wide embeddings but the text model is 768 wide (n_embd): they are not a pair"]
             .assert_eq(&read(&m, 768).unwrap_err().to_string());
+    }
+
+    #[test]
+    fn every_prefix_and_byte_flip_of_a_projector_header_is_handled() {
+        // The fuzz target's walk, exhaustively over one real header: each
+        // prefix, and each byte xor-ed with 0xff and set to 0x00, through
+        // the header reader, the pairing and the document read-back.
+        let text = header(QWEN25VL_TEXT);
+        let mut seen = [0usize; 2];
+        let mut run = |bytes: &[u8]| {
+            let Ok(h) = parse_gguf(bytes) else { return };
+            let files = [
+                ("text.gguf".to_string(), text.clone()),
+                ("m.gguf".to_string(), h),
+            ];
+            let ok = gguf_import(&files).and_then(|doc| Ok(parse_config(&doc)?.spec.params()));
+            seen[usize::from(ok.is_ok())] += 1;
+        };
+        for cut in 0..QWEN25VL.len() {
+            run(&QWEN25VL[..cut]);
+        }
+        let mut bytes = QWEN25VL.to_vec();
+        for i in 0..bytes.len() {
+            for flip in [!bytes[i], 0] {
+                let kept = std::mem::replace(&mut bytes[i], flip);
+                run(&bytes);
+                bytes[i] = kept;
+            }
+        }
+        // Both outcomes occur: flips in names and values that still pair.
+        assert!(seen[0] > 0 && seen[1] > 0, "{seen:?}");
     }
 
     #[test]

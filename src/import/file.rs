@@ -281,6 +281,9 @@ pub fn projector_of(document: &str) -> Option<(String, u64, u64)> {
     Some((stored.file, encoder + projector, stored.bytes))
 }
 
+/// Most elements, and most bytes, of one model's tensors.
+const MAX_TENSOR_TOTAL: u64 = 1 << 52;
+
 /// The text model's config and stored bytes from its GGUF file(s).
 fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), ImportError> {
     let Some((first_name, _)) = files.first() else {
@@ -372,10 +375,19 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
             }
         }
     }
-    if let Some(n) = key("block_count") {
-        let has = |name: &str| find(name).is_some();
-        super::gguf_arch::hybrid_fields(&arch, meta, n, &has, &mut config);
+    // Bounded before anything is sized by it (per-layer arrays below).
+    let n_layer = key("block_count")
+        .ok_or_else(|| ImportError::Metadata(format!("{arch}.block_count")))?
+        as usize;
+    if n_layer > 4096 {
+        return Err(ImportError::TooLarge {
+            key: format!("{arch}.block_count"),
+            value: n_layer as u64,
+            limit: 4096,
+        });
     }
+    let has = |name: &str| find(name).is_some();
+    super::gguf_arch::hybrid_fields(&arch, meta, n_layer as u64, &has, &mut config);
     if arch == "deepseek2" || arch == "deepseek32" {
         // MLA: llama.cpp stores the per-head K length (nope + rope) and V length.
         let rope = key("rope.dimension_count").unwrap_or(64);
@@ -387,19 +399,21 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
         }
         config.remove("head_dim");
     }
-    let n_layer = key("block_count")
-        .ok_or_else(|| ImportError::Metadata(format!("{arch}.block_count")))?
-        as usize;
-    if n_layer > 4096 {
-        return Err(ImportError::TooLarge {
-            key: format!("{arch}.block_count"),
-            value: n_layer as u64,
-            limit: 4096,
-        });
-    }
     let mut tally = Tally::new(n_layer);
-    let (mut params, mut expert_params) = (0u64, 0u64);
+    let (mut params, mut expert_params, mut bytes) = (0u64, 0u64, 0u64);
     for t in &tensors {
+        // Far above any real model (4 PB), and the sums below stay in u64.
+        let numel = t.dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+        bytes = bytes.saturating_add(t.bytes);
+        params = numel.map_or(u64::MAX, |n| params.saturating_add(n));
+        if params.max(bytes) > MAX_TENSOR_TOTAL {
+            return Err(ImportError::TooLarge {
+                key: "the tensors' total (elements or bytes)".into(),
+                value: params.max(bytes),
+                limit: MAX_TENSOR_TOTAL,
+            });
+        }
+        let numel = numel.unwrap_or(0);
         let layer = t
             .name
             .strip_prefix("blk.")
@@ -411,8 +425,6 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
             _ => Global::Other,
         };
         let expert = t.name.contains("_exps");
-        let numel: u64 = t.dims.iter().product();
-        params += numel;
         if expert {
             expert_params += numel;
         }
@@ -802,6 +814,51 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "`llama.block_count` is 4294967295, more than 4096"
+        );
+    }
+
+    #[test]
+    fn a_huge_block_count_is_refused_before_per_layer_fields_are_built() {
+        // Found by the gguf fuzz target: a scalar per-layer key was spread
+        // over 822,083,588 layers before the count was checked.
+        use crate::import::gguf::write::{gguf, Meta};
+        let file = gguf(
+            &[
+                ("general.architecture", Meta::Str("llama")),
+                ("llama.block_count", Meta::U32(822_083_588)),
+                ("llama.attention.head_count_kv", Meta::U32(2)),
+            ],
+            &[("token_embd.weight", &[32, 4], 0, 512)],
+        );
+        let header = parse_gguf(&file).unwrap();
+        let err = gguf_import(&[("x.gguf".into(), header)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`llama.block_count` is 822083588, more than 4096"
+        );
+    }
+
+    #[test]
+    fn tensor_totals_past_u64_are_an_error_not_an_overflow() {
+        // Found by the gguf fuzz target: a Q4_0 tensor whose element count
+        // (unlike its bytes) does not fit in u64.
+        use crate::import::gguf::write::{gguf, Meta};
+        let rows = u64::MAX / 18;
+        let file = gguf(
+            &[
+                ("general.architecture", Meta::Str("llama")),
+                ("llama.block_count", Meta::U32(1)),
+            ],
+            &[
+                ("token_embd.weight", &[32, 4], 0, 512),
+                ("blk.0.ffn_down.weight", &[32, rows], 2, 0),
+            ],
+        );
+        let header = parse_gguf(&file).unwrap();
+        let err = gguf_import(&[("x.gguf".into(), header)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`the tensors' total (elements or bytes)` is 18446744073709551615, more than 4503599627370496"
         );
     }
 

@@ -18,7 +18,7 @@
 //!   API are shells over it. `plan` and `launch` never import it.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
-//!   safetensors headers.
+//!   safetensors headers, llama.cpp's vision projector (`mmproj`) files.
 //! - [`ui`] — Leptos components: read results and format them; no arithmetic.
 //! - [`web`] — browser glue only.
 //!

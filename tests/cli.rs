@@ -1,6 +1,7 @@
 //! The command line on real files: the tests write sample GGUF and
 //! safetensors files (`vramfit sample`) into a fresh folder and read them
-//! back through `params` and `plan`.
+//! back through `params` and `plan`; a measured model and its projector are
+//! rebuilt from their committed headers (`data/gguf-headers/`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -85,6 +86,94 @@ fn broken_files_are_errors_that_name_the_file() {
     let (ok, text) = vramfit(&["params", shard.to_str().unwrap()]);
     assert!(!ok);
     assert!(text.contains("shard 2 of 2 is missing"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_model_gguf_with_its_mmproj_plans_the_image_side_in_either_order() {
+    let dir = samples("mmproj");
+    let model = dir.join("sample-Q4_K_M.gguf");
+    let mmproj = dir.join("mmproj-sample-F16.gguf");
+    let (model, mmproj) = (model.to_str().unwrap(), mmproj.to_str().unwrap());
+    let plan = |files: [&str; 2], images: &str| {
+        let (ok, text) = vramfit(&[
+            "plan", files[0], files[1], "--gpu", "8GB", "--images", images, "--json",
+        ]);
+        assert!(ok, "{text}");
+        json(&text)
+    };
+    let r = plan([model, mmproj], "1");
+    assert_eq!(r, plan([mmproj, model], "1"));
+    // The projector file's tensors: 1,928,192 elements, F16 matrices, F32 vectors.
+    assert_eq!(r["vision_bytes"], 3_872_256);
+    assert_eq!(r["image_tokens"], 256);
+    assert_eq!(r["params"]["parts"]["projector"], 131_584);
+    let command = r["commands"]["llama.cpp"].as_str().unwrap();
+    assert!(
+        command.contains("-m sample-Q4_K_M.gguf --mmproj mmproj-sample-F16.gguf -c"),
+        "{command}"
+    );
+    // Text only: the projector is neither loaded nor passed.
+    let text_only = plan([model, mmproj], "0");
+    assert_eq!(text_only["vision_bytes"], 0);
+    assert!(!text_only["commands"]["llama.cpp"]
+        .as_str()
+        .unwrap()
+        .contains("--mmproj"));
+    let (ok, text) = vramfit(&["plan", model, mmproj, "--gpu", "8GB"]);
+    assert!(
+        ok && text.contains("image side: 3.7 MiB of weights"),
+        "{text}"
+    );
+    let (ok, text) = vramfit(&["plan", mmproj, "--gpu", "8GB"]);
+    assert!(!ok);
+    assert!(
+        text.contains("this is a vision projector (mmproj) file; add the model GGUF too"),
+        "{text}"
+    );
+    let (ok, text) = vramfit(&["plan", model, model, "--gpu", "8GB"]);
+    assert!(!ok && text.contains("are two models"), "{text}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A committed header as a whole file: the header, then zeroed tensor data
+/// (a sparse file) up to where its last tensor ends.
+fn from_header(dir: &std::path::Path, name: &str) -> PathBuf {
+    let bytes = std::fs::read(format!("tests/data/gguf-headers/{name}")).unwrap();
+    let header = vramfit::import::gguf::parse_gguf(&bytes).unwrap();
+    let end = header
+        .tensors
+        .iter()
+        .map(|t| t.offset + t.bytes)
+        .max()
+        .unwrap_or(0);
+    let path = dir.join(name);
+    std::fs::write(&path, &bytes).unwrap();
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(header.data_start + end).unwrap();
+    path
+}
+
+#[test]
+fn a_converted_gemma3_pair_plans_llama_cpp_s_projector_bytes() {
+    let dir = std::env::temp_dir().join(format!("vramfit-cli-gemma3-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = from_header(&dir, "text-gemma3-2560.gguf");
+    let mmproj = from_header(&dir, "mmproj-gemma3-4b-mmproj-2l-f16.gguf");
+    let (ok, out) = vramfit(&[
+        "plan",
+        mmproj.to_str().unwrap(),
+        text.to_str().unwrap(),
+        "--gpu",
+        "24GB",
+        "--json",
+    ]);
+    assert!(ok, "{out}");
+    let r = json(&out);
+    // clip.cpp's tensor sum for this file (tests/data/measured/llama_cpp_mmproj.json).
+    assert_eq!(r["vision_bytes"], 88_517_248);
+    assert_eq!(r["image_tokens"], 256);
+    assert_eq!(r["vision_compute_bytes"], 127_139_840);
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -6,14 +6,18 @@
 //! of them two blocks deep), written as llama.cpp's converter writes them,
 //! loaded through `mtmd`. The same towers as Hugging Face configs must give
 //! the bytes of the file's tensors — llama.cpp's CLIP model buffer — and
-//! the exact CLIP compute buffer of every load.
+//! the exact CLIP compute buffer of every load; the files' own headers
+//! (`data/gguf-headers/`, copied from the measured files by the same
+//! script), imported with their text models, must give those bytes exactly.
 
 use serde_json::{json, Value};
 use vramfit::estimate::clip::{compute_bytes, reserved_image};
 use vramfit::estimate::format::GgufFtype;
 use vramfit::estimate::memory::Engine;
-use vramfit::estimate::model::Vision;
+use vramfit::estimate::model::{ImageTokens, Vision};
 use vramfit::estimate::{estimate, ModelSpec, RunSettings, WeightFormat};
+use vramfit::import::file::gguf_import;
+use vramfit::import::gguf::parse_gguf;
 use vramfit::import::parse_config;
 
 const MEASURED: &str = include_str!("data/measured/llama_cpp_mmproj.json");
@@ -169,4 +173,160 @@ fn the_clip_compute_buffer_is_what_llama_cpp_reserves() {
     };
     let e = estimate(&spec, &text_only);
     assert_eq!((e.compute_vision, e.weights.vision), (0, 0));
+}
+
+/// The headers of the measured files: `(name, mmproj, text model)`.
+const HEADERS: [(&str, &[u8], &[u8]); 3] = [
+    (
+        "gemma3-4b-mmproj-2l",
+        include_bytes!("data/gguf-headers/mmproj-gemma3-4b-mmproj-2l-f16.gguf"),
+        include_bytes!("data/gguf-headers/text-gemma3-2560.gguf"),
+    ),
+    (
+        "qwen2.5vl-3b-mmproj-2l",
+        include_bytes!("data/gguf-headers/mmproj-qwen2.5vl-3b-mmproj-2l-f16.gguf"),
+        include_bytes!("data/gguf-headers/text-qwen2vl-2048.gguf"),
+    ),
+    (
+        "llava1.5-7b-mmproj-2l",
+        include_bytes!("data/gguf-headers/mmproj-llava1.5-7b-mmproj-2l-f16.gguf"),
+        include_bytes!("data/gguf-headers/text-llama-4096.gguf"),
+    ),
+];
+
+const MIB: f64 = 1024.0 * 1024.0;
+
+/// A model GGUF dropped with its mmproj: the image side is the projector
+/// file's tensor bytes, which is what clip.cpp loads. Its "model size" line
+/// is that sum in MiB with two decimals (88,517,248 B → "84.42"; read back
+/// as 88,520,786, 3,538 B off by rounding alone); the CPU buffer it
+/// allocates pads each tensor to 32 bytes, which adds 64 B for Qwen2.5-VL
+/// (its four 3,420-wide F32 biases are 13,680 B each) and nothing for the
+/// others.
+#[test]
+fn an_imported_mmproj_is_exactly_llama_cpp_s_model_buffer() {
+    let all: Value = serde_json::from_str(MEASURED).unwrap();
+    for (name, mmproj, text) in HEADERS {
+        let m = all["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap();
+        let files = [
+            (
+                format!("mmproj-{name}-f16.gguf"),
+                parse_gguf(mmproj).unwrap(),
+            ),
+            ("text.gguf".to_string(), parse_gguf(text).unwrap()),
+        ];
+        let spec = parse_config(&gguf_import(&files).unwrap()).unwrap().spec;
+        let settings = RunSettings {
+            engine: Engine::LlamaCpp,
+            ..RunSettings::default()
+        };
+        let e = estimate(&spec, &settings);
+        let ours = e.weights.vision;
+        assert_eq!(ours, m["model_tensor_bytes"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            format!("{:.2}", ours as f64 / MIB),
+            m["loads"][0]["buffers_mib"]["model"].as_str().unwrap(),
+            "{name}"
+        );
+        let padded: u64 = files[0]
+            .1
+            .tensors
+            .iter()
+            .map(|t| t.bytes.div_ceil(32) * 32)
+            .sum();
+        assert_eq!(
+            padded,
+            m["model_tensor_bytes_pad32"].as_u64().unwrap(),
+            "{name}"
+        );
+        // The same tower from its Hugging Face config has as many parameters
+        // (split by name here: Qwen's merger norm is `v.post_ln` in the file).
+        let vision = spec.vision.as_ref().unwrap();
+        let sum = |(encoder, projector): (u64, u64)| encoder + projector;
+        if let Some(config) = config(m) {
+            let from_config = parse_config(&config.to_string()).unwrap().spec;
+            // LLaVA's converter leaves out the tower's post-layernorm, which
+            // its feature layer (the second last) never reaches: 2 × n_embd.
+            let unused = if m["projector_type"] == "mlp" {
+                2 * vision.n_embd
+            } else {
+                0
+            };
+            let config_vision = from_config.vision.unwrap();
+            assert_eq!(
+                sum(vision.params()) + unused,
+                sum(config_vision.params()),
+                "{name}"
+            );
+            // The CLIP compute buffer read from the file is the one the
+            // Hugging Face tower gives (exact against every measured load).
+            for flash in [true, false] {
+                assert_eq!(
+                    vision.clip_compute(flash),
+                    config_vision.clip_compute(flash),
+                    "{name} flash {flash}"
+                );
+            }
+        }
+        // Every image mtmd tokenized took the tokens the projector's rule gives.
+        for load in m["loads"].as_array().unwrap() {
+            let Some(n_tokens) = load["image"]["n_tokens"].as_u64() else {
+                continue;
+            };
+            let (w, h) = (
+                load["image"]["width"].as_u64().unwrap(),
+                load["image"]["height"].as_u64().unwrap(),
+            );
+            let tokens = match vision.tokens {
+                ImageTokens::Fixed { tokens } => tokens,
+                ImageTokens::Dynamic {
+                    patch,
+                    merge,
+                    min_pixels,
+                    max_pixels,
+                } => {
+                    assert!((min_pixels..=max_pixels).contains(&(w * h)), "{name}");
+                    w * h / (patch * merge).pow(2)
+                }
+                other => panic!("{name}: {other:?}"),
+            };
+            assert_eq!(tokens, n_tokens, "{name} {w}×{h}");
+        }
+        // Text only: no projector loaded.
+        let text_only = RunSettings {
+            images: 0,
+            ..settings
+        };
+        assert_eq!(estimate(&spec, &text_only).weights.vision, 0);
+    }
+}
+
+/// Gemma 3's projector read from its file reserves what llama.cpp logs.
+#[test]
+fn the_clip_compute_buffer_of_an_imported_gemma3_mmproj_is_llama_cpp_s() {
+    let all: Value = serde_json::from_str(MEASURED).unwrap();
+    let (name, mmproj, text) = HEADERS[0];
+    let files = [
+        ("mmproj.gguf".to_string(), parse_gguf(mmproj).unwrap()),
+        ("text.gguf".to_string(), parse_gguf(text).unwrap()),
+    ];
+    let spec = parse_config(&gguf_import(&files).unwrap()).unwrap().spec;
+    let m = &all["models"][0];
+    assert_eq!(m["name"], name);
+    for load in m["loads"].as_array().unwrap() {
+        let settings = RunSettings {
+            engine: Engine::LlamaCpp,
+            flash_attn: load["flash_attn"] != "disabled",
+            ..RunSettings::default()
+        };
+        assert_eq!(
+            estimate(&spec, &settings).compute_vision,
+            load["buffers"]["compute"].as_u64().unwrap()
+        );
+    }
 }

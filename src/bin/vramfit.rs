@@ -15,7 +15,7 @@ use vramfit::import::parse_config;
 use vramfit::import::safetensors::{parse_index, parse_safetensors, Header, SafetensorsError};
 use vramfit::plan::gpus::cards;
 use vramfit::report::{report, Report, Request};
-use vramfit::units::{gib, grouped, params};
+use vramfit::units::{gib, grouped, mib, params};
 
 /// Will this LLM fit on these GPUs, and how do I split it?
 #[derive(Parser)]
@@ -40,9 +40,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Write small sample model files (a Q4_K_M GGUF, a BF16 safetensors
-    /// checkpoint and its config.json) into a directory, for trying the
-    /// importers and for the fuzzers' seed corpus.
+    /// Write small sample model files (a Q4_K_M GGUF with its vision
+    /// projector, a BF16 safetensors checkpoint and its config.json) into a
+    /// directory, for trying the importers and for the fuzzers' seed corpus.
     Sample {
         /// Directory to write into (created if missing).
         dir: PathBuf,
@@ -50,8 +50,9 @@ enum Command {
     /// Exact parameter counts of a model.
     Params {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
-        /// one); a .safetensors or model.safetensors.index.json with its
-        /// config.json beside it; or a directory holding them.
+        /// one, and its mmproj-*.gguf for the image side); a .safetensors or
+        /// model.safetensors.index.json with its config.json beside it; or a
+        /// directory holding them.
         #[arg(required = true, num_args = 1..)]
         model: Vec<String>,
         #[arg(long)]
@@ -60,8 +61,9 @@ enum Command {
     /// Plan a run: the split across GPUs, what fits, and the launch command.
     Plan {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
-        /// one); a .safetensors or model.safetensors.index.json with its
-        /// config.json beside it; or a directory holding them.
+        /// one, and its mmproj-*.gguf for the image side); a .safetensors or
+        /// model.safetensors.index.json with its config.json beside it; or a
+        /// directory holding them.
         #[arg(required = true, num_args = 1..)]
         model: Vec<String>,
         /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
@@ -231,7 +233,7 @@ fn model_source(paths: &[String]) -> Result<(String, String, Option<String>), St
             .iter()
             .map(|p| gguf_header(Path::new(p)))
             .collect::<Result<_, _>>()?;
-        let format = gguf_format(&headers[0].1);
+        let format = gguf_format(&headers);
         return Ok((
             String::new(),
             gguf_import(&headers).map_err(|e| e.to_string())?,
@@ -311,9 +313,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Sample { dir } => {
             use vramfit::import::file::samples;
             std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-            let files: [(&str, Vec<u8>); 3] = [
+            let files: [(&str, Vec<u8>); 4] = [
                 ("config.json", samples::CONFIG.as_bytes().to_vec()),
                 ("sample-Q4_K_M.gguf", samples::gguf_q4_k_m()),
+                ("mmproj-sample-F16.gguf", samples::mmproj_f16()),
                 ("model.safetensors", samples::safetensors_bf16()),
             ];
             for (name, bytes) in files {
@@ -488,6 +491,14 @@ fn print_report(r: &Report) {
             gib(d.compute_bytes),
             gib(d.overhead_bytes),
             status
+        );
+    }
+    if r.vision_bytes > 0 {
+        println!(
+            "image side: {} of weights on the first GPU, up to {} tokens per image, {} image(s) per request",
+            mib(r.vision_bytes),
+            r.image_tokens,
+            r.images
         );
     }
     if r.state_bytes > 0 {

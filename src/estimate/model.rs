@@ -464,6 +464,22 @@ pub struct Stored {
     /// those active per token.
     pub params: u64,
     pub active_params: u64,
+    /// The vision projector file read with a GGUF model (its tensors are
+    /// [`ModelSpec::vision`]), when one was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mmproj: Option<StoredMmproj>,
+}
+
+/// A llama.cpp vision projector file (`mmproj-*.gguf`) as stored: the
+/// image side's exact bytes, used instead of the F16 rule of
+/// [`crate::estimate::weights::WeightBytes::vision`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct StoredMmproj {
+    /// The file name, for `--mmproj`.
+    pub file: String,
+    /// Bytes of its tensors: what `clip_model_loader` logs as "model size"
+    /// and loads.
+    pub bytes: u64,
 }
 
 /// Parameter counts as the transformers model class reports them.

@@ -41,7 +41,8 @@ pub struct WeightBytes {
     /// The image side of a vision-language model (encoder and projector):
     /// 16-bit whatever the text model's format (quantizers leave it out;
     /// llama.cpp's `mmproj` file is F16 with F32 norms and biases), 32-bit
-    /// in an FP32 checkpoint.
+    /// in an FP32 checkpoint; an imported GGUF's `mmproj` file, exactly its
+    /// tensor bytes.
     pub vision: u64,
     /// Bytes of the model file / checkpoint: each tensor once.
     pub file: u64,
@@ -448,8 +449,9 @@ fn stored_bytes(stored: &super::model::Stored) -> WeightBytes {
     let layers = stored.layers.clone();
     let file = stored.token_embd + layers.iter().sum::<u64>() + stored.output + stored.other;
     WeightBytes {
-        // An imported text model file; a separate mmproj is not read here.
-        vision: 0,
+        // The projector file's own bytes when one was read with the model
+        // (it is a separate file: not in `file`).
+        vision: stored.mmproj.as_ref().map_or(0, |m| m.bytes),
         layer_replicated: vec![0; layers.len()],
         layer_experts: stored.layer_experts.clone(),
         layers,

@@ -14,7 +14,8 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use super::arch::{self, Fields};
-use crate::estimate::model::{ModelSpec, Stored};
+use super::mmproj::{self, Mmproj};
+use crate::estimate::model::{ModelSpec, Stored, StoredMmproj};
 
 pub use super::arch::MAX_CONFIG_BYTES;
 
@@ -102,12 +103,13 @@ pub fn parse_config(text: &str) -> Result<Imported, ConfigError> {
 
 /// An imported model file: `{"vramfit_import": 1, "config": {…}, "stored":
 /// {…}}` — the architecture as a config, the weights as the file stores
-/// them (see [`crate::import::file`]).
+/// them (see [`crate::import::file`]) — and, for a GGUF model with its
+/// vision projector, `"mmproj": {…}` ([`crate::import::mmproj`]).
 fn imported_file(fields: &Map<String, Value>) -> Result<Imported, ConfigError> {
     let Some(Value::Object(config)) = fields.get("config") else {
         return Err(ConfigError::Missing("config"));
     };
-    let stored: Stored = serde_json::from_value(
+    let mut stored: Stored = serde_json::from_value(
         fields.get("stored").cloned().unwrap_or(Value::Null),
     )
     .map_err(|e| ConfigError::Invalid {
@@ -125,6 +127,24 @@ fn imported_file(fields: &Map<String, Value>) -> Result<Imported, ConfigError> {
                 stored.layers.len(),
                 imported.spec.layers.len()
             ),
+        });
+    }
+    // The image side is read again from the projector's own tensors, and
+    // only from them.
+    stored.mmproj = None;
+    if let Some(value) = fields.get("mmproj") {
+        let invalid = |why: String| ConfigError::Invalid {
+            field: "mmproj",
+            why,
+        };
+        let m: Mmproj =
+            serde_json::from_value(value.clone()).map_err(|e| invalid(e.to_string()))?;
+        let read = mmproj::read(&m, imported.spec.n_embd).map_err(|e| invalid(e.to_string()))?;
+        imported.spec.vision = Some(read.vision);
+        imported.warnings.extend(read.warnings);
+        stored.mmproj = Some(StoredMmproj {
+            file: m.file,
+            bytes: read.bytes,
         });
     }
     imported.spec.stored = Some(stored);

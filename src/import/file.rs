@@ -9,7 +9,9 @@
 //! GGUF: the architecture comes from the `{arch}.*` metadata (llama.cpp's
 //! key names), the bytes from the tensor infos: `blk.N.*` → layer N,
 //! `token_embd`, `output`/`output_norm`, everything else. Split files
-//! (`*-00001-of-00003.gguf`) are summed, and a missing shard is named.
+//! (`*-00001-of-00003.gguf`) are summed, and a missing shard is named. A
+//! vision projector file given with the model (`mmproj-*.gguf`, in any
+//! order) travels as `"mmproj": {…}` ([`super::mmproj`]).
 //! safetensors: the architecture from the `config.json` beside it, the
 //! bytes from the headers, `model.layers.N.*` → layer N.
 
@@ -20,6 +22,7 @@ use thiserror::Error;
 
 use super::config::{parse_config, ConfigError};
 use super::gguf::{GgufHeader, Value as Meta};
+use super::mmproj::{distill, is_mmproj, read, Mmproj, MmprojError};
 use super::safetensors::{detect_quantization, layer_of, Header};
 use crate::estimate::format::GgufFtype;
 use crate::estimate::model::Stored;
@@ -41,6 +44,16 @@ pub enum ImportError {
     TooLarge { key: String, value: u64, limit: u64 },
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("{0}: this is a vision projector (mmproj) file; add the model GGUF too")]
+    ProjectorAlone(String),
+    #[error("{0} and {1} are both vision projector (mmproj) files: give one, with its model")]
+    TwoProjectors(String, String),
+    #[error(
+        "{0} and {1} are two models: give one model GGUF (every shard of a split one) and at most one mmproj"
+    )]
+    TwoModels(String, String),
+    #[error(transparent)]
+    Mmproj(#[from] MmprojError),
 }
 
 /// `model-00002-of-00003.gguf` → `(2, 3)`.
@@ -55,6 +68,15 @@ pub fn shard_of(name: &str) -> Option<(u64, u64)> {
     (parts.next()? == "of").then_some(())?;
     let index = parts.next()?.rsplit('-').next()?.parse().ok()?;
     Some((index, total))
+}
+
+/// `model-00002-of-00003.gguf` → `("model", 3)`: what the shards of one
+/// file share.
+fn split_of(name: &str) -> Option<(&str, u64)> {
+    let (_, total) = shard_of(name)?;
+    let mut parts = name.rsplit('/').next()?.rsplitn(3, '-');
+    parts.nth(1)?;
+    Some((parts.next()?.rsplit_once('-')?.0, total))
 }
 
 /// Accumulates tensor bytes into a [`Stored`].
@@ -131,6 +153,7 @@ impl Tally {
             by_type,
             params,
             active_params: active,
+            mmproj: None,
         }
     }
 }
@@ -180,8 +203,16 @@ fn ftype_name(id: u64) -> Option<&'static str> {
     Some(name)
 }
 
-/// The GGUF ftype a file names, as a vramfit weight format id (`q4_k_m`).
-pub fn gguf_format(header: &GgufHeader) -> Option<String> {
+/// The GGUF ftype the model files name (a projector file's is its own),
+/// as a vramfit weight format id (`q4_k_m`).
+pub fn gguf_format(files: &[(String, GgufHeader)]) -> Option<String> {
+    files
+        .iter()
+        .filter(|(_, h)| !is_mmproj(h))
+        .find_map(|(_, h)| file_format(h))
+}
+
+fn file_format(header: &GgufHeader) -> Option<String> {
     let name = ftype_name(header.get("general.file_type")?.as_u64()?)?;
     GgufFtype::ALL
         .iter()
@@ -189,13 +220,77 @@ pub fn gguf_format(header: &GgufHeader) -> Option<String> {
         .map(|f| crate::estimate::WeightFormat::Gguf { ftype: *f }.id())
 }
 
-/// An import document for one GGUF file or all shards of a split one.
+/// An import document for one GGUF model — one file or all shards of a
+/// split one — and at most one vision projector (`mmproj`) file, in any
+/// order.
 pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError> {
+    let (projectors, models): (Vec<_>, Vec<_>) = files.iter().partition(|(_, h)| is_mmproj(h));
+    if let [a, b, ..] = projectors.as_slice() {
+        return Err(ImportError::TwoProjectors(a.0.clone(), b.0.clone()));
+    }
+    if let [first, rest @ ..] = models.as_slice() {
+        if let Some(other) = rest
+            .iter()
+            .find(|f| split_of(&first.0).is_none() || split_of(&f.0) != split_of(&first.0))
+        {
+            return Err(ImportError::TwoModels(first.0.clone(), other.0.clone()));
+        }
+    }
+    let (config, stored) = match (models.as_slice(), projectors.first()) {
+        ([], Some((name, _))) => return Err(ImportError::ProjectorAlone(name.clone())),
+        _ => model_part(&models)?,
+    };
+    let mmproj = match projectors.first() {
+        Some((name, header)) => {
+            let m = distill(name, header)?;
+            if let Some(n_embd) = config.get("hidden_size").and_then(Value::as_u64) {
+                read(&m, n_embd)?;
+            }
+            Some(m)
+        }
+        None => None,
+    };
+    document("gguf", config, &stored, mmproj.as_ref())
+}
+
+/// Adds a vision projector file to the import document of a GGUF model
+/// (the app's second drop).
+pub fn with_mmproj(document: &str, name: &str, header: &GgufHeader) -> Result<String, ImportError> {
+    let imported = parse_config(document)?;
+    let Some(stored) = imported.spec.stored.filter(|s| s.source == "gguf") else {
+        return Err(ImportError::ProjectorAlone(name.into()));
+    };
+    let m = distill(name, header)?;
+    read(&m, imported.spec.n_embd)?;
+    let mut doc: Value =
+        serde_json::from_str(document).map_err(|e| ConfigError::Json(e.to_string()))?;
+    let config = doc["config"].take();
+    let stored = Stored {
+        mmproj: None,
+        ..stored
+    };
+    self::document("gguf", config, &stored, Some(&m))
+}
+
+/// The vision projector an import document holds: its file, parameters
+/// (encoder and projector) and bytes.
+pub fn projector_of(document: &str) -> Option<(String, u64, u64)> {
+    let spec = parse_config(document).ok()?.spec;
+    let stored = spec.stored?.mmproj?;
+    let (encoder, projector) = spec.vision?.params();
+    Some((stored.file, encoder + projector, stored.bytes))
+}
+
+/// Most elements, and most bytes, of one model's tensors.
+const MAX_TENSOR_TOTAL: u64 = 1 << 52;
+
+/// The text model's config and stored bytes from its GGUF file(s).
+fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), ImportError> {
     let Some((first_name, _)) = files.first() else {
         return Err(ImportError::Metadata("a file".into()));
     };
     // Split files: every shard 1..=total present, metadata from shard 1.
-    let mut ordered: Vec<&(String, GgufHeader)> = files.iter().collect();
+    let mut ordered: Vec<&(String, GgufHeader)> = files.to_vec();
     if let Some((_, total)) = shard_of(first_name) {
         ordered.sort_by_key(|(name, _)| shard_of(name).map_or(0, |s| s.0));
         for missing in 1..=total {
@@ -280,10 +375,19 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
             }
         }
     }
-    if let Some(n) = key("block_count") {
-        let has = |name: &str| find(name).is_some();
-        super::gguf_arch::hybrid_fields(&arch, meta, n, &has, &mut config);
+    // Bounded before anything is sized by it (per-layer arrays below).
+    let n_layer = key("block_count")
+        .ok_or_else(|| ImportError::Metadata(format!("{arch}.block_count")))?
+        as usize;
+    if n_layer > 4096 {
+        return Err(ImportError::TooLarge {
+            key: format!("{arch}.block_count"),
+            value: n_layer as u64,
+            limit: 4096,
+        });
     }
+    let has = |name: &str| find(name).is_some();
+    super::gguf_arch::hybrid_fields(&arch, meta, n_layer as u64, &has, &mut config);
     if arch == "deepseek2" || arch == "deepseek32" {
         // MLA: llama.cpp stores the per-head K length (nope + rope) and V length.
         let rope = key("rope.dimension_count").unwrap_or(64);
@@ -295,19 +399,21 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
         }
         config.remove("head_dim");
     }
-    let n_layer = key("block_count")
-        .ok_or_else(|| ImportError::Metadata(format!("{arch}.block_count")))?
-        as usize;
-    if n_layer > 4096 {
-        return Err(ImportError::TooLarge {
-            key: format!("{arch}.block_count"),
-            value: n_layer as u64,
-            limit: 4096,
-        });
-    }
     let mut tally = Tally::new(n_layer);
-    let (mut params, mut expert_params) = (0u64, 0u64);
+    let (mut params, mut expert_params, mut bytes) = (0u64, 0u64, 0u64);
     for t in &tensors {
+        // Far above any real model (4 PB), and the sums below stay in u64.
+        let numel = t.dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+        bytes = bytes.saturating_add(t.bytes);
+        params = numel.map_or(u64::MAX, |n| params.saturating_add(n));
+        if params.max(bytes) > MAX_TENSOR_TOTAL {
+            return Err(ImportError::TooLarge {
+                key: "the tensors' total (elements or bytes)".into(),
+                value: params.max(bytes),
+                limit: MAX_TENSOR_TOTAL,
+            });
+        }
+        let numel = numel.unwrap_or(0);
         let layer = t
             .name
             .strip_prefix("blk.")
@@ -319,8 +425,6 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
             _ => Global::Other,
         };
         let expert = t.name.contains("_exps");
-        let numel: u64 = t.dims.iter().product();
-        params += numel;
         if expert {
             expert_params += numel;
         }
@@ -333,17 +437,26 @@ pub fn gguf_import(files: &[(String, GgufHeader)]) -> Result<String, ImportError
         .map_or(params, |per_expert| {
             params - expert_params + per_expert * used
         });
-    let label = match gguf_format(meta) {
+    let label = match file_format(meta) {
         Some(id) => format!("GGUF {} (from the file)", id.to_uppercase()),
         None => "GGUF (from the file)".into(),
     };
     let names = ordered.iter().map(|(n, _)| n.clone()).collect();
     let stored = tally.stored("gguf", names, label, params, active);
-    document("gguf", Value::Object(config), &stored)
+    Ok((Value::Object(config), stored))
 }
 
-fn document(source: &str, config: Value, stored: &Stored) -> Result<String, ImportError> {
-    let doc = json!({"vramfit_import": 1, "source": source, "config": config, "stored": stored});
+fn document(
+    source: &str,
+    config: Value,
+    stored: &Stored,
+    mmproj: Option<&Mmproj>,
+) -> Result<String, ImportError> {
+    let mut doc =
+        json!({"vramfit_import": 1, "source": source, "config": config, "stored": stored});
+    if let Some(m) = mmproj {
+        doc["mmproj"] = serde_json::to_value(m).map_err(|e| ConfigError::Json(e.to_string()))?;
+    }
     let text = doc.to_string();
     // Prove it reads back before handing it on.
     parse_config(&text)?;
@@ -407,7 +520,7 @@ pub fn safetensors_import(
     };
     let names = files.iter().map(|(n, _)| n.clone()).collect();
     let stored = tally.stored("safetensors", names, label, params.total, params.active);
-    document("safetensors", config, &stored)
+    document("safetensors", config, &stored, None)
 }
 
 /// Small, real-shaped model files written by vramfit itself: the tests'
@@ -467,6 +580,68 @@ pub mod samples {
         )
     }
 
+    /// A vision projector for the sample model, as llama.cpp's converter
+    /// writes LLaVA's (`projector_type` `mlp`): a 2-block CLIP ViT of the
+    /// sample's width (patch 14, 224 px, a class embedding, pre-norm) and
+    /// the 2-layer MLP projector; F16 matrices, F32 vectors, data zeroed.
+    pub fn mmproj_f16() -> Vec<u8> {
+        let (d, ff) = (256u64, 1024u64);
+        let mut tensors: Vec<(String, Vec<u64>)> = vec![
+            ("v.class_embd".into(), vec![d]),
+            ("v.patch_embd.weight".into(), vec![14, 14, 3, d]),
+            ("v.position_embd.weight".into(), vec![d, 16 * 16 + 1]),
+            ("v.pre_ln.weight".into(), vec![d]),
+            ("v.pre_ln.bias".into(), vec![d]),
+        ];
+        for i in 0..2 {
+            for (part, ne0, ne1) in [
+                ("attn_q", d, d),
+                ("attn_k", d, d),
+                ("attn_v", d, d),
+                ("attn_out", d, d),
+                ("ffn_up", d, ff),
+                ("ffn_down", ff, d),
+            ] {
+                tensors.push((format!("v.blk.{i}.{part}.weight"), vec![ne0, ne1]));
+                tensors.push((format!("v.blk.{i}.{part}.bias"), vec![ne1]));
+            }
+            for norm in ["ln1", "ln2"] {
+                tensors.push((format!("v.blk.{i}.{norm}.weight"), vec![d]));
+                tensors.push((format!("v.blk.{i}.{norm}.bias"), vec![d]));
+            }
+        }
+        for layer in [0, 2] {
+            tensors.push((format!("mm.{layer}.weight"), vec![d, d]));
+            tensors.push((format!("mm.{layer}.bias"), vec![d]));
+        }
+        let typed: Vec<(&str, &[u64], u32, u64)> = tensors
+            .iter()
+            .map(|(name, dims)| {
+                let numel: u64 = dims.iter().product();
+                let (ty, size) = if dims.len() == 1 { (0, 4) } else { (1, 2) };
+                (name.as_str(), dims.as_slice(), ty, numel * size)
+            })
+            .collect();
+        gguf(
+            &[
+                ("general.architecture", Meta::Str("clip")),
+                ("general.type", Meta::Str("mmproj")),
+                ("general.file_type", Meta::U32(1)),
+                ("clip.has_vision_encoder", Meta::Bool(true)),
+                ("clip.projector_type", Meta::Str("mlp")),
+                ("clip.vision.embedding_length", Meta::U32(256)),
+                ("clip.vision.feed_forward_length", Meta::U32(1024)),
+                ("clip.vision.block_count", Meta::U32(2)),
+                ("clip.vision.attention.head_count", Meta::U32(4)),
+                ("clip.vision.attention.layer_norm_epsilon", Meta::F32(1e-5)),
+                ("clip.vision.patch_size", Meta::U32(14)),
+                ("clip.vision.image_size", Meta::U32(224)),
+                ("clip.vision.projection_dim", Meta::U32(256)),
+            ],
+            &typed,
+        )
+    }
+
     /// A BF16 safetensors checkpoint of the sample architecture.
     pub fn safetensors_bf16() -> Vec<u8> {
         let mut names: Vec<(String, Vec<u64>)> = vec![
@@ -512,7 +687,10 @@ mod tests {
         let header = parse_gguf(&file).unwrap();
         let doc = gguf_import(&[("tiny-Q4_K_M.gguf".into(), header.clone())]).unwrap();
         let imported = parse_config(&doc).unwrap();
-        assert_eq!(gguf_format(&header).as_deref(), Some("q4_k_m"));
+        assert_eq!(
+            gguf_format(&[("tiny-Q4_K_M.gguf".into(), header.clone())]).as_deref(),
+            Some("q4_k_m")
+        );
         let spec = &imported.spec;
         let e = estimate(spec, &RunSettings::default());
         assert_eq!(e.weights.file, header.tensor_bytes());
@@ -636,6 +814,51 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "`llama.block_count` is 4294967295, more than 4096"
+        );
+    }
+
+    #[test]
+    fn a_huge_block_count_is_refused_before_per_layer_fields_are_built() {
+        // Found by the gguf fuzz target: a scalar per-layer key was spread
+        // over 822,083,588 layers before the count was checked.
+        use crate::import::gguf::write::{gguf, Meta};
+        let file = gguf(
+            &[
+                ("general.architecture", Meta::Str("llama")),
+                ("llama.block_count", Meta::U32(822_083_588)),
+                ("llama.attention.head_count_kv", Meta::U32(2)),
+            ],
+            &[("token_embd.weight", &[32, 4], 0, 512)],
+        );
+        let header = parse_gguf(&file).unwrap();
+        let err = gguf_import(&[("x.gguf".into(), header)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`llama.block_count` is 822083588, more than 4096"
+        );
+    }
+
+    #[test]
+    fn tensor_totals_past_u64_are_an_error_not_an_overflow() {
+        // Found by the gguf fuzz target: a Q4_0 tensor whose element count
+        // (unlike its bytes) does not fit in u64.
+        use crate::import::gguf::write::{gguf, Meta};
+        let rows = u64::MAX / 18;
+        let file = gguf(
+            &[
+                ("general.architecture", Meta::Str("llama")),
+                ("llama.block_count", Meta::U32(1)),
+            ],
+            &[
+                ("token_embd.weight", &[32, 4], 0, 512),
+                ("blk.0.ffn_down.weight", &[32, rows], 2, 0),
+            ],
+        );
+        let header = parse_gguf(&file).unwrap();
+        let err = gguf_import(&[("x.gguf".into(), header)]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`the tensors' total (elements or bytes)` is 18446744073709551615, more than 4503599627370496"
         );
     }
 

@@ -390,6 +390,7 @@ pub mod write {
         Str(&'a str),
         Strings(&'a [&'a str]),
         F32(f32),
+        Bool(bool),
     }
 
     fn string(out: &mut Vec<u8>, s: &str) {
@@ -414,6 +415,10 @@ pub mod write {
                 Meta::F32(x) => {
                     out.extend(6u32.to_le_bytes());
                     out.extend(x.to_le_bytes());
+                }
+                Meta::Bool(b) => {
+                    out.extend(7u32.to_le_bytes());
+                    out.push(u8::from(*b));
                 }
                 Meta::Str(s) => {
                     out.extend(8u32.to_le_bytes());

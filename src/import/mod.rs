@@ -1,5 +1,6 @@
 //! Pure parsers of what people bring: a Hugging Face `config.json` (read by
-//! one reader per model family, `arch`), GGUF and safetensors headers.
+//! one reader per model family, `arch`), GGUF and safetensors headers, and
+//! llama.cpp's vision projector (`mmproj`) GGUF files.
 //!
 //! Each importer turns untrusted text into a validated [`ModelSpec`] or a
 //! typed error that names the field at fault; none of them panics.
@@ -11,6 +12,7 @@ pub mod config;
 pub mod file;
 pub mod gguf;
 mod gguf_arch;
+pub mod mmproj;
 pub mod safetensors;
 
 pub use config::{parse_config, ConfigError, Imported};

@@ -49,9 +49,18 @@ impl LaunchContext<'_> {
         }
     }
 
-    /// The projector file of a vision-language model for llama.cpp:
-    /// `mmproj-gemma-3-27b-it-F16.gguf`.
+    /// The projector file of a vision-language model for llama.cpp: the
+    /// one imported with the model, else `mmproj-gemma-3-27b-it-F16.gguf`.
     pub fn mmproj_file(&self) -> String {
+        let imported = self.spec.stored.as_ref().and_then(|s| s.mmproj.as_ref());
+        if let Some(m) = imported {
+            return m
+                .file
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(&m.file)
+                .to_string();
+        }
         let base = self.model_ref.rsplit('/').next().unwrap_or(self.model_ref);
         let base = base.strip_suffix(".gguf").unwrap_or(base);
         format!("mmproj-{base}-F16.gguf")

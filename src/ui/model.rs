@@ -1,6 +1,6 @@
 //! Choosing the model: search the catalog, paste a `config.json`, or drop a
-//! file (a `config.json` is read; GGUF and safetensors headers are named and
-//! wait for the import readers).
+//! file (a `config.json` is read; GGUF — with its vision projector — and
+//! safetensors files by their headers).
 
 use leptos::prelude::*;
 
@@ -8,7 +8,7 @@ use super::app::Calc;
 use super::inputs::Field;
 use crate::estimate::catalog::{find, MODELS};
 use crate::estimate::memory::Engine;
-use crate::web::files::{files_of, read_drop, Dropped};
+use crate::web::files::{files_of, read_drop, Current, Dropped};
 
 /// Model search, pasted config and the drop zone.
 #[component]
@@ -49,21 +49,23 @@ pub fn ModelPicker() -> impl IntoView {
             return;
         }
         // The architecture for safetensors dropped without a config.json:
-        // the pasted config, else the catalog model's.
-        let architecture = request.with(|r| {
-            if !r.config.trim().is_empty() && !r.config.contains("vramfit_import") {
+        // the pasted config, else the catalog model's. A projector dropped
+        // alone joins the imported model.
+        let current = request.with(|r| Current {
+            architecture: if !r.config.trim().is_empty() && !r.config.contains("vramfit_import") {
                 r.config.clone()
             } else {
                 find(&r.model)
                     .map(|m| m.config.to_string())
                     .unwrap_or_default()
-            }
+            },
+            config: r.config.clone(),
         });
         set_message.set("Reading headers…".into());
         leptos::task::spawn_local(async move {
             let progress =
                 move |bytes: u64| set_message.set(format!("Reading headers… {} KB", bytes / 1024));
-            match read_drop(files, architecture, progress).await {
+            match read_drop(files, current, progress).await {
                 Dropped::Config(text) => {
                     request.update(|r| r.config = text);
                     set_message.set("Read config.json: the plan now uses it.".into());
@@ -132,7 +134,7 @@ pub fn ModelPicker() -> impl IntoView {
             >
                 <input class="vf-drop__input" type="file" accept=".json,.gguf,.safetensors" multiple data-testid="file-input"
                     on:change=take_files />
-                <span>"Drop a config.json, .gguf or .safetensors file here, or choose one"</span>
+                <span>"Drop a config.json, .gguf (with its mmproj-*.gguf for images) or .safetensors file here, or choose one"</span>
             </label>
             <p class="vf-field__hint" role="status">{message}</p>
         </fieldset>

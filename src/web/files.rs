@@ -1,14 +1,20 @@
 //! Reading what people drop on the page. A `config.json` is read whole (a
 //! few KB). Model files are read in growing slices with `File.slice` — 1 MiB
 //! first, then what the header parser asks for — so a 400 GB GGUF costs a
-//! few MB of reading, never the tensor data.
+//! few MB of reading, never the tensor data. A GGUF model and its vision
+//! projector (`mmproj-*.gguf`) are dropped together, or the projector alone
+//! onto a GGUF model already imported.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::import::file::{gguf_format, gguf_import, safetensors_import};
+use crate::import::file::{
+    gguf_format, gguf_import, projector_of, safetensors_import, with_mmproj,
+};
 use crate::import::gguf::{check_offsets, parse_gguf, GgufError};
+use crate::import::mmproj::is_mmproj;
 use crate::import::safetensors::{parse_index, parse_safetensors, SafetensorsError};
+use crate::units::{mib, params};
 
 /// What a drop turned into.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,14 +87,22 @@ async fn read_header<T, E: std::fmt::Display>(
     }
 }
 
-/// Turns dropped files into a config or an import document. `architecture`
-/// is the config.json to use for safetensors when none was dropped.
+/// What the page holds when files are dropped.
+pub struct Current {
+    /// The config.json to use for safetensors dropped without one.
+    pub architecture: String,
+    /// The request's config: an import document when a model file was
+    /// dropped before (a projector dropped alone joins it).
+    pub config: String,
+}
+
+/// Turns dropped files into a config or an import document.
 pub async fn read_drop(
     files: Vec<web_sys::File>,
-    architecture: String,
+    current: Current,
     progress: impl Fn(u64),
 ) -> Dropped {
-    match read_files(files, architecture, &progress).await {
+    match read_files(files, current, &progress).await {
         Ok(dropped) => dropped,
         Err(why) => Dropped::Nothing(why),
     }
@@ -96,7 +110,7 @@ pub async fn read_drop(
 
 async fn read_files(
     files: Vec<web_sys::File>,
-    architecture: String,
+    current: Current,
     progress: &impl Fn(u64),
 ) -> Result<Dropped, String> {
     let lower = |f: &web_sys::File| f.name().to_ascii_lowercase();
@@ -125,13 +139,30 @@ async fn read_files(
             read += bytes;
             headers.push((file.name(), header));
         }
-        let weights = gguf_format(&headers[0].1);
-        let document = gguf_import(&headers).map_err(|e| e.to_string())?;
-        let summary = format!(
-            "{} GGUF file(s), {} tensors",
-            headers.len(),
-            headers.iter().map(|(_, h)| h.tensors.len()).sum::<usize>()
-        );
+        let projector_alone = matches!(headers.as_slice(), [(_, h)] if is_mmproj(h));
+        let (document, weights, mut summary) = match headers.as_slice() {
+            [(name, header)] if projector_alone && current.config.contains("vramfit_import") => (
+                with_mmproj(&current.config, name, header).map_err(|e| e.to_string())?,
+                None,
+                format!("{name} added to the imported model"),
+            ),
+            _ => (
+                gguf_import(&headers).map_err(|e| e.to_string())?,
+                gguf_format(&headers),
+                format!(
+                    "{} GGUF file(s), {} tensors",
+                    headers.len(),
+                    headers.iter().map(|(_, h)| h.tensors.len()).sum::<usize>()
+                ),
+            ),
+        };
+        if let Some((_, n, bytes)) = projector_of(&document) {
+            summary.push_str(&format!(
+                " + vision projector: {} params, {}",
+                params(n),
+                mib(bytes)
+            ));
+        }
         return Ok(Dropped::Model {
             document,
             weights,
@@ -169,7 +200,7 @@ async fn read_files(
         read += bytes;
         headers.push((file.name(), header));
     }
-    let architecture = config_text.unwrap_or(architecture);
+    let architecture = config_text.unwrap_or(current.architecture);
     let document = safetensors_import(&architecture, &headers).map_err(|e| e.to_string())?;
     let summary = format!(
         "{} safetensors file(s), {} tensors",

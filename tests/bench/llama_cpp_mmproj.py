@@ -53,7 +53,14 @@ tests/bench/ggml_alloc_replay.py, which shows what lies under the buffer's
 high-water mark.
 
     target/bench-venv/bin/python tests/bench/llama_cpp_mmproj.py \\
-        tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj
+        tests/data/measured/llama_cpp_mmproj.json --work target/llama-cpp-mmproj \\
+        --headers tests/data/gguf-headers
+
+With --headers DIR, the header of every file written (metadata and tensor
+infos, up to the data section: a few KB) is copied into DIR under the same
+name: vramfit's tests read those headers and compare the bytes they describe
+with the buffers logged here (tests/llama_cpp_mmproj.rs). --no-load writes
+the files and headers without loading anything.
 
 (target/bench-venv: see tests/bench/llama_cpp_hybrid.py.) Takes a few
 minutes on two cores, mostly the image encodes and writing the 32-block
@@ -284,6 +291,13 @@ BUILDERS = [
     lambda: build_llava("llava1.5-13b-mmproj-2l", "llava-hf/llava-1.5-13b-hf", 5120),
     lambda: build_llava("llava-clip336-p2048-mmproj-2l", "CLIP ViT-L/14-336 into a 2048-wide text model", 2048),
 ]
+
+
+def copy_header(path, headers):
+    """Copies the start of a GGUF file up to its data section into the folder `headers`."""
+    offset = gguf.GGUFReader(path).data_offset
+    with open(path, "rb") as src, open(os.path.join(headers, os.path.basename(path)), "wb") as dst:
+        dst.write(src.read(offset))
 
 
 def write_text_model(path, arch, n_embd):
@@ -526,10 +540,14 @@ def main():
     parser.add_argument("--work", default="target/llama-cpp-mmproj", help="where GGUF files are written")
     parser.add_argument("--only", nargs="*", help="projector types to measure (default: all)")
     parser.add_argument("--no-encode", action="store_true", help="skip the image encodes")
+    parser.add_argument("--headers", help="copy each written file's header (up to its data) into this folder")
+    parser.add_argument("--no-load", action="store_true", help="only write the files (and headers)")
     parser.add_argument("--graphs", action="store_true", help="keep each load's allocator trace with the graphs "
                         "under WORK/graphs/, for tests/bench/ggml_alloc_replay.py")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    if args.headers:
+        os.makedirs(args.headers, exist_ok=True)
     preload_trace(args.work)
     if args.graphs:
         os.makedirs(os.path.join(args.work, "graphs"), exist_ok=True)
@@ -558,6 +576,11 @@ def main():
         text_path = os.path.join(args.work, f"text-{m.text_arch}-{m.dims['proj_dim']}.gguf")
         m.write(path)
         write_text_model(text_path, m.text_arch, m.dims["proj_dim"])
+        if args.headers:
+            copy_header(path, args.headers)
+            copy_header(text_path, args.headers)
+        if args.no_load:
+            continue
         take_log()
         mp = llama_cpp.llama_model_default_params()
         mp.n_gpu_layers = 0
@@ -611,6 +634,8 @@ def main():
                 json.dump(result, fh, indent=1, sort_keys=True)
         llama_cpp.llama_model_free(text_model)
         take_log()
+    if args.no_load:
+        return 0
     result["seconds"] = round(time.time() - started, 1)
     with open(args.out, "w") as fh:
         json.dump(result, fh, indent=1, sort_keys=True)

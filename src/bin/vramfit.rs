@@ -424,6 +424,11 @@ fn print_vllm(v: &vramfit::estimate::vllm::Startup) {
         "vLLM {} ({}), --gpu-memory-utilization {}, --max-num-batched-tokens {}, block {} tokens:",
         v.version, v.accounting, v.gpu_memory_utilization, v.max_num_batched_tokens, v.block_size
     );
+    if let (Some(budget), Some(items)) = (v.encoder_budget_tokens, v.profiled_images) {
+        println!(
+            "  Encoder cache will be initialized with a budget of {budget} tokens, and profiled with {items} image items of the maximum feature size."
+        );
+    }
     for rank in &v.ranks {
         println!(
             "  GPU {}: {:.2} GiB budget = weights {:.2} + activation peak {:.2} + non-torch {:.2} + CUDA graphs {:.2} + KV cache {:.2} GiB",

@@ -345,6 +345,10 @@ pub struct Vision {
     /// The graph llama.cpp's `clip.cpp` builds for this tower, when its
     /// compute buffer has been measured.
     pub clip_graph: ClipGraph,
+    /// The processor takes videos too. vLLM profiles the modality with the
+    /// most tokens per item (a video, for these), so a command that keeps
+    /// the image budget turns video off.
+    pub video: bool,
 }
 
 /// llama.cpp's CLIP graphs whose compute buffer vramfit sizes: the graph

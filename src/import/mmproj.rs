@@ -292,6 +292,8 @@ pub fn read(m: &Mmproj, text_n_embd: u64) -> Result<Read, MmprojError> {
         tokens,
         mmproj_f32_embeddings: f32_embeddings,
         clip_graph: clip_graph(m),
+        // llama.cpp takes images only.
+        video: false,
     };
     Ok(Read {
         vision,

@@ -138,9 +138,12 @@ pub fn command(cx: &LaunchContext) -> String {
         "--max-num-batched-tokens {}",
         s.max_num_batched_tokens
     ));
-    if cx.spec.vision.is_some() {
+    // A model whose processor takes videos is profiled with a video unless
+    // it is turned off: vramfit sizes the image budget.
+    if let Some(v) = &cx.spec.vision {
+        let video = if v.video { ",\"video\":0" } else { "" };
         args.push(format!(
-            "--limit-mm-per-prompt '{{\"image\":{}}}'",
+            "--limit-mm-per-prompt '{{\"image\":{}{video}}}'",
             s.images
         ));
     }

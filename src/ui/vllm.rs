@@ -33,8 +33,12 @@ pub fn vllm_view(v: &Startup) -> impl IntoView {
             }
         })
         .collect_view();
+    let encoder = match (v.encoder_budget_tokens, v.profiled_images) {
+        (Some(budget), Some(items)) => format!("Encoder cache will be initialized with a budget of {budget} tokens, and profiled with {items} image items of the maximum feature size.\n"),
+        _ => String::new(),
+    };
     let log = format!(
-        "Available KV cache memory: {}\nGPU KV cache size: {} tokens\nMaximum concurrency for {} tokens per request: {:.2}x",
+        "{encoder}Available KV cache memory: {}\nGPU KV cache size: {} tokens\nMaximum concurrency for {} tokens per request: {:.2}x",
         signed_gib(v.kv_cache_bytes),
         grouped(v.kv_cache_tokens),
         grouped(v.max_model_len),

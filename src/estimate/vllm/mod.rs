@@ -141,6 +141,11 @@ pub struct Startup {
     pub block_size: u64,
     /// The CUDA-graph memory was subtracted (v0.21 and later, not eager).
     pub cuda_graphs_subtracted: bool,
+    /// A vision-language model's profiling: "Encoder cache will be
+    /// initialized with a budget of N tokens, and profiled with M image
+    /// items of the maximum feature size" (`None` without images).
+    pub encoder_budget_tokens: Option<u64>,
+    pub profiled_images: Option<u64>,
     pub ranks: Vec<Rank>,
     /// The rank with the fewest blocks, whose figures vLLM's engine uses.
     pub weights_bytes: u64,
@@ -287,6 +292,7 @@ pub fn startup(
         tokens.min(len)
     };
     let needed = pool.request_bytes(len, batched);
+    let mm = profile::mm_budget(spec, s);
     let error = free_error.or_else(|| {
         if rank.kv_cache_bytes <= 0 {
             Some("ValueError: No available memory for the cache blocks. Try increasing `gpu_memory_utilization` when initializing the engine.".to_string())
@@ -313,6 +319,8 @@ pub fn startup(
         max_num_batched_tokens: batched,
         block_size: pool.block_size,
         cuda_graphs_subtracted: graphs,
+        encoder_budget_tokens: mm.map(|b| b.budget),
+        profiled_images: mm.map(|b| b.items),
         weights_bytes: rank.weights_bytes,
         activation_bytes: rank.activation_bytes,
         non_torch_bytes: rank.non_torch_bytes,

@@ -71,5 +71,6 @@ pub(crate) fn gemma4(_wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vi
         },
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: true,
     })
 }

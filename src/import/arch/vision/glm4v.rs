@@ -74,5 +74,6 @@ pub(crate) fn glm4v(_wrapper: &Fields, v: &Fields, _text_embd: u64) -> Result<Vi
         },
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: true,
     })
 }

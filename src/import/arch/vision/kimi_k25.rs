@@ -87,5 +87,6 @@ pub(crate) fn kimi_k25(
         },
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: false,
     })
 }

@@ -109,5 +109,6 @@ pub(crate) fn mllama(_wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vi
         },
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: false,
     })
 }

@@ -22,6 +22,7 @@ fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageT
         tokens,
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: false,
     }
 }
 
@@ -200,7 +201,11 @@ pub(crate) fn internvl(
         per_tile: wrapper.dim_or("image_seq_length", 256)?,
         max_tiles: 13,
     };
-    Ok(vision(&d, t, projector, tokens))
+    // InternVL's processor takes videos too.
+    Ok(Vision {
+        video: true,
+        ..vision(&d, t, projector, tokens)
+    })
 }
 
 /// Pixtral's ViT: RMSNorms, SwiGLU, no biases, 2-D RoPE.
@@ -415,5 +420,6 @@ fn qwen_vl(v: &Fields, v3: bool, deepstack_default: usize) -> Result<Vision, Con
         tokens,
         mmproj_f32_embeddings: false,
         clip_graph,
+        video: true,
     })
 }

@@ -41,5 +41,6 @@ pub(crate) fn paligemma(
         },
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: false,
     })
 }

@@ -82,5 +82,6 @@ pub(crate) fn qwen2_vl(
         },
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Qwen2Vl,
+        video: true,
     })
 }

@@ -47,6 +47,7 @@ fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageT
         tokens,
         mmproj_f32_embeddings: false,
         clip_graph: ClipGraph::Unmeasured,
+        video: false,
     }
 }
 
@@ -74,6 +75,7 @@ pub(crate) fn gemma3(wrapper: &Fields, v: &Fields, text_embd: u64) -> Result<Vis
     Ok(Vision {
         mmproj_f32_embeddings: true,
         clip_graph: ClipGraph::Vit,
+        video: false,
         ..vision(&d, t, projector, tokens)
     })
 }

@@ -512,7 +512,13 @@ fn print_report(r: &Report) {
             gib(r.state_bytes)
         );
     }
-    println!("host memory: {}", gib(r.host_bytes));
+    println!(
+        "host memory: {} (weights {}, KV {}, engine buffers {})",
+        gib(r.host_bytes),
+        gib(r.host.weights_bytes),
+        gib(r.host.kv_bytes),
+        gib(r.host.compute_bytes)
+    );
     if let Some(v) = &r.vllm {
         print_vllm(v);
     }

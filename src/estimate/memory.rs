@@ -249,6 +249,26 @@ impl Default for RunSettings {
     }
 }
 
+/// llama.cpp's host compute buffer, by part. The logged `CUDA_Host` (or
+/// `ROCm_Host`, `Vulkan_Host`) compute buffer is `copies × mask + inputs`
+/// (plus ~0.01 MiB), where `copies` is 4 when the model is split over
+/// several GPUs whole (pipeline parallelism, `LLAMA_SCHED_MAX_COPIES`) and
+/// 1 otherwise: equal to six logged loads in
+/// tests/data/measured/llama_cpp_gpu_logs.json (tests/llama_cpp_gpu.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct HostCompute {
+    /// `n_kv × n_ubatch` f32 (and the sliding-window layers' own mask).
+    pub mask: u64,
+    /// `n_embd × n_ubatch` f32: the input embeddings.
+    pub inputs: u64,
+}
+
+impl HostCompute {
+    pub fn bytes(&self, copies: u64) -> u64 {
+        copies * self.mask + self.inputs
+    }
+}
+
 /// Every byte of a run, per layer where it is per layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Estimate {
@@ -281,6 +301,10 @@ pub struct Estimate {
     pub overhead_per_gpu: u64,
     /// Host memory the engine uses besides offloaded weights (llama.cpp logits).
     pub host_output_buffer: u64,
+    /// llama.cpp's host compute buffer (`CUDA_Host compute buffer`): the
+    /// f32 KQ mask over the cache's cells for a micro-batch — one copy per
+    /// pipeline copy — and the token embeddings looked up on the host.
+    pub host_compute: HostCompute,
     /// Soft problems with this combination.
     pub warnings: Vec<String>,
 }
@@ -740,7 +764,27 @@ pub fn estimate_with(
         }
         _ => 0,
     };
+    let host_compute = match s.engine {
+        Engine::LlamaCpp | Engine::Ollama => {
+            let full = s.n_seq * pad(s.n_ctx, 256);
+            let swa = spec
+                .layers
+                .iter()
+                .filter_map(|l| l.attention.and_then(|a| a.window_len()))
+                .max()
+                .filter(|_| spec.llama_cpp_swa)
+                .map_or(0, |w| {
+                    s.n_seq * pad(s.n_ctx, 256).min(pad(w + s.n_ubatch, 256))
+                });
+            HostCompute {
+                mask: (full + swa) * s.n_ubatch * 4,
+                inputs: spec.n_embd * s.n_ubatch * 4,
+            }
+        }
+        _ => HostCompute::default(),
+    };
     Estimate {
+        host_compute,
         compute_vision,
         params: spec.params(),
         layer_weights: weights.layers.clone(),

@@ -114,6 +114,14 @@ impl DevicePlan {
     }
 }
 
+/// What a plan keeps in host memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct HostPlan {
+    pub weights_bytes: u64,
+    pub kv_bytes: u64,
+    pub compute_bytes: u64,
+}
+
 /// A placement and its verdict.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Plan {
@@ -128,6 +136,9 @@ pub struct Plan {
     /// Bytes in host memory: offloaded weights and KV, llama.cpp's token
     /// embeddings and logits.
     pub host_bytes: u64,
+    /// Of `host_bytes`: offloaded and host-resident weights, offloaded KV,
+    /// and the engine's host buffers (llama.cpp's compute and output).
+    pub host: HostPlan,
     /// Host RAM given by the user, if any.
     pub host_ram_bytes: Option<u64>,
     /// Total bytes missing across devices and host (0 when it fits).
@@ -539,7 +550,8 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
         e.token_embd
     } else {
         0
-    } + e.host_output_buffer;
+    } + e.host_output_buffer
+        + e.host_compute.bytes(1);
     if request.host_ram.is_some_and(|ram| host > ram) {
         return false;
     }
@@ -733,32 +745,44 @@ fn finish(
     devices: Vec<DevicePlan>,
 ) -> Plan {
     let n = e.layer_weights.len();
-    // Host memory: llama.cpp's embeddings and logits, plus whatever was offloaded.
-    let mut host = if e.token_embd_on_host {
+    // Host memory: llama.cpp's embeddings, logits and compute buffer, plus
+    // whatever was offloaded.
+    let mut weights = if e.token_embd_on_host {
         e.token_embd
     } else {
         0
-    } + e.host_output_buffer;
+    };
+    let mut kv = 0;
     if offload.cpu_layers > 0 {
         let range = match request.settings.engine {
             Engine::LlamaCpp | Engine::Ollama => 0..offload.cpu_layers,
             _ => n - offload.cpu_layers..n,
         };
-        host += range
-            .clone()
-            .map(|i| e.layer_weights[i] + e.layer_kv[i])
-            .sum::<u64>();
+        weights += range.clone().map(|i| e.layer_weights[i]).sum::<u64>();
+        kv += range.map(|i| e.layer_kv[i]).sum::<u64>();
         if !matches!(request.settings.engine, Engine::LlamaCpp | Engine::Ollama) {
-            host += e.output;
+            weights += e.output;
         }
     }
-    host += e
+    weights += e
         .weights
         .layer_experts
         .iter()
         .take(offload.cpu_moe_layers)
         .sum::<u64>();
-    host += offload.cpu_weights_per_gpu * devices.iter().filter(|d| d.used()).count() as u64;
+    let used = devices.iter().filter(|d| d.used()).count();
+    weights += offload.cpu_weights_per_gpu * used as u64;
+    // llama.cpp runs a model split whole over several GPUs as a pipeline
+    // (`llama-context.cpp`: more than one device, every layer offloaded,
+    // layer split, no tensor overrides), with 4 copies of its inputs.
+    let pipeline = used > 1 && !offload.any();
+    let compute = e.host_output_buffer + e.host_compute.bytes(if pipeline { 4 } else { 1 });
+    let host_plan = HostPlan {
+        weights_bytes: weights,
+        kv_bytes: kv,
+        compute_bytes: compute,
+    };
+    let host = weights + kv + compute;
     let gpu_shortfall: u64 = devices.iter().map(DevicePlan::shortfall_bytes).sum();
     let host_shortfall = request.host_ram.map_or(0, |ram| host.saturating_sub(ram));
     let mut shortfall = gpu_shortfall + host_shortfall;
@@ -783,6 +807,7 @@ fn finish(
         offload,
         devices,
         host_bytes: host,
+        host: host_plan,
         host_ram_bytes: request.host_ram,
         shortfall_bytes: shortfall,
     }

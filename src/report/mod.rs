@@ -657,6 +657,8 @@ pub struct Report {
     pub state_bytes: u64,
     pub shortfall_bytes: u64,
     pub host_bytes: u64,
+    /// Of `host_bytes`: weights, KV and the engine's host buffers.
+    pub host: crate::plan::split::HostPlan,
     /// Storage types and their shares: which tensors stay unquantized.
     pub weights_by_type: Vec<TypeShare>,
     pub layout: Layout,
@@ -789,6 +791,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         images: v.settings.images,
         shortfall_bytes: requested.shortfall_bytes,
         host_bytes: plan.host_bytes,
+        host: plan.host,
         weights_by_type: plan.estimate.weights.by_type.clone(),
         layout: plan.layout,
         offload: plan.offload,

@@ -1,0 +1,93 @@
+//! llama.cpp on GPU backends against load logs people posted
+//! (`data/measured/llama_cpp_gpu_logs.json`, each load with its URL).
+//!
+//! So far: the host compute buffer (`CUDA_Host` / `ROCm_Host` /
+//! `Vulkan_Host compute buffer size`) — the f32 KQ mask, once per pipeline
+//! copy, and the input embeddings.
+
+use serde_json::Value;
+use vramfit::estimate::catalog::find;
+use vramfit::estimate::memory::Engine;
+use vramfit::estimate::{estimate, RunSettings, WeightFormat};
+
+const LOGS: &str = include_str!("data/measured/llama_cpp_gpu_logs.json");
+
+/// Loads whose model the thread names (the log itself may not): the
+/// catalog model of the same architecture and width, the micro-batch when
+/// the log leaves llama.cpp's default (512), and whether llama.cpp ran the
+/// GPUs as a pipeline (several GPUs, every layer offloaded, no overrides).
+const LOADS: &[(&str, &str, Option<u64>, bool)] = &[
+    // qwen2.5-coder:32b on 2× RTX 3090 Ti, -ngl 99 -ub 256.
+    (
+        "issue11200-qwen25coder32b-q8-2x3090ti-q8kv-ts10-6",
+        "qwen2.5-coder-32b",
+        None,
+        true,
+    ),
+    // Llama 3 8B, partly offloaded (no pipeline).
+    (
+        "ollama4139-llama3-8b-partial-offload-ctx24576",
+        "llama-3.1-8b",
+        None,
+        false,
+    ),
+    // qwen2.5-coder-32b on one 7900 XTX.
+    (
+        "issue11337-qwen25coder32b-q8kv-7900xtx-rocm",
+        "qwen2.5-coder-32b",
+        Some(512),
+        false,
+    ),
+    // GLM-4.5-Air with its experts on the CPU: tensor overrides, no pipeline.
+    (
+        "pr14939-glm45-air-2gpu-cpu-moe-ctx2048",
+        "glm-4.5-air",
+        Some(512),
+        false,
+    ),
+    // Llama 3.2 11B Vision's text model, partly offloaded.
+    (
+        "ollama8310-llama32-vision-11b-partial-kv-split",
+        "llama-3.2-11b-vision",
+        None,
+        false,
+    ),
+];
+
+#[test]
+fn the_host_compute_buffer_is_the_mask_per_copy_and_the_inputs() {
+    let logs: Value = serde_json::from_str(LOGS).unwrap();
+    let loads = logs["loads"].as_array().unwrap();
+    for (id, model, ubatch, pipeline) in LOADS {
+        let load = loads.iter().find(|l| l["id"] == *id).unwrap();
+        let s = &load["settings"];
+        let logged = load["buffers_mib"]["compute"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(k, _)| k.ends_with("_Host"))
+            .map(|(_, v)| v.as_f64().unwrap())
+            .unwrap();
+        let spec = find(model).unwrap().load().unwrap().spec;
+        let settings = RunSettings {
+            engine: Engine::LlamaCpp,
+            weights: WeightFormat::Gguf {
+                ftype: vramfit::estimate::format::GgufFtype::Q8_0,
+            },
+            n_ctx: s["n_ctx"].as_u64().unwrap(),
+            n_seq: 1,
+            n_ubatch: s["n_ubatch"].as_u64().or(*ubatch).unwrap(),
+            ..RunSettings::default()
+        };
+        let ours = estimate(&spec, &settings)
+            .host_compute
+            .bytes(if *pipeline { 4 } else { 1 });
+        // llama.cpp adds a few KiB of small inputs (positions, output ids)
+        // and prints MiB with two decimals.
+        let mib = ours as f64 / (1u64 << 20) as f64;
+        assert!(
+            (logged - mib) >= 0.0 && logged - mib <= 0.015,
+            "{id}: vramfit {mib:.3} MiB, logged {logged}"
+        );
+    }
+}

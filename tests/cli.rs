@@ -177,25 +177,25 @@ fn a_converted_gemma3_pair_plans_llama_cpp_s_projector_bytes() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// `vramfit plan MODEL --gpu GPU --engine vllm ARGS… --json`, parsed.
+fn vllm_plan(model: &str, gpu: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["plan", model, "--gpu", gpu, "--engine", "vllm"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let (ok, out) = vramfit(&all);
+    assert!(ok, "{out}");
+    json(&out)
+}
+
 #[test]
 fn vllm_plans_speak_vllms_language() {
     // Llama 3.1 8B on one H100 at vLLM's defaults: the log lines vLLM
     // prints, from a budget of its CUDA total × 0.9.
-    let (ok, out) = vramfit(&[
-        "plan",
+    let r = vllm_plan(
         "llama-3.1-8b",
-        "--gpu",
         "h100",
-        "--engine",
-        "vllm",
-        "--max-model-len",
-        "32768",
-        "--max-num-seqs",
-        "256",
-        "--json",
-    ]);
-    assert!(ok, "{out}");
-    let r = json(&out);
+        &["--max-model-len", "32768", "--max-num-seqs", "256"],
+    );
     let v = &r["vllm"];
     assert_eq!(v["version"], "0.29.0");
     assert_eq!(v["max_num_batched_tokens"], 8192);
@@ -225,18 +225,11 @@ fn vllm_plans_speak_vllms_language() {
     assert!(v["error"].is_null());
 
     // A utilisation that leaves less than the weights: vLLM's own error.
-    let (_, out) = vramfit(&[
-        "plan",
+    let r = vllm_plan(
         "llama-3.1-8b",
-        "--gpu",
         "h100",
-        "--engine",
-        "vllm",
-        "--gpu-memory-utilization",
-        "0.15",
-        "--json",
-    ]);
-    let r = json(&out);
+        &["--gpu-memory-utilization", "0.15"],
+    );
     assert_eq!(r["fits"], false);
     assert!(r["vllm"]["error"]
         .as_str()
@@ -252,31 +245,12 @@ fn vllm_plans_speak_vllms_language() {
     );
 
     // AWQ needs a checkpoint quantized that way.
-    let (_, out) = vramfit(&[
-        "plan",
-        "qwen2.5-72b",
-        "--gpu",
-        "2xh100",
-        "--engine",
-        "vllm",
-        "--weights",
-        "awq",
-        "--json",
-    ]);
-    let command = json(&out)["commands"]["vllm"].as_str().unwrap().to_string();
-    assert!(command.contains("vllm serve <AWQ checkpoint>"), "{command}");
-    let (_, out) = vramfit(&[
-        "plan",
-        "Qwen/Qwen2.5-72B-Instruct-AWQ",
-        "--gpu",
-        "2xh100",
-        "--engine",
-        "vllm",
-        "--json",
-    ]);
-    let command = json(&out)["commands"]["vllm"].as_str().unwrap().to_string();
+    let command = |r: serde_json::Value| r["commands"]["vllm"].as_str().unwrap().to_string();
+    let awq = command(vllm_plan("qwen2.5-72b", "2xh100", &["--weights", "awq"]));
+    assert!(awq.contains("vllm serve <AWQ checkpoint>"), "{awq}");
+    let repo = command(vllm_plan("Qwen/Qwen2.5-72B-Instruct-AWQ", "2xh100", &[]));
     assert!(
-        command.contains("vllm serve Qwen/Qwen2.5-72B-Instruct-AWQ"),
-        "{command}"
+        repo.contains("vllm serve Qwen/Qwen2.5-72B-Instruct-AWQ"),
+        "{repo}"
     );
 }

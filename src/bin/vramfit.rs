@@ -443,7 +443,7 @@ fn print_vllm(v: &vramfit::estimate::vllm::Startup) {
     }
     println!(
         "  Available KV cache memory: {:.2} GiB",
-        v.kv_cache_bytes as f64 / (1u64 << 30) as f64
+        v.binding.kv_cache_bytes as f64 / (1u64 << 30) as f64
     );
     println!("  GPU KV cache size: {} tokens", grouped(v.kv_cache_tokens));
     println!(

@@ -794,7 +794,7 @@ fn finish(
         if !st.serves_all() && shortfall == 0 {
             let needed = st.max_num_seqs * st.request_kv_bytes;
             shortfall = needed
-                .saturating_sub(st.kv_cache_bytes.max(0) as u64)
+                .saturating_sub(st.binding.kv_cache_bytes.max(0) as u64)
                 .max(1);
         }
     }

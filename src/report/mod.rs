@@ -380,6 +380,19 @@ fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
     }
 }
 
+/// An on/off field (`on`, `yes`, `true`, `1` or their opposites; empty is off).
+fn switch(field: &'static str, text: &str) -> Result<bool, InputError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" | "1" => Ok(true),
+        "" | "off" | "no" | "false" | "0" => Ok(false),
+        _ => Err(InputError::Choice {
+            field,
+            text: text.to_string(),
+            choices: "on, off",
+        }),
+    }
+}
+
 /// A size that may be left empty or 0.
 fn optional_size(field: &'static str, text: &str) -> Result<Option<u64>, InputError> {
     match text.trim() {
@@ -470,17 +483,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
     let overhead_per_gpu = optional_size("overhead", &request.overhead)?.unwrap_or(0);
     let reserve = optional_size("reserve", &request.reserve)?.unwrap_or(0);
     let host_ram = optional_size("host_ram", &request.host_ram)?;
-    let allow_offload = match request.offload.trim().to_ascii_lowercase().as_str() {
-        "on" | "yes" | "true" | "1" => true,
-        "" | "off" | "no" | "false" | "0" => false,
-        _ => {
-            return Err(InputError::Choice {
-                field: "offload",
-                text: request.offload.clone(),
-                choices: "on, off",
-            })
-        }
-    };
+    let allow_offload = switch("offload", &request.offload)?;
     let objective = Objective::parse(&request.objective).ok_or_else(|| InputError::Choice {
         field: "objective",
         text: request.objective.clone(),

@@ -24,45 +24,9 @@ pub fn parse(request: &Request) -> Result<VllmArgs, InputError> {
         "" | "current" | "latest" => CURRENT,
         t => t.parse::<Version>().map_err(InputError::Version)?,
     };
-    let block_size = match request.block_size.trim() {
-        "" | "auto" => 0,
-        t => match t.parse::<u64>() {
-            Ok(n) if (1..=4096).contains(&n) => n,
-            _ => {
-                return Err(InputError::Count {
-                    field: "block_size",
-                    text: request.block_size.clone(),
-                    min: 1,
-                    max: 4096,
-                })
-            }
-        },
-    };
-    let enforce_eager = match request.eager.trim().to_ascii_lowercase().as_str() {
-        "on" | "yes" | "true" | "1" => true,
-        "" | "off" | "no" | "false" | "0" => false,
-        _ => {
-            return Err(InputError::Choice {
-                field: "eager",
-                text: request.eager.clone(),
-                choices: "on, off",
-            })
-        }
-    };
-    let tensor_parallel = match request.tp.trim() {
-        "" | "auto" => 0,
-        t => match t.parse::<u16>() {
-            Ok(n) if (1..=64).contains(&n) => n,
-            _ => {
-                return Err(InputError::Count {
-                    field: "tp",
-                    text: request.tp.clone(),
-                    min: 1,
-                    max: 64,
-                })
-            }
-        },
-    };
+    let block_size = optional_count("block_size", &request.block_size, 4096)?;
+    let enforce_eager = super::switch("eager", &request.eager)?;
+    let tensor_parallel = optional_count("tp", &request.tp, 64)? as u16;
     Ok(VllmArgs {
         tensor_parallel,
         version,
@@ -71,6 +35,14 @@ pub fn parse(request: &Request) -> Result<VllmArgs, InputError> {
         enforce_eager,
         flash_mla: true,
     })
+}
+
+/// A count from 1 to `max`, or 0 for empty or `auto` (vLLM's choice).
+fn optional_count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
+    match text.trim() {
+        "" | "auto" => Ok(0),
+        _ => super::count(field, text, max),
+    }
 }
 
 /// The most tokens a vLLM step takes: the field, else vLLM's default for
@@ -97,15 +69,7 @@ pub fn batched_tokens(
                 n_seq,
             ))
         }
-        t => match t.parse::<u64>() {
-            Ok(n) if (1..=1 << 24).contains(&n) => Ok(n),
-            _ => Err(InputError::Count {
-                field: "batched_tokens",
-                text: request.batched_tokens.clone(),
-                min: 1,
-                max: 1 << 24,
-            }),
-        },
+        _ => optional_count("batched_tokens", &request.batched_tokens, 1 << 24),
     }
 }
 

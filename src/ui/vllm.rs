@@ -39,7 +39,7 @@ pub fn vllm_view(v: &Startup) -> impl IntoView {
     };
     let log = format!(
         "{encoder}Available KV cache memory: {}\nGPU KV cache size: {} tokens\nMaximum concurrency for {} tokens per request: {:.2}x",
-        signed_gib(v.kv_cache_bytes),
+        signed_gib(v.binding.kv_cache_bytes),
         grouped(v.kv_cache_tokens),
         grouped(v.max_model_len),
         v.max_concurrency

@@ -417,9 +417,9 @@ mod vllm_runs {
         Some(BudgetCheck {
             id: run.id.clone(),
             budget_gib: v.ranks.first().map_or(0.0, |r| r.requested_bytes as f64 / GIB),
-            weights_gib: v.weights_bytes as f64 / GIB,
-            activation_gib: v.activation_bytes as f64 / GIB,
-            kv_gib: v.kv_cache_bytes as f64 / GIB,
+            weights_gib: v.binding.weights_bytes as f64 / GIB,
+            activation_gib: v.binding.activation_bytes as f64 / GIB,
+            kv_gib: v.binding.kv_cache_bytes as f64 / GIB,
             tokens: v.kv_cache_tokens,
             logged_weights_gib: run.logged_weights_gib,
             logged_activation_gib: run.logged_activation_gib,

@@ -113,7 +113,7 @@ pub fn default_batched_tokens(
 }
 
 /// What one rank holds before and after the KV cache is sized.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Rank {
     /// The GPU's index in the plan.
     pub device: usize,
@@ -147,13 +147,10 @@ pub struct Startup {
     pub encoder_budget_tokens: Option<u64>,
     pub profiled_images: Option<u64>,
     pub ranks: Vec<Rank>,
-    /// The rank with the fewest blocks, whose figures vLLM's engine uses.
-    pub weights_bytes: u64,
-    pub activation_bytes: u64,
-    pub non_torch_bytes: u64,
-    pub cuda_graph_bytes: u64,
-    pub kv_cache_bytes: i64,
-    pub num_gpu_blocks: u64,
+    /// The rank with the fewest blocks, whose figures vLLM's engine uses
+    /// (its fields at the top level of the JSON).
+    #[serde(flatten)]
+    pub binding: Rank,
     /// "GPU KV cache size: N tokens".
     pub kv_cache_tokens: u64,
     /// "Maximum concurrency for `max_model_len` tokens per request: X×".
@@ -265,16 +262,7 @@ pub fn startup(
         .unwrap_or(0);
     let empty = KvPool::new(&[], block_size);
     let pool = pools.get(binding).unwrap_or(&empty);
-    let rank = out.get(binding).cloned().unwrap_or(Rank {
-        device: 0,
-        requested_bytes: 0,
-        weights_bytes: 0,
-        activation_bytes: 0,
-        non_torch_bytes: 0,
-        cuda_graph_bytes: 0,
-        kv_cache_bytes: 0,
-        num_gpu_blocks: 0,
-    });
+    let rank = out.get(binding).cloned().unwrap_or_default();
     let blocks = rank.num_gpu_blocks;
     let (tokens, concurrency) = if era.v1 {
         (
@@ -321,12 +309,7 @@ pub fn startup(
         cuda_graphs_subtracted: graphs,
         encoder_budget_tokens: mm.map(|b| b.budget),
         profiled_images: mm.map(|b| b.items),
-        weights_bytes: rank.weights_bytes,
-        activation_bytes: rank.activation_bytes,
-        non_torch_bytes: rank.non_torch_bytes,
-        cuda_graph_bytes: rank.cuda_graph_bytes,
-        kv_cache_bytes: rank.kv_cache_bytes,
-        num_gpu_blocks: blocks,
+        binding: rank,
         kv_cache_tokens: tokens,
         max_concurrency: (concurrency * 100.0).floor() / 100.0,
         max_len_that_fits: max_len,

@@ -60,7 +60,8 @@ pub struct Offload {
     /// Whole layers on the CPU (llama.cpp: the first ones, `-ngl` lowered;
     /// accelerate: the last ones, `"cpu"` in the device map).
     pub cpu_layers: usize,
-    /// MoE layers whose experts stay on the CPU (llama.cpp `--n-cpu-moe`).
+    /// The first layers whose experts stay on the CPU (llama.cpp
+    /// `--n-cpu-moe N`, which counts dense layers too).
     pub cpu_moe_layers: usize,
     /// Weight bytes per GPU kept in host memory (vLLM `--cpu-offload-gb`).
     pub cpu_weights_per_gpu: u64,

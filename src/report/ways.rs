@@ -150,9 +150,11 @@ pub fn ways_out(
     if !v.allow_offload && engine != Engine::ExLlamaV2 {
         if let Some((_, p)) = replan(request, &[("offload", "on".into())]).filter(|(_, p)| p.fits) {
             let what = if p.offload.cpu_moe_layers > 0 {
+                // llama.cpp's --n-cpu-moe N takes the first N layers, dense
+                // ones (which have no experts) included.
                 format!(
-                    "Keep the experts of {} layers on the CPU",
-                    p.offload.cpu_moe_layers
+                    "Keep the experts of the first {} layers on the CPU (--n-cpu-moe {})",
+                    p.offload.cpu_moe_layers, p.offload.cpu_moe_layers
                 )
             } else if p.offload.cpu_layers > 0 {
                 format!("Offload {} layers to the CPU", p.offload.cpu_layers)

@@ -241,7 +241,7 @@ fn device_table(r: &Report) -> impl IntoView {
         view! {
             <p class="vf-note">
                 {format!(
-                    "On the CPU: {} layers, experts of {} layers, {} of weights per GPU — {} in host memory.",
+                    "On the CPU: {} layers, the experts of the first {} layers, {} of weights per GPU — {} in host memory.",
                     r.offload.cpu_layers,
                     r.offload.cpu_moe_layers,
                     gib(r.offload.cpu_weights_per_gpu),

@@ -138,6 +138,13 @@ struct VllmFlags {
         default_value = ""
     )]
     tp: String,
+    /// Use at most this many pipeline stages instead of letting the planner choose.
+    #[arg(
+        long = "pipeline-parallel-size",
+        visible_alias = "pp",
+        default_value = ""
+    )]
+    pp: String,
 }
 
 fn main() -> ExitCode {
@@ -405,6 +412,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 block_size: vllm.block_size,
                 eager: if vllm.enforce_eager { "on" } else { "off" }.into(),
                 tp: vllm.tp,
+                pp: vllm.pp,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {

@@ -480,6 +480,17 @@ fn stages(gpus: &[Gpu], tp: usize) -> Vec<Vec<usize>> {
     stages
 }
 
+/// The stages a plan may use: all of them, or with vLLM's
+/// `--pipeline-parallel-size` fixed, that many.
+fn layout_stages(request: &PlanRequest, tp: usize) -> Vec<Vec<usize>> {
+    let mut all = stages(request.gpus, tp);
+    let fixed = usize::from(request.settings.vllm.pipeline_parallel);
+    if request.settings.engine == Engine::Vllm && fixed > 0 {
+        all.truncate(fixed);
+    }
+    all
+}
+
 /// Plans the request: the best layout, the min-peak split, and offload when
 /// the GPUs alone are not enough.
 pub fn plan(request: PlanRequest) -> Plan {
@@ -557,7 +568,7 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
         return false;
     }
     tp_sizes(request).into_iter().any(|tp| {
-        let stages = stages(request.gpus, tp);
+        let stages = layout_stages(request, tp);
         let usable = stage_usable(request.gpus, &stages, &request.settings);
         fill(
             &costs(request.spec, &e, tp, &request.settings),
@@ -569,7 +580,7 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
 }
 
 fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
-    let stages = stages(request.gpus, tp);
+    let stages = layout_stages(request, tp);
     let usable = stage_usable(request.gpus, &stages, &request.settings);
     let c = costs(request.spec, e, tp, &request.settings);
     let n = c.layer.len();

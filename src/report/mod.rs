@@ -73,6 +73,8 @@ pub struct Request {
     pub eager: String,
     /// vLLM `--tensor-parallel-size` (empty: chosen by the planner).
     pub tp: String,
+    /// vLLM `--pipeline-parallel-size` (empty: chosen by the planner).
+    pub pp: String,
 }
 
 impl Default for Request {
@@ -100,13 +102,14 @@ impl Default for Request {
             block_size: String::new(),
             eager: "off".into(),
             tp: String::new(),
+            pp: String::new(),
         }
     }
 }
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 20] = [
+    pub const FIELDS: [&'static str; 21] = [
         "model",
         "config",
         "gpus",
@@ -127,6 +130,7 @@ impl Request {
         "block_size",
         "eager",
         "tp",
+        "pp",
     ];
 
     fn field_mut(&mut self, field: &str) -> Option<&mut String> {
@@ -151,6 +155,7 @@ impl Request {
             "block_size" => &mut self.block_size,
             "eager" => &mut self.eager,
             "tp" => &mut self.tp,
+            "pp" => &mut self.pp,
             _ => return None,
         })
     }
@@ -246,6 +251,7 @@ impl Request {
             "block_size" => &self.block_size,
             "eager" => &self.eager,
             "tp" => &self.tp,
+            "pp" => &self.pp,
             _ => return None,
         })
     }

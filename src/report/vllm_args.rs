@@ -1,5 +1,5 @@
 //! The request's vLLM fields (`util`, `vllm_version`, `batched_tokens`,
-//! `block_size`, `eager`, `tp`) read into [`VllmArgs`] and the batched-token
+//! `block_size`, `eager`, `tp`, `pp`) read into [`VllmArgs`] and the batched-token
 //! count vLLM would use on the chosen GPUs.
 
 use super::{InputError, Request};
@@ -27,8 +27,10 @@ pub fn parse(request: &Request) -> Result<VllmArgs, InputError> {
     let block_size = optional_count("block_size", &request.block_size, 4096)?;
     let enforce_eager = super::switch("eager", &request.eager)?;
     let tensor_parallel = optional_count("tp", &request.tp, 64)? as u16;
+    let pipeline_parallel = optional_count("pp", &request.pp, 64)? as u16;
     Ok(VllmArgs {
         tensor_parallel,
+        pipeline_parallel,
         version,
         utilization,
         block_size,

@@ -170,6 +170,9 @@ pub fn Settings() -> impl IntoView {
                     </div>
                     <div class="vf-row">
                         <Field label="Tensor parallel size" field="tp" inputmode="numeric" hint="--tensor-parallel-size; empty: the planner chooses." />
+                        <Field label="Pipeline stages" field="pp" inputmode="numeric" hint="--pipeline-parallel-size: at most this many; empty: the planner chooses." />
+                    </div>
+                    <div class="vf-row">
                         <Choice label="CUDA graphs" field="eager" options=vec![("off".to_string(), "captured (default)".to_string()), ("on".to_string(), "off: --enforce-eager".to_string())] />
                     </div>
                 </details>

@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 20] = [
+const KEYS: [(&str, &str); 21] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -37,6 +37,7 @@ const KEYS: [(&str, &str); 20] = [
     ("block_size", "bs"),
     ("eager", "eg"),
     ("tp", "tp"),
+    ("pp", "pp"),
 ];
 
 /// Largest config accepted from a link, after decompression.

@@ -38,6 +38,9 @@ pub struct VllmArgs {
     pub enforce_eager: bool,
     /// `--tensor-parallel-size`; 0 lets the planner choose.
     pub tensor_parallel: u16,
+    /// `--pipeline-parallel-size`: at most this many stages; 0 lets the
+    /// planner choose.
+    pub pipeline_parallel: u16,
     /// The GPUs run FlashMLA (Hopper and newer), whose MLA cache uses
     /// 64-token blocks; elsewhere vLLM's MLA backends use 16.
     pub flash_mla: bool,
@@ -51,6 +54,7 @@ impl Default for VllmArgs {
             block_size: 0,
             enforce_eager: false,
             tensor_parallel: 0,
+            pipeline_parallel: 0,
             flash_mla: true,
         }
     }

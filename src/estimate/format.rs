@@ -263,8 +263,10 @@ impl GgufFtype {
             GgufFtype::IQ4_XS => T::IQ4_XS,
             GgufFtype::IQ4_NL => T::IQ4_NL,
             GgufFtype::Q3_K_L | GgufFtype::Q3_K_M | GgufFtype::Q3_K_S => T::Q3_K,
-            GgufFtype::IQ3_M | GgufFtype::IQ3_S => T::IQ3_S,
-            GgufFtype::IQ3_XS | GgufFtype::IQ3_XXS => T::IQ3_XXS,
+            // IQ3_XS is IQ3_S with IQ3_XXS attn_q/attn_k and middle-layer
+            // ffn_gate/ffn_up (`llama_tensor_get_type_impl`).
+            GgufFtype::IQ3_M | GgufFtype::IQ3_S | GgufFtype::IQ3_XS => T::IQ3_S,
+            GgufFtype::IQ3_XXS => T::IQ3_XXS,
             GgufFtype::Q2_K | GgufFtype::Q2_K_S => T::Q2_K,
             GgufFtype::IQ2_M => T::IQ2_S,
             GgufFtype::IQ2_S | GgufFtype::IQ2_XS => T::IQ2_XS,

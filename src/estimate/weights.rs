@@ -69,6 +69,8 @@ struct Mix {
     i_attention_wv: usize,
     n_layer: usize,
     i_ffn_down: usize,
+    i_ffn_gate: usize,
+    i_ffn_up: usize,
 }
 
 /// llama.cpp's `use_more_bits`: the first and last eighth of the layers and
@@ -123,6 +125,18 @@ impl Mix {
             i_attention_wv: 0,
             n_layer,
             i_ffn_down: 0,
+            i_ffn_gate: 0,
+            i_ffn_up: 0,
+        }
+    }
+
+    /// `layer_info`: the layer a rule looks at — a MoE tensor's own block,
+    /// a dense model's count of such tensors so far.
+    fn layer_of(&self, counter: usize, layer: Option<usize>) -> usize {
+        if self.n_expert > 1 {
+            layer.unwrap_or(0)
+        } else {
+            counter
         }
     }
 
@@ -309,6 +323,20 @@ impl Mix {
                     _ => new_type,
                 };
             }
+        } else if named(tensor, Kind::FfnGate, "ffn_gate") {
+            // IQ3_XS: IQ3_XXS ffn_gate outside the first and last eighth.
+            let (i, n) = (self.layer_of(self.i_ffn_gate, layer), self.n_layer);
+            if ftype == F::IQ3_XS && i >= n / 8 && i < 7 * n / 8 {
+                new_type = T::IQ3_XXS;
+            }
+            self.i_ffn_gate += 1;
+        } else if named(tensor, Kind::FfnUp, "ffn_up") {
+            // IQ3_XS: IQ3_XXS ffn_up outside the first and last eighth.
+            let (i, n) = (self.layer_of(self.i_ffn_up, layer), self.n_layer);
+            if ftype == F::IQ3_XS && i >= n / 8 && i < 7 * n / 8 {
+                new_type = T::IQ3_XXS;
+            }
+            self.i_ffn_up += 1;
         }
         new_type
     }
@@ -610,6 +638,8 @@ mod tests {
             ("attn_k.weight", Kind::AttnK),
             ("attn_q.weight", Kind::AttnQ),
             ("ffn_down", Kind::FfnDown),
+            ("ffn_gate", Kind::FfnGate),
+            ("ffn_up", Kind::FfnUp),
             ("attn_output.weight", Kind::AttnOutput),
         ];
         for model in crate::estimate::catalog::MODELS {

@@ -277,6 +277,26 @@ impl GgufFtype {
         }
     }
 
+    /// Whether `llama-quantize` refuses to make this ftype without an
+    /// importance matrix: it gives some tensor IQ1/IQ2/IQ3_XXS (or Q2_K in
+    /// Q2_K_S), types it will not make without one (llama.cpp
+    /// `src/llama-quant.cpp`, `tensor_requires_imatrix`).
+    pub fn needs_imatrix(self) -> bool {
+        use GgufFtype as F;
+        matches!(
+            self,
+            F::IQ3_XS
+                | F::IQ3_XXS
+                | F::Q2_K_S
+                | F::IQ2_M
+                | F::IQ2_S
+                | F::IQ2_XS
+                | F::IQ2_XXS
+                | F::IQ1_M
+                | F::IQ1_S
+        )
+    }
+
     /// F32/F16/BF16 files are converted, not quantized: no per-tensor rules.
     pub fn is_float(self) -> bool {
         matches!(self, GgufFtype::F32 | GgufFtype::F16 | GgufFtype::BF16)

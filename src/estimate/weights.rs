@@ -9,6 +9,14 @@
 //! then the shape fallback for rows that are not whole blocks. 1-D tensors
 //! stay F32; routers and position embeddings are never quantized.
 //!
+//! Whether `llama-quantize` was given an importance matrix changes a few
+//! rules (IQ4_XS/IQ4_NL keep the first eighth's `ffn_down` in Q5_K without
+//! one; Q4_0/Q5_0 move it to Q4_1/Q5_1 with one). vramfit sizes the file
+//! `llama-quantize` makes by default — no importance matrix — except for
+//! the ftypes it refuses to make without one ([`GgufFtype::needs_imatrix`]).
+//! `tests/llama_cpp_quant.rs` checks every tensor of every ftype, both
+//! ways, against the quantizer itself.
+//!
 //! PyTorch-side formats keep embeddings, lm_head, norms and routers in 16
 //! bits and quantize the Linear weights inside the layers, with each
 //! format's own scales and zero points (bitsandbytes `functional.py`,
@@ -60,6 +68,8 @@ pub struct TypeShare {
 /// `llama-quantize`'s per-model state (`quantize_state_impl`).
 struct Mix {
     ftype: GgufFtype,
+    /// Whether an importance matrix was given (`qs.has_imatrix`).
+    has_imatrix: bool,
     n_expert: u64,
     n_gqa: u64,
     /// llama.cpp's `LLM_TYPE_70B` (80-layer Llama/Qwen2): attn_v gets Q5_K.
@@ -95,7 +105,7 @@ fn named(t: &Tensor, kind: Kind, pattern: &str) -> bool {
 }
 
 impl Mix {
-    fn new(spec: &ModelSpec, ftype: GgufFtype) -> Mix {
+    fn new(spec: &ModelSpec, ftype: GgufFtype, has_imatrix: bool) -> Mix {
         let n_gqa = spec
             .first_attention()
             .map_or(1, |a| a.n_head / a.n_head_kv().max(1));
@@ -111,6 +121,7 @@ impl Mix {
         };
         Mix {
             ftype,
+            has_imatrix,
             n_expert: spec.moe.map_or(0, |m| m.n_expert),
             n_gqa,
             is_70b: spec.layers.len() == 80
@@ -194,7 +205,6 @@ impl Mix {
                 _ => new_type,
             };
         }
-        let i_layer = layer.unwrap_or(0);
         if matches!(
             ftype,
             F::IQ2_XXS | F::IQ2_XS | F::IQ1_S | F::IQ2_S | F::IQ2_M | F::IQ1_M
@@ -236,9 +246,9 @@ impl Mix {
                         T::Q3_K
                     }
                 }
-                // vramfit assumes an importance matrix for IQ mixes, as
-                // published IQ quants are made.
                 F::Q2_K_S | F::IQ3_XXS | F::IQ3_XS | F::IQ3_S if self.n_gqa >= 4 => T::Q4_K,
+                // IQ3_XXS without an importance matrix: IQ3_S.
+                F::IQ3_XXS if !self.has_imatrix => T::IQ3_S,
                 F::IQ3_M => T::Q4_K,
                 F::Q3_K_M => {
                     if i < 2 {
@@ -275,23 +285,27 @@ impl Mix {
                 new_type = T::IQ2_S;
             }
         } else if named(tensor, Kind::FfnDown, "ffn_down") {
-            // MoE models name the layer; dense ones count ffn_down tensors.
-            let i = if self.n_expert > 1 {
-                i_layer
-            } else {
-                self.i_ffn_down
-            };
+            let i = self.layer_of(self.i_ffn_down, layer);
             let n = self.n_layer;
+            let imatrix = self.has_imatrix;
             new_type = match ftype {
                 F::Q2_K => T::Q3_K,
                 F::Q2_K_S if i < n / 8 => T::Q4_K,
+                // IQ3_XXS without an importance matrix: Q4_K, then Q3_K.
+                F::IQ3_XXS if !imatrix && i < n / 8 => T::Q4_K,
+                F::IQ3_XXS if !imatrix => T::Q3_K,
                 F::IQ3_M if i < n / 8 || (self.n_expert == 8 && use_more_bits(i, n)) => T::Q4_K,
                 F::Q3_K_M if i < n / 16 => T::Q5_K,
                 F::Q3_K_M => T::Q4_K,
                 F::Q3_K_L => T::Q5_K,
                 F::Q4_K_M if use_more_bits(i, n) => T::Q6_K,
+                // IQ4_NL/IQ4_XS without an importance matrix: Q5_K for the first eighth.
+                F::IQ4_NL | F::IQ4_XS if !imatrix && i < n / 8 => T::Q5_K,
                 F::Q5_K_M if use_more_bits(i, n) => T::Q6_K,
                 F::Q4_K_S if i < n / 8 => T::Q5_K,
+                // Q4_0/Q5_0 with an importance matrix: Q4_1/Q5_1 for the first eighth.
+                F::Q4_0 if imatrix && i < n / 8 => T::Q4_1,
+                F::Q5_0 if imatrix && i < n / 8 => T::Q5_1,
                 _ => new_type,
             };
             self.i_ffn_down += 1;
@@ -448,10 +462,30 @@ fn torch_bytes(format: WeightFormat, tensor: &Tensor) -> (&'static str, u64) {
     }
 }
 
+/// Whether vramfit sizes `ftype` as made with an importance matrix: only
+/// where `llama-quantize` refuses to make it without one. Published IQ4_XS,
+/// IQ4_NL, Q4_0 and Q5_0 files made with one (most I-quants people
+/// download) differ in the first eighth's `ffn_down`: IQ4_XS 1 % smaller,
+/// Q4_0 0.4 % larger.
+fn imatrix_assumed(ftype: GgufFtype) -> bool {
+    ftype.needs_imatrix()
+}
+
 /// Every tensor's GGUF name, shape and the type `llama-quantize` gives it
-/// in `ftype`, in file order (token embeddings, the blocks, the rest).
+/// in `ftype`, in file order (token embeddings, the blocks, the rest) —
+/// with an importance matrix only where the ftype needs one.
 pub fn gguf_tensor_types(spec: &ModelSpec, ftype: GgufFtype) -> Vec<(String, [u64; 3], GgmlType)> {
-    let mut mix = Mix::new(spec, ftype);
+    gguf_tensor_types_with_imatrix(spec, ftype, imatrix_assumed(ftype))
+}
+
+/// [`gguf_tensor_types`] for a `llama-quantize` run with or without an
+/// importance matrix (`--imatrix`).
+pub fn gguf_tensor_types_with_imatrix(
+    spec: &ModelSpec,
+    ftype: GgufFtype,
+    imatrix: bool,
+) -> Vec<(String, [u64; 3], GgmlType)> {
+    let mut mix = Mix::new(spec, ftype, imatrix);
     let mut out = Vec::new();
     for t in spec.globals.iter().filter(|t| t.kind == Kind::TokenEmbd) {
         out.push((t.name.clone(), t.ne, mix.tensor_type(t, None)));
@@ -524,7 +558,7 @@ pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
         bytes
     };
     let mut mix = match format {
-        WeightFormat::Gguf { ftype } => Some(Mix::new(spec, ftype)),
+        WeightFormat::Gguf { ftype } => Some(Mix::new(spec, ftype, imatrix_assumed(ftype))),
         _ => None,
     };
     let mut bytes_of = |tensor: &Tensor, layer: Option<usize>| -> u64 {
@@ -737,7 +771,7 @@ mod tests {
                 q8_0                7160348672  Q8_0 ×226, F32 ×65
                 f16                13477363712  F16 ×226, F32 ×65
                 q2_k                2532122624  Q2_K ×129, Q3_K ×96, Q6_K ×1, F32 ×65
-                iq4_xs              3618594816  IQ4_XS ×225, Q6_K ×1, F32 ×65
+                iq4_xs              3646775296  IQ4_XS ×221, Q5_K ×4, Q6_K ×1, F32 ×65
             "#]],
         );
         check(

@@ -2,10 +2,11 @@
 //! unquantized.
 //!
 //! GGUF mixes follow `llama-quantize` (llama.cpp `src/llama-quant.cpp`,
-//! `llama_tensor_get_type`): the ftype's default type, then per-tensor
-//! exceptions — the output tensor (and a tied `token_embd`) to Q6_K,
-//! `attn_v`/`ffn_down` to more bits on `use_more_bits` layers, 8-expert
-//! models' attention to Q8_0/Q5_K, GQA-aware `attn_v` for Q2_K/IQ mixes —
+//! `llama_tensor_get_type` and `llama_tensor_get_type_impl`): the ftype's
+//! default type, then per-tensor exceptions — the output tensor (and a
+//! tied `token_embd`) to Q6_K, `attn_v`/`ffn_down` to more bits on
+//! `use_more_bits` layers, 8-expert models' attention to Q8_0/Q5_K,
+//! GQA-aware `attn_v` for Q2_K/IQ mixes, Falcon's own `ffn_down` ladder —
 //! then the shape fallback for rows that are not whole blocks. 1-D tensors
 //! stay F32; routers and position embeddings are never quantized.
 //!
@@ -72,6 +73,9 @@ struct Mix {
     has_imatrix: bool,
     n_expert: u64,
     n_gqa: u64,
+    /// llama.cpp's `LLM_ARCH_FALCON`, whose output and `ffn_down`,
+    /// `attn_output` ladders differ.
+    is_falcon: bool,
     /// llama.cpp's `LLM_TYPE_70B` (80-layer Llama/Qwen2): attn_v gets Q5_K.
     is_70b: bool,
     has_output: bool,
@@ -124,6 +128,7 @@ impl Mix {
             has_imatrix,
             n_expert: spec.moe.map_or(0, |m| m.n_expert),
             n_gqa,
+            is_falcon: spec.model_type == "falcon",
             is_70b: spec.layers.len() == 80
                 && matches!(spec.model_type.as_str(), "llama" | "qwen2"),
             has_output: spec.global(Kind::Output).is_some(),
@@ -178,7 +183,10 @@ impl Mix {
             tensor.kind == Kind::Output || (!self.has_output && tensor.kind == Kind::TokenEmbd);
         if is_output {
             let block = new_type.block_size();
-            return if ftype == F::MXFP4_MOE || !tensor.ne[0].is_multiple_of(block) {
+            // Falcon's output, and rows that are not whole blocks: Q8_0.
+            let q8_0 =
+                ftype == F::MXFP4_MOE || self.is_falcon || !tensor.ne[0].is_multiple_of(block);
+            return if q8_0 {
                 T::Q8_0
             } else if matches!(
                 ftype,
@@ -287,7 +295,7 @@ impl Mix {
         } else if named(tensor, Kind::FfnDown, "ffn_down") {
             let i = self.layer_of(self.i_ffn_down, layer);
             let n = self.n_layer;
-            let imatrix = self.has_imatrix;
+            let (falcon, imatrix) = (self.is_falcon, self.has_imatrix);
             new_type = match ftype {
                 F::Q2_K => T::Q3_K,
                 F::Q2_K_S if i < n / 8 => T::Q4_K,
@@ -296,19 +304,30 @@ impl Mix {
                 F::IQ3_XXS if !imatrix => T::Q3_K,
                 F::IQ3_M if i < n / 8 || (self.n_expert == 8 && use_more_bits(i, n)) => T::Q4_K,
                 F::Q3_K_M if i < n / 16 => T::Q5_K,
+                // Falcon keeps Q3_K off the use_more_bits layers.
+                F::Q3_K_M if falcon && !use_more_bits(i, n) => T::Q3_K,
                 F::Q3_K_M => T::Q4_K,
+                F::Q3_K_L if falcon => T::Q4_K,
                 F::Q3_K_L => T::Q5_K,
-                F::Q4_K_M if use_more_bits(i, n) => T::Q6_K,
+                // Falcon's Q4_K_M: Q6_K for the first sixteenth, Q5_K on use_more_bits.
+                F::Q4_K_M if falcon && i < n / 16 => T::Q6_K,
+                F::Q4_K_M if falcon && use_more_bits(i, n) => T::Q5_K,
+                F::Q4_K_M if !falcon && use_more_bits(i, n) => T::Q6_K,
                 // IQ4_NL/IQ4_XS without an importance matrix: Q5_K for the first eighth.
                 F::IQ4_NL | F::IQ4_XS if !imatrix && i < n / 8 => T::Q5_K,
                 F::Q5_K_M if use_more_bits(i, n) => T::Q6_K,
-                F::Q4_K_S if i < n / 8 => T::Q5_K,
+                F::Q4_K_S if !falcon && i < n / 8 => T::Q5_K,
                 // Q4_0/Q5_0 with an importance matrix: Q4_1/Q5_1 for the first eighth.
                 F::Q4_0 if imatrix && i < n / 8 => T::Q4_1,
                 F::Q5_0 if imatrix && i < n / 8 => T::Q5_1,
                 _ => new_type,
             };
             self.i_ffn_down += 1;
+        } else if named(tensor, Kind::AttnOutput, "attn_output.weight") && self.is_falcon {
+            // Falcon's attn_output: only Q3_K_L changes it, to Q4_K.
+            if ftype == F::Q3_K_L {
+                new_type = T::Q4_K;
+            }
         } else if named(tensor, Kind::AttnOutput, "attn_output.weight") {
             if self.n_expert == 8 {
                 if matches!(

@@ -76,7 +76,7 @@ struct Mix {
     /// llama.cpp's `LLM_ARCH_FALCON`, whose output and `ffn_down`,
     /// `attn_output` ladders differ.
     is_falcon: bool,
-    /// llama.cpp's `LLM_TYPE_70B` (80-layer Llama/Qwen2): attn_v gets Q5_K.
+    /// llama.cpp's `LLM_TYPE_70B`: attn_v gets Q5_K.
     is_70b: bool,
     has_output: bool,
     n_attention_wv: usize,
@@ -110,9 +110,11 @@ fn named(t: &Tensor, kind: Kind, pattern: &str) -> bool {
 
 impl Mix {
     fn new(spec: &ModelSpec, ftype: GgufFtype, has_imatrix: bool) -> Mix {
-        let n_gqa = spec
-            .first_attention()
-            .map_or(1, |a| a.n_head / a.n_head_kv().max(1));
+        let attention = spec.first_attention();
+        let n_head = attention.map_or(0, |a| a.n_head);
+        let n_head_kv = attention.map_or(0, |a| a.n_head_kv());
+        let n_gqa = attention.map_or(1, |a| a.n_head / a.n_head_kv().max(1));
+        let n_expert = spec.moe.map_or(0, |m| m.n_expert);
         let decoder_layers = spec
             .layers
             .iter()
@@ -123,14 +125,21 @@ impl Mix {
         } else {
             spec.layers.len()
         };
+        // LLM_TYPE_70B as `load_arch_hparams` sets it (src/models/llama.cpp,
+        // qwen2.cpp): 80 layers; llama's only with GQA (else 65B), not 8 experts.
+        let is_70b = spec.layers.len() == 80
+            && match spec.model_type.as_str() {
+                "llama" | "mistral" => n_expert != 8 && n_head != n_head_kv,
+                "qwen2" => true,
+                _ => false,
+            };
         Mix {
             ftype,
             has_imatrix,
-            n_expert: spec.moe.map_or(0, |m| m.n_expert),
+            n_expert,
             n_gqa,
             is_falcon: spec.model_type == "falcon",
-            is_70b: spec.layers.len() == 80
-                && matches!(spec.model_type.as_str(), "llama" | "qwen2"),
+            is_70b,
             has_output: spec.global(Kind::Output).is_some(),
             n_attention_wv: spec
                 .layers

@@ -79,6 +79,9 @@ MODELS = [
     ("llama-80-layers", "llama-3.1-70b", dict(SMALL, intermediate_size=256, num_hidden_layers=80,
                                               num_attention_heads=8, num_key_value_heads=1, head_dim=32,
                                               vocab_size=512)),
+    # 80 layers without GQA: LLM_TYPE_65B, no 70B rule
+    ("llama-80-layers-mha", "llama-2-70b", dict(SMALL, intermediate_size=256, num_hidden_layers=80,
+                                                num_attention_heads=4, num_key_value_heads=4, vocab_size=512)),
     # GQA 2, tied embeddings, attention biases
     ("qwen2-tied", "qwen2.5-0.5b", dict(SMALL, intermediate_size=768, num_hidden_layers=24, num_attention_heads=4,
                                         num_key_value_heads=2, max_window_layers=24)),

@@ -263,8 +263,10 @@ impl GgufFtype {
             GgufFtype::IQ4_XS => T::IQ4_XS,
             GgufFtype::IQ4_NL => T::IQ4_NL,
             GgufFtype::Q3_K_L | GgufFtype::Q3_K_M | GgufFtype::Q3_K_S => T::Q3_K,
-            GgufFtype::IQ3_M | GgufFtype::IQ3_S => T::IQ3_S,
-            GgufFtype::IQ3_XS | GgufFtype::IQ3_XXS => T::IQ3_XXS,
+            // IQ3_XS is IQ3_S with IQ3_XXS attn_q/attn_k and middle-layer
+            // ffn_gate/ffn_up (`llama_tensor_get_type_impl`).
+            GgufFtype::IQ3_M | GgufFtype::IQ3_S | GgufFtype::IQ3_XS => T::IQ3_S,
+            GgufFtype::IQ3_XXS => T::IQ3_XXS,
             GgufFtype::Q2_K | GgufFtype::Q2_K_S => T::Q2_K,
             GgufFtype::IQ2_M => T::IQ2_S,
             GgufFtype::IQ2_S | GgufFtype::IQ2_XS => T::IQ2_XS,
@@ -273,6 +275,26 @@ impl GgufFtype {
             GgufFtype::IQ1_S => T::IQ1_S,
             GgufFtype::MXFP4_MOE => T::MXFP4,
         }
+    }
+
+    /// Whether `llama-quantize` refuses to make this ftype without an
+    /// importance matrix: it gives some tensor IQ1/IQ2/IQ3_XXS (or Q2_K in
+    /// Q2_K_S), types it will not make without one (llama.cpp
+    /// `src/llama-quant.cpp`, `tensor_requires_imatrix`).
+    pub fn needs_imatrix(self) -> bool {
+        use GgufFtype as F;
+        matches!(
+            self,
+            F::IQ3_XS
+                | F::IQ3_XXS
+                | F::Q2_K_S
+                | F::IQ2_M
+                | F::IQ2_S
+                | F::IQ2_XS
+                | F::IQ2_XXS
+                | F::IQ1_M
+                | F::IQ1_S
+        )
     }
 
     /// F32/F16/BF16 files are converted, not quantized: no per-tensor rules.

@@ -2,12 +2,25 @@
 //! unquantized.
 //!
 //! GGUF mixes follow `llama-quantize` (llama.cpp `src/llama-quant.cpp`,
-//! `llama_tensor_get_type`): the ftype's default type, then per-tensor
-//! exceptions — the output tensor (and a tied `token_embd`) to Q6_K,
-//! `attn_v`/`ffn_down` to more bits on `use_more_bits` layers, 8-expert
-//! models' attention to Q8_0/Q5_K, GQA-aware `attn_v` for Q2_K/IQ mixes —
+//! `llama_tensor_get_type` and `llama_tensor_get_type_impl`): the ftype's
+//! default type, then per-tensor exceptions — the output tensor (and a
+//! tied `token_embd`) to Q6_K, `attn_v`/`ffn_down` to more bits on
+//! `use_more_bits` layers, 8-expert models' attention to Q8_0/Q5_K,
+//! GQA-aware `attn_v` for Q2_K/IQ mixes, Falcon's own `ffn_down` ladder —
 //! then the shape fallback for rows that are not whole blocks. 1-D tensors
 //! stay F32; routers and position embeddings are never quantized.
+//!
+//! Whether `llama-quantize` was given an importance matrix changes a few
+//! rules (IQ4_XS/IQ4_NL keep the first eighth's `ffn_down` in Q5_K without
+//! one; Q4_0/Q5_0 move it to Q4_1/Q5_1 with one). vramfit sizes the file
+//! I-quants people download are made with one (bartowski's
+//! Llama-3.1-70B IQ4_XS of 37.90 GB is the importance-matrix mix, 37.89 GB;
+//! without one it would be 38.26 GB), so vramfit sizes those with one. The
+//! legacy Q4_0/Q5_0 are published both ways (TheBloke's Llama-2-7B Q4_0 of
+//! 3.83 GB predates importance matrices; bartowski's 70B Q4_0 of 40.12 GB
+//! has one): vramfit sizes llama-quantize's default, without.
+//! `tests/llama_cpp_quant.rs` checks every tensor of every ftype, both
+//! ways, against the quantizer itself.
 //!
 //! PyTorch-side formats keep embeddings, lm_head, norms and routers in 16
 //! bits and quantize the Linear weights inside the layers, with each
@@ -61,15 +74,22 @@ pub struct TypeShare {
 /// `llama-quantize`'s per-model state (`quantize_state_impl`).
 struct Mix {
     ftype: GgufFtype,
+    /// Whether an importance matrix was given (`qs.has_imatrix`).
+    has_imatrix: bool,
     n_expert: u64,
     n_gqa: u64,
-    /// llama.cpp's `LLM_TYPE_70B` (80-layer Llama/Qwen2): attn_v gets Q5_K.
+    /// llama.cpp's `LLM_ARCH_FALCON`, whose output and `ffn_down`,
+    /// `attn_output` ladders differ.
+    is_falcon: bool,
+    /// llama.cpp's `LLM_TYPE_70B`: attn_v gets Q5_K.
     is_70b: bool,
     has_output: bool,
     n_attention_wv: usize,
     i_attention_wv: usize,
     n_layer: usize,
     i_ffn_down: usize,
+    i_ffn_gate: usize,
+    i_ffn_up: usize,
 }
 
 /// llama.cpp's `use_more_bits`: the first and last eighth of the layers and
@@ -94,10 +114,12 @@ fn named(t: &Tensor, kind: Kind, pattern: &str) -> bool {
 }
 
 impl Mix {
-    fn new(spec: &ModelSpec, ftype: GgufFtype) -> Mix {
-        let n_gqa = spec
-            .first_attention()
-            .map_or(1, |a| a.n_head / a.n_head_kv().max(1));
+    fn new(spec: &ModelSpec, ftype: GgufFtype, has_imatrix: bool) -> Mix {
+        let attention = spec.first_attention();
+        let n_head = attention.map_or(0, |a| a.n_head);
+        let n_head_kv = attention.map_or(0, |a| a.n_head_kv());
+        let n_gqa = attention.map_or(1, |a| a.n_head / a.n_head_kv().max(1));
+        let n_expert = spec.moe.map_or(0, |m| m.n_expert);
         let decoder_layers = spec
             .layers
             .iter()
@@ -108,12 +130,21 @@ impl Mix {
         } else {
             spec.layers.len()
         };
+        // LLM_TYPE_70B as `load_arch_hparams` sets it (src/models/llama.cpp,
+        // qwen2.cpp): 80 layers; llama's only with GQA (else 65B), not 8 experts.
+        let is_70b = spec.layers.len() == 80
+            && match spec.model_type.as_str() {
+                "llama" | "mistral" => n_expert != 8 && n_head != n_head_kv,
+                "qwen2" => true,
+                _ => false,
+            };
         Mix {
             ftype,
-            n_expert: spec.moe.map_or(0, |m| m.n_expert),
+            has_imatrix,
+            n_expert,
             n_gqa,
-            is_70b: spec.layers.len() == 80
-                && matches!(spec.model_type.as_str(), "llama" | "qwen2"),
+            is_falcon: spec.model_type == "falcon",
+            is_70b,
             has_output: spec.global(Kind::Output).is_some(),
             n_attention_wv: spec
                 .layers
@@ -124,6 +155,18 @@ impl Mix {
             i_attention_wv: 0,
             n_layer,
             i_ffn_down: 0,
+            i_ffn_gate: 0,
+            i_ffn_up: 0,
+        }
+    }
+
+    /// `layer_info`: the layer a rule looks at — a MoE tensor's own block,
+    /// a dense model's count of such tensors so far.
+    fn layer_of(&self, counter: usize, layer: Option<usize>) -> usize {
+        if self.n_expert > 1 {
+            layer.unwrap_or(0)
+        } else {
+            counter
         }
     }
 
@@ -154,7 +197,10 @@ impl Mix {
             tensor.kind == Kind::Output || (!self.has_output && tensor.kind == Kind::TokenEmbd);
         if is_output {
             let block = new_type.block_size();
-            return if ftype == F::MXFP4_MOE || !tensor.ne[0].is_multiple_of(block) {
+            // Falcon's output, and rows that are not whole blocks: Q8_0.
+            let q8_0 =
+                ftype == F::MXFP4_MOE || self.is_falcon || !tensor.ne[0].is_multiple_of(block);
+            return if q8_0 {
                 T::Q8_0
             } else if matches!(
                 ftype,
@@ -181,7 +227,6 @@ impl Mix {
                 _ => new_type,
             };
         }
-        let i_layer = layer.unwrap_or(0);
         if matches!(
             ftype,
             F::IQ2_XXS | F::IQ2_XS | F::IQ1_S | F::IQ2_S | F::IQ2_M | F::IQ1_M
@@ -223,9 +268,9 @@ impl Mix {
                         T::Q3_K
                     }
                 }
-                // vramfit assumes an importance matrix for IQ mixes, as
-                // published IQ quants are made.
                 F::Q2_K_S | F::IQ3_XXS | F::IQ3_XS | F::IQ3_S if self.n_gqa >= 4 => T::Q4_K,
+                // IQ3_XXS without an importance matrix: IQ3_S.
+                F::IQ3_XXS if !self.has_imatrix => T::IQ3_S,
                 F::IQ3_M => T::Q4_K,
                 F::Q3_K_M => {
                     if i < 2 {
@@ -262,26 +307,41 @@ impl Mix {
                 new_type = T::IQ2_S;
             }
         } else if named(tensor, Kind::FfnDown, "ffn_down") {
-            // MoE models name the layer; dense ones count ffn_down tensors.
-            let i = if self.n_expert > 1 {
-                i_layer
-            } else {
-                self.i_ffn_down
-            };
+            let i = self.layer_of(self.i_ffn_down, layer);
             let n = self.n_layer;
+            let (falcon, imatrix) = (self.is_falcon, self.has_imatrix);
             new_type = match ftype {
                 F::Q2_K => T::Q3_K,
                 F::Q2_K_S if i < n / 8 => T::Q4_K,
+                // IQ3_XXS without an importance matrix: Q4_K, then Q3_K.
+                F::IQ3_XXS if !imatrix && i < n / 8 => T::Q4_K,
+                F::IQ3_XXS if !imatrix => T::Q3_K,
                 F::IQ3_M if i < n / 8 || (self.n_expert == 8 && use_more_bits(i, n)) => T::Q4_K,
                 F::Q3_K_M if i < n / 16 => T::Q5_K,
+                // Falcon keeps Q3_K off the use_more_bits layers.
+                F::Q3_K_M if falcon && !use_more_bits(i, n) => T::Q3_K,
                 F::Q3_K_M => T::Q4_K,
+                F::Q3_K_L if falcon => T::Q4_K,
                 F::Q3_K_L => T::Q5_K,
-                F::Q4_K_M if use_more_bits(i, n) => T::Q6_K,
+                // Falcon's Q4_K_M: Q6_K for the first sixteenth, Q5_K on use_more_bits.
+                F::Q4_K_M if falcon && i < n / 16 => T::Q6_K,
+                F::Q4_K_M if falcon && use_more_bits(i, n) => T::Q5_K,
+                F::Q4_K_M if !falcon && use_more_bits(i, n) => T::Q6_K,
+                // IQ4_NL/IQ4_XS without an importance matrix: Q5_K for the first eighth.
+                F::IQ4_NL | F::IQ4_XS if !imatrix && i < n / 8 => T::Q5_K,
                 F::Q5_K_M if use_more_bits(i, n) => T::Q6_K,
-                F::Q4_K_S if i < n / 8 => T::Q5_K,
+                F::Q4_K_S if !falcon && i < n / 8 => T::Q5_K,
+                // Q4_0/Q5_0 with an importance matrix: Q4_1/Q5_1 for the first eighth.
+                F::Q4_0 if imatrix && i < n / 8 => T::Q4_1,
+                F::Q5_0 if imatrix && i < n / 8 => T::Q5_1,
                 _ => new_type,
             };
             self.i_ffn_down += 1;
+        } else if named(tensor, Kind::AttnOutput, "attn_output.weight") && self.is_falcon {
+            // Falcon's attn_output: only Q3_K_L changes it, to Q4_K.
+            if ftype == F::Q3_K_L {
+                new_type = T::Q4_K;
+            }
         } else if named(tensor, Kind::AttnOutput, "attn_output.weight") {
             if self.n_expert == 8 {
                 if matches!(
@@ -310,6 +370,20 @@ impl Mix {
                     _ => new_type,
                 };
             }
+        } else if named(tensor, Kind::FfnGate, "ffn_gate") {
+            // IQ3_XS: IQ3_XXS ffn_gate outside the first and last eighth.
+            let (i, n) = (self.layer_of(self.i_ffn_gate, layer), self.n_layer);
+            if ftype == F::IQ3_XS && i >= n / 8 && i < 7 * n / 8 {
+                new_type = T::IQ3_XXS;
+            }
+            self.i_ffn_gate += 1;
+        } else if named(tensor, Kind::FfnUp, "ffn_up") {
+            // IQ3_XS: IQ3_XXS ffn_up outside the first and last eighth.
+            let (i, n) = (self.layer_of(self.i_ffn_up, layer), self.n_layer);
+            if ftype == F::IQ3_XS && i >= n / 8 && i < 7 * n / 8 {
+                new_type = T::IQ3_XXS;
+            }
+            self.i_ffn_up += 1;
         }
         new_type
     }
@@ -421,10 +495,28 @@ fn torch_bytes(format: WeightFormat, tensor: &Tensor) -> (&'static str, u64) {
     }
 }
 
+/// Whether vramfit sizes `ftype` as made with an importance matrix: the
+/// I-quants, as they are published, and the ftypes llama-quantize refuses
+/// to make without one (see the module docs).
+fn imatrix_assumed(ftype: GgufFtype) -> bool {
+    ftype.needs_imatrix() || ftype.name().starts_with("IQ")
+}
+
 /// Every tensor's GGUF name, shape and the type `llama-quantize` gives it
-/// in `ftype`, in file order (token embeddings, the blocks, the rest).
+/// in `ftype`, in file order (token embeddings, the blocks, the rest) —
+/// with an importance matrix for the I-quants, as they are published.
 pub fn gguf_tensor_types(spec: &ModelSpec, ftype: GgufFtype) -> Vec<(String, [u64; 3], GgmlType)> {
-    let mut mix = Mix::new(spec, ftype);
+    gguf_tensor_types_with_imatrix(spec, ftype, imatrix_assumed(ftype))
+}
+
+/// [`gguf_tensor_types`] for a `llama-quantize` run with or without an
+/// importance matrix (`--imatrix`).
+pub fn gguf_tensor_types_with_imatrix(
+    spec: &ModelSpec,
+    ftype: GgufFtype,
+    imatrix: bool,
+) -> Vec<(String, [u64; 3], GgmlType)> {
+    let mut mix = Mix::new(spec, ftype, imatrix);
     let mut out = Vec::new();
     for t in spec.globals.iter().filter(|t| t.kind == Kind::TokenEmbd) {
         out.push((t.name.clone(), t.ne, mix.tensor_type(t, None)));
@@ -498,7 +590,7 @@ pub fn weight_bytes(spec: &ModelSpec, format: WeightFormat) -> WeightBytes {
         bytes
     };
     let mut mix = match format {
-        WeightFormat::Gguf { ftype } => Some(Mix::new(spec, ftype)),
+        WeightFormat::Gguf { ftype } => Some(Mix::new(spec, ftype, imatrix_assumed(ftype))),
         _ => None,
     };
     let mut bytes_of = |tensor: &Tensor, layer: Option<usize>| -> u64 {
@@ -612,6 +704,8 @@ mod tests {
             ("attn_k.weight", Kind::AttnK),
             ("attn_q.weight", Kind::AttnQ),
             ("ffn_down", Kind::FfnDown),
+            ("ffn_gate", Kind::FfnGate),
+            ("ffn_up", Kind::FfnUp),
             ("attn_output.weight", Kind::AttnOutput),
         ];
         for model in crate::estimate::catalog::MODELS {

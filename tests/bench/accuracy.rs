@@ -20,6 +20,7 @@ const VLM: &str = include_str!("../data/measured/transformers_vlm.json");
 
 include!("../data/hybrid_loads.rs");
 include!("../data/vllm_runs.rs");
+include!("../data/quant_runs.rs");
 
 const REFERENCE: &str = include_str!("../data/reference_models.json");
 
@@ -84,6 +85,7 @@ fn main() {
     vision_language();
     vllm_logs();
     hybrid_kv();
+    quant_mixes();
 
     // 2. GGUF file sizes (TheBloke/Llama-2-7B-GGUF).
     println!("### Llama-2-7B GGUF tensor data vs published file sizes\n");
@@ -458,6 +460,42 @@ fn hybrid_kv() {
     println!("|---|---:|---:|");
     for (arch, (n, e, worst)) in &by_arch {
         println!("| {arch} | {e}/{n} | {worst} B |");
+    }
+    println!();
+}
+
+/// GGUF mixes against llama.cpp's quantizer (tests/llama_cpp_quant.rs).
+fn quant_mixes() {
+    // model → [runs, runs typed alike, tensors, tensors typed alike], worst byte error
+    let mut rows: BTreeMap<String, ([usize; 4], f64)> = BTreeMap::new();
+    for run in quant_runs::runs() {
+        let ours = quant_runs::replay(&run);
+        let (n, worst) = rows.entry(run.model.clone()).or_default();
+        n[0] += 1;
+        n[1] += usize::from(ours.wrong.is_empty());
+        n[2] += ours.same + ours.wrong.len();
+        n[3] += ours.same;
+        if let Some(theirs) = run.tensor_bytes {
+            let error = (ours.bytes as f64 - theirs as f64) / theirs as f64;
+            if error.abs() > worst.abs() {
+                *worst = error;
+            }
+        }
+    }
+    println!(
+        "### GGUF mixes against llama.cpp 0c1e570's quantizer (every ftype, with and without an imatrix)\n"
+    );
+    println!("| tiny model | files typed alike | tensors typed alike | worst tensor-byte error |");
+    println!("|---|---:|---:|---:|");
+    for (model, (n, worst)) in &rows {
+        println!(
+            "| {model} | {}/{} | {}/{} | {:+.3} % |",
+            n[1],
+            n[0],
+            n[3],
+            n[2],
+            worst * 100.0
+        );
     }
     println!();
 }

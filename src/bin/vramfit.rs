@@ -103,6 +103,12 @@ enum Command {
         /// Let layers go to the CPU when the GPUs are not enough.
         #[arg(long)]
         offload: bool,
+        /// llama.cpp's -ub: tokens per compute step (default 512).
+        #[arg(long, visible_alias = "ub", default_value = "")]
+        ubatch: String,
+        /// Flash attention: on (default) or off (llama.cpp -fa, SDPA for transformers).
+        #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
+        flash_attn: String,
         /// min-utilisation, max-context or max-batch.
         #[arg(long, default_value = "min-utilisation")]
         objective: String,
@@ -384,6 +390,8 @@ fn run(cli: Cli) -> Result<(), String> {
             host_ram,
             offload,
             objective,
+            ubatch,
+            flash_attn,
             vllm,
             json,
         } => {
@@ -413,6 +421,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 eager: if vllm.enforce_eager { "on" } else { "off" }.into(),
                 tp: vllm.tp,
                 pp: vllm.pp,
+                ubatch,
+                flash_attn,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {

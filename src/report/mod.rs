@@ -75,6 +75,10 @@ pub struct Request {
     pub tp: String,
     /// vLLM `--pipeline-parallel-size` (empty: chosen by the planner).
     pub pp: String,
+    /// llama.cpp `-ub`: tokens per compute step (empty: 512).
+    pub ubatch: String,
+    /// Flash attention (llama.cpp `-fa`, SDPA for transformers): `on` or `off`.
+    pub flash_attn: String,
 }
 
 impl Default for Request {
@@ -103,13 +107,15 @@ impl Default for Request {
             eager: "off".into(),
             tp: String::new(),
             pp: String::new(),
+            ubatch: String::new(),
+            flash_attn: "on".into(),
         }
     }
 }
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 21] = [
+    pub const FIELDS: [&'static str; 23] = [
         "model",
         "config",
         "gpus",
@@ -131,6 +137,8 @@ impl Request {
         "eager",
         "tp",
         "pp",
+        "ubatch",
+        "flash_attn",
     ];
 
     fn field_mut(&mut self, field: &str) -> Option<&mut String> {
@@ -156,6 +164,8 @@ impl Request {
             "eager" => &mut self.eager,
             "tp" => &mut self.tp,
             "pp" => &mut self.pp,
+            "ubatch" => &mut self.ubatch,
+            "flash_attn" => &mut self.flash_attn,
             _ => return None,
         })
     }
@@ -252,6 +262,8 @@ impl Request {
             "eager" => &self.eager,
             "tp" => &self.tp,
             "pp" => &self.pp,
+            "ubatch" => &self.ubatch,
+            "flash_attn" => &self.flash_attn,
             _ => return None,
         })
     }
@@ -519,7 +531,11 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         max_num_batched_tokens: vllm_args::batched_tokens(request, &vllm, &gpus, n_ctx, n_seq)?,
         images,
         vllm,
-        ..RunSettings::default()
+        n_ubatch: match request.ubatch.trim() {
+            "" => RunSettings::default().n_ubatch,
+            text => count("ubatch", text, 1 << 16)?,
+        },
+        flash_attn: switch("flash_attn", &request.flash_attn)?,
     };
     let mut warnings = imported.warnings;
     if let Some(vision) = &imported.spec.vision {
@@ -824,6 +840,27 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn micro_batch_and_flash_attention_size_llama_cpps_compute_buffer() {
+        let plan = |ubatch: &str, fa: &str| {
+            let mut r = Request::default();
+            r.set("ctx", "32768".into());
+            r.set("ubatch", ubatch.into());
+            r.set("flash_attn", fa.into());
+            report(&r).unwrap().plan.estimate.compute_layers
+        };
+        // Llama 3.1 8B: n_embd 4096, 32 heads; without flash attention the
+        // f32 scores of every head over the whole context.
+        assert_eq!(plan("", "on"), 512 * 4 * (2 * 4096 + 1));
+        assert_eq!(
+            plan("2048", "off"),
+            2048 * 4 * (2 * 4096 + 1) + 2048 * 32768 * 32 * 4
+        );
+        let mut r = Request::default();
+        r.set("flash_attn", "sometimes".into());
+        assert_eq!(validate(&r).unwrap_err().field(), "flash_attn");
+    }
 
     #[test]
     fn the_default_request_fits_with_room_to_spare() {

@@ -155,6 +155,10 @@ pub fn Settings() -> impl IntoView {
                 <Field label="Context (tokens per sequence)" field="ctx" inputmode="numeric" hint="Per sequence; llama.cpp's -c is this × sequences." />
                 <Field label="Parallel sequences" field="batch" inputmode="numeric" hint="Slots (-np), --max-num-seqs or batch size." />
             </div>
+            <div class="vf-row">
+                <Field label="Micro-batch (tokens)" field="ubatch" inputmode="numeric" hint="llama.cpp's -ub; 512 by default. Compute buffers grow with it." />
+                <Choice label="Flash attention" field="flash_attn" options=vec![("on".to_string(), "on".to_string()), ("off".to_string(), "off".to_string())] />
+            </div>
             <Field label="Images per request" field="images" inputmode="numeric" hint="Vision-language models: each image takes context tokens; 0 runs text-only (no --mmproj, --limit-mm-per-prompt image=0)." />
             <Choice label="Objective" field="objective" options=objectives />
             <Show when=move || request.with(engine_of) == Engine::Vllm>

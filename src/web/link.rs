@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 21] = [
+const KEYS: [(&str, &str); 23] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -38,6 +38,8 @@ const KEYS: [(&str, &str); 21] = [
     ("eager", "eg"),
     ("tp", "tp"),
     ("pp", "pp"),
+    ("ubatch", "ub"),
+    ("flash_attn", "fa"),
 ];
 
 /// Largest config accepted from a link, after decompression.

@@ -95,7 +95,7 @@ enum Command {
         #[arg(long, default_value = "")]
         reserve: String,
         /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
-        #[arg(long, default_value = "500MiB")]
+        #[arg(long, default_value = "")]
         overhead: String,
         /// Host RAM available for CPU offload.
         #[arg(long, default_value = "")]
@@ -537,6 +537,7 @@ fn print_report(r: &Report) {
         gib(r.host.kv_bytes),
         gib(r.host.compute_bytes)
     );
+    println!("runtime overhead: {}", r.overhead_basis);
     if let Some(v) = &r.vllm {
         print_vllm(v);
     }

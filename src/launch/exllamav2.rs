@@ -119,7 +119,7 @@ mod tests {
               cache_size: 8192
               cache_mode: Q6
               gpu_split_auto: false
-              gpu_split: [18.3, 18.3]
+              gpu_split: [18.4, 18.5]
               max_batch_size: 1
             ---
             model:
@@ -128,7 +128,7 @@ mod tests {
               cache_size: 8192
               cache_mode: Q4
               gpu_split_auto: false
-              gpu_split: [7.3]
+              gpu_split: [7.4]
               max_batch_size: 1"#]]
         .assert_eq(&format!("{a}\n---\n{b}"));
     }

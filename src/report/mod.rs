@@ -49,7 +49,8 @@ pub struct Request {
     pub kv: String,
     pub ctx: String,
     pub batch: String,
-    /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
+    /// Runtime overhead reserved on each GPU (CUDA context, allocator
+    /// slack); empty for the engine's default ([`default_overhead`]).
     pub overhead: String,
     /// Memory kept free on each GPU (desktop, other processes); empty or 0 for none.
     pub reserve: String,
@@ -94,7 +95,7 @@ impl Default for Request {
             kv: "f16".into(),
             ctx: "8192".into(),
             batch: "1".into(),
-            overhead: "500MiB".into(),
+            overhead: String::new(),
             reserve: String::new(),
             host_ram: String::new(),
             offload: "off".into(),
@@ -398,6 +399,26 @@ fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
     }
 }
 
+/// The runtime overhead per GPU an engine needs outside its allocations,
+/// and where the figure comes from. PyTorch engines: the CUDA context and
+/// cuBLAS workspace measured on an H200 with torch 2.11 and CUDA 13
+/// (619 + 32 MiB, tests/data/measured/transformers_gpu.json); llama.cpp,
+/// Ollama: 500 MiB, the upper end of published CUDA-context figures
+/// without PyTorch's kernels (~110–550 MiB).
+pub fn default_overhead(engine: Engine) -> (u64, &'static str) {
+    const MIB: u64 = 1 << 20;
+    match engine {
+        Engine::Vllm | Engine::Transformers | Engine::ExLlamaV2 => (
+            651 * MIB,
+            "PyTorch's CUDA context and cuBLAS workspace, measured on an H200 (torch 2.11, CUDA 13)",
+        ),
+        Engine::LlamaCpp | Engine::Ollama => (
+            500 * MIB,
+            "a CUDA context without PyTorch: published figures run from ~110 to ~550 MiB",
+        ),
+    }
+}
+
 /// An on/off field (`on`, `yes`, `true`, `1` or their opposites; empty is off).
 fn switch(field: &'static str, text: &str) -> Result<bool, InputError> {
     match text.trim().to_ascii_lowercase().as_str() {
@@ -498,7 +519,8 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             }
         },
     };
-    let overhead_per_gpu = optional_size("overhead", &request.overhead)?.unwrap_or(0);
+    let overhead_per_gpu =
+        optional_size("overhead", &request.overhead)?.unwrap_or_else(|| default_overhead(engine).0);
     let reserve = optional_size("reserve", &request.reserve)?.unwrap_or(0);
     let host_ram = optional_size("host_ram", &request.host_ram)?;
     let allow_offload = switch("offload", &request.offload)?;
@@ -708,6 +730,9 @@ pub struct Report {
     /// When it does not fit: changes that make it fit, each re-planned.
     pub ways_out: Vec<WayOut>,
     pub weights_label: String,
+    /// Where the runtime overhead per GPU comes from: the user's figure or
+    /// the engine's default and its measurement.
+    pub overhead_basis: String,
     /// vLLM's startup as it would log it (`--engine vllm`): its budget, the
     /// KV cache it allocates, "GPU KV cache size" and "Maximum concurrency".
     pub vllm: Option<crate::estimate::vllm::Startup>,
@@ -831,6 +856,15 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         commands,
         ways_out: ways,
         weights_label,
+        overhead_basis: if request.overhead.trim().is_empty() {
+            format!(
+                "{} per GPU: {}",
+                crate::units::gib(v.settings.overhead_per_gpu),
+                default_overhead(v.settings.engine).1
+            )
+        } else {
+            format!("{} per GPU, as given", request.overhead.trim())
+        },
         vllm: requested.vllm.clone(),
         warnings,
         plan,

@@ -103,6 +103,7 @@ fn report_view(r: Report) -> impl IntoView {
             <li class="vf-legend__item vf-legend__item--free">"free"</li>
         </ul>
         {device_table(&r)}
+        <p class="vf-note" data-testid="overhead-basis">{format!("Runtime overhead: {}.", r.overhead_basis)}</p>
         {r.vllm.as_ref().map(super::vllm::vllm_view)}
         {sweep_view(&r)}
         {commands_view(&r)}

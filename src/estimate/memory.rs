@@ -673,11 +673,17 @@ pub fn estimate_with(
                 s.n_ubatch * pad(s.n_ctx, 32) * n_head_max * 4
             };
             let layers = s.n_ubatch * 4 * (2 * spec.n_embd + 1) + scores;
-            let logits = s.n_ubatch * 4 * spec.n_vocab;
+            // An encoder-only model (BERT) has no output head in llama.cpp:
+            // it outputs pooled embeddings, `n_embd` floats per sequence.
+            let (logits, out_width) = if spec.class == ModelType::EncoderOnly {
+                (0, spec.n_embd)
+            } else {
+                (s.n_ubatch * 4 * spec.n_vocab, spec.n_vocab)
+            };
             (
                 layers,
                 logits.saturating_sub(scores),
-                s.n_seq * spec.n_vocab * 4,
+                s.n_seq * out_width * 4,
                 true,
             )
         }
@@ -794,7 +800,11 @@ pub fn estimate_with(
         token_embd_on_host,
         // Tied embeddings: llama.cpp duplicates token_embd on the output
         // device; the others share one tensor on the first device.
-        output: if spec.tied_embeddings && !s.engine.is_llama_cpp() {
+        // llama.cpp's BERT has no output head at all (its converter drops
+        // the masked-LM head).
+        output: if (spec.tied_embeddings && !s.engine.is_llama_cpp())
+            || (s.engine.is_llama_cpp() && spec.class == ModelType::EncoderOnly)
+        {
             weights.other_globals
         } else {
             output
@@ -1056,5 +1066,22 @@ mod tests {
         assert_eq!(llama.output, llama.token_embd + 896 * 4);
         assert_eq!(vllm.output, 896 * 2);
         assert_eq!(vllm.weights_total(), vllm.weights.file);
+    }
+
+    #[test]
+    fn llamas_bert_outputs_embeddings_not_logits() {
+        let spec = crate::estimate::catalog::find("bert-base-uncased")
+            .unwrap()
+            .load()
+            .unwrap()
+            .spec;
+        let s = RunSettings {
+            n_seq: 4,
+            ..RunSettings::default()
+        };
+        let e = estimate(&spec, &s);
+        assert_eq!(e.compute_output, 0);
+        assert_eq!(e.host_output_buffer, 4 * 768 * 4);
+        assert_eq!(e.output, e.weights.other_globals);
     }
 }

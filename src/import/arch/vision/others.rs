@@ -6,25 +6,9 @@
 
 use std::collections::BTreeSet;
 
-use super::vit::{dims, encoder, Dims, Vit};
+use super::vit::{dims, encoder, vision, Dims, Vit};
 use super::*;
 use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
-
-fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageTokens) -> Vision {
-    Vision {
-        encoder,
-        projector,
-        n_embd: d.n_embd,
-        n_layer: d.n_layer,
-        n_head: d.n_head,
-        patch_size: d.patch,
-        image_size: d.image,
-        tokens,
-        mmproj_f32_embeddings: false,
-        clip_graph: ClipGraph::Unmeasured,
-        video: false,
-    }
-}
 
 /// How many layers' features a LLaVA-style projector concatenates.
 fn feature_layers(wrapper: &Fields) -> u64 {

@@ -4,9 +4,9 @@
 //! `projection_dim`, the text width; `(image / patch)²` tokens per image.
 
 use super::siglip::{pooling_head, SIGLIP};
-use super::vit::{dims, encoder};
+use super::vit::{dims, encoder, vision};
 use super::*;
-use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
+use crate::estimate::model::{ImageTokens, Vision};
 
 /// PaliGemma: SigLIP and its linear projection.
 pub(crate) fn paligemma(
@@ -28,19 +28,8 @@ pub(crate) fn paligemma(
         true,
     );
     let side = d.image / d.patch;
-    Ok(Vision {
-        encoder: t,
-        projector,
-        n_embd: d.n_embd,
-        n_layer: d.n_layer,
-        n_head: d.n_head,
-        patch_size: d.patch,
-        image_size: d.image,
-        tokens: ImageTokens::Fixed {
-            tokens: side * side,
-        },
-        mmproj_f32_embeddings: false,
-        clip_graph: ClipGraph::Unmeasured,
-        video: false,
-    })
+    let tokens = ImageTokens::Fixed {
+        tokens: side * side,
+    };
+    Ok(vision(&d, t, projector, tokens))
 }

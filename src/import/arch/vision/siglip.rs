@@ -4,7 +4,7 @@
 //! (`modeling_idefics3.py`: pixel shuffle by `scale_factor`, one
 //! projection; the encoder is SigLIP without its pooling head).
 
-use super::vit::{dims, encoder, Dims, Vit};
+use super::vit::{dims, encoder, vision, Dims, Vit};
 use super::*;
 use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
@@ -33,22 +33,6 @@ pub(crate) fn pooling_head(t: &mut Vec<Tensor>, d: &Dims) {
     norm(t, "v.head.ln", n, true);
     linear(t, "v.head.ffn_up", n, d.n_ff, true);
     linear(t, "v.head.ffn_down", d.n_ff, n, true);
-}
-
-fn vision(d: &Dims, encoder: Vec<Tensor>, projector: Vec<Tensor>, tokens: ImageTokens) -> Vision {
-    Vision {
-        encoder,
-        projector,
-        n_embd: d.n_embd,
-        n_layer: d.n_layer,
-        n_head: d.n_head,
-        patch_size: d.patch,
-        image_size: d.image,
-        tokens,
-        mmproj_f32_embeddings: false,
-        clip_graph: ClipGraph::Unmeasured,
-        video: false,
-    }
 }
 
 /// Gemma 3: a SigLIP tower (a given `vision_config` takes

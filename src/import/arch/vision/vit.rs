@@ -3,6 +3,7 @@
 //! family file says which it uses.
 
 use super::*;
+use crate::estimate::model::{ClipGraph, ImageTokens, Vision};
 
 /// How one family's ViT differs from the others.
 #[derive(Clone, Copy, Default)]
@@ -107,6 +108,29 @@ pub(crate) fn encoder(d: &Dims, o: &Vit) -> Result<Vec<Tensor>, ConfigError> {
         norm(&mut t, "v.post_ln", n, o.layer_norm);
     }
     Ok(t)
+}
+
+/// A tower of `d`'s shape with the defaults most families share: matrices
+/// F16 in the mmproj file, no measured CLIP graph, images only.
+pub(crate) fn vision(
+    d: &Dims,
+    encoder: Vec<Tensor>,
+    projector: Vec<Tensor>,
+    tokens: ImageTokens,
+) -> Vision {
+    Vision {
+        encoder,
+        projector,
+        n_embd: d.n_embd,
+        n_layer: d.n_layer,
+        n_head: d.n_head,
+        patch_size: d.patch,
+        image_size: d.image,
+        tokens,
+        mmproj_f32_embeddings: false,
+        clip_graph: ClipGraph::Unmeasured,
+        video: false,
+    }
 }
 
 /// The common vision-config fields with a family's defaults: `hidden_size`,

@@ -136,20 +136,7 @@ pub(crate) fn read(
             n_embd,
         ));
         norm(&mut t, "laurel_post_norm", n_embd, false);
-        // The per-layer input: gate, projection, norm.
-        t.push(Tensor::matrix(
-            "inp_gate.weight",
-            Kind::Other,
-            n_embd,
-            per_layer,
-        ));
-        t.push(Tensor::matrix(
-            "proj.weight",
-            Kind::Other,
-            per_layer,
-            n_embd,
-        ));
-        norm(&mut t, "post_norm", n_embd, false);
+        per_layer_input(&mut t, n_embd, per_layer);
         let mut attention = Attention::heads(n_head, n_head_kv, head_dim);
         if sliding[i as usize] {
             attention.window = Window::Sliding(window);
@@ -201,4 +188,22 @@ pub(crate) fn read(
         ));
     }
     Ok(spec)
+}
+
+/// The per-layer input Gemma 3n and Gemma 4 add to a block: a gate from the
+/// hidden state to `per_layer` wide, its projection back, and a norm.
+pub(crate) fn per_layer_input(t: &mut Vec<Tensor>, n_embd: u64, per_layer: u64) {
+    t.push(Tensor::matrix(
+        "inp_gate.weight",
+        Kind::Other,
+        n_embd,
+        per_layer,
+    ));
+    t.push(Tensor::matrix(
+        "proj.weight",
+        Kind::Other,
+        per_layer,
+        n_embd,
+    ));
+    norm(t, "post_norm", n_embd, false);
 }

@@ -216,19 +216,7 @@ pub(crate) fn read(
             norm(&mut t, name, n_embd, false);
         }
         if per_layer > 0 {
-            t.push(Tensor::matrix(
-                "inp_gate.weight",
-                Kind::Other,
-                n_embd,
-                per_layer,
-            ));
-            t.push(Tensor::matrix(
-                "proj.weight",
-                Kind::Other,
-                per_layer,
-                n_embd,
-            ));
-            norm(&mut t, "post_norm", n_embd, false);
+            super::gemma3n::per_layer_input(&mut t, n_embd, per_layer);
         }
         if let Some(m) = moe {
             // The router: a scale on its normed input, the projection and

@@ -130,6 +130,7 @@ fn accelerate_balanced_emulation_matches_accelerate() {
                 card: None,
                 capacity: b.as_u64().unwrap(),
                 reserve: 0,
+                cuda_total: b.as_u64().unwrap(),
                 node: 0,
             })
             .collect();

@@ -23,6 +23,10 @@ pub struct Gpu {
     pub capacity: u64,
     /// Memory not available to the run (desktop, other processes), bytes.
     pub reserve: u64,
+    /// Total memory as CUDA reports it (what vLLM multiplies by its
+    /// utilisation): a catalog card's measured total where a log shows it,
+    /// else the capacity. Looked up once, here, not in the planner's loops.
+    pub cuda_total: u64,
     /// The machine this GPU is in (0-based).
     pub node: usize,
 }
@@ -31,15 +35,6 @@ impl Gpu {
     /// Memory the run may use.
     pub fn usable(&self) -> u64 {
         self.capacity.saturating_sub(self.reserve)
-    }
-
-    /// Total memory as CUDA reports it: a catalog card's measured total
-    /// where a log shows it, else the capacity.
-    pub fn cuda_total(&self) -> u64 {
-        self.card
-            .and_then(super::gpus::find_card)
-            .and_then(super::gpus::Card::cuda_total_bytes)
-            .unwrap_or(self.capacity)
     }
 }
 
@@ -71,10 +66,15 @@ pub enum DeviceError {
 pub const MAX_GPUS: usize = 64;
 
 /// Capacity and card id of an entry's device part (a size or a card name).
-fn device(entry: &str, text: &str) -> Result<(u64, Option<&'static str>, String), DeviceError> {
+/// A device's capacity, CUDA total, catalog id and name.
+type Device = (u64, u64, Option<&'static str>, String);
+
+fn device(entry: &str, text: &str) -> Result<Device, DeviceError> {
     if let Some(card) = find_card(text) {
+        let capacity = card.usable_bytes();
         return Ok((
-            card.usable_bytes(),
+            capacity,
+            card.cuda_total_bytes().unwrap_or(capacity),
             Some(card.id.as_str()),
             card.name.clone(),
         ));
@@ -83,7 +83,7 @@ fn device(entry: &str, text: &str) -> Result<(u64, Option<&'static str>, String)
         .trim()
         .starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-');
     match parse_size(text) {
-        Ok(bytes) => Ok((bytes, None, String::new())),
+        Ok(bytes) => Ok((bytes, bytes, None, String::new())),
         Err(source) if starts_numeric || text.trim().is_empty() => Err(DeviceError::Size {
             entry: entry.into(),
             source,
@@ -129,7 +129,7 @@ pub fn parse_gpus(text: &str) -> Result<Vec<Gpu>, DeviceError> {
                     entry: entry.into(),
                 });
             }
-            let (capacity, card, card_name) = device(entry, &rest)?;
+            let (capacity, cuda_total, card, card_name) = device(entry, &rest)?;
             let reserve = match used_text {
                 Some(u) => parse_size(u).map_err(|source| DeviceError::Size {
                     entry: entry.into(),
@@ -159,6 +159,7 @@ pub fn parse_gpus(text: &str) -> Result<Vec<Gpu>, DeviceError> {
                     card,
                     capacity,
                     reserve,
+                    cuda_total,
                     node,
                 });
             }

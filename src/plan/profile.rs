@@ -201,6 +201,7 @@ pub fn apply_profile(
             card: None,
             capacity,
             reserve: 0,
+            cuda_total: capacity,
             node: 0,
         })
         .collect();

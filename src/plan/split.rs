@@ -547,7 +547,7 @@ fn stage_usable(gpus: &[Gpu], stages: &[Vec<usize>], s: &RunSettings) -> Vec<u64
 /// What a run may use of `gpu`.
 pub(crate) fn usable(gpu: &Gpu, s: &RunSettings) -> u64 {
     match s.engine {
-        Engine::Vllm => s.vllm.requested(gpu.cuda_total()),
+        Engine::Vllm => s.vllm.requested(gpu.cuda_total),
         _ => gpu.usable(),
     }
 }
@@ -699,7 +699,7 @@ fn vllm_startup(
             let gpu = &request.gpus[d.index];
             vllm::RankInput {
                 device: d.index,
-                total: gpu.cuda_total(),
+                total: gpu.cuda_total,
                 reserve: gpu.reserve,
                 weights: d.weights_bytes,
                 layers: d.layers.map_or(&layers[..0], |[a, b]| {

@@ -92,17 +92,15 @@ fn llama_cpp_kv_buffers_match_to_the_logged_precision() {
 }
 
 #[test]
-fn llama_cpp_compute_buffer_matches_with_flash_attention() {
-    for l in llama_cpp_cpu().1 {
-        // Flash attention on: n_ubatch × 4 × (n_vocab + 2 n_embd + 1) on
-        // every backend, plus a few MiB on CPU for quantized caches.
-        let error = (l.ours_compute_mib - l.compute_mib) / l.compute_mib;
-        let band = if l.flash_attn {
-            -0.02..=0.001
-        } else {
-            -0.10..=0.10
-        };
-        assert!(band.contains(&error), "{l:?}: {:+.2} %", error * 100.0);
+fn llama_cpp_compute_buffer_is_its_graph_placed_by_ggml() {
+    // The graph llama.cpp reserves, placed by ggml's allocator on the CPU
+    // alone: to the logged precision (two decimals of MiB), with and
+    // without flash attention, every cache type.
+    let (_, loads) = llama_cpp_cpu();
+    assert!(loads.len() >= 10);
+    for l in loads {
+        let diff = l.ours_compute_mib - l.compute_mib;
+        assert!(diff.abs() < 0.01, "{l:?}: {diff:+.3} MiB");
     }
 }
 

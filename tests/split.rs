@@ -5,6 +5,7 @@
 
 use proptest::prelude::*;
 use vramfit::estimate::catalog::find;
+use vramfit::estimate::ggml::Role;
 use vramfit::estimate::memory::Engine;
 use vramfit::estimate::vllm;
 use vramfit::estimate::{estimate, ModelSpec, RunSettings};
@@ -74,18 +75,32 @@ fn loads_with_output(r: &PlanRequest, counts: &[usize], output: usize) -> Vec<u6
         used.push(output);
     }
     let (first, last) = (used[0], output);
+    // llama.cpp's compute buffer by what the GPU does: alone, or first,
+    // middle or last of a pipeline (its graph placed by ggml's rules).
+    let roles = e.graph.map(|g| {
+        let b = g.role(r.spec, &e.weights, Role::Split { pipeline: true });
+        (g.single[1], b[1].max(b[2]), b[2], b[3].max(b[2]))
+    });
+    let alone = used.len() == 1;
     let mut next = 0;
     let mut out = vec![0; counts.len()];
     for j in used {
         let range = next..next + counts[j];
         next = range.end;
         let mut bytes: u64 = range.map(|i| e.layer_weights[i] + e.layer_kv[i]).sum();
-        bytes += overhead(r) + e.compute_layers;
+        bytes += overhead(r);
+        bytes += match roles {
+            Some((single, _, _, _)) if alone => single,
+            Some((_, first_gpu, _, _)) if j == first => first_gpu,
+            Some((_, _, _, last_gpu)) if j == last => last_gpu,
+            Some((_, _, middle, _)) => middle,
+            None => e.compute_layers + if j == last { e.compute_output } else { 0 },
+        };
         if j == first && !e.token_embd_on_host {
             bytes += e.token_embd;
         }
         if j == last {
-            bytes += e.output + e.compute_output;
+            bytes += e.output;
         }
         out[j] = bytes;
     }

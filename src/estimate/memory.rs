@@ -269,6 +269,33 @@ impl HostCompute {
     }
 }
 
+/// llama.cpp's compute graph for a run ([`super::ggml`]): what the planner
+/// places per device, and the buffers of one GPU holding everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LlamaGraph {
+    #[serde(skip)]
+    pub shape: super::ggml::Shape,
+    pub gpu_align: u64,
+    /// `[host, gpu]` compute buffers with every layer on one GPU.
+    pub single: [u64; 2],
+}
+
+impl LlamaGraph {
+    /// The compute buffers of `role` (`[host, gpu…]`).
+    pub fn role(
+        &self,
+        spec: &ModelSpec,
+        weights: &WeightBytes,
+        role: super::ggml::Role,
+    ) -> Vec<u64> {
+        if role == super::ggml::Role::Single {
+            return self.single.to_vec();
+        }
+        // Every layer has a graph (checked when this was made).
+        super::ggml::role(spec, weights, self.shape, self.gpu_align, role).unwrap_or_default()
+    }
+}
+
 /// Every byte of a run, per layer where it is per layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Estimate {
@@ -305,6 +332,9 @@ pub struct Estimate {
     /// f32 KQ mask over the cache's cells for a micro-batch — one copy per
     /// pipeline copy — and the token embeddings looked up on the host.
     pub host_compute: HostCompute,
+    /// llama.cpp's compute graph, when it covers the model: the compute
+    /// buffers are then ggml's own placement of it, per device.
+    pub graph: Option<LlamaGraph>,
     /// Soft problems with this combination.
     pub warnings: Vec<String>,
 }
@@ -640,6 +670,50 @@ fn transformers_masks(spec: &ModelSpec, eager: bool) -> u64 {
     }
 }
 
+/// llama.cpp's reserve graph for a run, when [`super::ggml`] covers every
+/// layer of the model, with the compute buffers of one GPU holding it all.
+fn llama_graph(spec: &ModelSpec, s: &RunSettings, weights: &WeightBytes) -> Option<LlamaGraph> {
+    let cells = |window: Option<u64>| {
+        let full = pad(s.n_ctx, 256);
+        match window {
+            Some(w) if spec.llama_cpp_swa => full.min(pad(w + s.n_ubatch, 256)),
+            _ => full,
+        }
+    };
+    let window = spec
+        .layers
+        .iter()
+        .filter_map(|l| l.attention.and_then(|a| a.window_len()))
+        .max();
+    let shape = super::ggml::Shape {
+        // `graph_reserve`: a micro-batch of at most the context's tokens.
+        n_ubatch: s.n_ubatch.min(s.n_ctx * s.n_seq).max(1),
+        // One stream per sequence (the library's default, `kv_unified`
+        // off): each attends to its own cells.
+        n_kv: cells(None),
+        n_kv_swa: cells(window),
+        flash_attn: s.flash_attn,
+        era: super::ggml::GraphEra::Current,
+        rotate_k: quantized(s.type_k),
+        rotate_v: quantized(s.type_v),
+    };
+    let gpu_align = LLAMA_GPU_ALIGN;
+    let single = super::ggml::role(spec, weights, shape, gpu_align, super::ggml::Role::Single)?;
+    Some(LlamaGraph {
+        shape,
+        gpu_align,
+        single: [single[0], single[1]],
+    })
+}
+
+/// A block-quantized llama.cpp cache type (q8_0, q4_0…).
+fn quantized(t: KvType) -> bool {
+    matches!(t, KvType::Ggml(g) if g.block_size() > 1)
+}
+
+/// CUDA's (and ROCm's) buffer alignment; Metal's and the CPU's are 32.
+pub const LLAMA_GPU_ALIGN: u64 = 128;
+
 /// Accounts a run of `spec` with `settings`.
 pub fn estimate(spec: &ModelSpec, settings: &RunSettings) -> Estimate {
     estimate_with(spec, settings, weight_bytes(spec, settings.weights))
@@ -665,7 +739,19 @@ pub fn estimate_with(
         .max()
         .unwrap_or(0);
     let mut warnings = Vec::new();
+    let mut graph = None;
     let (compute_layers, compute_output, host_output_buffer, token_embd_on_host) = match s.engine {
+        Engine::LlamaCpp | Engine::Ollama if llama_graph(spec, s, &weights).is_some() => {
+            let g = llama_graph(spec, s, &weights).unwrap();
+            let width = if spec.class == ModelType::EncoderOnly {
+                spec.n_embd
+            } else {
+                spec.n_vocab
+            };
+            let out = (g.single[1], 0, s.n_seq * width * 4, true);
+            graph = Some(g);
+            out
+        }
         Engine::LlamaCpp | Engine::Ollama => {
             let scores = if s.flash_attn {
                 0
@@ -814,6 +900,7 @@ pub fn estimate_with(
         compute_output,
         overhead_per_gpu: s.overhead_per_gpu,
         host_output_buffer,
+        graph,
         warnings,
     }
 }
@@ -1040,14 +1127,20 @@ mod tests {
     }
 
     #[test]
-    fn llama_cpp_compute_buffer_follows_the_measured_formula() {
-        // n_ubatch × 4 × (n_vocab + 2·n_embd + 1), split into the layer part
-        // and the logits on the output device.
+    fn llama_cpp_compute_buffer_is_its_graph_placed_on_one_gpu() {
+        // Llama 3.1 8B, 8192 tokens, flash attention: the GPU peaks at the
+        // output, holding the normed hidden state and the logits of every
+        // token of the micro-batch; the host keeps the token embeddings it
+        // looked up, the f16 mask, the unused embeddings input and the
+        // cache indices.
         let spec = find("llama-3.1-8b").unwrap().load().unwrap().spec;
         let e = estimate(&spec, &RunSettings::default());
+        let g = e.graph.unwrap();
+        assert_eq!(e.compute_layers, g.single[1]);
+        assert_eq!(g.single[1], 512 * 4 * (128_256 + 4096));
         assert_eq!(
-            e.compute_layers + e.compute_output,
-            512 * 4 * (128_256 + 2 * 4096 + 1)
+            g.single[0],
+            2 * 512 * 4096 * 4 + 8192 * 512 * 2 + 2 * 512 * 8 + 3 * 512 * 4
         );
     }
 

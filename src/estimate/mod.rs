@@ -11,6 +11,7 @@
 pub mod catalog;
 pub mod clip;
 pub mod format;
+pub mod ggml;
 pub mod memory;
 pub mod model;
 pub mod names;

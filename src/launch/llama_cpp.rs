@@ -158,7 +158,7 @@ mod tests {
         }
         expect![[r#"
             llama-server -m Llama-3.1-8B-Q4_K_M.gguf -c 8192 -np 1 -ngl 33 -sm layer -ts 18,15 -fa on -ctk f16 -ctv f16
-            llama-server -m Llama-3.1-70B-Q3_K_M.gguf -c 8192 -np 1 -ngl 81 -sm layer -ts 56,25 -fa on -ctk q8_0 -ctv q8_0
+            llama-server -m Llama-3.1-70B-Q3_K_M.gguf -c 8192 -np 1 -ngl 81 -sm layer -ts 55,26 -fa on -ctk q8_0 -ctv q8_0
             llama-server -m Llama-3.1-70B-Q4_K_M.gguf -c 8192 -np 1 -ngl 41 -fa on -ctk f16 -ctv f16
             llama-server -m Qwen3-30B-A3B-Q8_0.gguf -c 8192 -np 1 -ngl 49 --n-cpu-moe 16 -fa on -ctk f16 -ctv f16
             CUDA_VISIBLE_DEVICES=0,2 llama-server -m Llama-3.1-8B-Q4_K_M.gguf -c 32768 -np 4 -ngl 33 -sm layer -ts 17,16 -fa on -ctk f16 -ctv f16

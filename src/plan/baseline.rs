@@ -92,7 +92,7 @@ pub fn accelerate_balanced(request: &PlanRequest) -> Vec<usize> {
 /// the output), for comparing baselines with the optimal split.
 pub fn plan_with_counts(request: &PlanRequest, counts: &[usize]) -> Plan {
     let e = estimate(request.spec, &request.settings);
-    let c = costs(request.spec, &e, 1, &request.settings);
+    let c = costs(request.spec, &e, 1, request.gpus.len(), &request.settings);
     let stages: Vec<Vec<usize>> = (0..request.gpus.len()).map(|i| vec![i]).collect();
     let a = Assignment {
         counts: counts.to_vec(),

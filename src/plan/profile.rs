@@ -358,7 +358,7 @@ mod tests {
         assert!(applied.plan.fits);
         let ratio: f64 = applied.split_ratio.iter().sum();
         assert!((ratio - 1.0).abs() < 1e-9);
-        expect!["[0.7, 0.3] max_batch 8 layers on 0: 28"].assert_eq(&format!(
+        expect!["[0.7, 0.3] max_batch 7 layers on 0: 28"].assert_eq(&format!(
             "{:?} max_batch {} layers on 0: {}",
             applied.split_ratio,
             applied.max_batch_size,

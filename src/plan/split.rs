@@ -26,6 +26,7 @@
 use serde::Serialize;
 
 use super::device::Gpu;
+use crate::estimate::ggml::Role;
 use crate::estimate::memory::estimate_with;
 use crate::estimate::memory::Engine;
 use crate::estimate::model::KvLayout;
@@ -188,6 +189,9 @@ pub(crate) struct Costs {
     pub last_weights: u64,
     /// Extra compute on the last used stage (logits).
     pub last_compute: u64,
+    /// Correction when one stage is both first and last (llama.cpp's
+    /// single-GPU buffers are not its first's plus its last's).
+    pub alone: i64,
 }
 
 /// KV heads one tensor-parallel rank holds, over the layer's KV heads.
@@ -200,7 +204,15 @@ fn kv_share(layout: KvLayout, tp: u64) -> (u64, u64) {
     }
 }
 
-pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize, s: &RunSettings) -> Costs {
+/// `stages` is how many pipeline stages the GPUs form: llama.cpp's compute
+/// buffers differ on one GPU and on the first, middle and last of several.
+pub(crate) fn costs(
+    spec: &ModelSpec,
+    e: &Estimate,
+    tp: usize,
+    stages: usize,
+    s: &RunSettings,
+) -> Costs {
     let tp = tp as u64;
     let shard = |total: u64, replicated: u64| replicated + (total - replicated).div_ceil(tp);
     let layer_kv: Vec<u64> = spec
@@ -224,11 +236,25 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize, s: &RunSettings) 
     if s.engine == Engine::Vllm {
         return vllm_costs(spec, e, tp, s, layer, layer_kv);
     }
+    // llama.cpp's graph placed per role: one GPU, or the first, middle and
+    // last of a pipeline (every layer offloaded) — see `finish` for the
+    // exact buffers of the placement chosen.
+    let (compute, first_extra, last_extra, alone) = match (&e.graph, stages > 1 && tp == 1) {
+        (Some(g), true) => {
+            let b = g.role(spec, &e.weights, Role::Split { pipeline: true });
+            let middle = b[2];
+            let (first, last) = (b[1].max(middle), b[3].max(middle));
+            // One GPU used of several holds all of it, not a pipeline.
+            let alone = g.single[1] as i64 - (first + last - middle) as i64;
+            (middle, first - middle, last - middle, alone)
+        }
+        _ => (e.compute_layers, 0, e.compute_output, 0),
+    };
     Costs {
         layer,
         layer_kv,
-        fixed: e.overhead_per_gpu + e.compute_layers,
-        compute: e.compute_layers,
+        fixed: e.overhead_per_gpu + compute,
+        compute,
         // The image side sits with the embeddings on the first device
         // (llama.cpp loads its mmproj on the main GPU even though token
         // embeddings stay in host memory), split like them under TP.
@@ -237,11 +263,13 @@ pub(crate) fn costs(spec: &ModelSpec, e: &Estimate, tp: usize, s: &RunSettings) 
         } else {
             e.token_embd.div_ceil(tp)
         } + e.weights.vision.div_ceil(tp)
-            + e.compute_vision,
+            + e.compute_vision
+            + first_extra,
         first_vision: e.weights.vision.div_ceil(tp),
-        first_compute: e.compute_vision,
+        first_compute: e.compute_vision + first_extra,
         last_weights: e.output.div_ceil(tp),
-        last_compute: e.compute_output,
+        last_compute: last_extra,
+        alone,
     }
 }
 
@@ -276,6 +304,7 @@ fn vllm_costs(
         first_compute: images,
         last_weights: e.output.div_ceil(tp),
         last_compute: act.sampler.saturating_sub(act.forward),
+        alone: 0,
     }
 }
 
@@ -323,7 +352,9 @@ pub(crate) fn fill(c: &Costs, usable: &[u64], bound: u128) -> Option<Assignment>
         let budget = (u128::from(u) * bound) >> FRACTION_BITS;
         let base = u128::from(c.fixed) + if any_used { 0 } else { u128::from(c.first) };
         // As the last stage: everything left plus the output.
-        let last = base + u128::from(c.last_weights + c.last_compute) + rest;
+        let alone = if any_used { 0 } else { c.alone };
+        let last = (base + u128::from(c.last_weights + c.last_compute) + rest)
+            .saturating_add_signed(i128::from(alone));
         if last <= budget && (next < n || any_used || j == 0 || c.first == 0) {
             counts[j] = n - next;
             return Some(Assignment { counts, last: j });
@@ -395,6 +426,11 @@ pub(crate) fn build(
         let compute = c.compute
             + if j == a.last { c.last_compute } else { 0 }
             + if j == first_used { c.first_compute } else { 0 };
+        let compute = if j == first_used && j == a.last {
+            compute.saturating_add_signed(c.alone)
+        } else {
+            compute
+        };
         for &g in stage {
             let d = &mut devices[g];
             d.stage = Some(j);
@@ -563,7 +599,7 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
     } else {
         0
     } + e.host_output_buffer
-        + e.host_compute.bytes(1);
+        + e.graph.map_or(e.host_compute.bytes(1), |g| g.single[0]);
     if request.host_ram.is_some_and(|ram| host > ram) {
         return false;
     }
@@ -571,7 +607,7 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
         let stages = layout_stages(request, tp);
         let usable = stage_usable(request.gpus, &stages, &request.settings);
         fill(
-            &costs(request.spec, &e, tp, &request.settings),
+            &costs(request.spec, &e, tp, stages.len(), &request.settings),
             &usable,
             1 << FRACTION_BITS,
         )
@@ -582,13 +618,31 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
 fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
     let stages = layout_stages(request, tp);
     let usable = stage_usable(request.gpus, &stages, &request.settings);
-    let c = costs(request.spec, e, tp, &request.settings);
+    let c = costs(request.spec, e, tp, stages.len(), &request.settings);
     let n = c.layer.len();
     let fits_with = |c: &Costs| -> bool { fill(c, &usable, 1 << FRACTION_BITS).is_some() };
     let engine = request.settings.engine;
     let mut offload = Offload::default();
     let mut gpu_costs = c.clone();
     let mut first_layer = 0;
+    // With layers or experts in host memory, the first GPU also holds the
+    // copies op offloading makes (llama.cpp's graph, per role; each role's
+    // buffers are placed once).
+    let roles: [std::cell::OnceCell<u64>; 2] = Default::default();
+    let offloading = |c: &mut Costs, role: Role| {
+        if let (Some(g), 1) = (&e.graph, tp) {
+            let cell = &roles[usize::from(role == Role::CpuMoe)];
+            let gpu = *cell.get_or_init(|| {
+                g.role(request.spec, &e.weights, role)
+                    .get(1)
+                    .copied()
+                    .unwrap_or(0)
+            });
+            let extra = gpu.saturating_sub(c.compute + c.first_compute - e.compute_vision);
+            c.first += extra;
+            c.first_compute += extra;
+        }
+    };
     if request.allow_offload && !fits_with(&c) {
         match engine {
             Engine::LlamaCpp | Engine::Ollama if e.weights.layer_experts.iter().any(|&x| x > 0) => {
@@ -597,6 +651,9 @@ fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
                     let mut c = c.clone();
                     for i in 0..k {
                         c.layer[i] -= e.weights.layer_experts[i].div_ceil(tp as u64);
+                    }
+                    if k > 0 {
+                        offloading(&mut c, Role::CpuMoe);
                     }
                     c
                 };
@@ -607,10 +664,16 @@ fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
             }
             Engine::LlamaCpp | Engine::Ollama => {
                 // The first layers stay on the CPU: -ngl counts from the end.
-                let tail = |k: usize| Costs {
-                    layer: c.layer[k..].to_vec(),
-                    layer_kv: c.layer_kv[k..].to_vec(),
-                    ..c.clone()
+                let tail = |k: usize| {
+                    let mut t = Costs {
+                        layer: c.layer[k..].to_vec(),
+                        layer_kv: c.layer_kv[k..].to_vec(),
+                        ..c.clone()
+                    };
+                    if k > 0 {
+                        offloading(&mut t, Role::Partial);
+                    }
+                    t
                 };
                 if let Some(k) = smallest(0, n, |k| fits_with(&tail(k))) {
                     offload.cpu_layers = k;
@@ -732,6 +795,67 @@ pub(crate) fn finish_plan(request: &PlanRequest, e: Estimate, devices: Vec<Devic
     )
 }
 
+/// llama.cpp's compute buffers for the placement chosen, from its graph
+/// placed by role: each used GPU's (its image encoder's besides) is set in
+/// `devices`; returns the host's.
+fn graph_compute(
+    request: &PlanRequest,
+    e: &Estimate,
+    g: &crate::estimate::memory::LlamaGraph,
+    offload: &Offload,
+    pipeline: bool,
+    devices: &mut [DevicePlan],
+) -> u64 {
+    let spec = request.spec;
+    let mut used: Vec<usize> = (0..devices.len()).filter(|&i| devices[i].used()).collect();
+    used.sort_by_key(|&i| (devices[i].stage, i));
+    let Some(&first) = used.first() else {
+        return g.single[0];
+    };
+    let last = *used.last().unwrap_or(&first);
+    // What the first GPU does besides its layers: the CPU layers' batches
+    // or the CPU experts' (op offload).
+    let offloaded = if offload.cpu_layers > 0 {
+        Some(g.role(spec, &e.weights, Role::Partial))
+    } else if offload.cpu_moe_layers > 0 {
+        Some(g.role(spec, &e.weights, Role::CpuMoe))
+    } else {
+        None
+    };
+    let (host, buffers): (u64, Vec<(usize, u64)>) = if used.len() == 1 {
+        let b = offloaded.unwrap_or_else(|| g.single.to_vec());
+        (b[0], vec![(first, b[1])])
+    } else {
+        let b = g.role(spec, &e.weights, Role::Split { pipeline });
+        let extra = offloaded.as_ref().map_or(0, |o| o[1]);
+        let host = b[0].max(offloaded.as_ref().map_or(0, |o| o[0]));
+        // The first and last GPUs hold at least a middle one's buffer (the
+        // planner's costs assume as much; they differ by a hidden state).
+        let middle = b[2];
+        let per = used
+            .iter()
+            .map(|&i| {
+                let role = if i == first {
+                    b[1].max(middle).max(extra)
+                } else if i == last {
+                    b[3].max(middle)
+                } else {
+                    middle
+                };
+                (i, role)
+            })
+            .collect();
+        (host, per)
+    };
+    for (i, bytes) in buffers {
+        let d = &mut devices[i];
+        let vision = if i == first { e.compute_vision } else { 0 };
+        d.total_bytes = d.total_bytes - d.compute_bytes + bytes + vision;
+        d.compute_bytes = bytes + vision;
+    }
+    host
+}
+
 /// The smallest `k` in `from..=to` with `ok(k)`, for monotone `ok`.
 fn smallest(from: usize, to: usize, ok: impl Fn(usize) -> bool) -> Option<usize> {
     if !ok(to) {
@@ -788,7 +912,14 @@ fn finish(
     // (`llama-context.cpp`: more than one device, every layer offloaded,
     // layer split, no tensor overrides), with 4 copies of its inputs.
     let pipeline = used > 1 && !offload.any();
-    let compute = e.host_output_buffer + e.host_compute.bytes(if pipeline { 4 } else { 1 });
+    let mut devices = devices;
+    let host_compute = match &e.graph {
+        Some(g) if layout.tp == 1 => {
+            graph_compute(request, &e, g, &offload, pipeline, &mut devices)
+        }
+        _ => e.host_compute.bytes(if pipeline { 4 } else { 1 }),
+    };
+    let compute = e.host_output_buffer + host_compute;
     let host_plan = HostPlan {
         weights_bytes: weights,
         kv_bytes: kv,

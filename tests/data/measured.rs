@@ -206,7 +206,10 @@ fn llama_cpp_cpu() -> (serde_json::Value, Vec<Loaded>) {
                 compute_mib: logged("compute", "CPU"),
                 ours_model_mib: mib(weight_bytes(&spec, weights).file),
                 ours_kv_mib: mib(e.kv_total()),
-                ours_compute_mib: mib(e.compute_layers + e.compute_output),
+                // One CPU buffer: the graph placed on the host alone.
+                ours_compute_mib: mib(e.graph.map_or(e.compute_layers + e.compute_output, |g| {
+                    g.role(&spec, &e.weights, vramfit::estimate::ggml::Role::Cpu)[0]
+                })),
             });
         }
     }

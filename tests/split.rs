@@ -42,6 +42,7 @@ fn request<'a>(
         gpus,
         host_ram: None,
         allow_offload: false,
+        fixed: None,
     }
 }
 

@@ -577,6 +577,13 @@ fn print_report(r: &Report) {
         gib(r.host.compute_bytes)
     );
     println!("runtime overhead: {}", r.overhead_basis);
+    if matches!(r.engine.id(), "llama.cpp" | "ollama") {
+        println!("memory limit: {}", r.memory_limit);
+    }
+    if let Some(f) = &r.fixed_placement {
+        let verdict = if f.fits { "fits" } else { "does not fit" };
+        println!("placement: {} as given ({verdict})", f.flags);
+    }
     if let Some(v) = &r.vllm {
         print_vllm(v);
     }

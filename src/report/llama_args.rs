@@ -113,6 +113,11 @@ pub fn parse(
         ));
     }
     let memory_limit = if backend == Backend::Metal {
+        let unified = gpus.first().map_or(0, |g| {
+            g.card
+                .and_then(find_card)
+                .map_or(g.capacity, |c| c.memory_bytes())
+        });
         // A typed size is the Mac's unified memory; a catalog Mac already
         // has its working set as capacity.
         for g in gpus.iter_mut().filter(|g| g.card.is_none()) {
@@ -120,14 +125,6 @@ pub fn parse(
             g.cuda_total = g.capacity;
             g.reserve = g.reserve.min(g.capacity);
         }
-        let unified = gpus
-            .first()
-            .map(|g| {
-                g.card
-                    .and_then(find_card)
-                    .map_or(g.capacity / 2 * 3, |c| c.memory_bytes())
-            })
-            .unwrap_or(0);
         metal::rule(unified)
     } else if backend == Backend::Cpu {
         "the CPU backend: nothing on the GPUs, everything in host memory".to_string()

@@ -1064,6 +1064,55 @@ mod tests {
     }
 
     #[test]
+    fn row_split_spreads_matrices_by_ts_and_keeps_kv_with_the_layers() {
+        let plan = |sm: &str, backend: &str| {
+            let mut r = Request::default();
+            r.set("tensor_split", "3,1".into());
+            r.set("split_mode", sm.into());
+            r.set("backend", backend.into());
+            report(&r).unwrap()
+        };
+        let layer = plan("layer", "");
+        let row = plan("row", "cuda");
+        let weights = |r: &Report| {
+            r.devices
+                .iter()
+                .map(|d| d.weights_bytes)
+                .collect::<Vec<_>>()
+        };
+        let kv = |r: &Report| r.devices.iter().map(|d| d.kv_bytes).collect::<Vec<_>>();
+        // Same layers (and KV) per GPU; the matrices move 3:1 over both.
+        assert_eq!(kv(&layer), kv(&row));
+        assert_eq!(
+            weights(&layer)
+                .iter()
+                .sum::<u64>()
+                .abs_diff(weights(&row).iter().sum()),
+            0
+        );
+        let [a, b] = weights(&row)[..] else { panic!() };
+        assert!((a as f64 / b as f64 - 3.0).abs() < 0.05, "{a} {b}");
+        assert!(row.commands["llama.cpp"].contains("-sm row -ts 3,1"));
+        // Vulkan has no split buffer type: llama.cpp splits by layer.
+        let vulkan = plan("row", "vulkan");
+        assert_eq!(weights(&vulkan), weights(&layer));
+        assert!(vulkan
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("-sm row needs")));
+    }
+
+    #[test]
+    fn the_cpu_backend_keeps_everything_in_host_memory() {
+        let mut r = Request::default();
+        r.set("backend", "cpu".into());
+        let rep = report(&r).unwrap();
+        assert!(rep.devices.iter().all(|d| !d.used()));
+        assert_eq!(rep.offload.cpu_layers, 32);
+        assert!(rep.host.weights_bytes >= rep.weights_bytes - rep.vision_bytes);
+    }
+
+    #[test]
     fn the_default_request_fits_with_room_to_spare() {
         let r = report(&Request::default()).unwrap();
         assert!(r.fits);

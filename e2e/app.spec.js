@@ -162,6 +162,27 @@ test('a setup that does not fit offers ways out that apply with one click', asyn
   await expect(verdict(page)).toContainText('Fits');
 });
 
+test('llama.cpp evaluates the -ngl and -ts you give and offers the searched split when they do not fit', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await page.getByTestId('llama-placement').locator('summary').click();
+  await page.getByLabel('GPU layers (-ngl)').fill('20');
+  await page.getByLabel('Tensor split (-ts)').fill('3,1');
+  await expect(page.getByTestId('command')).toContainText('-ngl 20 -ts 3,1');
+  await expect(page).toHaveURL(/ngl=20/);
+  await page.getByLabel('Tensor split (-ts)').fill('1,1,1');
+  await expect(page.locator('.vf-field', { has: page.locator('#vf-tensor_split') }).locator('.vf-field__error')).toContainText('3 proportions but there are only 2 GPUs');
+  await page.getByLabel('GPU layers (-ngl)').fill('');
+  await page.getByLabel('Tensor split (-ts)').fill('9,1');
+  await page.getByLabel('Catalog model (type to search)').fill('llama-3.1-70b');
+  await expect(verdict(page)).toContainText('Does not fit');
+  await expect(page.getByTestId('ways')).toContainText('Use the searched split');
+  await page.getByTestId('ways').getByRole('button').first().click();
+  await expect(verdict(page)).toContainText('Fits');
+  expect(errors).toEqual([]);
+});
+
 test('the link carries the whole setup and restores it', async ({ page, context }) => {
   await page.goto('/');
   await page.getByLabel('Engine', { exact: true }).selectOption('vllm');

@@ -254,3 +254,136 @@ fn vllm_plans_speak_vllms_language() {
         "{repo}"
     );
 }
+
+fn llama_plan(args: &[&str]) -> (bool, String) {
+    let mut all = vec!["plan", "llama-3.1-8b", "--gpu", "24GB", "--gpu", "24GB"];
+    all.extend_from_slice(args);
+    vramfit(&all)
+}
+
+#[test]
+fn llama_cpps_own_placement_flags_are_evaluated_not_searched() {
+    // llama.cpp's spellings: 13 CPU layers, 13-27 on GPU 0, 28-31 and the
+    // output on GPU 1 (load_tensors with i_gpu_start 13 and splits 0.75, 1).
+    let (ok, text) = llama_plan(&["-ngl", "20", "-ts", "3,1", "--json"]);
+    assert!(ok, "{text}");
+    let r = json(&text);
+    let layers: Vec<&serde_json::Value> = r["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| &d["layers"])
+        .collect();
+    assert_eq!(
+        layers,
+        [&serde_json::json!([13, 27]), &serde_json::json!([28, 31])]
+    );
+    assert_eq!(r["offload"]["cpu_layers"], 13);
+    assert_eq!(r["fixed_placement"]["flags"], "-ngl 20 -ts 3,1");
+    assert!(r["commands"]["llama.cpp"]
+        .as_str()
+        .unwrap()
+        .contains("-ngl 20 -ts 3,1"));
+    assert_eq!(r["backend"], "cuda");
+
+    // The long spellings, -sm none on the second GPU.
+    let (ok, text) = llama_plan(&["--split-mode", "none", "--main-gpu", "1", "--json"]);
+    assert!(ok, "{text}");
+    let r = json(&text);
+    assert_eq!(r["devices"][0]["layers"], serde_json::Value::Null);
+    assert_eq!(r["devices"][1]["layers"], serde_json::json!([0, 31]));
+    assert!(r["commands"]["llama.cpp"]
+        .as_str()
+        .unwrap()
+        .contains("-sm none -mg 1"));
+}
+
+#[test]
+fn a_placement_that_does_not_fit_names_the_gpu_and_the_split_that_would() {
+    let (ok, text) = vramfit(&[
+        "plan",
+        "llama-3.1-70b",
+        "--gpu",
+        "24GB",
+        "--gpu",
+        "24GB",
+        "-ts",
+        "3,1",
+    ]);
+    assert!(ok, "{text}");
+    assert!(text.contains("does NOT fit"), "{text}");
+    assert!(
+        text.contains("the given placement -ngl 81 -ts 3,1 does not fit: GPU 0 is"),
+        "{text}"
+    );
+    assert!(text.contains("fits (the searched split)"), "{text}");
+    assert!(
+        text.contains("way out: Use the searched split: -ngl 81 -ts"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_placement_values_are_clear_errors() {
+    for (args, message) in [
+        (
+            &["-ts", "1,1,1"][..],
+            "-ts has 3 proportions but there are only 2 GPUs",
+        ),
+        (
+            &["-ts", "1,-1"],
+            "-ts proportions must be numbers of 0 or more",
+        ),
+        (&["-ts", "0,0"], "-ts proportions are all 0"),
+        (
+            &["-ngl", "40"],
+            "-ngl 40 is more than the model's 32 layers plus the output (33)",
+        ),
+        (&["-sm", "none", "-mg", "2"], "-mg 2 names no GPU"),
+        (
+            &["--split-mode", "diagonal"],
+            "split_mode must be one of layer, row, none",
+        ),
+        (
+            &["--backend", "opencl"],
+            "backend must be one of cuda, rocm, metal, vulkan, cpu",
+        ),
+    ] {
+        let (ok, text) = llama_plan(args);
+        assert!(!ok, "{args:?}");
+        assert!(text.contains(message), "{args:?}: {text}");
+    }
+}
+
+#[test]
+fn on_a_mac_the_limit_is_metals_working_set() {
+    let (ok, text) = vramfit(&[
+        "plan",
+        "llama-3.1-8b",
+        "--gpu",
+        "64GiB",
+        "--backend",
+        "metal",
+        "--json",
+    ]);
+    assert!(ok, "{text}");
+    let r = json(&text);
+    assert_eq!(r["devices"][0]["capacity_bytes"], 48u64 << 30);
+    assert!(
+        r["memory_limit"]
+            .as_str()
+            .unwrap()
+            .contains("recommendedMaxWorkingSetSize: 3/4 of 64.00 GiB"),
+        "{}",
+        r["memory_limit"]
+    );
+    let (ok, text) = vramfit(&[
+        "plan",
+        "llama-3.1-8b",
+        "--gpu",
+        "apple-m3-pro-36gb",
+        "--json",
+    ]);
+    assert!(ok, "{text}");
+    assert_eq!(json(&text)["backend"], "metal");
+}

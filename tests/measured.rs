@@ -142,6 +142,7 @@ fn accelerate_balanced_emulation_matches_accelerate() {
             gpus: &gpus,
             host_ram: None,
             allow_offload: false,
+            fixed: None,
         };
         let ours = accelerate_balanced(&request);
         let theirs: Vec<usize> = s["layers_per_gpu"]

@@ -43,6 +43,7 @@ fn request<'a>(
         gpus,
         host_ram: None,
         allow_offload: false,
+        fixed: None,
     }
 }
 

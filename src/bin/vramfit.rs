@@ -114,9 +114,42 @@ enum Command {
         objective: String,
         #[command(flatten)]
         vllm: VllmFlags,
+        #[command(flatten)]
+        llama: LlamaFlags,
         #[arg(long)]
         json: bool,
     },
+}
+
+/// llama.cpp's placement flags: given, the plan evaluates that placement
+/// instead of searching one. llama.cpp's own spellings (`-ngl 20`,
+/// `-ts 3,1`, `-sm row`, `-mg 1`) are accepted too.
+#[derive(clap::Args, Debug)]
+struct LlamaFlags {
+    /// Layers on the GPUs, the output layer counted (n_layer + 1 or `all` offloads everything; the CPU keeps the first ones).
+    #[arg(long = "n-gpu-layers", visible_alias = "ngl", default_value = "")]
+    ngl: String,
+    /// Proportions per GPU, e.g. 3,1 (default: proportional to free memory).
+    #[arg(long = "tensor-split", visible_alias = "ts", default_value = "")]
+    tensor_split: String,
+    /// layer (default), row or none.
+    #[arg(long = "split-mode", visible_alias = "sm", default_value = "")]
+    split_mode: String,
+    /// The GPU for --split-mode none (default 0).
+    #[arg(long = "main-gpu", visible_alias = "mg", default_value = "")]
+    main_gpu: String,
+    /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
+    #[arg(long, default_value = "")]
+    backend: String,
+}
+
+/// llama.cpp's single-dash multi-letter flags as clap's long ones.
+fn llama_spellings(args: impl Iterator<Item = String>) -> Vec<String> {
+    args.map(|a| match a.as_str() {
+        "-ngl" | "-ts" | "-sm" | "-mg" => format!("-{a}"),
+        _ => a,
+    })
+    .collect()
 }
 
 /// vLLM's own flags (`--engine vllm`), named as `vllm serve` names them.
@@ -154,7 +187,7 @@ struct VllmFlags {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    match run(Cli::parse_from(llama_spellings(std::env::args()))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
@@ -393,6 +426,7 @@ fn run(cli: Cli) -> Result<(), String> {
             ubatch,
             flash_attn,
             vllm,
+            llama,
             json,
         } => {
             let (model, config, file_format) = model_source(&model)?;
@@ -423,6 +457,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 pp: vllm.pp,
                 ubatch,
                 flash_attn,
+                ngl: llama.ngl,
+                tensor_split: llama.tensor_split,
+                split_mode: llama.split_mode,
+                main_gpu: llama.main_gpu,
+                backend: llama.backend,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {
@@ -538,6 +577,13 @@ fn print_report(r: &Report) {
         gib(r.host.compute_bytes)
     );
     println!("runtime overhead: {}", r.overhead_basis);
+    if matches!(r.engine.id(), "llama.cpp" | "ollama") {
+        println!("memory limit: {}", r.memory_limit);
+    }
+    if let Some(f) = &r.fixed_placement {
+        let verdict = if f.fits { "fits" } else { "does not fit" };
+        println!("placement: {} as given ({verdict})", f.flags);
+    }
     if let Some(v) = &r.vllm {
         print_vllm(v);
     }

@@ -10,6 +10,8 @@
 //! exactly. `-ngl` offloads the *last* layers, so CPU layers are the first.
 
 use super::{Flag, LaunchContext};
+use crate::plan::placement::{Placement, SplitMode};
+use crate::plan::split::Plan;
 
 /// The flags [`command`] emits.
 pub const FLAGS: &[Flag] = &[
@@ -71,15 +73,51 @@ pub const FLAGS: &[Flag] = &[
     },
 ];
 
+/// `-ngl` and (over several GPUs) `-ts` that reproduce a searched plan's
+/// split: the output counted on the last GPU, `-ts` as layer counts of
+/// the used GPUs.
+pub fn split_flags(plan: &Plan) -> (usize, Option<String>) {
+    let n_layer = plan.estimate.layer_weights.len();
+    let gpu_layers = n_layer - plan.offload.cpu_layers;
+    let used: Vec<_> = plan.used_devices().collect();
+    let ts = (used.len() > 1).then(|| {
+        used.iter()
+            .enumerate()
+            .map(|(j, d)| (d.layer_count() + usize::from(j + 1 == used.len())).to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    });
+    (gpu_layers + 1, ts)
+}
+
+/// The placement flags the user fixed, as they gave them.
+/// Without `-ngl`, the plan offloads every layer: the command says so.
+fn fixed_flags(fixed: &Placement, n_layer: usize) -> Vec<String> {
+    let mut args = vec![format!(
+        "-ngl {}",
+        fixed.n_gpu_layers.unwrap_or(n_layer + 1)
+    )];
+    if fixed.split_mode_given || fixed.split_mode != SplitMode::Layer {
+        args.push(format!("-sm {}", fixed.split_mode.id()));
+    }
+    if !fixed.tensor_split.is_empty() {
+        let ts: Vec<String> = fixed.tensor_split.iter().map(|x| x.to_string()).collect();
+        args.push(format!("-ts {}", ts.join(",")));
+    }
+    if fixed.main_gpu_given {
+        args.push(format!("-mg {}", fixed.main_gpu));
+    }
+    args
+}
+
 /// The `llama-server` command line for the plan.
 pub fn command(cx: &LaunchContext) -> String {
     let plan = cx.plan;
     let s = &plan.settings;
-    let n_layer = plan.estimate.layer_weights.len();
-    let gpu_layers = n_layer - plan.offload.cpu_layers;
-    let used: Vec<_> = plan.used_devices().collect();
     let mut args: Vec<String> = Vec::new();
-    args.extend(cx.visible_devices());
+    if plan.fixed.is_none() {
+        args.extend(cx.visible_devices());
+    }
     args.push("llama-server".into());
     args.push(format!("-m {}", cx.gguf_file()));
     if cx.spec.vision.is_some() && cx.plan.settings.images > 0 {
@@ -87,15 +125,16 @@ pub fn command(cx: &LaunchContext) -> String {
     }
     args.push(format!("-c {}", s.n_ctx * s.n_seq));
     args.push(format!("-np {}", s.n_seq));
-    args.push(format!("-ngl {}", gpu_layers + 1));
-    if used.len() > 1 {
-        let counts: Vec<String> = used
-            .iter()
-            .enumerate()
-            .map(|(j, d)| (d.layer_count() + usize::from(j + 1 == used.len())).to_string())
-            .collect();
-        args.push("-sm layer".into());
-        args.push(format!("-ts {}", counts.join(",")));
+    match &plan.fixed {
+        Some(fixed) => args.extend(fixed_flags(fixed, plan.estimate.layer_weights.len())),
+        None => {
+            let (ngl, ts) = split_flags(plan);
+            args.push(format!("-ngl {ngl}"));
+            if let Some(ts) = ts {
+                args.push("-sm layer".into());
+                args.push(format!("-ts {ts}"));
+            }
+        }
     }
     if plan.offload.cpu_moe_layers > 0 {
         args.push(format!("--n-cpu-moe {}", plan.offload.cpu_moe_layers));

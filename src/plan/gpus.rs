@@ -8,8 +8,9 @@
 //! 24·10⁹ bytes, `24GiB` 24·2³⁰.)
 //!
 //! Apple Silicon shares memory with the CPU; macOS lets the GPU wire about
-//! three quarters of it by default (two thirds below 64 GB), so such a
-//! card's usable memory is its `usable_fraction` of the total.
+//! three quarters of it by default (two thirds up to 36 GB), so such a
+//! card's usable memory is Metal's working set ([`super::metal`]); its
+//! `usable_fraction` states that share.
 
 use std::sync::OnceLock;
 
@@ -62,7 +63,7 @@ impl Card {
     pub fn usable_bytes(&self) -> u64 {
         let total = self.memory_bytes();
         match self.usable_fraction {
-            Some(f) => (total as f64 * f) as u64,
+            Some(_) => super::metal::working_set(total),
             None => total,
         }
     }

@@ -9,6 +9,8 @@
 pub mod baseline;
 pub mod device;
 pub mod gpus;
+pub mod metal;
+pub mod placement;
 pub mod profile;
 pub mod search;
 pub mod split;

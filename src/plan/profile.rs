@@ -212,6 +212,7 @@ pub fn apply_profile(
         gpus: &gpus,
         host_ram: None,
         allow_offload: false,
+        fixed: None,
     };
     let plan = plan(request);
     let n_layer = profile.spec.layers.len().max(1) as f64;

@@ -26,6 +26,7 @@
 use serde::Serialize;
 
 use super::device::Gpu;
+use super::placement::{assign_layers, default_split, row_shares, Placement, SplitMode};
 use crate::estimate::ggml::Role;
 use crate::estimate::memory::estimate_with;
 use crate::estimate::memory::Engine;
@@ -44,6 +45,10 @@ pub struct PlanRequest<'a> {
     pub host_ram: Option<u64>,
     /// Whether layers may go to the CPU when the GPUs are not enough.
     pub allow_offload: bool,
+    /// llama.cpp's `-ngl` / `-ts` / `-sm` / `-mg` as the user fixed them:
+    /// when set (and fixed), the plan evaluates that placement instead of
+    /// searching one ([`super::placement`]).
+    pub fixed: Option<&'a Placement>,
 }
 
 /// Tensor × pipeline parallel layout.
@@ -147,6 +152,9 @@ pub struct Plan {
     pub shortfall_bytes: u64,
     /// vLLM's startup accounting for this placement (`--engine vllm`).
     pub vllm: Option<vllm::Startup>,
+    /// The llama.cpp placement this plan evaluates, when the user fixed
+    /// one (`None`: the placement was searched).
+    pub fixed: Option<Placement>,
 }
 
 impl Plan {
@@ -531,6 +539,9 @@ fn layout_stages(request: &PlanRequest, tp: usize) -> Vec<Vec<usize>> {
 /// the GPUs alone are not enough.
 pub fn plan(request: PlanRequest) -> Plan {
     let e = estimate(request.spec, &request.settings);
+    if let Some(fixed) = fixed_placement(&request) {
+        return plan_fixed(&request, &e, fixed);
+    }
     let mut best: Option<Plan> = None;
     for tp in tp_sizes(&request) {
         let candidate = plan_with_tp(&request, &e, tp);
@@ -594,6 +605,9 @@ pub(crate) fn usable(gpu: &Gpu, s: &RunSettings) -> u64 {
 /// searches ask this dozens of times per keystroke).
 pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
     let e = estimate_with(request.spec, &request.settings, weights.clone());
+    if let Some(fixed) = fixed_placement(request) {
+        return plan_fixed(request, &e, fixed).fits;
+    }
     let host = if e.token_embd_on_host {
         e.token_embd
     } else {
@@ -943,6 +957,7 @@ fn finish(
     }
     Plan {
         vllm: startup,
+        fixed: None,
         fits: shortfall == 0,
         settings: request.settings,
         estimate: e,
@@ -953,5 +968,141 @@ fn finish(
         host: host_plan,
         host_ram_bytes: request.host_ram,
         shortfall_bytes: shortfall,
+    }
+}
+
+/// The user's llama.cpp placement, when there is one to evaluate.
+fn fixed_placement<'a>(request: &PlanRequest<'a>) -> Option<&'a Placement> {
+    let engine = request.settings.engine;
+    request
+        .fixed
+        .filter(|p| p.is_fixed() && matches!(engine, Engine::LlamaCpp | Engine::Ollama))
+}
+
+/// The plan of exactly the placement llama.cpp makes from `-ngl`, `-ts`,
+/// `-sm` and `-mg` ([`assign_layers`]); no search, no offload decisions.
+pub(crate) fn plan_fixed(request: &PlanRequest, e: &Estimate, fixed: &Placement) -> Plan {
+    let gpus = request.gpus;
+    let n = e.layer_weights.len();
+    let usable_all: Vec<u64> = gpus.iter().map(|g| usable(g, &request.settings)).collect();
+    // The devices llama.cpp uses, in order, and their split weights.
+    let (devices_used, weights): (Vec<usize>, Vec<f32>) = match fixed.split_mode {
+        SplitMode::None => (vec![fixed.main_gpu.min(gpus.len() - 1)], vec![1.0]),
+        _ => {
+            let mut ts = fixed.tensor_split.clone();
+            if ts.is_empty() {
+                ts = default_split(&usable_all);
+            }
+            ts.resize(gpus.len(), 0.0);
+            ((0..gpus.len()).collect(), ts)
+        }
+    };
+    let ngl = fixed.n_gpu_layers.unwrap_or(n + 1);
+    let a = assign_layers(n, ngl, &weights);
+    let c = costs(request.spec, e, 1, devices_used.len(), &request.settings);
+    let k = a.cpu_layers;
+    let tail = Costs {
+        layer: c.layer[k..].to_vec(),
+        layer_kv: c.layer_kv[k..].to_vec(),
+        ..c.clone()
+    };
+    let offload = Offload {
+        cpu_layers: k,
+        ..Offload::default()
+    };
+    let stages: Vec<Vec<usize>> = devices_used.iter().map(|&g| vec![g]).collect();
+    let mut devices = match a.output {
+        Some(last) => build(
+            request,
+            &tail,
+            &stages,
+            &Assignment {
+                counts: a.counts.clone(),
+                last,
+            },
+            k,
+        ),
+        // -ngl 0: nothing on a GPU.
+        None => build(
+            request,
+            &tail,
+            &[],
+            &Assignment {
+                counts: vec![],
+                last: 0,
+            },
+            k,
+        ),
+    };
+    if fixed.split_mode == SplitMode::Row {
+        split_rows(
+            e,
+            &c,
+            &mut devices,
+            &weights,
+            a.output.map(|o| devices_used[o]),
+        );
+    }
+    let used = devices.iter().filter(|d| d.used()).count();
+    let mut plan = finish(
+        request,
+        e.clone(),
+        Layout { tp: 1, pp: used },
+        offload,
+        devices,
+    );
+    plan.fixed = Some(fixed.clone());
+    if a.output.is_none() {
+        // The output layer stays in host memory with the CPU layers.
+        plan.host.weights_bytes += e.output;
+        plan.host_bytes += e.output;
+        if let Some(ram) = request.host_ram {
+            let gpu: u64 = plan.devices.iter().map(DevicePlan::shortfall_bytes).sum();
+            plan.shortfall_bytes = gpu + plan.host_bytes.saturating_sub(ram);
+            plan.fits = plan.shortfall_bytes == 0;
+        }
+    }
+    plan
+}
+
+/// `-sm row`: the 2-D matrices of every GPU layer (and the output) move
+/// out of their device's buffer into the split buffer, rows spread over all
+/// GPUs in `-ts` proportions. Expert tensors stay; norms and biases are
+/// counted with the matrices (a few KiB per layer); ggml-cuda's rounding
+/// of row boundaries to the quantization block is not modelled.
+fn split_rows(
+    e: &Estimate,
+    c: &Costs,
+    devices: &mut [DevicePlan],
+    weights: &[f32],
+    output_device: Option<usize>,
+) {
+    let matrices = |i: usize| e.layer_weights[i] - e.weights.layer_experts[i];
+    let mut total = 0;
+    for d in devices.iter_mut() {
+        let mut own = d
+            .layers
+            .map_or(0, |[a, b]| (a..=b).map(matrices).sum::<u64>());
+        if Some(d.index) == output_device {
+            own += e.output;
+        }
+        d.weights_bytes -= own;
+        d.total_bytes -= own;
+        total += own;
+    }
+    for (d, share) in devices.iter_mut().zip(row_shares(weights)) {
+        let rows = (total as f64 * share) as u64;
+        if rows == 0 {
+            continue;
+        }
+        if !d.used() {
+            // A GPU with a share but no layer still holds its rows (and
+            // the backend's context).
+            d.stage = Some(d.index);
+            d.overhead_bytes = c.fixed - c.compute;
+            d.total_bytes = d.overhead_bytes;
+        }
+        d.weights_bytes += rows;
+        d.total_bytes += rows;
     }
 }

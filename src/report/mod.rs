@@ -5,6 +5,7 @@
 //! derives everything else. Each field error names the field so the UI can
 //! show it inline.
 
+pub mod llama_args;
 pub mod vllm_args;
 pub mod ways;
 
@@ -80,6 +81,17 @@ pub struct Request {
     pub ubatch: String,
     /// Flash attention (llama.cpp `-fa`, SDPA for transformers): `on` or `off`.
     pub flash_attn: String,
+    /// llama.cpp `-ngl`: layers on GPUs, the output counted (empty: searched).
+    pub ngl: String,
+    /// llama.cpp `-ts`: proportions per GPU such as `3,1` (empty: searched).
+    pub tensor_split: String,
+    /// llama.cpp `-sm`: `layer`, `row` or `none` (empty: layer).
+    pub split_mode: String,
+    /// llama.cpp `-mg`: the GPU for `-sm none` (empty: 0).
+    pub main_gpu: String,
+    /// The ggml backend: `cuda`, `rocm`, `metal`, `vulkan` or `cpu` (empty:
+    /// from the GPUs).
+    pub backend: String,
 }
 
 impl Default for Request {
@@ -110,13 +122,18 @@ impl Default for Request {
             pp: String::new(),
             ubatch: String::new(),
             flash_attn: "on".into(),
+            ngl: String::new(),
+            tensor_split: String::new(),
+            split_mode: String::new(),
+            main_gpu: String::new(),
+            backend: String::new(),
         }
     }
 }
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 23] = [
+    pub const FIELDS: [&'static str; 28] = [
         "model",
         "config",
         "gpus",
@@ -140,6 +157,11 @@ impl Request {
         "pp",
         "ubatch",
         "flash_attn",
+        "ngl",
+        "tensor_split",
+        "split_mode",
+        "main_gpu",
+        "backend",
     ];
 
     fn field_mut(&mut self, field: &str) -> Option<&mut String> {
@@ -167,6 +189,11 @@ impl Request {
             "pp" => &mut self.pp,
             "ubatch" => &mut self.ubatch,
             "flash_attn" => &mut self.flash_attn,
+            "ngl" => &mut self.ngl,
+            "tensor_split" => &mut self.tensor_split,
+            "split_mode" => &mut self.split_mode,
+            "main_gpu" => &mut self.main_gpu,
+            "backend" => &mut self.backend,
             _ => return None,
         })
     }
@@ -265,6 +292,11 @@ impl Request {
             "pp" => &self.pp,
             "ubatch" => &self.ubatch,
             "flash_attn" => &self.flash_attn,
+            "ngl" => &self.ngl,
+            "tensor_split" => &self.tensor_split,
+            "split_mode" => &self.split_mode,
+            "main_gpu" => &self.main_gpu,
+            "backend" => &self.backend,
             _ => return None,
         })
     }
@@ -303,6 +335,11 @@ pub enum InputError {
     Fraction { field: &'static str, text: String },
     #[error(transparent)]
     Version(crate::estimate::vllm::era::BadVersion),
+    #[error("{source}")]
+    Placement {
+        field: &'static str,
+        source: crate::plan::placement::PlacementError,
+    },
     #[error("{engine} does not run {what}: {hint}")]
     Unsupported {
         field: &'static str,
@@ -327,6 +364,7 @@ impl InputError {
             | InputError::Fraction { field, .. }
             | InputError::Size { field, .. }
             | InputError::Choice { field, .. }
+            | InputError::Placement { field, .. }
             | InputError::Unsupported { field, .. } => field,
         }
     }
@@ -345,6 +383,11 @@ pub struct Validated {
     pub host_ram: Option<u64>,
     pub allow_offload: bool,
     pub objective: Objective,
+    /// llama.cpp's placement flags as given (`-ngl`, `-ts`, `-sm`, `-mg`).
+    pub placement: crate::plan::placement::Placement,
+    /// The ggml backend and the memory limit it gives each GPU.
+    pub backend: crate::plan::placement::Backend,
+    pub memory_limit: String,
 }
 
 impl Validated {
@@ -380,6 +423,7 @@ impl Validated {
             gpus: &self.gpus,
             host_ram: self.host_ram,
             allow_offload: self.allow_offload,
+            fixed: Some(&self.placement),
         }
     }
 }
@@ -540,6 +584,8 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             )),
         });
     }
+    let llama = llama_args::parse(request, engine, gpus, imported.spec.layers.len())?;
+    let gpus = llama.gpus;
     let mut vllm = vllm_args::parse(request)?;
     vllm.flash_mla = vllm_args::flash_mla(&gpus);
     let settings = RunSettings {
@@ -569,6 +615,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         }
     }
     warnings.extend(name_notes);
+    warnings.extend(llama.warnings);
     if n_ctx > imported.spec.n_ctx_train {
         warnings.push(format!(
             "context {n_ctx} is past the model's max_position_embeddings ({}): quality degrades beyond it",
@@ -585,6 +632,9 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         host_ram,
         allow_offload,
         objective,
+        placement: llama.placement,
+        backend: llama.backend,
+        memory_limit: llama.memory_limit,
     })
 }
 
@@ -736,9 +786,92 @@ pub struct Report {
     /// vLLM's startup as it would log it (`--engine vllm`): its budget, the
     /// KV cache it allocates, "GPU KV cache size" and "Maximum concurrency".
     pub vllm: Option<crate::estimate::vllm::Startup>,
+    /// llama.cpp's ggml backend (`--backend`, else from the GPUs).
+    pub backend: crate::plan::placement::Backend,
+    /// Which limit each GPU's usable memory is (Metal's working set on a Mac).
+    pub memory_limit: String,
+    /// The llama.cpp placement the user fixed and its verdict; `None` when
+    /// the split was searched.
+    pub fixed_placement: Option<FixedVerdict>,
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub plan: Plan,
+}
+
+/// How the placement the user fixed (`-ngl`, `-ts`, `-sm`, `-mg`) fares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FixedVerdict {
+    /// The flags as evaluated, e.g. `-ngl 20 -ts 3,1`.
+    pub flags: String,
+    pub fits: bool,
+    /// Each GPU over its limit: `(index, name, bytes over)`.
+    pub over: Vec<(usize, String, u64)>,
+    /// The searched split's flags, when it fits (what would work instead).
+    pub instead: Option<String>,
+    /// `instead` as a way out the app can apply.
+    #[serde(skip)]
+    pub way: Option<WayOut>,
+}
+
+/// The verdict on a fixed placement, with the searched split as the
+/// suggestion when it does not fit.
+fn fixed_verdict(v: &Validated, fixed_plan: &Plan) -> Option<FixedVerdict> {
+    let fixed = fixed_plan.fixed.as_ref()?;
+    let n_layer = fixed_plan.estimate.layer_weights.len();
+    let mut flags = vec![format!(
+        "-ngl {}",
+        fixed.n_gpu_layers.unwrap_or(n_layer + 1)
+    )];
+    if fixed.split_mode != crate::plan::placement::SplitMode::Layer {
+        flags.push(format!("-sm {}", fixed.split_mode.id()));
+    }
+    if !fixed.tensor_split.is_empty() {
+        let ts: Vec<String> = fixed.tensor_split.iter().map(|x| x.to_string()).collect();
+        flags.push(format!("-ts {}", ts.join(",")));
+    }
+    if fixed.split_mode == crate::plan::placement::SplitMode::None {
+        flags.push(format!("-mg {}", fixed.main_gpu));
+    }
+    let over = fixed_plan
+        .devices
+        .iter()
+        .filter(|d| d.shortfall_bytes() > 0)
+        .map(|d| (d.index, d.name.clone(), d.shortfall_bytes()))
+        .collect();
+    let instead = (!fixed_plan.fits)
+        .then(|| {
+            let searched = plan(PlanRequest {
+                fixed: None,
+                ..v.plan_request()
+            });
+            searched.fits.then(|| {
+                let (ngl, ts) = crate::launch::llama_cpp::split_flags(&searched);
+                let flags = match &ts {
+                    Some(ts) => format!("-ngl {ngl} -ts {ts}"),
+                    None => format!("-ngl {ngl}"),
+                };
+                let way = WayOut {
+                    label: format!("Use the searched split: {flags}"),
+                    changes: vec![
+                        ("ngl".to_string(), ngl.to_string()),
+                        ("tensor_split".to_string(), ts.unwrap_or_default()),
+                        ("split_mode".to_string(), String::new()),
+                    ],
+                    fits: true,
+                    peak_utilisation: searched.peak_utilisation(),
+                };
+                (flags, way)
+            })
+        })
+        .flatten();
+    let (instead, way) = instead.unzip();
+    Some(FixedVerdict {
+        flags: flags.join(" "),
+        fits: fixed_plan.fits,
+        over,
+        instead,
+        way,
+    })
 }
 
 /// The plan at the objective's operating point.
@@ -775,6 +908,34 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     };
     let mut warnings = v.warnings.clone();
     warnings.extend(plan.estimate.warnings.iter().cloned());
+    let fixed_placement = fixed_verdict(&v, &requested);
+    if let Some(f) = fixed_placement.as_ref().filter(|f| !f.fits) {
+        let over: Vec<String> = f
+            .over
+            .iter()
+            .map(|(i, name, bytes)| {
+                let gpu = if name.starts_with("GPU") {
+                    name.clone()
+                } else {
+                    format!("GPU {i} ({name})")
+                };
+                format!("{gpu} is {} over", crate::units::gib(*bytes))
+            })
+            .collect();
+        let over = if over.is_empty() {
+            "host memory is short".to_string()
+        } else {
+            over.join(", ")
+        };
+        let instead = f.instead.as_ref().map_or_else(
+            || "no split of these GPUs fits either".to_string(),
+            |i| format!("{i} fits (the searched split)"),
+        );
+        warnings.push(format!(
+            "the given placement {} does not fit: {over}; {instead}",
+            f.flags
+        ));
+    }
     let vision_loaded = v.settings.images > 0 || v.settings.engine == Engine::Transformers;
     let encoder_counted = plan.estimate.compute_vision > 0 || v.settings.engine == Engine::Vllm;
     if v.spec.vision.is_some() && vision_loaded && !encoder_counted {
@@ -805,11 +966,14 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         v.settings.engine.id().to_string(),
         launch::command(&context),
     )]);
-    let ways = if requested.fits {
+    let mut ways = if requested.fits {
         Vec::new()
     } else {
         ways_out(request, &v, &requested, max_context, max_batch)
     };
+    if let Some(way) = fixed_placement.as_ref().and_then(|f| f.way.clone()) {
+        ways.insert(0, way);
+    }
     let source = match (&v.spec.stored, request.config.trim().is_empty()) {
         (Some(stored), _) => stored.source.clone(),
         (None, true) => "catalog".to_string(),
@@ -866,6 +1030,9 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
             format!("{} per GPU, as given", request.overhead.trim())
         },
         vllm: requested.vllm.clone(),
+        backend: v.backend,
+        memory_limit: v.memory_limit.clone(),
+        fixed_placement,
         warnings,
         plan,
     })
@@ -894,6 +1061,55 @@ mod tests {
         let mut r = Request::default();
         r.set("flash_attn", "sometimes".into());
         assert_eq!(validate(&r).unwrap_err().field(), "flash_attn");
+    }
+
+    #[test]
+    fn row_split_spreads_matrices_by_ts_and_keeps_kv_with_the_layers() {
+        let plan = |sm: &str, backend: &str| {
+            let mut r = Request::default();
+            r.set("tensor_split", "3,1".into());
+            r.set("split_mode", sm.into());
+            r.set("backend", backend.into());
+            report(&r).unwrap()
+        };
+        let layer = plan("layer", "");
+        let row = plan("row", "cuda");
+        let weights = |r: &Report| {
+            r.devices
+                .iter()
+                .map(|d| d.weights_bytes)
+                .collect::<Vec<_>>()
+        };
+        let kv = |r: &Report| r.devices.iter().map(|d| d.kv_bytes).collect::<Vec<_>>();
+        // Same layers (and KV) per GPU; the matrices move 3:1 over both.
+        assert_eq!(kv(&layer), kv(&row));
+        assert_eq!(
+            weights(&layer)
+                .iter()
+                .sum::<u64>()
+                .abs_diff(weights(&row).iter().sum()),
+            0
+        );
+        let [a, b] = weights(&row)[..] else { panic!() };
+        assert!((a as f64 / b as f64 - 3.0).abs() < 0.05, "{a} {b}");
+        assert!(row.commands["llama.cpp"].contains("-sm row -ts 3,1"));
+        // Vulkan has no split buffer type: llama.cpp splits by layer.
+        let vulkan = plan("row", "vulkan");
+        assert_eq!(weights(&vulkan), weights(&layer));
+        assert!(vulkan
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("-sm row needs")));
+    }
+
+    #[test]
+    fn the_cpu_backend_keeps_everything_in_host_memory() {
+        let mut r = Request::default();
+        r.set("backend", "cpu".into());
+        let rep = report(&r).unwrap();
+        assert!(rep.devices.iter().all(|d| !d.used()));
+        assert_eq!(rep.offload.cpu_layers, 32);
+        assert!(rep.host.weights_bytes >= rep.weights_bytes - rep.vision_bytes);
     }
 
     #[test]

@@ -159,6 +159,20 @@ pub fn Settings() -> impl IntoView {
                 <Field label="Micro-batch (tokens)" field="ubatch" inputmode="numeric" hint="llama.cpp's -ub; 512 by default. Compute buffers grow with it." />
                 <Choice label="Flash attention" field="flash_attn" options=vec![("on".to_string(), "on".to_string()), ("off".to_string(), "off".to_string())] />
             </div>
+            <Show when=move || matches!(request.with(engine_of), Engine::LlamaCpp | Engine::Ollama)>
+                <details class="vf-advanced" data-testid="llama-placement">
+                    <summary>"llama.cpp: your own -ngl, -ts, split mode, backend"</summary>
+                    <div class="vf-row">
+                        <Field label="GPU layers (-ngl)" field="ngl" inputmode="numeric" hint="Layers on the GPUs, the output counted: layers + 1 (or all) offloads everything; the first ones stay on the CPU. Empty: searched." />
+                        <Field label="Tensor split (-ts)" field="tensor_split" hint="Proportions per GPU, e.g. 3,1. Given, vramfit evaluates your split instead of searching one." />
+                    </div>
+                    <div class="vf-row">
+                        <Choice label="Split mode (-sm)" field="split_mode" options=vec![(String::new(), "layer (default)".to_string()), ("row".to_string(), "row".to_string()), ("none".to_string(), "none: main GPU only".to_string())] />
+                        <Field label="Main GPU (-mg)" field="main_gpu" inputmode="numeric" hint="The GPU for split mode none; 0 by default." />
+                    </div>
+                    <Choice label="Backend" field="backend" options=vec![(String::new(), "from the GPUs".to_string()), ("cuda".to_string(), "CUDA".to_string()), ("rocm".to_string(), "ROCm".to_string()), ("metal".to_string(), "Metal".to_string()), ("vulkan".to_string(), "Vulkan".to_string()), ("cpu".to_string(), "CPU".to_string())] />
+                </details>
+            </Show>
             <Field label="Images per request" field="images" inputmode="numeric" hint="Vision-language models: each image takes context tokens; 0 runs text-only (no --mmproj, --limit-mm-per-prompt image=0)." />
             <Choice label="Objective" field="objective" options=objectives />
             <Show when=move || request.with(engine_of) == Engine::Vllm>

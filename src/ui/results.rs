@@ -104,6 +104,7 @@ fn report_view(r: Report) -> impl IntoView {
         </ul>
         {device_table(&r)}
         <p class="vf-note" data-testid="overhead-basis">{format!("Runtime overhead: {}.", r.overhead_basis)}</p>
+        <p class="vf-note" data-testid="memory-limit">{format!("GPU memory limit: {}.", r.memory_limit)}</p>
         {r.vllm.as_ref().map(super::vllm::vllm_view)}
         {sweep_view(&r)}
         {commands_view(&r)}

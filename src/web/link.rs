@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 23] = [
+const KEYS: [(&str, &str); 28] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -40,6 +40,11 @@ const KEYS: [(&str, &str); 23] = [
     ("pp", "pp"),
     ("ubatch", "ub"),
     ("flash_attn", "fa"),
+    ("ngl", "ngl"),
+    ("tensor_split", "ts"),
+    ("split_mode", "sm"),
+    ("main_gpu", "mg"),
+    ("backend", "be"),
 ];
 
 /// Largest config accepted from a link, after decompression.
@@ -162,6 +167,21 @@ mod tests {
         r.set("ctx", "32768".into());
         let link = encode(&r, &[]);
         expect!["v=1&g=2xrtx-4090%3B+80GB&e=vllm&w=fp8&c=32768"].assert_eq(&link);
+        let back = decode(&link);
+        assert_eq!(back.request, r);
+        assert!(back.dropped.is_empty());
+    }
+
+    #[test]
+    fn llama_cpps_placement_flags_round_trip() {
+        let mut r = Request::default();
+        r.set("ngl", "20".into());
+        r.set("tensor_split", "3,1".into());
+        r.set("split_mode", "row".into());
+        r.set("main_gpu", "1".into());
+        r.set("backend", "vulkan".into());
+        let link = encode(&r, &[]);
+        expect!["v=1&ngl=20&ts=3%2C1&sm=row&mg=1&be=vulkan"].assert_eq(&link);
         let back = decode(&link);
         assert_eq!(back.request, r);
         assert!(back.dropped.is_empty());

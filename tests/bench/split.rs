@@ -32,6 +32,7 @@ fn request<'a>(spec: &'a ModelSpec, gpus: &'a [Gpu], weights: &str, n_ctx: u64) 
         gpus,
         host_ram: None,
         allow_offload: false,
+        fixed: None,
     }
 }
 

@@ -184,7 +184,7 @@ impl Builder<'_> {
     fn weight(&mut self, name: &str, experts: bool) -> usize {
         let embd = name == "token_embd";
         let model_layer = self.layer.map(|k| self.layers[k]);
-        let bytes = (self.weight_bytes)(model_layer, &full_name(name));
+        let bytes = (self.weight_bytes)(model_layer, name);
         self.push(
             GTensor {
                 name: "weight",
@@ -332,16 +332,12 @@ impl Builder<'_> {
 /// A layer's tensor by its GGUF name without `blk.N.`; a bare name means
 /// its `.weight`.
 fn find<'l>(layer: &'l Layer, name: &str) -> Option<&'l crate::estimate::model::Tensor> {
-    let full = full_name(name);
-    layer.tensors.iter().find(|t| t.name == full)
+    layer.tensors.iter().find(|t| is_named(&t.name, name))
 }
 
-fn full_name(name: &str) -> String {
-    if name.ends_with(".bias") || name.ends_with(".weight") {
-        name.to_string()
-    } else {
-        format!("{name}.weight")
-    }
+/// Whether `tensor` is `name`, or `name.weight` when `name` has no suffix.
+pub(crate) fn is_named(tensor: &str, name: &str) -> bool {
+    tensor == name || tensor.strip_suffix(".weight") == Some(name)
 }
 
 /// Whether a layer has a graph here: standard (grouped-query) attention,
@@ -661,7 +657,7 @@ fn moe(b: &mut Builder, layer: &Layer, h: usize) -> usize {
     let exps = layer
         .tensors
         .iter()
-        .find(|t| t.name == "ffn_up_exps.weight")
+        .find(|t| is_named(&t.name, "ffn_up_exps"))
         .map(|t| (t.ne[1], t.ne[2]))
         .unwrap_or((n_embd, 1));
     let (n_ff_exp, n_expert) = exps;

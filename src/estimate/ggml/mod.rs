@@ -17,6 +17,8 @@ pub mod sched;
 pub use graph::{build, supported, GraphEra, Shape};
 pub use sched::{schedule, Placement, HOST};
 
+use crate::estimate::model::KvLayout;
+
 /// Bytes of every device's compute buffer (index 0: the host) for the
 /// reserve graph of `layers` on `placement`; `None` when a layer has no
 /// graph here. `align[d]` is device `d`'s buffer alignment.
@@ -80,48 +82,39 @@ pub fn explain(
 
 /// Bytes of one weight tensor, for the copies op offloading makes: a
 /// layer's tensors at their layer's average bytes per element (its experts
-/// at theirs), the output projection as sized.
+/// at theirs), the output projection as sized. `name` is the GGUF name
+/// without `blk.N.` (a bare name means its `.weight`).
 pub fn weight_sizes<'a>(
     spec: &'a crate::estimate::ModelSpec,
-    weights: &crate::estimate::weights::WeightBytes,
+    weights: &'a crate::estimate::weights::WeightBytes,
 ) -> impl Fn(Option<usize>, &str) -> u64 + 'a {
-    let rates: Vec<(f64, f64)> = spec
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(il, l)| {
-            let (mut dense, mut experts) = (0u64, 0u64);
-            for t in &l.tensors {
-                if t.is_experts() {
-                    experts += t.numel();
-                } else {
-                    dense += t.numel();
-                }
-            }
-            let e = weights.layer_experts.get(il).copied().unwrap_or(0);
-            let all = weights.layers.get(il).copied().unwrap_or(0);
-            let rate = |bytes: u64, n: u64| if n == 0 { 0.0 } else { bytes as f64 / n as f64 };
-            (rate(all.saturating_sub(e), dense), rate(e, experts))
-        })
-        .collect();
-    let output = weights.output;
     move |layer: Option<usize>, name: &str| -> u64 {
-        match layer {
-            None => {
-                if name.starts_with("output.") {
-                    output
-                } else {
-                    0
-                }
+        let Some(il) = layer else {
+            return if name == "output" { weights.output } else { 0 };
+        };
+        let tensors = &spec.layers[il].tensors;
+        let Some(t) = tensors.iter().find(|t| graph::is_named(&t.name, name)) else {
+            return 0;
+        };
+        let (mut dense, mut experts) = (0u64, 0u64);
+        for t in tensors {
+            if t.is_experts() {
+                experts += t.numel();
+            } else {
+                dense += t.numel();
             }
-            Some(il) => {
-                let Some(t) = spec.layers[il].tensors.iter().find(|t| t.name == name) else {
-                    return 0;
-                };
-                let (dense, experts) = rates[il];
-                let rate = if t.is_experts() { experts } else { dense };
-                (t.numel() as f64 * rate).round() as u64
-            }
+        }
+        let e = weights.layer_experts.get(il).copied().unwrap_or(0);
+        let all = weights.layers.get(il).copied().unwrap_or(0);
+        let (bytes, n) = if t.is_experts() {
+            (e, experts)
+        } else {
+            (all.saturating_sub(e), dense)
+        };
+        if n == 0 {
+            0
+        } else {
+            (u128::from(t.numel()) * u128::from(bytes) / u128::from(n)) as u64
         }
     }
 }
@@ -148,19 +141,22 @@ pub enum Role {
 /// One layer of each kind in `spec`, in order of first appearance, twice
 /// over: enough for every device role to reach its steady peak.
 pub fn representative_layers(spec: &crate::estimate::ModelSpec) -> Vec<usize> {
+    // Same attention and the same tensors (kinds and shapes: a model's
+    // layers of one kind name them alike).
+    let same = |a: &crate::estimate::model::Layer, b: &crate::estimate::model::Layer| {
+        a.attention
+            .map(|x| (x.n_head, x.kv, x.window_len().is_some()))
+            == b.attention
+                .map(|x| (x.n_head, x.kv, x.window_len().is_some()))
+            && a.tensors.len() == b.tensors.len()
+            && a.tensors
+                .iter()
+                .zip(&b.tensors)
+                .all(|(x, y)| x.kind == y.kind && x.ne == y.ne)
+    };
     let mut kinds: Vec<usize> = Vec::new();
     for (il, layer) in spec.layers.iter().enumerate() {
-        let same = |&k: &usize| {
-            let other = &spec.layers[k];
-            other
-                .attention
-                .map(|a| (a.n_head, a.kv, a.window_len().is_some()))
-                == layer
-                    .attention
-                    .map(|a| (a.n_head, a.kv, a.window_len().is_some()))
-                && other.tensors == layer.tensors
-        };
-        if !kinds.iter().any(same) {
+        if !kinds.iter().any(|&k| same(&spec.layers[k], layer)) {
             kinds.push(il);
         }
     }
@@ -178,6 +174,121 @@ pub fn role(
     role: Role,
 ) -> Option<Vec<u64>> {
     let r = representative_layers(spec);
+    let key = Key {
+        model: fingerprint(spec, weights, &r),
+        shape,
+        gpu_align,
+        role,
+    };
+    if let Some(hit) = MEMO.with(|m| m.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let out = place_role(spec, weights, shape, gpu_align, role, &r);
+    MEMO.with(|m| m.borrow_mut().put(key, out.clone()));
+    out
+}
+
+/// What a placement's result depends on, for [`MEMO`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    model: u64,
+    shape: Shape,
+    gpu_align: u64,
+    role: Role,
+}
+
+/// The last placements made: the planner's searches ask for the same few
+/// shapes many times per input (a sweep's rows share contexts, bisections
+/// share their first steps). A pure function's memo: the same key always
+/// maps to the same buffers.
+struct Memo {
+    entries: Vec<(Key, Option<Vec<u64>>)>,
+    next: usize,
+}
+
+impl Memo {
+    const SIZE: usize = 256;
+
+    fn get(&self, key: &Key) -> Option<&Option<Vec<u64>>> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn put(&mut self, key: Key, value: Option<Vec<u64>>) {
+        if self.entries.len() < Self::SIZE {
+            self.entries.push((key, value));
+        } else {
+            self.entries[self.next] = (key, value);
+            self.next = (self.next + 1) % Self::SIZE;
+        }
+    }
+}
+
+thread_local! {
+    static MEMO: std::cell::RefCell<Memo> = const {
+        std::cell::RefCell::new(Memo { entries: Vec::new(), next: 0 })
+    };
+}
+
+/// A hash of everything in `spec` and `weights` a placement of the
+/// representative layers `r` reads (FNV-1a over their shapes and sizes;
+/// a tensor by its kind, shape and name length: a bias and a weight of one
+/// kind differ in both).
+fn fingerprint(
+    spec: &crate::estimate::ModelSpec,
+    weights: &crate::estimate::weights::WeightBytes,
+    r: &[usize],
+) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |x: u64| {
+        for b in x.to_le_bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    mix(spec.n_embd);
+    mix(spec.n_vocab);
+    mix(u64::from(spec.llama_cpp_swa));
+    mix(spec.moe.map_or(0, |m| m.n_expert_used));
+    mix(weights.output);
+    for &il in r {
+        let layer = &spec.layers[il];
+        mix(il as u64);
+        mix(weights.layers.get(il).copied().unwrap_or(0));
+        mix(weights.layer_experts.get(il).copied().unwrap_or(0));
+        if let Some(a) = layer.attention {
+            mix(a.n_head);
+            mix(a.window_len().unwrap_or(0));
+            if let KvLayout::Heads {
+                n_head_kv,
+                head_dim_k,
+                head_dim_v,
+            } = a.kv
+            {
+                mix(n_head_kv);
+                mix(head_dim_k);
+                mix(head_dim_v);
+            }
+        }
+        for t in &layer.tensors {
+            mix(t.kind as u64);
+            mix(t.name.len() as u64);
+            t.ne.iter().for_each(|&n| mix(n));
+        }
+    }
+    h
+}
+
+/// [`role`] without the memo.
+fn place_role(
+    spec: &crate::estimate::ModelSpec,
+    weights: &crate::estimate::weights::WeightBytes,
+    shape: Shape,
+    gpu_align: u64,
+    role: Role,
+    r: &[usize],
+) -> Option<Vec<u64>> {
+    if r.is_empty() || r.iter().any(|&il| !supported(&spec.layers[il])) {
+        return None;
+    }
     if r.is_empty() || r.iter().any(|&il| !supported(&spec.layers[il])) {
         return None;
     }

@@ -8,7 +8,9 @@
 //! - [`estimate`] — pure accounting: model architecture as a tensor list,
 //!   weight and KV-cache formats, parameter counts, bytes per layer, compute
 //!   buffers and runtime overhead; `estimate::vllm` replays vLLM's startup
-//!   accounting release by release.
+//!   accounting release by release; `estimate::ggml` builds the graph
+//!   llama.cpp reserves and places it per device the way ggml's scheduler
+//!   and allocator do (its compute buffers).
 //! - [`plan`] — pure placement: devices and their sizes, the layer split
 //!   across GPUs, what fits and by how much it does not.
 //! - [`launch`] — pure flag generation: the command a person pastes to run

@@ -10,14 +10,14 @@
 //!   `min(n_ctx_seq, pad256(n_swa + n_ubatch))` cells per stream. MLA models
 //!   cache only K: the latent plus the RoPE key (V is a view of it).
 //!   Encoder-decoder models cache the decoder's self-attention only.
-//! - Compute buffer, flash attention on: `n_ubatch × 4 ×
-//!   (n_vocab + 2·n_embd + 1)` bytes, measured on eight architectures with llama.cpp 0c1e570;
-//!   the `n_vocab` part (logits) sits on the device computing the output.
-//!   Flash attention off adds the f32 scores (`n_ubatch × cells × n_head`
-//!   floats). The graph allocator reuses their memory for the logits, so the
-//!   output device holds the larger of the two, not both. llama.cpp's own
-//!   CPU buffers (llama-cpp-python 0.3.36) agree within 1.5 % with flash
-//!   attention and 8 % without: tests/data/measured/llama_cpp_cpu.json.
+//! - Compute buffers: the graph llama.cpp reserves for one micro-batch,
+//!   placed per device as ggml's scheduler and allocator place it
+//!   ([`super::ggml`]): exact on llama.cpp's own CPU buffers and on public
+//!   GPU logs (tests/llama_cpp_graph.rs, tests/llama_cpp_gpu.rs). Layers the
+//!   graph does not cover yet (latent attention, recurrent mixers,
+//!   cross-attention, encoders) keep the closed form measured on the CPU:
+//!   `n_ubatch × 4 × (n_vocab + 2·n_embd + 1)` with flash attention, plus
+//!   the f32 scores (`n_ubatch × cells × n_head` floats) without it.
 //! - Token embeddings stay in host memory; logits `n_seq × n_vocab × 4` too.
 //!
 //! **vLLM** (`vllm/v1/kv_cache_interface.py`, `v1/worker/gpu_worker.py`):

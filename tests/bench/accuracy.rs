@@ -21,6 +21,7 @@ const VLM: &str = include_str!("../data/measured/transformers_vlm.json");
 include!("../data/hybrid_loads.rs");
 include!("../data/vllm_runs.rs");
 include!("../data/quant_runs.rs");
+include!("../data/gpu_loads.rs");
 
 const REFERENCE: &str = include_str!("../data/reference_models.json");
 
@@ -182,7 +183,150 @@ fn main() {
     println!("\nWorst KV error: {:.4} %.", worst_kv * 100.0);
 
     llama_cpp_measured();
+    llama_cpp_graph();
+    llama_cpp_gpu_logs();
     transformers_measured();
+}
+
+/// vramfit's llama.cpp graph, placed by its port of ggml-alloc, against
+/// ggml's own reservation on the CPU (traced to the byte).
+fn llama_cpp_graph() {
+    use vramfit::estimate::format::GgufFtype;
+    use vramfit::estimate::ggml::{
+        compute_buffers, weight_sizes, GraphEra, Placement, Shape, HOST,
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../data/measured/llama_cpp_graph.json")).unwrap();
+    println!(
+        "\n### llama.cpp's compute graph against ggml's allocator (traced, CPU)\n\n\
+         Two layers of each model's real widths (all-zero Q4_0 weights, the real vocabulary), \
+         loaded by llama-cpp-python {} (llama.cpp 0c1e570) with ggml-alloc's reservations traced \
+         to the byte by tests/bench/ggml_alloc_trace.c (`python3 tests/bench/llama_cpp_graph.py`, \
+         {}); ours is vramfit's graph of the same layers placed by its port of the allocator \
+         (src/estimate/ggml).\n",
+        doc["llama_cpp_python"].as_str().unwrap(),
+        doc["date"].as_str().unwrap()
+    );
+    println!("| model | n_ctx | n_ubatch | flash | cache | ggml bytes | vramfit bytes |");
+    println!("|---|---:|---:|---|---|---:|---:|");
+    let mut worst = 0u64;
+    for l in doc["loads"].as_array().unwrap() {
+        let model = l["model"].as_str().unwrap();
+        let spec = find(model).unwrap().load().unwrap().spec;
+        let n = l["n_layer"].as_u64().unwrap() as usize;
+        let quantized = l["kv"] != "f16";
+        let shape = Shape {
+            n_ubatch: l["n_ubatch"].as_u64().unwrap(),
+            n_kv: vramfit::estimate::memory::pad(l["n_ctx"].as_u64().unwrap(), 256),
+            n_kv_swa: 0,
+            flash_attn: l["flash_attn"].as_bool().unwrap(),
+            era: GraphEra::Current,
+            rotate_k: quantized,
+            rotate_v: quantized,
+        };
+        let host = Placement {
+            layer: vec![HOST; n],
+            experts: vec![HOST; n],
+            kv: vec![HOST; n],
+            output: HOST,
+            n_devices: 1,
+            n_copies: 1,
+            op_offload: true,
+            pin_norms: false,
+        };
+        let weights = weight_bytes(
+            &spec,
+            WeightFormat::Gguf {
+                ftype: GgufFtype::Q4_0,
+            },
+        );
+        let sizes = weight_sizes(&spec, &weights);
+        let layers: Vec<usize> = (0..n).collect();
+        let ours =
+            compute_buffers(&spec, &layers, true, shape, &host, &[32], &sizes).unwrap()[HOST];
+        let ggml = l["compute_bytes"].as_u64().unwrap();
+        worst = worst.max(ours.abs_diff(ggml));
+        println!(
+            "| {model} | {} | {} | {} | {} | {ggml} | {ours} |",
+            l["n_ctx"],
+            l["n_ubatch"],
+            if shape.flash_attn { "on" } else { "off" },
+            l["kv"].as_str().unwrap()
+        );
+    }
+    println!("\nWorst difference: {worst} bytes.");
+}
+
+/// Logged llama.cpp loads on GPU backends against the graph placed per
+/// device (compute) and each device's layers (KV).
+fn llama_cpp_gpu_logs() {
+    let logs: serde_json::Value = serde_json::from_str(gpu_loads::LOGS).unwrap();
+    let url = |id: &str| {
+        logs["loads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .and_then(|l| l["url"].as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    println!(
+        "\n### llama.cpp on GPU backends: logged buffers (public threads, tests/data/measured/llama_cpp_gpu_logs.json)\n\n\
+         {} loads collected; these {} name their model (or their thread does) and show their settings. \
+         Device 0 is the host's pinned buffer (`CUDA_Host`, `ROCm_Host`); MiB as logged (two decimals) / ours.\n",
+        logs["loads"].as_array().unwrap().len(),
+        gpu_loads::GPU_LOADS.len()
+    );
+    println!("| load | model (era) | device | compute logged / ours | error | KV logged / ours |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let mut errors = Vec::new();
+    let mut exact = (0, 0);
+    for load in gpu_loads::GPU_LOADS {
+        let (ours, logged) = gpu_loads::gpu_load(load);
+        let kv = gpu_loads::kv_per_device(load);
+        for (d, l) in logged.iter().enumerate() {
+            let Some(l) = l else { continue };
+            let error = (ours[d] - l) / l;
+            let kv_cell = match &kv {
+                Some((o, g)) => g[d].map_or("–".to_string(), |g| format!("{g:.2} / {:.2}", o[d])),
+                None => "–".to_string(),
+            };
+            let note = if load.unknown.contains(&d) {
+                " (expert type not logged)"
+            } else {
+                ""
+            };
+            if !load.unknown.contains(&d) {
+                errors.push(error.abs());
+                exact.1 += 1;
+                if (ours[d] - l).abs() < 0.01 {
+                    exact.0 += 1;
+                }
+            }
+            println!(
+                "| [{}]({}) | {} ({:?}) | {d} | {l:.2} / {:.2} | {:+.2} %{note} | {kv_cell} |",
+                load.id,
+                url(load.id),
+                load.model,
+                load.era,
+                ours[d],
+                error * 100.0
+            );
+        }
+    }
+    errors.sort_by(f64::total_cmp);
+    println!(
+        "\nCompute buffers: {} of {} to the logged precision, median error {:.2} %, worst {:.2} %. \
+         The worst are gpt-oss-120b's second and third GPUs (22.5 MiB, one hidden state's four pipeline copies, \
+         under ours: its attention sinks and expert biases are not in our graph). GLM-4.5-Air's first GPU holds \
+         a copy of one expert tensor for the CPU experts' large batches; its size depends on the file's expert \
+         type, which the log does not show (its second GPU and host buffer are exact).",
+        exact.0,
+        exact.1,
+        errors[errors.len() / 2] * 100.0,
+        errors.last().unwrap() * 100.0
+    );
 }
 
 include!("../data/measured.rs");
@@ -336,9 +480,9 @@ fn llama_cpp_measured() {
     }
     println!(
         "\nKV buffers: worst difference {worst_kv:.3} MiB (llama.cpp logs two decimals). Compute \
-         buffer with flash attention: worst {:+.2} %; without: {:+.2} %. The CPU backend sizes \
-         its compute buffer with the same graph allocator as CUDA; on CUDA the buffer splits \
-         across GPUs (layers' share on each, logits on the last), CPU_REPACK copies do not exist, \
+         buffer (vramfit's graph placed on the CPU alone, src/estimate/ggml) with flash attention: \
+         worst {:+.2} %; without: {:+.2} %. On GPU backends the same graph is placed per device \
+         with the scheduler's copies between them (below); CPU_REPACK copies do not exist there, \
          and the model buffer is the tensor data above.",
         worst_fa * 100.0,
         worst_no_fa * 100.0

@@ -93,7 +93,7 @@ fn the_host_compute_buffer_is_the_mask_per_copy_and_the_inputs() {
 }
 
 include!("data/gpu_loads.rs");
-use gpu_loads::{gpu_load, kv_per_device, GPU_LOADS};
+use gpu_loads::{gpu_load, kv_per_device, model_per_device, GPU_LOADS};
 
 #[test]
 fn gpu_compute_buffers_are_ggml_s_placement_of_the_graph() {
@@ -125,22 +125,25 @@ fn gpu_compute_buffers_are_ggml_s_placement_of_the_graph() {
 }
 
 #[test]
-fn gpu_kv_buffers_are_each_device_s_layers_cells() {
+fn gpu_kv_and_model_buffers_are_each_device_s_layers() {
     let mut checked = 0;
     for load in GPU_LOADS {
-        let Some((ours, logged)) = kv_per_device(load) else {
-            continue;
-        };
-        for (d, logged) in logged.iter().enumerate() {
-            let Some(logged) = logged else { continue };
-            assert!(
-                (ours[d] - logged).abs() < 0.01,
-                "{}: device {d}: ours {:.2} MiB, logged {logged}",
-                load.id,
-                ours[d]
-            );
-            checked += 1;
+        for (ours, logged) in [kv_per_device(load), model_per_device(load)]
+            .into_iter()
+            .flatten()
+        {
+            for (d, logged) in logged.iter().enumerate() {
+                let Some(logged) = logged else { continue };
+                assert!(
+                    (ours[d] - logged).abs() < 0.01,
+                    "{}: device {d}: ours {:.2} MiB, logged {logged}",
+                    load.id,
+                    ours[d]
+                );
+                checked += 1;
+            }
         }
     }
-    assert!(checked >= 8, "{checked} KV buffers");
+    // Eight KV buffers, two model buffers (the GPU's and the host's).
+    assert!(checked >= 10, "{checked} buffers");
 }

@@ -278,20 +278,22 @@ fn llama_cpp_gpu_logs() {
         logs["loads"].as_array().unwrap().len(),
         gpu_loads::GPU_LOADS.len()
     );
-    println!("| load | model (era) | device | compute logged / ours | error | KV logged / ours |");
-    println!("|---|---|---:|---:|---:|---:|");
+    println!("| load | model (era) | device | compute logged / ours | error | KV logged / ours | model logged / ours |");
+    println!("|---|---|---:|---:|---:|---:|---:|");
     let mut errors = Vec::new();
     let mut exact = (0, 0);
     for load in gpu_loads::GPU_LOADS {
         let (ours, logged) = gpu_loads::gpu_load(load);
         let kv = gpu_loads::kv_per_device(load);
+        let model = gpu_loads::model_per_device(load);
         for (d, l) in logged.iter().enumerate() {
             let Some(l) = l else { continue };
             let error = (ours[d] - l) / l;
-            let kv_cell = match &kv {
+            let cell = |pair: &Option<(Vec<f64>, Vec<Option<f64>>)>| match pair {
                 Some((o, g)) => g[d].map_or("–".to_string(), |g| format!("{g:.2} / {:.2}", o[d])),
                 None => "–".to_string(),
             };
+            let (kv_cell, model_cell) = (cell(&kv), cell(&model));
             let note = if load.unknown.contains(&d) {
                 " (expert type not logged)"
             } else {
@@ -305,7 +307,7 @@ fn llama_cpp_gpu_logs() {
                 }
             }
             println!(
-                "| [{}]({}) | {} ({:?}) | {d} | {l:.2} / {:.2} | {:+.2} %{note} | {kv_cell} |",
+                "| [{}]({}) | {} ({:?}) | {d} | {l:.2} / {:.2} | {:+.2} %{note} | {kv_cell} | {model_cell} |",
                 load.id,
                 url(load.id),
                 load.model,

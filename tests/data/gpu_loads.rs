@@ -37,6 +37,8 @@ mod gpu_loads {
         /// The file's type where the log gives it (it sizes the weights copied
         /// for the GPU to run host-resident layers' batches).
         pub ftype: GgufFtype,
+        /// Whether `ftype` is the file's (the model buffers are then compared).
+        pub ftype_logged: bool,
         /// Devices whose logged buffer the model must match to the logged
         /// precision; the others must be within 5 % …
         pub exact: &'static [usize],
@@ -61,6 +63,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: Some(GgmlType::Q8_0),
             ftype: GgufFtype::Q8_0,
+            ftype_logged: false,
             exact: &[0, 1, 2],
             unknown: &[],
         },
@@ -80,6 +83,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: None,
             ftype: GgufFtype::Q4_K_M,
+            ftype_logged: false,
             exact: &[1, 2],
             unknown: &[],
         },
@@ -98,6 +102,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: Some(GgmlType::F16),
             ftype: GgufFtype::Q4_K_M,
+            ftype_logged: false,
             exact: &[0, 1, 2],
             unknown: &[],
         },
@@ -117,6 +122,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: Some(GgmlType::F16),
             ftype: GgufFtype::Q4_K_M,
+            ftype_logged: true,
             exact: &[1],
             unknown: &[],
         },
@@ -136,6 +142,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: Some(GgmlType::F16),
             ftype: GgufFtype::Q4_0,
+            ftype_logged: false,
             exact: &[0, 1],
             unknown: &[],
         },
@@ -154,6 +161,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: Some(GgmlType::Q8_0),
             ftype: GgufFtype::Q4_K_M,
+            ftype_logged: false,
             exact: &[0, 1],
             unknown: &[],
         },
@@ -174,6 +182,7 @@ mod gpu_loads {
             experts_on_host: true,
             kv: None,
             ftype: GgufFtype::Q4_K_M,
+            ftype_logged: false,
             exact: &[0, 2],
             unknown: &[1],
         },
@@ -196,6 +205,7 @@ mod gpu_loads {
             experts_on_host: false,
             kv: None,
             ftype: GgufFtype::MXFP4_MOE,
+            ftype_logged: false,
             exact: &[0, 1],
             unknown: &[],
         },
@@ -314,5 +324,31 @@ mod gpu_loads {
                 })
             })
             .collect()
+    }
+
+    /// Our model buffer per device (MiB) where the file's type is known:
+    /// each device's layers, the output on its device, the token
+    /// embeddings on the host; and the logged ones.
+    pub fn model_per_device(load: &GpuLoad) -> Option<(Vec<f64>, Vec<Option<f64>>)> {
+        if !load.ftype_logged {
+            return None;
+        }
+        let spec = find(load.model).unwrap().load().unwrap().spec;
+        let w = weight_bytes(&spec, WeightFormat::Gguf { ftype: load.ftype });
+        let n_devices = load.layers.iter().map(|l| l.0).max().unwrap().max(load.output) + 1;
+        let mut ours = vec![0u64; n_devices];
+        let devices = load
+            .layers
+            .iter()
+            .flat_map(|&(d, n)| std::iter::repeat_n(d, n));
+        for (bytes, d) in w.layers.iter().zip(devices) {
+            ours[d] += bytes;
+        }
+        ours[load.output] += w.output + w.other_globals;
+        ours[HOST] += w.token_embd;
+        Some((
+            ours.iter().map(|&b| b as f64 / 1048576.0).collect(),
+            logged_by_device(load, "model", n_devices),
+        ))
     }
 }

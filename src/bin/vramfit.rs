@@ -106,7 +106,7 @@ enum Command {
         /// llama.cpp's -ub: tokens per compute step (default 512).
         #[arg(long, visible_alias = "ub", default_value = "")]
         ubatch: String,
-        /// Flash attention: on (default) or off (llama.cpp -fa, SDPA for transformers).
+        /// Flash attention: on (default), off or auto (llama.cpp -fa; auto is on for GPU backends; SDPA for transformers).
         #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
         flash_attn: String,
         /// min-utilisation, max-context or max-batch.

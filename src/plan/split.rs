@@ -618,10 +618,12 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
         return false;
     }
     tp_sizes(request).into_iter().any(|tp| {
+        let padded = vllm_mxfp4_padding(request, &e, tp);
+        let e = padded.as_ref().unwrap_or(&e);
         let stages = layout_stages(request, tp);
         let usable = stage_usable(request.gpus, &stages, &request.settings);
         fill(
-            &costs(request.spec, &e, tp, stages.len(), &request.settings),
+            &costs(request.spec, e, tp, stages.len(), &request.settings),
             &usable,
             1 << FRACTION_BITS,
         )
@@ -629,7 +631,45 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
     })
 }
 
+/// vLLM's MXFP4 experts as its kernel on these GPUs allocates them
+/// ([`vllm::mxfp4`]): the estimate with each layer's padding added, or
+/// `None` when nothing is padded. The kernel follows the first GPU's
+/// architecture; a GPU given only by its size gets none.
+fn vllm_mxfp4_padding(request: &PlanRequest, e: &Estimate, tp: usize) -> Option<Estimate> {
+    use crate::estimate::WeightFormat;
+    use vllm::mxfp4::Kernel;
+    let s = &request.settings;
+    if s.engine != Engine::Vllm || s.weights != WeightFormat::Mxfp4 || request.spec.stored.is_some()
+    {
+        return None;
+    }
+    let card = request
+        .gpus
+        .first()?
+        .card
+        .and_then(super::gpus::find_card)?;
+    let kernel = match super::gpus::architecture(card) {
+        "ampere" | "lovelace" | "turing" | "volta" => Kernel::Marlin,
+        "blackwell" if ["b200", "b300", "gb200"].contains(&card.id.as_str()) => Kernel::FlashInfer,
+        "hopper" | "blackwell" => Kernel::Triton,
+        _ => return None,
+    };
+    let pad = vllm::mxfp4::expert_padding(request.spec, kernel, tp as u64);
+    if pad.iter().all(|&b| b == 0) {
+        return None;
+    }
+    let mut e = e.clone();
+    for (il, &extra) in pad.iter().enumerate() {
+        e.layer_weights[il] += extra;
+        e.weights.layers[il] += extra;
+        e.weights.layer_experts[il] += extra;
+    }
+    Some(e)
+}
+
 fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
+    let padded = vllm_mxfp4_padding(request, e, tp);
+    let e = padded.as_ref().unwrap_or(e);
     let stages = layout_stages(request, tp);
     let usable = stage_usable(request.gpus, &stages, &request.settings);
     let c = costs(request.spec, e, tp, stages.len(), &request.settings);

@@ -476,6 +476,21 @@ fn switch(field: &'static str, text: &str) -> Result<bool, InputError> {
     }
 }
 
+/// llama.cpp's `-fa on|off|auto` (also yes/no/true/false/1/0). `auto`, its
+/// default since late 2025, turns flash attention on where the backend runs
+/// it for the model's head sizes (`llama-context.cpp`): every CUDA, ROCm,
+/// Metal and Vulkan GPU vramfit plans for, so it counts as on.
+fn flash_attn(text: &str) -> Result<bool, InputError> {
+    if text.trim().eq_ignore_ascii_case("auto") {
+        return Ok(true);
+    }
+    switch("flash_attn", text).map_err(|_| InputError::Choice {
+        field: "flash_attn",
+        text: text.to_string(),
+        choices: "on, off, auto",
+    })
+}
+
 /// A size that may be left empty or 0.
 fn optional_size(field: &'static str, text: &str) -> Result<Option<u64>, InputError> {
     match text.trim() {
@@ -603,7 +618,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             "" => RunSettings::default().n_ubatch,
             text => count("ubatch", text, 1 << 16)?,
         },
-        flash_attn: switch("flash_attn", &request.flash_attn)?,
+        flash_attn: flash_attn(&request.flash_attn)?,
     };
     let mut warnings = imported.warnings;
     if let Some(vision) = &imported.spec.vision {
@@ -1058,6 +1073,7 @@ mod tests {
         let scores = 2048 * 32768 * 32 * 4;
         let off = plan("2048", "off");
         assert!(off > scores && off - scores < 2048 * 32768 * 4 + 64 * 2048 * 4096 * 4);
+        assert_eq!(plan("", "auto"), plan("", "on"));
         let mut r = Request::default();
         r.set("flash_attn", "sometimes".into());
         assert_eq!(validate(&r).unwrap_err().field(), "flash_attn");

@@ -157,7 +157,7 @@ pub fn Settings() -> impl IntoView {
             </div>
             <div class="vf-row">
                 <Field label="Micro-batch (tokens)" field="ubatch" inputmode="numeric" hint="llama.cpp's -ub; 512 by default. Compute buffers grow with it." />
-                <Choice label="Flash attention" field="flash_attn" options=vec![("on".to_string(), "on".to_string()), ("off".to_string(), "off".to_string())] />
+                <Choice label="Flash attention" field="flash_attn" options=vec![("on".to_string(), "on".to_string()), ("off".to_string(), "off".to_string()), ("auto".to_string(), "auto".to_string())] />
             </div>
             <Show when=move || matches!(request.with(engine_of), Engine::LlamaCpp | Engine::Ollama)>
                 <details class="vf-advanced" data-testid="llama-placement">

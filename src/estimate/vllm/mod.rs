@@ -14,6 +14,7 @@
 
 pub mod era;
 pub mod kv;
+pub mod mxfp4;
 pub mod profile;
 
 use serde::Serialize;

@@ -198,7 +198,21 @@ fn images(spec: &ModelSpec, s: &RunSettings, dtype: u64) -> (u64, u64) {
     } else {
         2 * ff
     };
-    let encoder = items * patches * (2 * v.n_embd + (4 * v.n_embd).max(mlp)) * dtype;
+    // A tiled encoder (mllama) also keeps the hidden states of the layers
+    // its projector reads besides the last (`intermediate_layers_indices`):
+    // the projector's input is that many encoder widths.
+    let kept = match v.tokens {
+        ImageTokens::Tiles { .. } => v
+            .projector
+            .iter()
+            .filter(|t| !t.is_1d())
+            .map(|t| t.ne[0])
+            .max()
+            .unwrap_or(0)
+            .saturating_sub(v.n_embd),
+        _ => 0,
+    };
+    let encoder = items * patches * (2 * v.n_embd + (4 * v.n_embd).max(mlp) + kept) * dtype;
     let embeddings = items * per_image * spec.n_embd * dtype;
     (encoder, embeddings)
 }

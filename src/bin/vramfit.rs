@@ -141,6 +141,9 @@ struct LlamaFlags {
     /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
     #[arg(long, default_value = "")]
     backend: String,
+    /// Sliding-window layers cache the whole context (llama.cpp --swa-full).
+    #[arg(long = "swa-full")]
+    swa_full: bool,
 }
 
 /// llama.cpp's single-dash multi-letter flags as clap's long ones.
@@ -462,6 +465,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 split_mode: llama.split_mode,
                 main_gpu: llama.main_gpu,
                 backend: llama.backend,
+                swa_full: if llama.swa_full { "on" } else { "off" }.into(),
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {

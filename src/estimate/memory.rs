@@ -218,6 +218,9 @@ pub struct RunSettings {
     pub max_num_batched_tokens: u64,
     /// Flash attention (llama.cpp `-fa`; SDPA/flash for transformers).
     pub flash_attn: bool,
+    /// llama.cpp `--swa-full`: sliding-window layers cache the whole
+    /// context instead of their window.
+    pub swa_full: bool,
     /// CUDA context and allocator slack reserved on each GPU.
     pub overhead_per_gpu: u64,
     /// Images per request for a vision-language model. With 0, llama.cpp
@@ -242,6 +245,7 @@ impl Default for RunSettings {
             n_ubatch: 512,
             max_num_batched_tokens: 2048,
             flash_attn: true,
+            swa_full: false,
             overhead_per_gpu: 500 * MIB,
             images: 1,
             vllm: super::vllm::VllmArgs::default(),
@@ -452,7 +456,7 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
             // architectures it builds with an iSWA cache (`swa_type` set in
             // `llama-model.cpp`): a chunk holds at most its own tokens.
             let per_seq = match attention.window_len() {
-                Some(w) if spec.llama_cpp_swa => full.min(pad(w + s.n_ubatch, 256)),
+                Some(w) if spec.llama_cpp_swa && !s.swa_full => full.min(pad(w + s.n_ubatch, 256)),
                 _ => full,
             };
             s.n_seq * per_seq
@@ -676,7 +680,7 @@ fn llama_graph(spec: &ModelSpec, s: &RunSettings, weights: &WeightBytes) -> Opti
     let cells = |window: Option<u64>| {
         let full = pad(s.n_ctx, 256);
         match window {
-            Some(w) if spec.llama_cpp_swa => full.min(pad(w + s.n_ubatch, 256)),
+            Some(w) if spec.llama_cpp_swa && !s.swa_full => full.min(pad(w + s.n_ubatch, 256)),
             _ => full,
         }
     };

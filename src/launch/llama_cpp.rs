@@ -71,6 +71,10 @@ pub const FLAGS: &[Flag] = &[
         name: "--rpc",
         doc: "comma-separated list of RPC servers host:port (--rpc SERVERS)",
     },
+    Flag {
+        name: "--swa-full",
+        doc: "use full-size SWA cache (--swa-full)",
+    },
 ];
 
 /// `-ngl` and (over several GPUs) `-ts` that reproduce a searched plan's
@@ -144,6 +148,9 @@ pub fn command(cx: &LaunchContext) -> String {
     args.push(format!("-ctv {}", s.type_v.id()));
     if s.n_ubatch != 512 {
         args.push(format!("-ub {}", s.n_ubatch));
+    }
+    if s.swa_full {
+        args.push("--swa-full".into());
     }
     let remote = cx.remote_nodes();
     if !remote.is_empty() {

@@ -5,6 +5,7 @@
 //! derives everything else. Each field error names the field so the UI can
 //! show it inline.
 
+pub mod check;
 pub mod llama_args;
 pub mod vllm_args;
 pub mod ways;
@@ -33,7 +34,7 @@ pub use ways::WayOut;
 
 /// Raw input, as typed. Every field is a string so that forms, links and
 /// the command line share one vocabulary ([`Request::set`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Request {
     /// A catalog id or alias, or a repository name such as
     /// `RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic` ([`resolve`]).
@@ -73,6 +74,8 @@ pub struct Request {
     pub block_size: String,
     /// vLLM `--enforce-eager`: `on` or `off`.
     pub eager: String,
+    /// llama.cpp `--swa-full`: `on` or `off`.
+    pub swa_full: String,
     /// vLLM `--tensor-parallel-size` (empty: chosen by the planner).
     pub tp: String,
     /// vLLM `--pipeline-parallel-size` (empty: chosen by the planner).
@@ -118,6 +121,7 @@ impl Default for Request {
             batched_tokens: String::new(),
             block_size: String::new(),
             eager: "off".into(),
+            swa_full: "off".into(),
             tp: String::new(),
             pp: String::new(),
             ubatch: String::new(),
@@ -133,7 +137,7 @@ impl Default for Request {
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 28] = [
+    pub const FIELDS: [&'static str; 29] = [
         "model",
         "config",
         "gpus",
@@ -153,6 +157,7 @@ impl Request {
         "batched_tokens",
         "block_size",
         "eager",
+        "swa_full",
         "tp",
         "pp",
         "ubatch",
@@ -185,6 +190,7 @@ impl Request {
             "batched_tokens" => &mut self.batched_tokens,
             "block_size" => &mut self.block_size,
             "eager" => &mut self.eager,
+            "swa_full" => &mut self.swa_full,
             "tp" => &mut self.tp,
             "pp" => &mut self.pp,
             "ubatch" => &mut self.ubatch,
@@ -288,6 +294,7 @@ impl Request {
             "batched_tokens" => &self.batched_tokens,
             "block_size" => &self.block_size,
             "eager" => &self.eager,
+            "swa_full" => &self.swa_full,
             "tp" => &self.tp,
             "pp" => &self.pp,
             "ubatch" => &self.ubatch,
@@ -619,6 +626,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             text => count("ubatch", text, 1 << 16)?,
         },
         flash_attn: flash_attn(&request.flash_attn)?,
+        swa_full: switch("swa_full", &request.swa_full)?,
     };
     let mut warnings = imported.warnings;
     if let Some(vision) = &imported.spec.vision {
@@ -1126,6 +1134,23 @@ mod tests {
         assert!(rep.devices.iter().all(|d| !d.used()));
         assert_eq!(rep.offload.cpu_layers, 32);
         assert!(rep.host.weights_bytes >= rep.weights_bytes - rep.vision_bytes);
+    }
+
+    #[test]
+    fn swa_full_caches_the_whole_context_in_sliding_layers() {
+        let kv = |swa_full: &str| {
+            let mut r = Request::default();
+            r.set("model", "gemma-3-27b".into());
+            r.set("ctx", "32768".into());
+            r.set("swa_full", swa_full.into());
+            report(&r).unwrap().kv_bytes
+        };
+        // Gemma 3 27B: 52 of its 62 layers slide over 1024 tokens.
+        let (window, full) = (kv("off"), kv("on"));
+        assert!(full > 4 * window, "{full} vs {window}");
+        let mut r = Request::default();
+        r.set("swa_full", "maybe".into());
+        assert_eq!(validate(&r).unwrap_err().field(), "swa_full");
     }
 
     #[test]

@@ -170,7 +170,10 @@ pub fn Settings() -> impl IntoView {
                         <Choice label="Split mode (-sm)" field="split_mode" options=vec![(String::new(), "layer (default)".to_string()), ("row".to_string(), "row".to_string()), ("none".to_string(), "none: main GPU only".to_string())] />
                         <Field label="Main GPU (-mg)" field="main_gpu" inputmode="numeric" hint="The GPU for split mode none; 0 by default." />
                     </div>
-                    <Choice label="Backend" field="backend" options=vec![(String::new(), "from the GPUs".to_string()), ("cuda".to_string(), "CUDA".to_string()), ("rocm".to_string(), "ROCm".to_string()), ("metal".to_string(), "Metal".to_string()), ("vulkan".to_string(), "Vulkan".to_string()), ("cpu".to_string(), "CPU".to_string())] />
+                    <div class="vf-row">
+                        <Choice label="Backend" field="backend" options=vec![(String::new(), "from the GPUs".to_string()), ("cuda".to_string(), "CUDA".to_string()), ("rocm".to_string(), "ROCm".to_string()), ("metal".to_string(), "Metal".to_string()), ("vulkan".to_string(), "Vulkan".to_string()), ("cpu".to_string(), "CPU".to_string())] />
+                        <Choice label="Sliding-window cache" field="swa_full" options=vec![("off".to_string(), "window only (default)".to_string()), ("on".to_string(), "whole context: --swa-full".to_string())] />
+                    </div>
                 </details>
             </Show>
             <Field label="Images per request" field="images" inputmode="numeric" hint="Vision-language models: each image takes context tokens; 0 runs text-only (no --mmproj, --limit-mm-per-prompt image=0)." />

@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 28] = [
+const KEYS: [(&str, &str); 29] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -36,6 +36,7 @@ const KEYS: [(&str, &str); 28] = [
     ("batched_tokens", "bt"),
     ("block_size", "bs"),
     ("eager", "eg"),
+    ("swa_full", "sf"),
     ("tp", "tp"),
     ("pp", "pp"),
     ("ubatch", "ub"),

@@ -4,56 +4,21 @@
 //! ggml reserved traced by tests/bench/ggml_alloc_trace.c
 //! (`data/measured/llama_cpp_graph.json`, `./bench --llama-cpp`).
 
-use serde_json::Value;
 use vramfit::estimate::catalog::find;
-use vramfit::estimate::ggml::{compute_buffers, explain, GraphEra, Placement, Shape, HOST};
-use vramfit::estimate::memory::pad;
+use vramfit::estimate::ggml::{explain, GraphEra, Placement, Shape};
 use vramfit::estimate::weights::weight_bytes;
 use vramfit::estimate::{format::GgufFtype, WeightFormat};
 
-const TRACED: &str = include_str!("data/measured/llama_cpp_graph.json");
+include!("data/graph_traces.rs");
 
 #[test]
 fn the_graph_placed_on_the_cpu_reserves_what_ggml_reserved_to_the_byte() {
-    let doc: Value = serde_json::from_str(TRACED).unwrap();
-    let loads = doc["loads"].as_array().unwrap();
+    let loads = graph_traces::loads();
     assert!(loads.len() >= 15);
     let mut models = std::collections::BTreeSet::new();
-    for l in loads {
-        let id = l["model"].as_str().unwrap();
-        models.insert(id);
-        let spec = find(id).unwrap().load().unwrap().spec;
-        let n = l["n_layer"].as_u64().unwrap() as usize;
-        let quantized = l["kv"] != "f16";
-        let shape = Shape {
-            n_ubatch: l["n_ubatch"].as_u64().unwrap(),
-            n_kv: pad(l["n_ctx"].as_u64().unwrap(), 256),
-            n_kv_swa: 0,
-            flash_attn: l["flash_attn"].as_bool().unwrap(),
-            era: GraphEra::Current,
-            rotate_k: quantized,
-            rotate_v: quantized,
-        };
-        let host = Placement {
-            layer: vec![HOST; n],
-            experts: vec![HOST; n],
-            kv: vec![HOST; n],
-            output: HOST,
-            n_devices: 1,
-            n_copies: 1,
-            op_offload: true,
-            pin_norms: false,
-        };
-        let weights = weight_bytes(
-            &spec,
-            WeightFormat::Gguf {
-                ftype: GgufFtype::Q4_0,
-            },
-        );
-        let sizes = vramfit::estimate::ggml::weight_sizes(&spec, &weights);
-        let layers: Vec<usize> = (0..n).collect();
-        let ours = compute_buffers(&spec, &layers, true, shape, &host, &[32], &sizes).unwrap();
-        assert_eq!(ours[HOST], l["compute_bytes"].as_u64().unwrap(), "{l}");
+    for (l, ggml, ours) in &loads {
+        models.insert(l["model"].as_str().unwrap().to_string());
+        assert_eq!(ours, ggml, "{l}");
     }
     // Dense with and without biases, experts with Q/K norms and without.
     assert_eq!(models.len(), 5);

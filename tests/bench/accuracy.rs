@@ -22,6 +22,7 @@ include!("../data/hybrid_loads.rs");
 include!("../data/vllm_runs.rs");
 include!("../data/quant_runs.rs");
 include!("../data/gpu_loads.rs");
+include!("../data/graph_traces.rs");
 
 const REFERENCE: &str = include_str!("../data/reference_models.json");
 
@@ -191,12 +192,7 @@ fn main() {
 /// vramfit's llama.cpp graph, placed by its port of ggml-alloc, against
 /// ggml's own reservation on the CPU (traced to the byte).
 fn llama_cpp_graph() {
-    use vramfit::estimate::format::GgufFtype;
-    use vramfit::estimate::ggml::{
-        compute_buffers, weight_sizes, GraphEra, Placement, Shape, HOST,
-    };
-    let doc: serde_json::Value =
-        serde_json::from_str(include_str!("../data/measured/llama_cpp_graph.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(graph_traces::TRACED).unwrap();
     println!(
         "\n### llama.cpp's compute graph against ggml's allocator (traced, CPU)\n\n\
          Two layers of each model's real widths (all-zero Q4_0 weights, the real vocabulary), \
@@ -210,47 +206,14 @@ fn llama_cpp_graph() {
     println!("| model | n_ctx | n_ubatch | flash | cache | ggml bytes | vramfit bytes |");
     println!("|---|---:|---:|---|---|---:|---:|");
     let mut worst = 0u64;
-    for l in doc["loads"].as_array().unwrap() {
-        let model = l["model"].as_str().unwrap();
-        let spec = find(model).unwrap().load().unwrap().spec;
-        let n = l["n_layer"].as_u64().unwrap() as usize;
-        let quantized = l["kv"] != "f16";
-        let shape = Shape {
-            n_ubatch: l["n_ubatch"].as_u64().unwrap(),
-            n_kv: vramfit::estimate::memory::pad(l["n_ctx"].as_u64().unwrap(), 256),
-            n_kv_swa: 0,
-            flash_attn: l["flash_attn"].as_bool().unwrap(),
-            era: GraphEra::Current,
-            rotate_k: quantized,
-            rotate_v: quantized,
-        };
-        let host = Placement {
-            layer: vec![HOST; n],
-            experts: vec![HOST; n],
-            kv: vec![HOST; n],
-            output: HOST,
-            n_devices: 1,
-            n_copies: 1,
-            op_offload: true,
-            pin_norms: false,
-        };
-        let weights = weight_bytes(
-            &spec,
-            WeightFormat::Gguf {
-                ftype: GgufFtype::Q4_0,
-            },
-        );
-        let sizes = weight_sizes(&spec, &weights);
-        let layers: Vec<usize> = (0..n).collect();
-        let ours =
-            compute_buffers(&spec, &layers, true, shape, &host, &[32], &sizes).unwrap()[HOST];
-        let ggml = l["compute_bytes"].as_u64().unwrap();
+    for (l, ggml, ours) in graph_traces::loads() {
         worst = worst.max(ours.abs_diff(ggml));
         println!(
-            "| {model} | {} | {} | {} | {} | {ggml} | {ours} |",
+            "| {} | {} | {} | {} | {} | {ggml} | {ours} |",
+            l["model"].as_str().unwrap(),
             l["n_ctx"],
             l["n_ubatch"],
-            if shape.flash_attn { "on" } else { "off" },
+            if l["flash_attn"] == true { "on" } else { "off" },
             l["kv"].as_str().unwrap()
         );
     }

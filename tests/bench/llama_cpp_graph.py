@@ -18,16 +18,15 @@ import contextlib
 import io
 import json
 import os
-import subprocess
-import sys
 import time
 
 import gguf
 import llama_cpp
 import numpy as np
 
+from llama_cpp_log import preload_trace
+
 CATALOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src", "estimate", "catalog")
-TRACE_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ggml_alloc_trace.c")
 Q4_0 = gguf.GGMLQuantizationType.Q4_0
 KV = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0}
 N_LAYER = 2
@@ -41,20 +40,6 @@ CASES = [
     ("qwen3-30b-a3b", [(4096, 512, True, "f16"), (16384, 512, False, "f16"), (8192, 1024, True, "q8_0")]),
     ("mixtral-8x7b", [(8192, 512, True, "f16"), (4096, 512, False, "f16")]),
 ]
-
-
-def preload_trace(work):
-    """Builds the allocator tracer against the venv's ggml; re-executes this script with it preloaded."""
-    so = os.path.abspath(os.path.join(work, "ggml_alloc_trace.so"))
-    if so in os.environ.get("LD_PRELOAD", "").split(":"):
-        return
-    lib = os.path.join(os.path.dirname(llama_cpp.__file__), "lib")
-    include = os.path.join(os.path.dirname(os.path.dirname(llama_cpp.__file__)), "include")
-    if not os.path.exists(so) or os.path.getmtime(so) < os.path.getmtime(TRACE_SOURCE):
-        subprocess.run(["gcc", "-O2", "-Wall", "-shared", "-fPIC", "-I", include, "-o", so, TRACE_SOURCE,
-                        "-L", lib, f"-Wl,-rpath,{lib}", "-lggml-base", "-ldl"], check=True)
-    env = dict(os.environ, LD_PRELOAD=":".join(filter(None, [so, os.environ.get("LD_PRELOAD")])))
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def write_gguf(model_id, path):

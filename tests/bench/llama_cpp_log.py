@@ -1,7 +1,12 @@
 """What the llama.cpp measuring scripts share: reading a GGUF file's
 metadata as JSON values, capturing llama.cpp's (and clip.cpp's) log through
-the llama-cpp-python callback, and turning the MiB figures it prints into
-bytes. Imported by llama_cpp_hybrid.py and llama_cpp_mmproj.py."""
+the llama-cpp-python callback, turning the MiB figures it prints into
+bytes, and preloading the allocator tracer (ggml_alloc_trace.c). Imported
+by llama_cpp_hybrid.py, llama_cpp_mmproj.py and llama_cpp_graph.py."""
+import os
+import subprocess
+import sys
+
 import gguf
 import llama_cpp
 
@@ -57,3 +62,20 @@ def take_log():
 def mib_bytes(s):
     """Bytes from a MiB figure printed with 2 (or 4) decimals: exact only to +-0.005 (0.00005) MiB."""
     return int(round(float(s) * MIB))
+
+
+TRACE_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ggml_alloc_trace.c")
+
+
+def preload_trace(work):
+    """Builds ggml_alloc_trace.c against the venv's ggml and re-executes this script with it preloaded."""
+    so = os.path.abspath(os.path.join(work, "ggml_alloc_trace.so"))
+    if so in os.environ.get("LD_PRELOAD", "").split(":"):
+        return so
+    lib = os.path.join(os.path.dirname(llama_cpp.__file__), "lib")
+    include = os.path.join(os.path.dirname(os.path.dirname(llama_cpp.__file__)), "include")
+    if not os.path.exists(so) or os.path.getmtime(so) < os.path.getmtime(TRACE_SOURCE):
+        subprocess.run(["gcc", "-O2", "-Wall", "-shared", "-fPIC", "-I", include, "-o", so, TRACE_SOURCE,
+                        "-L", lib, f"-Wl,-rpath,{lib}", "-lggml-base", "-ldl"], check=True)
+    env = dict(os.environ, LD_PRELOAD=":".join(filter(None, [so, os.environ.get("LD_PRELOAD")])))
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)

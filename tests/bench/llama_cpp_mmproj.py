@@ -73,7 +73,6 @@ import importlib.metadata
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
@@ -83,7 +82,7 @@ import llama_cpp.mtmd_cpp as mtmd
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from llama_cpp_log import log_callback as _log, metadata_of, mib_bytes, take_log  # noqa: E402
+from llama_cpp_log import log_callback as _log, metadata_of, mib_bytes, preload_trace, take_log  # noqa: E402
 
 LLAMA_CPP = "b11312 (0c1e57098bba43ac29e6e3b677cdceebdd22334f)"
 MIB = 1024 * 1024
@@ -417,23 +416,6 @@ def parse(lines):
 # --------------------------------------------------------------------------
 # loading and encoding
 # --------------------------------------------------------------------------
-
-
-TRACE_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ggml_alloc_trace.c")
-
-
-def preload_trace(work):
-    """Builds ggml_alloc_trace.c against the venv's ggml and re-executes this script with it preloaded."""
-    so = os.path.abspath(os.path.join(work, "ggml_alloc_trace.so"))
-    if so in os.environ.get("LD_PRELOAD", "").split(":"):
-        return so
-    lib = os.path.join(os.path.dirname(llama_cpp.__file__), "lib")
-    include = os.path.join(os.path.dirname(os.path.dirname(llama_cpp.__file__)), "include")
-    if not os.path.exists(so) or os.path.getmtime(so) < os.path.getmtime(TRACE_SOURCE):
-        subprocess.run(["gcc", "-O2", "-Wall", "-shared", "-fPIC", "-I", include, "-o", so, TRACE_SOURCE,
-                        "-L", lib, f"-Wl,-rpath,{lib}", "-lggml-base", "-ldl"], check=True)
-    env = dict(os.environ, LD_PRELOAD=":".join(filter(None, [so, os.environ.get("LD_PRELOAD")])))
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
 def traced_reservations(path):

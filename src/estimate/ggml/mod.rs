@@ -19,6 +19,22 @@ pub use sched::{schedule, Placement, HOST};
 
 use crate::estimate::model::KvLayout;
 
+/// The reserve graph of `layers` on `placement`, as ggml's allocator sees
+/// it (with the scheduler's copies), and the graph it came from; `None`
+/// when a layer has no graph here.
+fn scheduled(
+    spec: &crate::estimate::ModelSpec,
+    layers: &[usize],
+    output: bool,
+    shape: Shape,
+    placement: &Placement,
+    weight_bytes: &dyn Fn(Option<usize>, &str) -> u64,
+) -> Option<(graph::LGraph, alloc::Graph)> {
+    let g = build(spec, layers, output, shape, weight_bytes)?;
+    let s = schedule(&g, placement);
+    Some((g, s))
+}
+
 /// Bytes of every device's compute buffer (index 0: the host) for the
 /// reserve graph of `layers` on `placement`; `None` when a layer has no
 /// graph here. `align[d]` is device `d`'s buffer alignment.
@@ -31,9 +47,8 @@ pub fn compute_buffers(
     align: &[u64],
     weight_bytes: &dyn Fn(Option<usize>, &str) -> u64,
 ) -> Option<Vec<u64>> {
-    let g = build(spec, layers, output, shape, weight_bytes)?;
-    let scheduled = schedule(&g, placement);
-    Some(alloc::reserve(&scheduled, align))
+    let (_, s) = scheduled(spec, layers, output, shape, placement, weight_bytes)?;
+    Some(alloc::reserve(&s, align))
 }
 
 /// What each device's compute buffer holds at its peak: `(what, bytes)`
@@ -49,8 +64,7 @@ pub fn explain(
     align: &[u64],
     weight_bytes: &dyn Fn(Option<usize>, &str) -> u64,
 ) -> Option<Vec<Vec<(String, u64)>>> {
-    let g = build(spec, layers, output, shape, weight_bytes)?;
-    let scheduled = schedule(&g, placement);
+    let (g, scheduled) = scheduled(spec, layers, output, shape, placement, weight_bytes)?;
     let (_, peaks) = alloc::reserve_traced(&scheduled, align, true);
     let name = |i: usize| {
         let t = &g.tensors[i];

@@ -296,3 +296,138 @@ fn logs_with_the_model_description_import_with_the_logged_layers() {
         ollama9068-r1-distill-qwen32b-2gpu-pp4-ctx2048: the GGUF metadata lacks `general.architecture (or print_info: arch)`
         issue5206-mixtral-8x7b-q4km-metal-8gb-ctx512: the GGUF metadata lacks `general.architecture (or print_info: arch)`"#]].assert_eq(&out.join("\n"));
 }
+
+/// Logs collected from public threads (`data/logs/llama/*.log`, each
+/// opening with its URL).
+const COLLECTED: &[(&str, &str)] = &[
+    (
+        "llama.cpp-13729",
+        include_str!("data/logs/llama/llama.cpp-13729-qwen3-30b-a3b-4080s.log"),
+    ),
+    (
+        "ik_llama-370",
+        include_str!("data/logs/llama/ik_llama-370-qwen3-235b-print-meta.log"),
+    ),
+    (
+        "ik_llama-974",
+        include_str!("data/logs/llama/ik_llama-974-qwen3-3gpu-overrides.log"),
+    ),
+    (
+        "llamasharp-1099",
+        include_str!("data/logs/llama/llamasharp-1099-qwen-4080s.log"),
+    ),
+    (
+        "ollama-8922",
+        include_str!("data/logs/llama/ollama-8922-3gpu-offload-command.log"),
+    ),
+    (
+        "ollama-11090",
+        include_str!("data/logs/llama/ollama-11090-new-engine-2gpu.log"),
+    ),
+];
+
+#[test]
+fn collected_logs_give_their_model_devices_settings_and_buffers() {
+    let mut out = String::new();
+    for (name, text) in COLLECTED {
+        assert!(text.starts_with("# https://"), "{name} names its source");
+        let log = parse(text);
+        let s = &log.settings;
+        out.push_str(&format!(
+            "{name}: {:?} build {:?}; {} kv, {} types, {} hparams; devices {:?}\n",
+            log.tool,
+            log.build.as_ref().and_then(|b| b.number),
+            log.metadata.len(),
+            log.tensor_types.len(),
+            log.hparams.len(),
+            log.devices
+                .iter()
+                .map(|d| format!(
+                    "{}{:?} {} free {:?}",
+                    d.backend, d.index, d.name, d.free_bytes
+                ))
+                .collect::<Vec<_>>(),
+        ));
+        out.push_str(&format!(
+            "  n_ctx {:?} n_batch {:?} n_seq {:?} offload {:?} split {:?} overrides {} types {:?}/{:?}\n",
+            s.n_ctx,
+            s.n_batch,
+            s.n_seq_max,
+            s.offload,
+            s.tensor_split,
+            s.tensor_overrides.len(),
+            s.type_k,
+            s.type_v
+        ));
+        for b in &log.buffers {
+            out.push_str(&format!("  {:?} {} {}\n", b.kind, b.device, b.bytes));
+        }
+        if let Some(o) = &log.ollama {
+            out.push_str(&format!(
+                "  ollama: {:?} layers {:?}/{:?} split {:?}, {} memory fields\n",
+                o.library,
+                o.layers_offload,
+                o.layers_model,
+                o.layers_split,
+                o.memory.len()
+            ));
+        }
+        match model_document(&log) {
+            Ok(m) => {
+                let spec = parse_config(&m.document).unwrap().spec;
+                out.push_str(&format!(
+                    "  model: {} from {}, {} layers, n_embd {}, ftype {:?}, missing {:?}\n",
+                    m.arch,
+                    m.from,
+                    spec.layers.len(),
+                    spec.n_embd,
+                    m.ftype,
+                    m.missing
+                ));
+            }
+            Err(e) => out.push_str(&format!("  model: {e}\n")),
+        }
+        out.push_str(&format!("  unrecognised {}\n", log.unrecognised.count));
+    }
+    expect_test::expect![[r#"
+        llama.cpp-13729: LlamaCpp build None; 9 kv, 0 types, 0 hparams; devices ["CUDASome(0) NVIDIA GeForce RTX 4080 SUPER free Some(15765340160)"]
+          n_ctx Some(4096) n_batch Some(2048) n_seq Some(1) offload Some((30, 49)) split None overrides 0 types None/None
+          Model CUDA0 11273093775
+          Model CPU_Mapped 7277620756
+          model: the GGUF metadata lacks `token_embd.weight or tokenizer.ggml.tokens`
+          unrecognised 0
+        ik_llama-370: LlamaCpp build None; 2 kv, 5 types, 30 hparams; devices []
+          n_ctx None n_batch None n_seq None offload None split None overrides 0 types None/None
+          model: missing required field `moe_intermediate_size`
+          unrecognised 0
+        ik_llama-974: LlamaCpp build None; 0 kv, 0 types, 0 hparams; devices []
+          n_ctx None n_batch None n_seq None offload Some((95, 95)) split None overrides 6 types None/None
+          Model CUDA_Host 661221540
+          Model CUDA0 82064724460
+          Model CUDA1 82064724460
+          Model CUDA2 84464747151
+          model: the GGUF metadata lacks `general.architecture (or print_info: arch)`
+          unrecognised 0
+        llamasharp-1099: LlamaCpp build Some(4701); 0 kv, 0 types, 1 hparams; devices ["CUDASome(0) NVIDIA GeForce RTX 4080 SUPER free Some(15765340160)"]
+          n_ctx None n_batch None n_seq None offload None split None overrides 0 types Some("f16")/Some("f16")
+          Kv CUDA0 150994944
+          Output CUDA_Host 608174
+          Compute CUDA0 315359232
+          Compute CUDA_Host 12593398
+          model: the GGUF metadata lacks `general.architecture (or print_info: arch)`
+          unrecognised 0
+        ollama-8922: Ollama build None; 0 kv, 0 types, 0 hparams; devices []
+          n_ctx Some(8192) n_batch Some(512) n_seq Some(4) offload Some((81, 81)) split Some([27.0, 27.0, 27.0]) overrides 0 types None/None
+          ollama: Some("cuda") layers Some(81)/Some(81) split [27, 27, 27], 11 memory fields
+          model: the GGUF metadata lacks `general.architecture (or print_info: arch)`
+          unrecognised 0
+        ollama-11090: Ollama build None; 0 kv, 0 types, 0 hparams; devices []
+          n_ctx None n_batch None n_seq None offload Some((41, 41)) split None overrides 0 types None/None
+          Model CUDA0 12348030976
+          Model CUDA1 12777527706
+          Model CPU 713031680
+          Compute CUDA0 0
+          model: the GGUF metadata lacks `general.architecture (or print_info: arch)`
+          unrecognised 0
+    "#]].assert_eq(&out);
+}

@@ -944,7 +944,7 @@ impl Parser {
                 .map(|(_, v)| v.as_str())
         };
         let msg = get("msg").unwrap_or("");
-        if msg.starts_with("offload") {
+        if msg.starts_with("offload to") || msg == "offload" {
             let mut o = OllamaOffload {
                 library: get("library")
                     .map(str::to_string)
@@ -963,6 +963,13 @@ impl Parser {
                 }
             }
             self.offload = Some(o);
+        } else if let Some(t) = msg.strip_prefix("offloaded ") {
+            // The new engine's `offloaded 41/41 layers to GPU`.
+            let (n, total) = t.split_once('/').unwrap_or(("", ""));
+            let total = total.split_whitespace().next().unwrap_or("");
+            if let (Ok(n), Ok(total)) = (n.parse(), total.parse()) {
+                self.settings.offload = Some((n, total));
+            }
         } else if msg == "starting llama server" || msg == "starting runner" {
             if let Some(cmd) = get("cmd") {
                 self.command_line(cmd);
@@ -1076,6 +1083,8 @@ fn informational(rest: &str) -> bool {
         "SEP",
         "FIM",
         "max token length",
+        "llama backend init",
+        "load the model",
     ];
     STARTS.iter().any(|s| rest.starts_with(s))
         || rest.is_empty()

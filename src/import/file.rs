@@ -312,17 +312,81 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
         }
     }
     let meta = &ordered[0].1;
+    let tensors: Vec<&super::gguf::TensorInfo> =
+        ordered.iter().flat_map(|(_, h)| &h.tensors).collect();
+    let find = |name: &str| tensors.iter().find(|t| t.name == name);
+    let embd_rows = find("token_embd.weight").and_then(|t| t.dims.get(1).copied());
+    let has = |name: &str| find(name).is_some();
+    let (config, n_layer) = metadata_config(meta, embd_rows, &has)?;
+    let key = |k: &str| {
+        let arch = meta.get("general.architecture").and_then(Meta::as_str)?;
+        meta.get(&format!("{arch}.{k}")).and_then(Meta::as_u64)
+    };
+    let mut tally = Tally::new(n_layer);
+    let (mut params, mut expert_params, mut bytes) = (0u64, 0u64, 0u64);
+    for t in &tensors {
+        // Far above any real model (4 PB), and the sums below stay in u64.
+        let numel = t.dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+        bytes = bytes.saturating_add(t.bytes);
+        params = numel.map_or(u64::MAX, |n| params.saturating_add(n));
+        if params.max(bytes) > MAX_TENSOR_TOTAL {
+            return Err(ImportError::TooLarge {
+                key: "the tensors' total (elements or bytes)".into(),
+                value: params.max(bytes),
+                limit: MAX_TENSOR_TOTAL,
+            });
+        }
+        let numel = numel.unwrap_or(0);
+        let layer = t
+            .name
+            .strip_prefix("blk.")
+            .and_then(|rest| rest.split('.').next())
+            .and_then(|n| n.parse().ok());
+        let global = match t.name.as_str() {
+            "token_embd.weight" => Global::Embedding,
+            "output.weight" | "output_norm.weight" => Global::Output,
+            _ => Global::Other,
+        };
+        let expert = t.name.contains("_exps");
+        if expert {
+            expert_params += numel;
+        }
+        tally.add(layer, global, expert, t.ty.name(), t.bytes);
+    }
+    let used = key("expert_used_count").unwrap_or(0);
+    let experts = key("expert_count").unwrap_or(0);
+    let active = expert_params
+        .checked_div(experts)
+        .map_or(params, |per_expert| {
+            params - expert_params + per_expert * used
+        });
+    let label = match file_format(meta) {
+        Some(id) => format!("GGUF {} (from the file)", id.to_uppercase()),
+        None => "GGUF (from the file)".into(),
+    };
+    let names = ordered.iter().map(|(n, _)| n.clone()).collect();
+    let stored = tally.stored("gguf", names, label, params, active);
+    Ok((config, stored))
+}
+
+/// The config a GGUF's metadata describes (llama.cpp's `{arch}.*` keys read
+/// as `config.json` fields) and its layer count. `embd_rows` is the
+/// vocabulary from `token_embd.weight` when the tensor list is known (else
+/// the tokenizer's length is used); `has(name)` tells whether a tensor
+/// exists. A GGUF file and a llama.cpp load log
+/// ([`super::llama_log::model_document`]) both come through here.
+pub(crate) fn metadata_config(
+    meta: &GgufHeader,
+    embd_rows: Option<u64>,
+    has: &dyn Fn(&str) -> bool,
+) -> Result<(Value, usize), ImportError> {
     let arch = meta
         .get("general.architecture")
         .and_then(Meta::as_str)
         .ok_or_else(|| ImportError::Metadata("general.architecture".into()))?
         .to_string();
     let key = |k: &str| meta.get(&format!("{arch}.{k}")).and_then(Meta::as_u64);
-    let tensors: Vec<&super::gguf::TensorInfo> =
-        ordered.iter().flat_map(|(_, h)| &h.tensors).collect();
-    let find = |name: &str| tensors.iter().find(|t| t.name == name);
-    let n_vocab = find("token_embd.weight")
-        .and_then(|t| t.dims.get(1).copied())
+    let n_vocab = embd_rows
         .or_else(|| match meta.get("tokenizer.ggml.tokens") {
             Some(Meta::Array { len, .. }) => Some(*len),
             _ => None,
@@ -336,10 +400,7 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
         json!(super::gguf_arch::model_type(&arch)),
     );
     config.insert("vocab_size".into(), json!(n_vocab));
-    config.insert(
-        "tie_word_embeddings".into(),
-        json!(find("output.weight").is_none()),
-    );
+    config.insert("tie_word_embeddings".into(), json!(!has("output.weight")));
     let fields: [(&str, &[&str]); 17] = [
         ("block_count", &["num_hidden_layers", "num_layers"]),
         ("embedding_length", &["hidden_size", "d_model"]),
@@ -386,8 +447,7 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
             limit: 4096,
         });
     }
-    let has = |name: &str| find(name).is_some();
-    super::gguf_arch::hybrid_fields(&arch, meta, n_layer as u64, &has, &mut config);
+    super::gguf_arch::hybrid_fields(&arch, meta, n_layer as u64, has, &mut config);
     if arch == "deepseek2" || arch == "deepseek32" {
         // MLA: llama.cpp stores the per-head K length (nope + rope) and V length.
         let rope = key("rope.dimension_count").unwrap_or(64);
@@ -399,51 +459,7 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
         }
         config.remove("head_dim");
     }
-    let mut tally = Tally::new(n_layer);
-    let (mut params, mut expert_params, mut bytes) = (0u64, 0u64, 0u64);
-    for t in &tensors {
-        // Far above any real model (4 PB), and the sums below stay in u64.
-        let numel = t.dims.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
-        bytes = bytes.saturating_add(t.bytes);
-        params = numel.map_or(u64::MAX, |n| params.saturating_add(n));
-        if params.max(bytes) > MAX_TENSOR_TOTAL {
-            return Err(ImportError::TooLarge {
-                key: "the tensors' total (elements or bytes)".into(),
-                value: params.max(bytes),
-                limit: MAX_TENSOR_TOTAL,
-            });
-        }
-        let numel = numel.unwrap_or(0);
-        let layer = t
-            .name
-            .strip_prefix("blk.")
-            .and_then(|rest| rest.split('.').next())
-            .and_then(|n| n.parse().ok());
-        let global = match t.name.as_str() {
-            "token_embd.weight" => Global::Embedding,
-            "output.weight" | "output_norm.weight" => Global::Output,
-            _ => Global::Other,
-        };
-        let expert = t.name.contains("_exps");
-        if expert {
-            expert_params += numel;
-        }
-        tally.add(layer, global, expert, t.ty.name(), t.bytes);
-    }
-    let used = key("expert_used_count").unwrap_or(0);
-    let experts = key("expert_count").unwrap_or(0);
-    let active = expert_params
-        .checked_div(experts)
-        .map_or(params, |per_expert| {
-            params - expert_params + per_expert * used
-        });
-    let label = match file_format(meta) {
-        Some(id) => format!("GGUF {} (from the file)", id.to_uppercase()),
-        None => "GGUF (from the file)".into(),
-    };
-    let names = ordered.iter().map(|(n, _)| n.clone()).collect();
-    let stored = tally.stored("gguf", names, label, params, active);
-    Ok((Value::Object(config), stored))
+    Ok((Value::Object(config), n_layer))
 }
 
 fn document(

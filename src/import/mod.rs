@@ -12,6 +12,7 @@ pub mod config;
 pub mod file;
 pub mod gguf;
 mod gguf_arch;
+pub mod llama_log;
 pub mod mmproj;
 pub mod safetensors;
 

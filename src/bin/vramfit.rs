@@ -47,6 +47,23 @@ enum Command {
         /// Directory to write into (created if missing).
         dir: PathBuf,
     },
+    /// Check a setup you already have: a load log (llama.cpp, llama-server,
+    /// Ollama, vLLM), a command line, or a GPU inventory — the plan of
+    /// exactly that and, for a log, what the engine allocated next to ours.
+    Check {
+        /// The log or inventory to read (`-` for standard input).
+        #[arg(long)]
+        log: Option<String>,
+        /// GPUs when the text does not say (as for `plan --gpu`).
+        #[arg(long = "gpu")]
+        gpus: Vec<String>,
+        /// The plan's JSON plus "logged" and "diff".
+        #[arg(long)]
+        json: bool,
+        /// A command line, after `--`.
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
     /// Exact parameter counts of a model.
     Params {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
@@ -316,6 +333,23 @@ fn model_source(paths: &[String]) -> Result<(String, String, Option<String>), St
     Ok((String::new(), text, None))
 }
 
+/// A text file, or standard input for `-` (at most 4 MiB: pasted logs).
+fn read_text(path: &str) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    let limit = 4 << 20;
+    if path == "-" {
+        std::io::stdin()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| e.to_string())?;
+    } else {
+        File::open(path)
+            .and_then(|f| f.take(limit).read_to_end(&mut bytes))
+            .map_err(|e| format!("{path}: {e}"))?;
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
     serde_json::to_string_pretty(value).map_err(|e| e.to_string())
 }
@@ -344,6 +378,81 @@ fn run(cli: Cli) -> Result<(), String> {
             } else {
                 for m in MODELS {
                     println!("{:<20} {:<26} {}", m.id, m.name, m.family);
+                }
+            }
+        }
+        Command::Check {
+            log,
+            gpus,
+            json,
+            command,
+        } => {
+            let text = match (&log, command.is_empty()) {
+                (Some(path), _) => read_text(path)?,
+                (None, false) => command.join(" "),
+                (None, true) => {
+                    return Err("give --log FILE (or -) or a command line after --".into())
+                }
+            };
+            let mut base = Request::default();
+            if !gpus.is_empty() {
+                base.set("gpus", gpus.join(","));
+            }
+            let c = vramfit::report::check::check(&text, &base);
+            let plan = c.report();
+            if json {
+                let mut out = match &plan {
+                    Ok(r) => serde_json::to_value(r).map_err(|e| e.to_string())?,
+                    Err(e) => serde_json::json!({ "error": e.to_string(), "field": e.field() }),
+                };
+                if let Some(o) = out.as_object_mut() {
+                    o.insert(
+                        "kind".into(),
+                        serde_json::to_value(c.kind).map_err(|e| e.to_string())?,
+                    );
+                    o.insert(
+                        "request".into(),
+                        serde_json::to_value(&c.request).map_err(|e| e.to_string())?,
+                    );
+                    o.insert(
+                        "logged".into(),
+                        serde_json::to_value(&c.logged).map_err(|e| e.to_string())?,
+                    );
+                    o.insert("diff".into(), vramfit::report::check::diff_json(&c.rows));
+                    o.insert(
+                        "notes".into(),
+                        serde_json::to_value(&c.notes).map_err(|e| e.to_string())?,
+                    );
+                }
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+                );
+            } else {
+                println!("read as: {:?}", c.kind);
+                for n in &c.notes {
+                    println!("note: {n}");
+                }
+                match &plan {
+                    Ok(r) => print_report(r),
+                    Err(e) => println!("the setup read does not plan: {}: {e}", e.field()),
+                }
+                if !c.rows.is_empty() {
+                    println!("\nlogged vs vramfit");
+                    println!(
+                        "{:<34} {:<8} {:>12} {:>12} {:>10}",
+                        "device", "buffer", "logged", "vramfit", "diff"
+                    );
+                    for row in &c.rows {
+                        println!(
+                            "{:<34} {:<8} {:>12} {:>12} {:>+10.2}",
+                            row.device,
+                            row.buffer,
+                            mib(row.logged_bytes),
+                            mib(row.predicted_bytes),
+                            row.diff_bytes() as f64 / 1048576.0
+                        );
+                    }
                 }
             }
         }

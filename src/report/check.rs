@@ -12,6 +12,9 @@
 use serde::Serialize;
 
 use super::{report, InputError, Report, Request};
+use crate::import::llama_log::{self, BufferKind, LlamaLog, Tool};
+use crate::plan::gpus::find_card;
+use crate::units::MIB;
 
 /// What a pasted or dropped text is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -27,8 +30,9 @@ pub enum Kind {
     Command,
 }
 
-/// Markers only a log or inventory of each kind prints; anything else is
-/// read as a command line.
+/// What a text is: a vLLM log by the lines only vLLM prints; a llama.cpp
+/// or Ollama log when its reader finds buffers, devices or the model in it;
+/// an inventory by the tools' headers; anything else a command line.
 pub fn detect(text: &str) -> Kind {
     let has = |markers: &[&str]| markers.iter().any(|m| text.contains(m));
     if has(&[
@@ -40,27 +44,27 @@ pub fn detect(text: &str) -> Kind {
         "[gpu_worker.py",
         "gpu_model_runner.py",
     ]) {
-        Kind::VllmLog
-    } else if has(&[
-        "llama_model_loader:",
-        "load_tensors:",
-        "llm_load_tensors:",
-        "llama_context:",
-        "llama_new_context_with_model:",
-        "print_info:",
-        "llm_load_print_meta:",
-        "ggml_cuda_init:",
-        "compute buffer size",
-    ]) {
-        Kind::LlamaLog
-    } else if has(&[
+        return Kind::VllmLog;
+    }
+    if has(&[
         "NVIDIA-SMI",
         "memory.total",
         "VRAM Total Memory",
         "Chipset Model:",
         "Available devices:",
-        "MiB free)",
     ]) {
+        return Kind::Inventory;
+    }
+    let log = llama_log::parse(text);
+    if !log.buffers.is_empty()
+        || !log.hparams.is_empty()
+        || !log.metadata.is_empty()
+        || log.ollama.is_some()
+        || (!log.devices.is_empty() && !text.contains("MiB free)"))
+    {
+        return Kind::LlamaLog;
+    }
+    if has(&["MiB free)"]) {
         Kind::Inventory
     } else {
         Kind::Command
@@ -128,8 +132,11 @@ pub struct Check {
     pub request: Request,
     /// For a log: what it printed.
     pub logged: Option<Logged>,
-    /// For a log: buffer × device, logged against the plan's.
+    /// For a log: buffer × device, logged against the plan's (none while
+    /// the model is unknown).
     pub rows: Vec<Row>,
+    /// Whether the text says which model (else the request keeps `base`'s).
+    pub model_known: bool,
     /// What was read but means nothing to vramfit, or was assumed.
     pub notes: Vec<String>,
 }
@@ -139,6 +146,362 @@ impl Check {
     pub fn report(&self) -> Result<Report, InputError> {
         report(&self.request)
     }
+}
+
+/// Reads a pasted or dropped text (`base` supplies what the text does not
+/// say: the GPUs a command line does not name, for instance).
+pub fn check(text: &str, base: &Request) -> Check {
+    match detect(text) {
+        Kind::LlamaLog => check_llama_log(&llama_log::parse(text), base),
+        kind => Check {
+            kind,
+            request: base.clone(),
+            logged: None,
+            rows: Vec::new(),
+            model_known: false,
+            notes: vec!["this kind of text is not read yet".into()],
+        },
+    }
+}
+
+/// A llama.cpp or Ollama load log: the model it describes (its loader's
+/// metadata or hyperparameters, else the catalog model of those shapes),
+/// its settings, devices and layer split as a request, and its buffers.
+pub fn check_llama_log(log: &LlamaLog, base: &Request) -> Check {
+    let mut r = base.clone();
+    let mut notes = Vec::new();
+    let mut model_known = true;
+    r.set(
+        "engine",
+        match log.tool {
+            Tool::Ollama => "ollama",
+            Tool::LlamaCpp => "llama.cpp",
+        }
+        .into(),
+    );
+    // The model.
+    match llama_log::model_document(log) {
+        Ok(m) => {
+            r.set("config", m.document);
+            if let Some(ftype) = m.ftype {
+                r.set("weights", ftype.name().to_ascii_lowercase());
+            }
+            if !m.missing.is_empty() {
+                notes.push(format!(
+                    "the log does not show {}: the reader's defaults stand in",
+                    m.missing.join(", ")
+                ));
+            }
+            notes.extend(m.warnings);
+        }
+        Err(e) => match catalog_by_shape(log) {
+            Some(id) => {
+                r.set("config", String::new());
+                r.set("model", id.into());
+                notes.push(format!(
+                    "the log does not describe the whole model ({e}); its shapes are the catalog's {id}"
+                ));
+            }
+            None => {
+                model_known = false;
+                notes.push(format!(
+                    "the log does not describe the whole model ({e}): choose the model to compare with"
+                ));
+            }
+        },
+    }
+    if let Some(ftype) = hparam(log, "file type").and_then(|t| ftype_of(&t)) {
+        r.set("weights", ftype);
+    }
+    // The settings.
+    let s = &log.settings;
+    let n_seq = s.n_seq_max.unwrap_or(1).max(1);
+    if let Some(ctx) = s.n_ctx_per_seq.or(s.n_ctx.map(|c| c / n_seq)) {
+        r.set("ctx", ctx.to_string());
+    }
+    r.set("batch", n_seq.to_string());
+    if let Some(ub) = s.n_ubatch {
+        r.set("ubatch", ub.to_string());
+    }
+    if let Some(fa) = s.flash_attn {
+        r.set("flash_attn", if fa { "on" } else { "off" }.into());
+    }
+    if let Some(k) = &s.type_k {
+        r.set("kv", k.to_ascii_lowercase());
+        if s.type_v.as_ref().is_some_and(|v| v != k) {
+            notes.push(format!(
+                "V is cached as {}, K as {k}: vramfit takes one cache type (K's)",
+                s.type_v.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+    if let Some(full) = s.swa_full {
+        r.set("swa_full", if full { "on" } else { "off" }.into());
+    }
+    // The devices and how the layers went.
+    let logged = logged_llama(log);
+    let gpus = gpu_list(log);
+    if !gpus.is_empty() {
+        r.set("gpus", gpus);
+    } else if !logged.devices.is_empty() {
+        notes.push(format!(
+            "the log names {} GPU(s) but not their memory: the GPUs field is kept",
+            logged.devices.len()
+        ));
+    }
+    if let Some((offloaded, _)) = s.offload {
+        r.set("ngl", offloaded.to_string());
+    }
+    let kv: Vec<u64> = logged
+        .devices
+        .iter()
+        .map(|d| d.buffers.kv_bytes.unwrap_or(0))
+        .collect();
+    if kv.len() > 1 && kv.iter().all(|&b| b > 0) {
+        // The KV each GPU holds is its layers' share: llama.cpp's own split.
+        let unit = kv.iter().copied().min().unwrap_or(1).max(1);
+        let ts: Vec<String> = kv
+            .iter()
+            .map(|&b| format!("{:.2}", b as f64 / unit as f64))
+            .collect();
+        r.set("tensor_split", ts.join(","));
+    }
+    if let Some(build) = &log.build {
+        if let Some(n) = build.number {
+            notes.push(format!(
+                "logged by llama.cpp build {n}; vramfit follows the current release's buffers"
+            ));
+        }
+    }
+    // Without the model the buffers compare with nothing.
+    let rows = match (model_known, report(&r)) {
+        (true, Ok(plan)) => compare(&plan, &logged),
+        _ => Vec::new(),
+    };
+    Check {
+        kind: Kind::LlamaLog,
+        request: r,
+        logged: Some(logged),
+        rows,
+        model_known,
+        notes,
+    }
+}
+
+/// A `print_info` value by key.
+fn hparam(log: &LlamaLog, key: &str) -> Option<String> {
+    log.hparams
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+}
+
+/// `Q4_K - Medium` → `q4_k_m` (llama.cpp's `llama_model_ftype_name`).
+fn ftype_of(text: &str) -> Option<String> {
+    let t = text.trim().to_ascii_lowercase();
+    let (base, size) = match t.split_once(" - ") {
+        Some((b, s)) => (b.trim().to_string(), s.trim().to_string()),
+        None => (t.split_whitespace().next()?.to_string(), String::new()),
+    };
+    let suffix = match size.as_str() {
+        "small" => "_s",
+        "medium" => "_m",
+        "large" => "_l",
+        "extra small" => "_xs",
+        "extra extra small" => "_xxs",
+        _ => "",
+    };
+    let id = format!("{base}{suffix}");
+    id.parse::<crate::estimate::WeightFormat>()
+        .is_ok()
+        .then_some(id)
+}
+
+/// The first catalog model whose shapes are the log's hyperparameters.
+fn catalog_by_shape(log: &LlamaLog) -> Option<&'static str> {
+    // A print_info value, else the loader's metadata key it prints.
+    let meta = |suffix: &str| {
+        log.metadata.iter().find_map(|(k, v)| match v {
+            crate::import::gguf::Value::Uint(n) if k.ends_with(suffix) => Some(*n),
+            crate::import::gguf::Value::Array { len, .. } if k.ends_with(suffix) => Some(*len),
+            _ => None,
+        })
+    };
+    let num = |key: &str| {
+        hparam(log, key)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .or_else(|| {
+                let suffix = match key {
+                    "n_layer" => ".block_count",
+                    "n_embd" => ".embedding_length",
+                    "n_head" => ".attention.head_count",
+                    "n_head_kv" => ".attention.head_count_kv",
+                    "n_vocab" => "tokenizer.ggml.tokens",
+                    "n_expert" => ".expert_count",
+                    _ => return None,
+                };
+                meta(suffix)
+            })
+    };
+    let n_layer = num("n_layer")?;
+    let n_embd = num("n_embd")?;
+    let (n_head, n_head_kv, n_vocab) = (num("n_head"), num("n_head_kv"), num("n_vocab"));
+    let n_expert = num("n_expert");
+    let arch = hparam(log, "arch").or_else(|| {
+        log.metadata.iter().find_map(|(k, v)| match v {
+            crate::import::gguf::Value::Str(a) if k == "general.architecture" => Some(a.clone()),
+            _ => None,
+        })
+    });
+    let squash = |t: &str| t.to_ascii_lowercase().replace(['_', '-'], "");
+    // The file's own name (`general.name`, `general.basename`) breaks ties.
+    let name: String = log
+        .metadata
+        .iter()
+        .filter(|(k, _)| k == "general.name" || k == "general.basename" || k == "general.finetune")
+        .filter_map(|(_, v)| match v {
+            crate::import::gguf::Value::Str(t) => Some(t.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let unnamed = |id: &str| id.split('-').filter(|part| !name.contains(part)).count();
+    // A text model before a vision-language one of the same shapes, and
+    // one of the log's architecture before any other.
+    let matches: Vec<(bool, bool, usize, &'static str)> = crate::estimate::catalog::MODELS
+        .iter()
+        .filter_map(|m| {
+            let spec = m.load().ok()?.spec;
+            let a = spec.first_attention()?;
+            let other_arch = arch
+                .as_ref()
+                .is_some_and(|arch| squash(arch) != squash(&spec.model_type));
+            let same = spec.n_layer() as u64 == n_layer
+                && spec.n_embd == n_embd
+                && n_head.is_none_or(|h| h == a.n_head)
+                && n_head_kv.is_none_or(|h| h == a.n_head_kv())
+                && n_vocab.is_none_or(|v| v == spec.n_vocab)
+                && n_expert.is_none_or(|e| e == spec.moe.map_or(0, |m| m.n_expert));
+            same.then_some((other_arch, spec.vision.is_some(), unnamed(m.id), m.id))
+        })
+        .collect();
+    matches
+        .iter()
+        .min_by_key(|(other_arch, vision, unnamed, _)| (*other_arch, *vision, *unnamed))
+        .map(|(_, _, _, id)| *id)
+}
+
+/// The GPUs a log announces, in vramfit's GPU-list syntax: the catalog
+/// card when the name is one (with what was already in use), else the
+/// size.
+fn gpu_list(log: &LlamaLog) -> String {
+    log.devices
+        .iter()
+        .filter(|d| !d.backend.eq_ignore_ascii_case("cpu"))
+        .filter_map(|d| {
+            let used = match (d.total_bytes, d.free_bytes) {
+                (Some(t), Some(f)) if t > f => Some(t - f),
+                _ => None,
+            };
+            match (find_card(&d.name), d.total_bytes, d.free_bytes) {
+                (Some(card), _, _) => Some(match used {
+                    Some(u) => format!("{}:{}MiB", card.id, u / MIB),
+                    None => card.id.clone(),
+                }),
+                (None, Some(total), _) => Some(format!("{}MiB", total / MIB)),
+                (None, None, Some(free)) => Some(format!("{}MiB", free / MIB)),
+                _ => None,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The log's buffers by GPU (in the backend's order) and host.
+fn logged_llama(log: &LlamaLog) -> Logged {
+    let mut devices: Vec<(u32, LoggedDevice)> = Vec::new();
+    let mut host = LoggedBuffers::default();
+    let add = |slot: &mut Option<u64>, bytes: u64| *slot = Some(slot.unwrap_or(0) + bytes);
+    for b in &log.buffers {
+        let target = match gpu_index(&b.device) {
+            Some(i) => {
+                if !devices.iter().any(|(k, _)| *k == i) {
+                    devices.push((
+                        i,
+                        LoggedDevice {
+                            name: b.device.clone(),
+                            ..LoggedDevice::default()
+                        },
+                    ));
+                }
+                &mut devices.iter_mut().find(|(k, _)| *k == i).unwrap().1.buffers
+            }
+            None => &mut host,
+        };
+        match b.kind {
+            BufferKind::Model => add(&mut target.weights_bytes, b.bytes),
+            BufferKind::Kv | BufferKind::Rs => add(&mut target.kv_bytes, b.bytes),
+            BufferKind::Compute | BufferKind::Output | BufferKind::Input => {
+                add(&mut target.compute_bytes, b.bytes)
+            }
+        }
+    }
+    devices.sort_by_key(|(i, _)| *i);
+    let settings = [
+        ("n_ctx", log.settings.n_ctx),
+        ("n_ctx_per_seq", log.settings.n_ctx_per_seq),
+        ("n_seq_max", log.settings.n_seq_max),
+        ("n_batch", log.settings.n_batch),
+        ("n_ubatch", log.settings.n_ubatch),
+        ("n_copies", log.settings.n_copies),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+    .chain(
+        log.settings
+            .flash_attn
+            .map(|fa| ("flash_attn".to_string(), fa.to_string())),
+    )
+    .chain(
+        log.settings
+            .type_k
+            .clone()
+            .map(|t| ("type_k".to_string(), t)),
+    )
+    .chain(
+        log.settings
+            .type_v
+            .clone()
+            .map(|t| ("type_v".to_string(), t)),
+    )
+    .chain(
+        log.settings
+            .offload
+            .map(|(a, b)| ("offloaded".to_string(), format!("{a}/{b}"))),
+    )
+    .collect();
+    Logged {
+        devices: devices.into_iter().map(|(_, d)| d).collect(),
+        host,
+        vllm: None,
+        settings,
+        model: log.hparams.clone(),
+        errors: log.errors.clone(),
+    }
+}
+
+/// The GPU a buffer type names: `CUDA1` → 1, `ROCm0`, `Vulkan0`, `MTL0`,
+/// `Metal` → 0; `None` for host buffers (`CPU`, `CUDA_Host`, `CPU_Mapped`…).
+fn gpu_index(device: &str) -> Option<u32> {
+    if device == "Metal" {
+        return Some(0);
+    }
+    let lower = device.to_ascii_lowercase();
+    if lower.contains("host") || lower.starts_with("cpu") || lower.starts_with("rpc") {
+        return None;
+    }
+    let digits = device.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    digits.parse().ok()
 }
 
 /// Buffer × device rows for the buffers the log printed: the plan's GPU

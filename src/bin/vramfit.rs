@@ -161,6 +161,9 @@ struct LlamaFlags {
     /// Sliding-window layers cache the whole context (llama.cpp --swa-full).
     #[arg(long = "swa-full")]
     swa_full: bool,
+    /// The llama.cpp build whose buffers to follow, e.g. b4462 (default: the current release).
+    #[arg(long = "llama-cpp-build", default_value = "")]
+    llama_cpp_build: String,
 }
 
 /// llama.cpp's single-dash multi-letter flags as clap's long ones.
@@ -575,6 +578,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 main_gpu: llama.main_gpu,
                 backend: llama.backend,
                 swa_full: if llama.swa_full { "on" } else { "off" }.into(),
+                llama_cpp_build: llama.llama_cpp_build,
             };
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {

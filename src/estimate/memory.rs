@@ -221,6 +221,9 @@ pub struct RunSettings {
     /// llama.cpp `--swa-full`: sliding-window layers cache the whole
     /// context instead of their window.
     pub swa_full: bool,
+    /// The llama.cpp build whose buffers to follow (`None`: the current
+    /// release); see [`super::ggml::GraphEra::of_build`].
+    pub llama_cpp_build: Option<u32>,
     /// CUDA context and allocator slack reserved on each GPU.
     pub overhead_per_gpu: u64,
     /// Images per request for a vision-language model. With 0, llama.cpp
@@ -246,6 +249,7 @@ impl Default for RunSettings {
             max_num_batched_tokens: 2048,
             flash_attn: true,
             swa_full: false,
+            llama_cpp_build: None,
             overhead_per_gpu: 500 * MIB,
             images: 1,
             vllm: super::vllm::VllmArgs::default(),
@@ -448,18 +452,8 @@ fn self_attention_cells(spec: &ModelSpec, layer: &Layer, s: &RunSettings) -> u64
     }
     match s.engine {
         Engine::LlamaCpp | Engine::Ollama => {
-            // llama.cpp 0c1e570 pads every stream's cells to 256 with or
-            // without flash attention (`llama-context.cpp`; older releases
-            // padded to 32 without it): tests/data/measured/llama_cpp_hybrid.json.
-            let full = pad(s.n_ctx, 256);
-            // llama.cpp sizes local layers by their window only for the
-            // architectures it builds with an iSWA cache (`swa_type` set in
-            // `llama-model.cpp`): a chunk holds at most its own tokens.
-            let per_seq = match attention.window_len() {
-                Some(w) if spec.llama_cpp_swa && !s.swa_full => full.min(pad(w + s.n_ubatch, 256)),
-                _ => full,
-            };
-            s.n_seq * per_seq
+            let (per_stream, streams) = llama_cells(spec, attention.window_len(), s);
+            per_stream * streams
         }
         // `vllm/v1/kv_cache_interface.py`: `SlidingWindowSpec` and
         // `ChunkedLocalAttentionSpec.max_memory_usage_bytes`.
@@ -677,13 +671,8 @@ fn transformers_masks(spec: &ModelSpec, eager: bool) -> u64 {
 /// llama.cpp's reserve graph for a run, when [`super::ggml`] covers every
 /// layer of the model, with the compute buffers of one GPU holding it all.
 fn llama_graph(spec: &ModelSpec, s: &RunSettings, weights: &WeightBytes) -> Option<LlamaGraph> {
-    let cells = |window: Option<u64>| {
-        let full = pad(s.n_ctx, 256);
-        match window {
-            Some(w) if spec.llama_cpp_swa && !s.swa_full => full.min(pad(w + s.n_ubatch, 256)),
-            _ => full,
-        }
-    };
+    let cells = |window: Option<u64>| llama_cells(spec, window, s).0;
+    let era = super::ggml::GraphEra::of_build(s.llama_cpp_build);
     let window = spec
         .layers
         .iter()
@@ -693,11 +682,11 @@ fn llama_graph(spec: &ModelSpec, s: &RunSettings, weights: &WeightBytes) -> Opti
         // `graph_reserve`: a micro-batch of at most the context's tokens.
         n_ubatch: s.n_ubatch.min(s.n_ctx * s.n_seq).max(1),
         // One stream per sequence (the library's default, `kv_unified`
-        // off): each attends to its own cells.
+        // off): each attends to its own cells; older builds' one cache.
         n_kv: cells(None),
         n_kv_swa: cells(window),
         flash_attn: s.flash_attn,
-        era: super::ggml::GraphEra::Current,
+        era,
         rotate_k: quantized(s.type_k),
         rotate_v: quantized(s.type_v),
     };
@@ -708,6 +697,30 @@ fn llama_graph(spec: &ModelSpec, s: &RunSettings, weights: &WeightBytes) -> Opti
         gpu_align,
         single: [single[0], single[1]],
     })
+}
+
+/// llama.cpp's KV cells for a layer attending over `window` (`None`:
+/// global): the cells of one stream and how many streams. The current
+/// release pads every stream (one per sequence) to 256 cells
+/// (`llama-context.cpp`; tests/data/measured/llama_cpp_hybrid.json); older
+/// builds kept one cache for all sequences, padded to 32 cells without
+/// flash attention ([`super::ggml::GraphEra::unified_cache`]). Sliding
+/// layers of the architectures llama.cpp builds with an iSWA cache
+/// (`swa_type` in `llama-model.cpp`) hold their window plus a micro-batch
+/// (a chunk at most its own tokens), unless `--swa-full`.
+fn llama_cells(spec: &ModelSpec, window: Option<u64>, s: &RunSettings) -> (u64, u64) {
+    let unified = super::ggml::GraphEra::of_build(s.llama_cpp_build).unified_cache();
+    let (tokens, streams, to) = if unified {
+        (s.n_ctx * s.n_seq, 1, if s.flash_attn { 256 } else { 32 })
+    } else {
+        (s.n_ctx, s.n_seq, 256)
+    };
+    let full = pad(tokens, to);
+    let cells = match window {
+        Some(w) if spec.llama_cpp_swa && !s.swa_full => full.min(pad(w + s.n_ubatch, to)),
+        _ => full,
+    };
+    (cells, streams)
 }
 
 /// A block-quantized llama.cpp cache type (q8_0, q4_0…).

@@ -76,6 +76,8 @@ pub struct Request {
     pub eager: String,
     /// llama.cpp `--swa-full`: `on` or `off`.
     pub swa_full: String,
+    /// The llama.cpp build to follow (`b4462` or `4462`); empty: the current one.
+    pub llama_cpp_build: String,
     /// vLLM `--tensor-parallel-size` (empty: chosen by the planner).
     pub tp: String,
     /// vLLM `--pipeline-parallel-size` (empty: chosen by the planner).
@@ -122,6 +124,7 @@ impl Default for Request {
             block_size: String::new(),
             eager: "off".into(),
             swa_full: "off".into(),
+            llama_cpp_build: String::new(),
             tp: String::new(),
             pp: String::new(),
             ubatch: String::new(),
@@ -137,7 +140,7 @@ impl Default for Request {
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 29] = [
+    pub const FIELDS: [&'static str; 30] = [
         "model",
         "config",
         "gpus",
@@ -158,6 +161,7 @@ impl Request {
         "block_size",
         "eager",
         "swa_full",
+        "llama_cpp_build",
         "tp",
         "pp",
         "ubatch",
@@ -191,6 +195,7 @@ impl Request {
             "block_size" => &mut self.block_size,
             "eager" => &mut self.eager,
             "swa_full" => &mut self.swa_full,
+            "llama_cpp_build" => &mut self.llama_cpp_build,
             "tp" => &mut self.tp,
             "pp" => &mut self.pp,
             "ubatch" => &mut self.ubatch,
@@ -295,6 +300,7 @@ impl Request {
             "block_size" => &self.block_size,
             "eager" => &self.eager,
             "swa_full" => &self.swa_full,
+            "llama_cpp_build" => &self.llama_cpp_build,
             "tp" => &self.tp,
             "pp" => &self.pp,
             "ubatch" => &self.ubatch,
@@ -627,6 +633,14 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         },
         flash_attn: flash_attn(&request.flash_attn)?,
         swa_full: switch("swa_full", &request.swa_full)?,
+        llama_cpp_build: match request
+            .llama_cpp_build
+            .trim()
+            .trim_start_matches(['b', 'B'])
+        {
+            "" => None,
+            text => Some(count("llama_cpp_build", text, 1 << 20)? as u32),
+        },
     };
     let mut warnings = imported.warnings;
     if let Some(vision) = &imported.spec.vision {

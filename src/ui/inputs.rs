@@ -174,6 +174,7 @@ pub fn Settings() -> impl IntoView {
                         <Choice label="Backend" field="backend" options=vec![(String::new(), "from the GPUs".to_string()), ("cuda".to_string(), "CUDA".to_string()), ("rocm".to_string(), "ROCm".to_string()), ("metal".to_string(), "Metal".to_string()), ("vulkan".to_string(), "Vulkan".to_string()), ("cpu".to_string(), "CPU".to_string())] />
                         <Choice label="Sliding-window cache" field="swa_full" options=vec![("off".to_string(), "window only (default)".to_string()), ("on".to_string(), "whole context: --swa-full".to_string())] />
                     </div>
+                    <Field label="llama.cpp build" field="llama_cpp_build" hint="Whose buffers to follow, e.g. b4462 (older builds padded the cache to 32 cells and built a different graph); empty: the current release." />
                 </details>
             </Show>
             <Field label="Images per request" field="images" inputmode="numeric" hint="Vision-language models: each image takes context tokens; 0 runs text-only (no --mmproj, --limit-mm-per-prompt image=0)." />

@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 29] = [
+const KEYS: [(&str, &str); 30] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -37,6 +37,7 @@ const KEYS: [(&str, &str); 29] = [
     ("block_size", "bs"),
     ("eager", "eg"),
     ("swa_full", "sf"),
+    ("llama_cpp_build", "lb"),
     ("tp", "tp"),
     ("pp", "pp"),
     ("ubatch", "ub"),

@@ -124,6 +124,27 @@ pub enum GraphEra {
 }
 
 impl GraphEra {
+    /// The era of llama.cpp build `b<n>` (`None`: the current release).
+    /// Boundaries from builds whose logs we matched: b4462 and b4914 are
+    /// `Cpy`; July-2025 builds still defaulted to CPY (`LLAMA_SET_ROWS=0`);
+    /// b6688 (Oct 2025) is `SetRows`; b11312 (0c1e570) is `Current`. Builds
+    /// between the last two are taken as `SetRows` until b11000.
+    pub fn of_build(build: Option<u32>) -> GraphEra {
+        match build {
+            None => GraphEra::Current,
+            Some(n) if n < 6100 => GraphEra::Cpy,
+            Some(n) if n < 11000 => GraphEra::SetRows,
+            Some(_) => GraphEra::Current,
+        }
+    }
+
+    /// Builds of this era kept one cache for all sequences (`kv_unified`)
+    /// and padded it to 32 cells without flash attention (256 with it);
+    /// later ones keep a stream per sequence, each padded to 256.
+    pub fn unified_cache(self) -> bool {
+        self == GraphEra::Cpy
+    }
+
     fn set_rows(self) -> bool {
         self != GraphEra::Cpy
     }

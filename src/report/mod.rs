@@ -5,6 +5,7 @@
 //! derives everything else. Each field error names the field so the UI can
 //! show it inline.
 
+pub mod command;
 pub mod llama_args;
 pub mod vllm_args;
 pub mod ways;

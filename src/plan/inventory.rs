@@ -258,19 +258,36 @@ fn list_devices(text: &str) -> Vec<Raw> {
 /// `nvidia-smi --query-gpu=… --format=csv[,noheader][,nounits]`.
 fn nvidia_csv(text: &str) -> Vec<Raw> {
     let mut columns: Option<(usize, usize, Option<usize>, Option<usize>)> = None;
+    let mut bytes = false;
     let mut gpus = Vec::new();
     for line in text.lines() {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         if cells.len() < 2 {
             continue;
         }
-        if cells.iter().any(|c| c.starts_with("memory.total")) {
-            let find = |key: &str| cells.iter().position(|c| c.starts_with(key));
-            if let (Some(name), Some(total)) = (find("name"), find("memory.total")) {
-                columns = Some((name, total, find("memory.used"), find("memory.free")));
+        let find = |keys: &[&str]| {
+            cells.iter().position(|c| {
+                let c = c.to_ascii_lowercase();
+                keys.iter().any(|k| c.starts_with(k))
+            })
+        };
+        // nvidia-smi's header, or rocm-smi --csv's (bytes, `Card Series`).
+        if let Some(total) = find(&["memory.total", "vram total memory"]) {
+            let name = find(&["name"])
+                .or_else(|| find(&["card series"]))
+                .or_else(|| find(&["device"]));
+            if let Some(name) = name {
+                columns = Some((
+                    name,
+                    total,
+                    find(&["memory.used", "vram total used memory"]),
+                    find(&["memory.free"]),
+                ));
+                bytes = cells[total].to_ascii_lowercase().contains("(b)");
             }
             continue;
         }
+        let unit = if bytes { 1 } else { MIB };
         let (name, total, used, free) = match columns {
             Some(c) => c,
             None => {
@@ -294,12 +311,12 @@ fn nvidia_csv(text: &str) -> Vec<Raw> {
             }
         };
         let cell = |i: usize| cells.get(i).copied().unwrap_or("");
-        let Some(capacity) = size(cell(total), MIB) else {
+        let Some(capacity) = size(cell(total), unit) else {
             continue;
         };
         let used = match (
-            used.and_then(|i| size(cell(i), MIB)),
-            free.and_then(|i| size(cell(i), MIB)),
+            used.and_then(|i| size(cell(i), unit)),
+            free.and_then(|i| size(cell(i), unit)),
         ) {
             (Some(u), _) => u,
             (None, Some(f)) => capacity.saturating_sub(f),

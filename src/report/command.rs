@@ -347,8 +347,32 @@ fn recognise(words: &[String], p: &mut Parser) -> Option<(Tool, Vec<String>)> {
             "uv" | "poetry" | "pipenv" if rest.get(1).is_some_and(|w| w == "run") => {
                 rest = &rest[2..]
             }
-            "!" | "%" => rest = &rest[1..],
+            "!" | "%" | "PS" => rest = &rest[1..],
             _ => break,
+        }
+    }
+    // A prompt before the command: `(venv) user@host:~$`, `[root@box bin]#`,
+    // `PS C:\llama>`.
+    if let Some(at) = rest
+        .iter()
+        .take(6)
+        .position(|w| w.len() > 1 && w.ends_with(['$', '#', '>']))
+    {
+        if at + 1 < rest.len() {
+            rest = &rest[at + 1..];
+        }
+    }
+    // A wrapper the list above does not know (`bwrap … ./llama-bench`,
+    // `srun … vllm serve`): the first word naming a tool unambiguously.
+    let named = |w: &String| {
+        matches!(
+            program(w).as_str(),
+            "llama-server" | "llama-cli" | "llama-bench" | "vllm" | "ollama"
+        )
+    };
+    if !rest.first().is_some_and(named) {
+        if let Some(at) = rest.iter().position(named) {
+            rest = &rest[at..];
         }
     }
     let name = program(rest.first()?);
@@ -550,7 +574,17 @@ impl Parser {
             candidates.insert(0, stripped.to_string());
         }
         let fallback = parts.last().map_or(raw.to_string(), |l| l.to_string());
+        // `qwen2.5-coder:32b-instruct-q8_0.gguf`: an Ollama tag as a file name.
+        let mut quant = None;
+        if fallback.contains(':') {
+            let (names, q) = ollama_candidates(fallback.trim_end_matches(".gguf"));
+            candidates.extend(names);
+            quant = q;
+        }
         self.model_candidates(candidates, fallback);
+        if let Some(q) = quant.filter(|_| self.request.weights.is_empty()) {
+            self.set("weights", q);
+        }
     }
 
     /// Sets the model to the first candidate the catalog resolves, else to
@@ -768,9 +802,10 @@ fn first_of(p: &mut Parser, flag: &str, value: &str) -> String {
     first
 }
 
-/// llama.cpp's KV-cache names as vramfit's.
-fn llama_kv(value: &str) -> String {
-    value.trim().to_ascii_lowercase()
+/// A KV-cache type vramfit plans (`q8_0`, `f16`, …), or `None`.
+fn kv_type(value: &str) -> Option<String> {
+    let v = value.trim().to_ascii_lowercase();
+    crate::estimate::format::kv_pair(&v).is_ok().then_some(v)
 }
 
 impl Parser {
@@ -1001,13 +1036,16 @@ impl Parser {
         };
         self.set("flash_attn", fa);
         match (ctk, ctv) {
+            (Some(k), _) if kv_type(&k).is_none() => {
+                self.note(format!("cache type {k} is not one vramfit plans: f16 kept"));
+            }
             (Some(k), Some(v)) if !k.eq_ignore_ascii_case(&v) => {
                 self.note(format!(
                     "K cache {k} and V cache {v} differ: planned with {k} for both"
                 ));
-                self.set("kv", llama_kv(&k));
+                self.set("kv", kv_type(&k).unwrap_or_default());
             }
-            (Some(k), _) => self.set("kv", llama_kv(&k)),
+            (Some(k), _) => self.set("kv", kv_type(&k).unwrap_or_default()),
             (None, Some(v)) => {
                 self.note(format!(
                     "-ctv {v} with an f16 K cache: planned with f16 for both"
@@ -1103,6 +1141,38 @@ fn modelfile_params(text: &str, commands: &[Vec<String>]) -> BTreeMap<String, St
     params
 }
 
+/// Catalog names an Ollama tag may be (`qwen2.5:7b-instruct-q4_K_M` →
+/// `qwen2.5-7b-instruct`, `qwen2.5-7b`, `qwen2.5`, then the tag itself) and
+/// the GGUF type it names (`q4_k_m`).
+fn ollama_candidates(raw: &str) -> (Vec<String>, Option<String>) {
+    let path = raw
+        .trim_start_matches("registry.ollama.ai/")
+        .trim_start_matches("library/");
+    let (name, tag) = path.split_once(':').unwrap_or((path, "latest"));
+    let name = name.rsplit('/').next().unwrap_or(name);
+    let parts: Vec<&str> = tag.split('-').filter(|p| !p.is_empty()).collect();
+    let quant = parts.iter().position(|p| {
+        let l = p.to_ascii_lowercase();
+        (l.starts_with('q')
+            || l.starts_with("iq")
+            || matches!(l.as_str(), "fp16" | "f16" | "bf16" | "fp32"))
+            && l.parse::<WeightFormat>().is_ok()
+    });
+    let size = &parts[..quant.unwrap_or(parts.len())];
+    let mut candidates = Vec::new();
+    for k in (1..=size.len()).rev() {
+        if size[..k] != ["latest"] {
+            candidates.push(format!("{name}-{}", size[..k].join("-")));
+        }
+    }
+    candidates.push(name.to_string());
+    candidates.push(raw.to_string());
+    let quant = quant
+        .and_then(|i| parts.get(i))
+        .map(|q| q.to_ascii_lowercase().replace("fp16", "f16"));
+    (candidates, quant)
+}
+
 impl Parser {
     fn ollama(&mut self, args: &[String]) {
         let mut f = Flags::new(args);
@@ -1156,35 +1226,11 @@ impl Parser {
             return;
         }
         self.model_ref = Some(raw.to_string());
-        let path = raw
-            .trim_start_matches("registry.ollama.ai/")
-            .trim_start_matches("library/");
-        let (name, tag) = path.split_once(':').unwrap_or((path, "latest"));
-        let name = name.rsplit('/').next().unwrap_or(name);
-        let parts: Vec<&str> = tag.split('-').filter(|p| !p.is_empty()).collect();
-        let quant = parts.iter().position(|p| {
-            let l = p.to_ascii_lowercase();
-            (l.starts_with('q')
-                || l.starts_with("iq")
-                || matches!(l.as_str(), "fp16" | "f16" | "bf16" | "fp32"))
-                && l.parse::<WeightFormat>().is_ok()
-        });
-        let size = &parts[..quant.unwrap_or(parts.len())];
-        let mut candidates = Vec::new();
-        for k in (1..=size.len()).rev() {
-            if size[..k] != ["latest"] {
-                candidates.push(format!("{name}-{}", size[..k].join("-")));
-            }
-        }
-        candidates.push(name.to_string());
+        let (candidates, quant) = ollama_candidates(raw);
         let fallback = candidates[0].clone();
-        candidates.push(raw.to_string());
         self.model_candidates(candidates, fallback);
-        match quant.and_then(|i| parts.get(i)) {
-            Some(q) => {
-                let q = q.to_ascii_lowercase().replace("fp16", "f16");
-                self.set("weights", q);
-            }
+        match quant {
+            Some(q) => self.set("weights", q),
             None => {
                 self.set("weights", "q4_k_m");
                 self.note("no quant in the Ollama tag: its library's usual Q4_K_M assumed".into());
@@ -1259,11 +1305,14 @@ impl Parser {
                 )
             })
         };
-        let flash = on(env("OLLAMA_FLASH_ATTENTION")) || on(env("OLLAMA_FLASH_ATTN"));
+        let flash = on(env("OLLAMA_FLASH_ATTENTION"));
+        if env("OLLAMA_FLASH_ATTN").is_some() && env("OLLAMA_FLASH_ATTENTION").is_none() {
+            self.note("OLLAMA_FLASH_ATTN is not a variable Ollama reads (OLLAMA_FLASH_ATTENTION is): flash attention stays off".into());
+        }
         self.set("flash_attn", if flash { "on" } else { "off" });
         if let Some(kv) = env("OLLAMA_KV_CACHE_TYPE") {
-            if flash {
-                self.set("kv", kv.trim().to_ascii_lowercase());
+            if let (true, Some(t)) = (flash, kv_type(&kv)) {
+                self.set("kv", t);
             } else {
                 self.note(format!(
                     "OLLAMA_KV_CACHE_TYPE={kv} needs OLLAMA_FLASH_ATTENTION=1; without it Ollama keeps an f16 cache"
@@ -1518,11 +1567,7 @@ impl Parser {
             None => self.note("no model in the command: vramfit's default model is kept".into()),
         }
         if let Some(w) = dtype {
-            let implied = resolve(&self.request.model).ok().and_then(|r| {
-                r.format
-                    .or_else(|| crate::import::config::checkpoint_format(r.model.config))
-            });
-            if implied.is_none() {
+            if plain_checkpoint(&self.request.model) {
                 self.set("weights", w);
             }
         }
@@ -1687,6 +1732,14 @@ fn call_args(text: &str) -> Call {
     call
 }
 
+/// Whether `model` is a catalog model whose name and checkpoint imply no
+/// quantization, so that a dtype says what the weights are.
+fn plain_checkpoint(model: &str) -> bool {
+    resolve(model).is_ok_and(|r| {
+        r.format.is_none() && crate::import::config::checkpoint_format(r.model.config).is_none()
+    })
+}
+
 /// A Python string literal's content; an identifier is looked up as
 /// `name = "…"` in the text; anything else is returned as written.
 fn python_string(text: &str, value: &str) -> String {
@@ -1786,11 +1839,7 @@ impl Parser {
         match (weights, dtype_weights) {
             (Some(w), _) => self.set("weights", w),
             (None, Some(w)) => {
-                let implied = resolve(&self.request.model).ok().and_then(|r| {
-                    r.format
-                        .or_else(|| crate::import::config::checkpoint_format(r.model.config))
-                });
-                if implied.is_none() {
+                if plain_checkpoint(&self.request.model) {
                     self.set("weights", w);
                 }
             }

@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod device;
 pub mod gpus;
+pub mod inventory;
 pub mod metal;
 pub mod placement;
 pub mod profile;

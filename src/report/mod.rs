@@ -6,6 +6,7 @@
 //! show it inline.
 
 pub mod check;
+pub mod command;
 pub mod llama_args;
 pub mod vllm_args;
 pub mod ways;

@@ -57,6 +57,9 @@ enum Command {
         /// GPUs when the text does not say (as for `plan --gpu`).
         #[arg(long = "gpu")]
         gpus: Vec<String>,
+        /// The model a log describes only in part (catalog id or alias).
+        #[arg(long)]
+        model: Option<String>,
         /// The plan's JSON plus "logged" and "diff".
         #[arg(long)]
         json: bool,
@@ -166,11 +169,19 @@ struct LlamaFlags {
     llama_cpp_build: String,
 }
 
-/// llama.cpp's single-dash multi-letter flags as clap's long ones.
+/// llama.cpp's single-dash multi-letter flags as clap's long ones — up to
+/// `--`, after which a pasted command line is kept as it is.
 fn llama_spellings(args: impl Iterator<Item = String>) -> Vec<String> {
-    args.map(|a| match a.as_str() {
-        "-ngl" | "-ts" | "-sm" | "-mg" => format!("-{a}"),
-        _ => a,
+    let mut verbatim = false;
+    args.map(|a| {
+        if verbatim {
+            return a;
+        }
+        verbatim = a == "--";
+        match a.as_str() {
+            "-ngl" | "-ts" | "-sm" | "-mg" => format!("-{a}"),
+            _ => a,
+        }
     })
     .collect()
 }
@@ -387,6 +398,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Check {
             log,
             gpus,
+            model,
             json,
             command,
         } => {
@@ -401,7 +413,10 @@ fn run(cli: Cli) -> Result<(), String> {
             if !gpus.is_empty() {
                 base.set("gpus", gpus.join(","));
             }
-            let c = vramfit::report::check::check(&text, &base);
+            if let Some(m) = &model {
+                base.set("model", m.clone());
+            }
+            let c = vramfit::report::check::check(&text, &base, model.is_some());
             let plan = c.report();
             if json {
                 let mut out = match &plan {

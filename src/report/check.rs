@@ -148,18 +148,58 @@ impl Check {
     }
 }
 
-/// Reads a pasted or dropped text (`base` supplies what the text does not
-/// say: the GPUs a command line does not name, for instance).
-pub fn check(text: &str, base: &Request) -> Check {
+/// Reads a pasted or dropped text. `base` supplies what the text does not
+/// say (the GPUs a command line does not name); with `model_given`, its
+/// model is the one to compare a log with when the log does not name it.
+pub fn check(text: &str, base: &Request, model_given: bool) -> Check {
     match detect(text) {
-        Kind::LlamaLog => check_llama_log(&llama_log::parse(text), base),
-        kind => Check {
-            kind,
+        Kind::LlamaLog => check_llama_log(&llama_log::parse(text), base, model_given),
+        Kind::Inventory => {
+            let gpus = crate::plan::inventory::parse_inventory(text);
+            let mut request = base.clone();
+            let mut notes = Vec::new();
+            if gpus.is_empty() {
+                notes.push("no GPU found in the inventory: the GPUs field is kept".into());
+            } else {
+                request.set("gpus", crate::plan::inventory::to_gpu_list(&gpus));
+            }
+            Check {
+                kind: Kind::Inventory,
+                request,
+                logged: None,
+                rows: Vec::new(),
+                model_known: false,
+                notes,
+            }
+        }
+        Kind::Command => {
+            let parsed = super::command::parse_command(text);
+            let mut request = parsed.request;
+            let mut notes = parsed.notes;
+            // GPUs the person gave win over a count the command implies.
+            if base.gpus != Request::default().gpus {
+                request.set("gpus", base.gpus.clone());
+                notes.retain(|n| !n.contains("GPUs"));
+            }
+            if !parsed.ignored.is_empty() {
+                notes.push(format!("not used: {}", parsed.ignored.join(" ")));
+            }
+            Check {
+                kind: Kind::Command,
+                request,
+                logged: None,
+                rows: Vec::new(),
+                model_known: parsed.model_ref.is_some(),
+                notes,
+            }
+        }
+        Kind::VllmLog => Check {
+            kind: Kind::VllmLog,
             request: base.clone(),
             logged: None,
             rows: Vec::new(),
             model_known: false,
-            notes: vec!["this kind of text is not read yet".into()],
+            notes: vec!["vLLM logs are not read yet".into()],
         },
     }
 }
@@ -167,7 +207,7 @@ pub fn check(text: &str, base: &Request) -> Check {
 /// A llama.cpp or Ollama load log: the model it describes (its loader's
 /// metadata or hyperparameters, else the catalog model of those shapes),
 /// its settings, devices and layer split as a request, and its buffers.
-pub fn check_llama_log(log: &LlamaLog, base: &Request) -> Check {
+pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Check {
     let mut r = base.clone();
     let mut notes = Vec::new();
     let mut model_known = true;
@@ -200,6 +240,12 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request) -> Check {
                 r.set("model", id.into());
                 notes.push(format!(
                     "the log does not describe the whole model ({e}); its shapes are the catalog's {id}"
+                ));
+            }
+            None if model_given => {
+                notes.push(format!(
+                    "the log does not describe the whole model ({e}): compared with {}",
+                    base.model
                 ));
             }
             None => {
@@ -266,12 +312,9 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request) -> Check {
             .collect();
         r.set("tensor_split", ts.join(","));
     }
-    if let Some(build) = &log.build {
-        if let Some(n) = build.number {
-            notes.push(format!(
-                "logged by llama.cpp build {n}; vramfit follows the current release's buffers"
-            ));
-        }
+    if let Some(n) = log.build.as_ref().and_then(|b| b.number) {
+        r.set("llama_cpp_build", n.to_string());
+        notes.push(format!("logged by llama.cpp build {n}: its buffers are followed"));
     }
     // Without the model the buffers compare with nothing.
     let rows = match (model_known, report(&r)) {

@@ -14,5 +14,6 @@ pub mod gguf;
 mod gguf_arch;
 pub mod mmproj;
 pub mod safetensors;
+pub mod vllm_log;
 
 pub use config::{parse_config, ConfigError, Imported};

@@ -467,7 +467,7 @@ impl<'a> Line<'a> {
                 continue;
             }
             if s.starts_with('(') {
-                if let Some(close) = s[..s.len().min(160)].find(')') {
+                if let Some(close) = cut(s, 160).find(')') {
                     if s[..close].contains("pid=") {
                         process = &s[1..close];
                         s = strip_ansi_start(&s[close + 1..]);
@@ -477,7 +477,7 @@ impl<'a> Line<'a> {
             }
             // `[rank0]:`, `[Stage-0]` tags.
             if s.starts_with('[') {
-                if let Some(close) = s[..s.len().min(40)].find(']') {
+                if let Some(close) = cut(s, 40).find(']') {
                     if !s[..close].contains(".py") {
                         s = s[close + 1..].strip_prefix(':').unwrap_or(&s[close + 1..]);
                         continue;
@@ -1176,14 +1176,7 @@ fn read_errors(log: &mut VllmLog, line: &Line) -> bool {
         return false;
     };
     // The message from the exception's name when it is printed.
-    let start = m[..at]
-        .rfind(|c: char| c.is_whitespace() || c == '\'')
-        .and_then(|ws| {
-            let word = &m[ws + 1..at];
-            word.ends_with("Error: ").then_some(ws + 1)
-        })
-        .or_else(|| exception_start(m, at))
-        .unwrap_or_else(|| sentence_start(m, at));
+    let start = exception_start(m, at).unwrap_or_else(|| sentence_start(m, at));
     let message: String = m[start..].trim().chars().take(MAX_MESSAGE).collect();
     if log.errors.len() < MAX_ERRORS && !log.errors.iter().any(|e| e.message == message) {
         log.errors.push(LoggedError { kind, message });
@@ -1195,10 +1188,18 @@ fn read_errors(log: &mut VllmLog, line: &Line) -> bool {
 fn exception_start(m: &str, at: usize) -> Option<usize> {
     let head = &m[..at];
     let colon = head.rfind("Error: ")?;
-    let word_start = head[..colon]
-        .rfind(|c: char| c.is_whitespace() || c == '\'' || c == '(')
-        .map_or(0, |i| i + 1);
-    Some(word_start)
+    Some(just_after_last(&head[..colon], |c| {
+        c.is_whitespace() || c == '\'' || c == '('
+    }))
+}
+
+/// The byte offset just after the last character of `s` that `pred`
+/// accepts (0 when none): a character boundary whatever its width.
+fn just_after_last(s: &str, pred: impl Fn(char) -> bool) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|&(_, c)| pred(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 /// The start of the sentence holding `at`.

@@ -322,3 +322,21 @@ fn human_readable_lengths_follow_vllm() {
     assert_eq!(human_int("-1"), None);
     assert_eq!(human_int("k"), None);
 }
+
+#[test]
+fn multibyte_text_near_a_cut_or_a_boundary_is_read_without_panic() {
+    // Found by the fuzzer: a `[…]` tag whose 40th byte falls inside a
+    // character.
+    let mut found = b"[worker.py:292] modhts t".to_vec();
+    found.extend([0xb9; 60]);
+    found.extend(b"ake 10.11GiB; non_tom   memory takes 0.7ry reserved for KV Cache ms");
+    let _ = parse(&String::from_utf8_lossy(&found));
+    let _ = parse(&format!("[{}]", "\u{fffd}".repeat(20)));
+    let _ = parse(&format!("({} pid=1)", "é".repeat(100)));
+    // An ideographic space (3 bytes) before the error phrase.
+    let log = parse("x\u{3000}ValueError: No available memory for the cache blocks.");
+    assert_eq!(
+        log.errors[0].message,
+        "ValueError: No available memory for the cache blocks."
+    );
+}

@@ -20,7 +20,8 @@
 //!   API are shells over it. `plan` and `launch` never import it.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
-//!   safetensors headers, llama.cpp's vision projector (`mmproj`) files.
+//!   safetensors headers, llama.cpp's vision projector (`mmproj`) files,
+//!   vLLM startup logs and launch commands (`import::vllm_log`).
 //! - [`ui`] — Leptos components: read results and format them; no arithmetic.
 //! - [`web`] — browser glue only.
 //!

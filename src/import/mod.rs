@@ -15,5 +15,6 @@ mod gguf_arch;
 pub mod llama_log;
 pub mod mmproj;
 pub mod safetensors;
+pub mod vllm_log;
 
 pub use config::{parse_config, ConfigError, Imported};

@@ -35,15 +35,17 @@ pub enum Kind {
 /// an inventory by the tools' headers; anything else a command line.
 pub fn detect(text: &str) -> Kind {
     let has = |markers: &[&str]| markers.iter().any(|m| text.contains(m));
-    if has(&[
-        "vLLM API server version",
-        "LLM engine (v",
-        "GPU KV cache size:",
-        "Available KV cache memory",
-        "model weights take",
-        "[gpu_worker.py",
-        "gpu_model_runner.py",
-    ]) {
+    let vllm = crate::import::vllm_log::parse(text);
+    let figures = vllm.ranks.iter().any(|k| {
+        k.weights_bytes.is_some()
+            || k.weights_loaded_bytes.is_some()
+            || k.kv_cache_bytes.is_some()
+            || k.kv_cache_tokens.is_some()
+            || k.activation_bytes.is_some()
+            || k.total_bytes.is_some()
+            || k.num_gpu_blocks.is_some()
+    });
+    if figures || !vllm.errors.is_empty() || vllm.version.is_some() {
         return Kind::VllmLog;
     }
     if has(&[
@@ -193,14 +195,7 @@ pub fn check(text: &str, base: &Request, model_given: bool) -> Check {
                 notes,
             }
         }
-        Kind::VllmLog => Check {
-            kind: Kind::VllmLog,
-            request: base.clone(),
-            logged: None,
-            rows: Vec::new(),
-            model_known: false,
-            notes: vec!["vLLM logs are not read yet".into()],
-        },
+        Kind::VllmLog => check_vllm_log(&crate::import::vllm_log::parse(text), base, model_given),
     }
 }
 
@@ -208,9 +203,30 @@ pub fn check(text: &str, base: &Request, model_given: bool) -> Check {
 /// metadata or hyperparameters, else the catalog model of those shapes),
 /// its settings, devices and layer split as a request, and its buffers.
 pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Check {
-    let mut r = base.clone();
     let mut notes = Vec::new();
     let mut model_known = true;
+    // The command line the log quotes (or that was pasted with it) gives
+    // what the log's lines do not: the file, -ub, -np, -ts…; the lines win.
+    let quoted = log.command.as_ref().map(|c| {
+        let mut words = vec![c.program.clone()];
+        for (flag, value) in &c.flags {
+            words.push(flag.clone());
+            words.extend(value.clone());
+        }
+        super::command::parse_command(&words.join(" "))
+    });
+    let from_command = quoted.as_ref().is_some_and(|q| q.model_ref.is_some());
+    let mut r = match &quoted {
+        Some(q) if from_command => {
+            let mut r = q.request.clone();
+            if base.gpus != Request::default().gpus {
+                r.set("gpus", base.gpus.clone());
+            }
+            notes.push("the command line in the log gives the settings its lines do not".into());
+            r
+        }
+        _ => base.clone(),
+    };
     r.set(
         "engine",
         match log.tool {
@@ -234,6 +250,10 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
             }
             notes.extend(m.warnings);
         }
+        Err(e) if from_command => notes.push(format!(
+            "the log does not describe the whole model ({e}): the model is the command's, {}",
+            r.model
+        )),
         Err(e) => match catalog_by_shape(log) {
             Some(id) => {
                 r.set("config", String::new());
@@ -288,33 +308,49 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
     let logged = logged_llama(log);
     let gpus = gpu_list(log);
     if !gpus.is_empty() {
-        r.set("gpus", gpus);
-    } else if !logged.devices.is_empty() {
+        r.set("gpus", gpus.clone());
+    }
+    // As many GPUs as the log used, each like the first one given.
+    let given = crate::plan::device::parse_gpus(&r.gpus).unwrap_or_default();
+    let used = logged.devices.len();
+    if gpus.is_empty() && used > 0 && given.len() != used {
+        let size = given.first().map_or(24 * 1024, |g| g.capacity / MIB);
+        r.set("gpus", format!("{used}x{size}MiB"));
         notes.push(format!(
-            "the log names {} GPU(s) but not their memory: the GPUs field is kept",
-            logged.devices.len()
+            "the log used {used} GPU(s) without saying their memory: {used} × {size} MiB assumed"
         ));
     }
     if let Some((offloaded, _)) = s.offload {
         r.set("ngl", offloaded.to_string());
+    } else if let Some(ngl) = layers_from_host_kv(&logged, &r) {
+        r.set("ngl", ngl.to_string());
     }
-    let kv: Vec<u64> = logged
-        .devices
-        .iter()
-        .map(|d| d.buffers.kv_bytes.unwrap_or(0))
-        .collect();
-    if kv.len() > 1 && kv.iter().all(|&b| b > 0) {
-        // The KV each GPU holds is its layers' share: llama.cpp's own split.
-        let unit = kv.iter().copied().min().unwrap_or(1).max(1);
-        let ts: Vec<String> = kv
-            .iter()
-            .map(|&b| format!("{:.2}", b as f64 / unit as f64))
-            .collect();
-        r.set("tensor_split", ts.join(","));
+    if let Some(ts) = split_from_kv(&logged, &r) {
+        r.set("tensor_split", ts);
     }
     if let Some(n) = log.build.as_ref().and_then(|b| b.number) {
         r.set("llama_cpp_build", n.to_string());
-        notes.push(format!("logged by llama.cpp build {n}: its buffers are followed"));
+        notes.push(format!(
+            "logged by llama.cpp build {n}: its buffers are followed"
+        ));
+    } else {
+        notes.push("no build line: the current release's buffers are assumed".into());
+    }
+    // What the comparison rests on that the text did not say.
+    for (missing, what) in [
+        (
+            s.n_ubatch.is_none() && r.ubatch.is_empty(),
+            "n_ubatch (512 assumed)",
+        ),
+        (s.flash_attn.is_none(), "flash attention (on assumed)"),
+        (
+            s.n_ctx.is_none() && s.n_ctx_per_seq.is_none(),
+            "n_ctx (the request's kept)",
+        ),
+    ] {
+        if missing {
+            notes.push(format!("the log does not show {what}"));
+        }
     }
     // Without the model the buffers compare with nothing.
     let rows = match (model_known, report(&r)) {
@@ -329,6 +365,263 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
         model_known,
         notes,
     }
+}
+
+/// A vLLM startup log: the model, flags and GPUs it shows as a request,
+/// and per rank what vLLM reported (weights, activation peak, KV cache,
+/// its blocks and tokens) next to vramfit's startup of that request.
+pub fn check_vllm_log(
+    log: &crate::import::vllm_log::VllmLog,
+    base: &Request,
+    model_given: bool,
+) -> Check {
+    let mut r = base.clone();
+    let mut notes = Vec::new();
+    r.set("engine", "vllm".into());
+    // vLLM's weights: what `--quantization` names, else what the checkpoint
+    // holds (the repository name implies it, or the engine's default).
+    let quantization = log
+        .settings
+        .quantization
+        .clone()
+        .or_else(|| {
+            log.command
+                .as_ref()
+                .and_then(|c| c.settings.quantization.clone())
+        })
+        .filter(|q| q.parse::<crate::estimate::WeightFormat>().is_ok());
+    r.set("weights", quantization.unwrap_or_default());
+    let mut settings = log.settings.clone();
+    if let Some(c) = &log.command {
+        settings.fill_from(&c.settings);
+    }
+    let mut model_known = model_given;
+    let model = log
+        .model
+        .clone()
+        .or_else(|| log.command.as_ref().and_then(|c| c.model.clone()));
+    if let Some(m) = model {
+        match model_reference(&m) {
+            Some(id) => {
+                r.set("model", id);
+                r.set("config", String::new());
+                model_known = true;
+            }
+            None if !model_given => {
+                notes.push(format!(
+                    "{m} is not a catalog model: choose the model to compare with"
+                ));
+            }
+            None => {}
+        }
+    }
+    if log.version.is_none() && log.engine == Some(crate::import::vllm_log::Engine::V0) {
+        r.set("vllm_version", "0.8.0".into());
+        notes.push("a V0 engine without its release: 0.8.0's accounting is assumed".into());
+    }
+    let set = |r: &mut Request, field: &str, v: Option<String>| {
+        if let Some(v) = v {
+            r.set(field, v);
+        }
+    };
+    set(&mut r, "ctx", settings.max_model_len.map(|v| v.to_string()));
+    set(
+        &mut r,
+        "batch",
+        settings.max_num_seqs.map(|v| v.to_string()),
+    );
+    set(
+        &mut r,
+        "util",
+        settings.gpu_memory_utilization.map(|v| v.to_string()),
+    );
+    set(
+        &mut r,
+        "tp",
+        settings.tensor_parallel_size.map(|v| v.to_string()),
+    );
+    set(
+        &mut r,
+        "pp",
+        settings.pipeline_parallel_size.map(|v| v.to_string()),
+    );
+    set(
+        &mut r,
+        "block_size",
+        settings.block_size.map(|v| v.to_string()),
+    );
+    set(
+        &mut r,
+        "batched_tokens",
+        settings.max_num_batched_tokens.map(|v| v.to_string()),
+    );
+    set(
+        &mut r,
+        "eager",
+        settings
+            .enforce_eager
+            .map(|e| if e { "on" } else { "off" }.to_string()),
+    );
+    set(&mut r, "vllm_version", log.version.clone());
+    if let Some(kv) = settings
+        .kv_cache_dtype
+        .as_deref()
+        .filter(|k| k.starts_with("fp8"))
+    {
+        r.set("kv", if kv.starts_with("fp8") { "fp8" } else { kv }.into());
+    }
+    // The GPUs: one per rank of tensor × pipeline parallelism, of the total
+    // CUDA memory vLLM printed.
+    let ranks = (settings.tensor_parallel_size.unwrap_or(1)
+        * settings.pipeline_parallel_size.unwrap_or(1))
+    .max(1);
+    let total = log.first(|rank| rank.total_bytes).filter(|&b| b > 0);
+    let card = log
+        .first(|rank| rank.gpu_name.clone())
+        .and_then(|n| find_card(&n))
+        .map(|c| c.id.clone());
+    match (card, total) {
+        (Some(card), _) => {
+            r.set("gpus", format!("{ranks}x{card}"));
+        }
+        (None, Some(total)) => {
+            r.set("gpus", format!("{ranks}x{}MiB", total as u64 / MIB));
+        }
+        _ => notes.push("the log does not show the GPUs' memory: the GPUs field is kept".into()),
+    }
+    // What vLLM reported, per rank that printed it.
+    let gpu_ranks: Vec<&crate::import::vllm_log::Rank> = log
+        .ranks
+        .iter()
+        .filter(|k| {
+            k.weights_bytes.is_some() || k.kv_cache_bytes.is_some() || k.activation_bytes.is_some()
+        })
+        .collect();
+    let pos = |v: Option<i64>| v.map(|b| b.max(0) as u64);
+    let devices = gpu_ranks
+        .iter()
+        .map(|k| LoggedDevice {
+            name: k.process.clone(),
+            buffers: LoggedBuffers {
+                weights_bytes: pos(k.weights_bytes.or(k.weights_loaded_bytes)),
+                kv_bytes: pos(k.kv_cache_bytes),
+                compute_bytes: k
+                    .activation_bytes
+                    .map(|a| (a + k.cuda_graph_bytes.unwrap_or(0)).max(0) as u64),
+            },
+        })
+        .collect();
+    let vllm = serde_json::json!({
+        "version": log.version,
+        "kv_cache_tokens": log.first(|k| k.kv_cache_tokens),
+        "max_concurrency": log.first(|k| k.max_concurrency.as_ref().map(|c| c.times)),
+        "num_gpu_blocks": log.first(|k| k.num_gpu_blocks),
+        "errors": log.errors.iter().map(|e| e.message.clone()).collect::<Vec<_>>(),
+    });
+    let logged = Logged {
+        devices,
+        host: LoggedBuffers::default(),
+        vllm: Some(vllm),
+        settings: Vec::new(),
+        model: Vec::new(),
+        errors: log.errors.iter().map(|e| e.message.clone()).collect(),
+    };
+    let mut rows = Vec::new();
+    if model_known {
+        if let Ok(plan) = report(&r) {
+            rows = compare(&plan, &logged);
+            if let (Some(st), Some(tokens)) = (&plan.vllm, log.first(|k| k.kv_cache_tokens)) {
+                rows.push(Row {
+                    buffer: "kv_cache_tokens",
+                    device: "vLLM".into(),
+                    logged_bytes: tokens,
+                    predicted_bytes: st.kv_cache_tokens,
+                });
+            }
+        }
+    }
+    Check {
+        kind: Kind::VllmLog,
+        request: r,
+        logged: Some(logged),
+        rows,
+        model_known,
+        notes,
+    }
+}
+
+/// A model as vLLM names it — a repository id, a local path or a Hugging
+/// Face cache folder (`models--Org--Name`) — as something the catalog
+/// resolves: the whole, else its last path part.
+fn model_reference(m: &str) -> Option<String> {
+    let trimmed = m.trim().trim_end_matches('/');
+    let last = trimmed.rsplit(['/', '\\']).next().unwrap_or(trimmed);
+    let cache = last
+        .strip_prefix("models--")
+        .map(|rest| rest.replacen("--", "/", 1));
+    [Some(trimmed.to_string()), cache, Some(last.to_string())]
+        .into_iter()
+        .flatten()
+        .find(|c| crate::estimate::names::resolve(c).is_ok())
+}
+
+/// The `-ts` that makes llama.cpp give each GPU the layers its logged KV
+/// buffer holds: layer counts from the KV shares, then each split point in
+/// the middle of the slot llama.cpp's `load_tensors` puts it in (layer `i`
+/// of `n_layer + 1` goes to the first GPU whose cumulative share exceeds
+/// `i / (n_layer + 1)`).
+fn split_from_kv(logged: &Logged, r: &Request) -> Option<String> {
+    let kv: Vec<u64> = logged
+        .devices
+        .iter()
+        .map(|d| d.buffers.kv_bytes.unwrap_or(0))
+        .collect();
+    if kv.len() < 2 || kv.contains(&0) {
+        return None;
+    }
+    let n_layer = super::validate(r).ok()?.spec.n_layer() as f64;
+    let total: u64 = kv.iter().sum();
+    let mut counts: Vec<f64> = kv
+        .iter()
+        .map(|&b| (n_layer * b as f64 / total as f64).round())
+        .collect();
+    // The output layer goes with the last GPU's.
+    if let Some(last) = counts.last_mut() {
+        *last += 1.0;
+    }
+    let slots = n_layer + 1.0;
+    let mut cumulative = 0.0;
+    let mut previous = 0.0;
+    let mut shares = Vec::new();
+    for (j, c) in counts.iter().enumerate() {
+        cumulative += c;
+        let point = if j + 1 == counts.len() {
+            1.0
+        } else {
+            (cumulative - 0.5) / slots
+        };
+        shares.push(format!("{:.4}", (point - previous).max(0.0)));
+        previous = point;
+    }
+    Some(shares.join(","))
+}
+
+/// `-ngl` from where the KV went when the log does not print the offload
+/// line: the CPU's share of the cache is its share of the layers (the
+/// first ones), the output counted with the GPUs'.
+fn layers_from_host_kv(logged: &Logged, r: &Request) -> Option<u64> {
+    let host = logged.host.kv_bytes.filter(|&b| b > 0)?;
+    let gpu: u64 = logged
+        .devices
+        .iter()
+        .filter_map(|d| d.buffers.kv_bytes)
+        .sum();
+    if gpu == 0 {
+        return None;
+    }
+    let n_layer = super::validate(r).ok()?.spec.n_layer() as f64;
+    let cpu = (n_layer * host as f64 / (host + gpu) as f64).round() as u64;
+    Some(n_layer as u64 + 1 - cpu)
 }
 
 /// A `print_info` value by key.
@@ -490,6 +783,16 @@ fn logged_llama(log: &LlamaLog) -> Logged {
         }
     }
     devices.sort_by_key(|(i, _)| *i);
+    // A device whose only KV line is its sliding-window cache's: the
+    // excerpt lost the rest, so its KV is not known.
+    for (i, d) in devices.iter_mut() {
+        let own =
+            |b: &&llama_log::Buffer| b.kind == BufferKind::Kv && gpu_index(&b.device) == Some(*i);
+        let lines: Vec<_> = log.buffers.iter().filter(own).collect();
+        if !lines.is_empty() && lines.iter().all(|b| b.swa) && log.caches.iter().any(|c| !c.swa) {
+            d.buffers.kv_bytes = None;
+        }
+    }
     let settings = [
         ("n_ctx", log.settings.n_ctx),
         ("n_ctx_per_seq", log.settings.n_ctx_per_seq),
@@ -543,7 +846,9 @@ fn gpu_index(device: &str) -> Option<u32> {
     if lower.contains("host") || lower.starts_with("cpu") || lower.starts_with("rpc") {
         return None;
     }
-    let digits = device.trim_start_matches(|c: char| c.is_ascii_alphabetic());
+    // `MTL0_Mapped`: the device's mapped model buffer.
+    let name = device.split('_').next().unwrap_or(device);
+    let digits = name.trim_start_matches(|c: char| c.is_ascii_alphabetic());
     digits.parse().ok()
 }
 

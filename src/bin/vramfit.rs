@@ -419,29 +419,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let c = vramfit::report::check::check(&text, &base, model.is_some());
             let plan = c.report();
             if json {
-                let mut out = match &plan {
-                    Ok(r) => serde_json::to_value(r).map_err(|e| e.to_string())?,
-                    Err(e) => serde_json::json!({ "error": e.to_string(), "field": e.field() }),
-                };
-                if let Some(o) = out.as_object_mut() {
-                    o.insert(
-                        "kind".into(),
-                        serde_json::to_value(c.kind).map_err(|e| e.to_string())?,
-                    );
-                    o.insert(
-                        "request".into(),
-                        serde_json::to_value(&c.request).map_err(|e| e.to_string())?,
-                    );
-                    o.insert(
-                        "logged".into(),
-                        serde_json::to_value(&c.logged).map_err(|e| e.to_string())?,
-                    );
-                    o.insert("diff".into(), vramfit::report::check::diff_json(&c.rows));
-                    o.insert(
-                        "notes".into(),
-                        serde_json::to_value(&c.notes).map_err(|e| e.to_string())?,
-                    );
-                }
+                let out = vramfit::report::check::check_json(&c);
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?

@@ -878,6 +878,36 @@ pub fn compare(plan: &Report, logged: &Logged) -> Vec<Row> {
     rows
 }
 
+/// `vramfit check --json` (and the JS API's `check`): the plan's JSON
+/// (or `{error, field}` when what was read does not plan) with `kind`,
+/// `request`, `logged`, `diff` and `notes`.
+pub fn check_json(c: &Check) -> serde_json::Value {
+    let mut out = match c.report() {
+        Ok(r) => serde_json::to_value(&r).unwrap_or_default(),
+        Err(e) => serde_json::json!({ "error": e.to_string(), "field": e.field() }),
+    };
+    if let Some(o) = out.as_object_mut() {
+        o.insert(
+            "kind".into(),
+            serde_json::to_value(c.kind).unwrap_or_default(),
+        );
+        o.insert(
+            "request".into(),
+            serde_json::to_value(&c.request).unwrap_or_default(),
+        );
+        o.insert(
+            "logged".into(),
+            serde_json::to_value(&c.logged).unwrap_or_default(),
+        );
+        o.insert("diff".into(), diff_json(&c.rows));
+        o.insert(
+            "notes".into(),
+            serde_json::to_value(&c.notes).unwrap_or_default(),
+        );
+    }
+    out
+}
+
 /// `"diff"` of `vramfit check --json`: predicted − logged per field, in the
 /// shape of `"logged"`.
 pub fn diff_json(rows: &[Row]) -> serde_json::Value {

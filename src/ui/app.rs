@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::check::{CheckSetup, Checked};
 use super::gpus::GpuEditor;
 use super::inputs::Settings;
 use super::model::ModelPicker;
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
         embed,
     };
     provide_context(calc);
+    provide_context(Checked(RwSignal::new(None)));
     super::share::Theme::provide();
     let (notes, set_notes) = signal(initial.dropped);
     // Effects only push state outward: the address bar, storage, marks.
@@ -113,6 +115,7 @@ pub fn App() -> impl IntoView {
             {restored}
             <main class="vf-main">
                 <section class="vf-panel vf-inputs" aria-label="Inputs">
+                    <CheckSetup />
                     <GpuEditor />
                     <ModelPicker />
                     <Settings />

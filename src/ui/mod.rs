@@ -2,6 +2,8 @@
 //! it; every number comes from the pure core, none is computed here.
 //!
 //! - [`app`]: the page, its state (one `Request`), links and theme.
+//! - [`check`]: "check my setup" — a pasted or dropped command, log or
+//!   inventory read into the form, and a log's buffers beside ours.
 //! - [`inputs`]: labelled fields and selects bound to request fields.
 //! - [`gpus`]: the GPU list editor and the WebGPU hint.
 //! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
@@ -10,6 +12,7 @@
 //! - [`vllm`]: vLLM's startup as it would log it.
 
 mod app;
+mod check;
 mod gpus;
 mod inputs;
 mod model;

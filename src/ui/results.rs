@@ -31,6 +31,7 @@ pub fn Results() -> impl IntoView {
             <Show when=stale>
                 <p class="vf-note" role="status">"An input needs fixing (see the message next to it); showing the last valid plan."</p>
             </Show>
+            <super::check::LoggedTable />
             {body}
         </section>
     }

@@ -56,7 +56,30 @@ pub fn params_js(config: JsValue) -> Result<JsValue, JsValue> {
     to_js(&imported.spec.params())
 }
 
-/// Puts `{plan, params, version}` on `window.vramfit` and fires a
+/// `vramfit.check({text, gpus?, model?})` (also `command` or `log` for
+/// `text`) → the CLI's `check --json` object: the plan of what the text
+/// says, with `kind`, `request`, `logged`, `diff` and `notes`.
+#[wasm_bindgen(js_name = check)]
+pub fn check_js(input: JsValue) -> Result<JsValue, JsValue> {
+    let value = from_js(&input)?;
+    let field = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let text = field("text")
+        .or_else(|| field("command"))
+        .or_else(|| field("log"))
+        .ok_or_else(|| error("check: give {text} (a command line, a load log or an inventory)"))?;
+    let mut base = Request::default();
+    if let Some(gpus) = field("gpus") {
+        base.set("gpus", gpus);
+    }
+    let model = field("model");
+    if let Some(m) = &model {
+        base.set("model", m.clone());
+    }
+    let c = crate::report::check::check(&text, &base, model.is_some());
+    to_js(&crate::report::check::check_json(&c))
+}
+
+/// Puts `{plan, params, check, version}` on `window.vramfit` and fires a
 /// `vramfit:ready` event.
 pub fn install() {
     let Some(window) = web_sys::window() else {
@@ -68,6 +91,9 @@ pub fn install() {
         Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(params_js).into_js_value();
     let _ = Reflect::set(&api, &"plan".into(), &plan);
     let _ = Reflect::set(&api, &"params".into(), &params);
+    let check =
+        Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(check_js).into_js_value();
+    let _ = Reflect::set(&api, &"check".into(), &check);
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
     let _ = Reflect::set(&window, &"vramfit".into(), &api);
     if let Ok(event) = web_sys::Event::new("vramfit:ready") {

@@ -47,6 +47,22 @@ async fn read_bytes(file: &web_sys::File, end: f64) -> Result<Vec<u8>, String> {
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
+/// A dropped log or inventory as text (at most 4 MB: logs are read whole).
+pub async fn read_log(file: &web_sys::File) -> Result<String, String> {
+    if file.size() > 4e6 {
+        return Err(format!(
+            "{} is {:.1} MB: paste the part with the load lines",
+            file.name(),
+            file.size() / 1e6
+        ));
+    }
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|_| format!("{}: reading failed", file.name()))?;
+    text.as_string()
+        .ok_or_else(|| format!("{}: not text", file.name()))
+}
+
 async fn read_text(file: &web_sys::File) -> Result<String, String> {
     if file.size() > MAX_JSON {
         return Err(format!(

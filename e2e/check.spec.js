@@ -1,0 +1,61 @@
+// "Check my setup" with what people really paste: a llama.cpp load log from
+// a public thread, a llama-server command line and a dropped nvidia-smi
+// printout (tests/data: each file names its URL on its first line).
+import { test, expect } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const DATA = resolve(import.meta.dirname, '..', 'tests', 'data');
+const LOG = readFileSync(resolve(DATA, 'logs', 'llama', 'llama.cpp-13729-qwen3-30b-a3b-4080s.log'), 'utf8');
+
+test('a pasted load log is read into the form and its buffers set beside ours, then a what-if', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await page.getByTestId('check').locator('summary').click();
+  await page.getByTestId('check-text').fill(LOG);
+  await page.getByTestId('check-read').click();
+  await expect(page.getByTestId('check-kind')).toContainText('llama.cpp / Ollama load log');
+  await expect(page.getByTestId('verdict')).toContainText('Qwen3 30B-A3B');
+  const table = page.getByTestId('logged-table');
+  await expect(table).toContainText('Logged vs vramfit');
+  await expect(table).toContainText('RTX 4080 SUPER');
+  await expect(table).toContainText('10750.9 MiB');
+  await page.screenshot({ path: 'out/check-log.png', fullPage: true });
+  // What-if: every layer on the GPU; the logged column stays.
+  const before = await table.innerText();
+  await page.getByTestId('llama-placement').locator('summary').click();
+  await page.getByLabel('GPU layers (-ngl)').fill('49');
+  await expect(table).toContainText('10750.9 MiB');
+  await expect.poll(async () => table.innerText()).not.toEqual(before);
+  expect(errors).toEqual([]);
+});
+
+test('a pasted command line sets the model and settings; a dropped nvidia-smi sets the GPUs', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await page.getByTestId('check').locator('summary').click();
+  await page.getByTestId('check-text').fill('llama-server -m Qwen3-8B-Q8_0.gguf -c 16384 -np 2 -fa on -ctk q8_0 -ctv q8_0');
+  await page.getByTestId('check-read').click();
+  await expect(page.getByTestId('check-kind')).toContainText('a command line');
+  await expect(page.getByTestId('verdict')).toContainText('Qwen3 8B');
+  await expect(page.getByTestId('command')).toContainText('-c 16384 -np 2');
+  await page.getByTestId('check-file').setInputFiles(resolve(DATA, 'inventories', 'nvidia-smi-2x3090.txt'));
+  await expect(page.getByTestId('check-kind')).toContainText('a GPU inventory');
+  await expect(page.getByTestId('device-table')).toContainText('RTX 3090');
+  await page.screenshot({ path: 'out/check-command-inventory.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+test('text that is nothing the reader knows is an inline note, not a crash', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await page.getByTestId('check').locator('summary').click();
+  await page.getByTestId('check-text').fill('\u0000 <<< not a log >>> \u{1F600}'.repeat(50));
+  await page.getByTestId('check-read').click();
+  await expect(page.getByTestId('check-kind')).toBeVisible();
+  await expect(page.getByTestId('verdict')).toBeVisible();
+  expect(errors).toEqual([]);
+});

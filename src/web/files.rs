@@ -49,24 +49,18 @@ async fn read_bytes(file: &web_sys::File, end: f64) -> Result<Vec<u8>, String> {
 
 /// A dropped log or inventory as text (at most 4 MB: logs are read whole).
 pub async fn read_log(file: &web_sys::File) -> Result<String, String> {
-    if file.size() > 4e6 {
-        return Err(format!(
-            "{} is {:.1} MB: paste the part with the load lines",
-            file.name(),
-            file.size() / 1e6
-        ));
-    }
-    let text = JsFuture::from(file.text())
-        .await
-        .map_err(|_| format!("{}: reading failed", file.name()))?;
-    text.as_string()
-        .ok_or_else(|| format!("{}: not text", file.name()))
+    text_of(file, 4e6, "paste the part with the load lines").await
 }
 
 async fn read_text(file: &web_sys::File) -> Result<String, String> {
-    if file.size() > MAX_JSON {
+    text_of(file, MAX_JSON, "too large for a JSON file").await
+}
+
+/// A file's text, refused past `limit` bytes with `why`.
+async fn text_of(file: &web_sys::File, limit: f64, why: &str) -> Result<String, String> {
+    if file.size() > limit {
         return Err(format!(
-            "{} is {:.1} MB, too large for a JSON file",
+            "{} is {:.1} MB: {why}",
             file.name(),
             file.size() / 1e6
         ));

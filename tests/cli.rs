@@ -387,3 +387,48 @@ fn on_a_mac_the_limit_is_metals_working_set() {
     assert!(ok, "{text}");
     assert_eq!(json(&text)["backend"], "metal");
 }
+
+#[test]
+fn check_reads_a_log_a_command_and_an_inventory() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    // A llama.cpp load log from a public thread: the model from its
+    // metadata's shapes, the GPU it names, its buffers beside ours.
+    let log = data.join("logs/llama/llama.cpp-13729-qwen3-30b-a3b-4080s.log");
+    let (ok, text) = vramfit(&["check", "--log", log.to_str().unwrap(), "--json"]);
+    assert!(ok, "{text}");
+    let v = json(&text);
+    assert_eq!(v["kind"], "llama_log");
+    assert_eq!(v["request"]["model"], "qwen3-30b-a3b");
+    assert_eq!(v["logged"]["devices"][0]["name"], "CUDA0");
+    assert!(v["diff"]["devices"][0]["weights_bytes"].is_i64());
+    // A command line after `--`, with the GPUs given.
+    let (ok, text) = vramfit(&[
+        "check",
+        "--gpu",
+        "rtx-4090",
+        "--json",
+        "--",
+        "llama-server",
+        "-m",
+        "Qwen3-8B-Q8_0.gguf",
+        "-c",
+        "16384",
+        "-np",
+        "2",
+        "-ngl",
+        "99",
+    ]);
+    assert!(ok, "{text}");
+    let v = json(&text);
+    assert_eq!(v["kind"], "command");
+    assert_eq!(v["n_ctx"], 8192);
+    assert_eq!(v["n_seq"], 2);
+    assert_eq!(v["devices"][0]["name"], "GPU 0 (NVIDIA GeForce RTX 4090)");
+    // An inventory: `gpus --from` lists it and gives the --gpu list.
+    let smi = data.join("inventories/nvidia-smi-2x3090.txt");
+    let (ok, text) = vramfit(&["gpus", "--from", smi.to_str().unwrap(), "--json"]);
+    assert!(ok, "{text}");
+    let v = json(&text);
+    assert_eq!(v[0]["card"], "rtx-3090");
+    assert_eq!(v[1]["used_bytes"], 23994u64 << 20);
+}

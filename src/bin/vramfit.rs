@@ -39,6 +39,11 @@ enum Command {
     Gpus {
         #[arg(long)]
         json: bool,
+        /// Read GPUs from an inventory instead (`nvidia-smi`, `rocm-smi
+        /// --showmeminfo vram`, `system_profiler SPDisplaysDataType`,
+        /// `llama-server --list-devices`; `-` for standard input).
+        #[arg(long)]
+        from: Option<String>,
     },
     /// Write small sample model files (a Q4_K_M GGUF with its vision
     /// projector, a BF16 safetensors checkpoint and its config.json) into a
@@ -452,7 +457,27 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Gpus { json } => {
+        Command::Gpus {
+            json,
+            from: Some(path),
+        } => {
+            use vramfit::plan::inventory::{parse_inventory, to_gpu_list};
+            let gpus = parse_inventory(&read_text(&path)?);
+            if json {
+                println!("{}", to_json(&gpus)?);
+            } else {
+                for g in &gpus {
+                    println!(
+                        "{:<40} {:>10} {:>10} used",
+                        g.name,
+                        gib(g.capacity_bytes),
+                        gib(g.used_bytes)
+                    );
+                }
+                println!("--gpu {}", to_gpu_list(&gpus));
+            }
+        }
+        Command::Gpus { json, from: None } => {
             if json {
                 println!("{}", to_json(&cards())?);
             } else {

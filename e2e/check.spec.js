@@ -21,6 +21,7 @@ test('a pasted load log is read into the form and its buffers set beside ours, t
   await expect(table).toContainText('Logged vs vramfit');
   await expect(table).toContainText('RTX 4080 SUPER');
   await expect(table).toContainText('10750.9 MiB');
+  await expect(page.getByTestId('what-if')).toContainText('the longest context that fits is 40960 tokens');
   await page.screenshot({ path: 'out/check-log.png', fullPage: true });
   // What-if: every layer on the GPU; the logged column stays.
   const before = await table.innerText();

@@ -148,3 +148,17 @@ fn every_collected_vllm_log_is_read_as_one_and_its_kv_tokens_compared() {
     }
     assert!(compared >= 10, "{compared} runs' KV tokens compared");
 }
+
+#[test]
+fn a_log_s_real_sizes_answer_what_fits_next() {
+    // Qwen3-30B-A3B with 30 of its 49 layers on a 16 GB RTX 4080 SUPER
+    // (llama.cpp#13729): with the logged sizes in place of ours, the
+    // longest context the same placement holds is the trained one.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/logs/llama/llama.cpp-13729-qwen3-30b-a3b-4080s.log");
+    let text = std::fs::read_to_string(path).unwrap();
+    let checked = check(&text, &Request::default(), false);
+    let w = checked.what_if.expect("a what-if from the logged sizes");
+    assert_eq!(w.max_context, Some(40960));
+    assert!(w.max_context_with_another_gpu >= w.max_context);
+}

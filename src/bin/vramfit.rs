@@ -438,6 +438,16 @@ fn run(cli: Cli) -> Result<(), String> {
                     Ok(r) => print_report(r),
                     Err(e) => println!("the setup read does not plan: {}: {e}", e.field()),
                 }
+                if let Some(w) = &c.what_if {
+                    let tokens =
+                        |t: Option<u64>| t.map_or("none".to_string(), |t| format!("{t} tokens"));
+                    println!(
+                        "\nfrom the logged sizes ({}): longest context {}, with one more GPU like the first {}",
+                        w.basis,
+                        tokens(w.max_context),
+                        tokens(w.max_context_with_another_gpu)
+                    );
+                }
                 if !c.rows.is_empty() {
                     println!("\nlogged vs vramfit");
                     println!(

@@ -102,6 +102,18 @@ pub fn LoggedTable() -> impl IntoView {
         let rows = calc
             .shown
             .with(|r| r.as_ref().map(|r| compare(r, &logged)))?;
+        let what_if = checked.with(|c| c.as_ref().and_then(|c| c.what_if.clone())).map(|w| {
+            let tokens = |t: Option<u64>| t.map_or("nothing".to_string(), |t| format!("{t} tokens"));
+            view! {
+                <p class="vf-note" data-testid="what-if">
+                    {format!(
+                        "From the logged sizes: the longest context that fits is {}; with one more GPU like the first, {}.",
+                        tokens(w.max_context),
+                        tokens(w.max_context_with_another_gpu)
+                    )}
+                </p>
+            }
+        });
         (!rows.is_empty()).then(|| {
             view! {
                 <section class="vf-logged" data-testid="logged-table">
@@ -129,6 +141,7 @@ pub fn LoggedTable() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    {what_if}
                     <p class="vf-field__hint">"Edit the form for what-ifs: the vramfit column follows, the logged one stays."</p>
                 </section>
             }

@@ -381,15 +381,16 @@ impl<'a> Reading<'a> {
                 self.dropped.join("', '")
             ));
         }
-        let rule = if holds.is_empty() {
-            format!("{} is {} ({})", self.typed, model.name, how.join("; "))
+        // How the name was read, when there is more to say than the name.
+        let how = if how.is_empty() {
+            String::new()
         } else {
-            format!(
-                "{} holds {holds} of {} ({})",
-                self.typed,
-                model.name,
-                how.join("; ")
-            )
+            format!(" ({})", how.join("; "))
+        };
+        let rule = if holds.is_empty() {
+            format!("{} is {}{how}", self.typed, model.name)
+        } else {
+            format!("{} holds {holds} of {}{how}", self.typed, model.name)
         };
         let load = match (&self.file, gguf) {
             (Some(file), _) => Some(file.clone()),

@@ -162,3 +162,22 @@ fn a_log_s_real_sizes_answer_what_fits_next() {
     assert_eq!(w.max_context, Some(40960));
     assert!(w.max_context_with_another_gpu >= w.max_context);
 }
+
+#[test]
+fn pytorch_s_out_of_memory_message_sets_the_gpu_it_names() {
+    // The message transformers and accelerate users paste (the old and the
+    // new wording).
+    for text in [
+        "torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB (GPU 0; 23.69 GiB total capacity; 22.50 GiB already allocated; 6.31 MiB free; 22.8 GiB reserved in total by PyTorch)",
+        "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 4.69 GiB. GPU 1 has a total capacity of 31.74 GiB of which 3.56 GiB is free. Process 1865364 has 28.17 GiB memory in use.",
+    ] {
+        assert_eq!(detect(text), Kind::TorchOom, "{text}");
+        let checked = check(text, &Request::default(), false);
+        assert_eq!(checked.request.engine, "transformers");
+        let gpus = vramfit::plan::device::parse_gpus(&checked.request.gpus).unwrap();
+        let last = gpus.last().unwrap();
+        assert!(last.capacity > 23 << 30, "{}", checked.request.gpus);
+        assert!(checked.notes[0].starts_with("PyTorch ran out of memory on GPU"));
+        report(&checked.request).unwrap();
+    }
+}

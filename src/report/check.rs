@@ -28,6 +28,9 @@ pub enum Kind {
     Inventory,
     /// A command line (llama.cpp, Ollama, vLLM, transformers, ExLlamaV2).
     Command,
+    /// PyTorch's "CUDA out of memory" (transformers, accelerate) without a
+    /// vLLM startup around it.
+    TorchOom,
 }
 
 /// What a text is: a vLLM log by the lines only vLLM prints; a llama.cpp
@@ -45,7 +48,21 @@ pub fn detect(text: &str) -> Kind {
             || k.total_bytes.is_some()
             || k.num_gpu_blocks.is_some()
     });
-    if figures || !vllm.errors.is_empty() || vllm.version.is_some() {
+    // PyTorch's own out-of-memory message, outside any vLLM startup.
+    let oom_only = !vllm.errors.is_empty()
+        && vllm.errors.iter().all(|e| {
+            matches!(
+                e.kind,
+                crate::import::vllm_log::ErrorKind::OutOfMemory { .. }
+            )
+        })
+        && vllm.version.is_none()
+        && !text.contains("vllm")
+        && !text.contains("vLLM");
+    if oom_only {
+        return Kind::TorchOom;
+    }
+    if figures || vllm.version.is_some() || !vllm.errors.is_empty() {
         return Kind::VllmLog;
     }
     if has(&[
@@ -200,6 +217,7 @@ pub fn check(text: &str, base: &Request, model_given: bool) -> Check {
             }
         }
         Kind::VllmLog => check_vllm_log(&crate::import::vllm_log::parse(text), base, model_given),
+        Kind::TorchOom => check_torch_oom(&crate::import::vllm_log::parse(text), base),
     }
 }
 
@@ -657,6 +675,52 @@ pub fn check_vllm_log(
         logged: Some(logged),
         rows,
         model_known,
+        what_if: None,
+        notes,
+    }
+}
+
+/// PyTorch's out-of-memory message: the GPU it names, its total and what
+/// was free, as a transformers request (the model stays the one chosen:
+/// the message does not name it).
+fn check_torch_oom(log: &crate::import::vllm_log::VllmLog, base: &Request) -> Check {
+    let mut r = base.clone();
+    r.set("engine", "transformers".into());
+    r.set("weights", String::new());
+    let mut notes = Vec::new();
+    let mut devices = Vec::new();
+    for e in &log.errors {
+        if let crate::import::vllm_log::ErrorKind::OutOfMemory {
+            tried_bytes,
+            device,
+            total_bytes,
+            free_bytes,
+        } = &e.kind
+        {
+            let d = device.unwrap_or(0) as usize;
+            let gib = |b: Option<i64>| b.map_or("?".into(), |b| crate::units::gib(b.max(0) as u64));
+            notes.push(format!(
+                "PyTorch ran out of memory on GPU {d}: it tried to allocate {} with {} free of {}",
+                gib(*tried_bytes),
+                gib(*free_bytes),
+                gib(*total_bytes)
+            ));
+            if let Some(total) = total_bytes.filter(|&t| t > 0) {
+                devices.resize(devices.len().max(d + 1), total as u64);
+            }
+        }
+    }
+    if !devices.is_empty() {
+        let sizes: Vec<String> = devices.iter().map(|&b| format!("{}MiB", b / MIB)).collect();
+        r.set("gpus", sizes.join(","));
+    }
+    notes.push("the message does not name the model: the form's is kept".into());
+    Check {
+        kind: Kind::TorchOom,
+        request: r,
+        logged: None,
+        rows: Vec::new(),
+        model_known: false,
         what_if: None,
         notes,
     }

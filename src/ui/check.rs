@@ -55,6 +55,7 @@ pub fn CheckSetup() -> impl IntoView {
                     Kind::VllmLog => "a vLLM startup log",
                     Kind::Inventory => "a GPU inventory",
                     Kind::Command => "a command line",
+                    Kind::TorchOom => "PyTorch's out-of-memory message",
                 };
                 view! {
                     <p class="vf-field__hint" data-testid="check-kind">{format!("Read as {kind}; the form now holds what it says.")}</p>

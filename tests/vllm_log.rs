@@ -441,13 +441,13 @@ fn whole_logs_from_public_threads() {
     check(
         log_file!("v0-llama405b-fp8-8xh100-issue6746"),
         expect![[r#"
-        version=None engine=Some(V0) model=None
-        [VllmWorkerProcess pid=6494] pid=6494 weights_loaded_bytes=62010737820
-        [VllmWorkerProcess pid=6498] pid=6498 weights_loaded_bytes=62010737820
-        [] weights_loaded_bytes=62010737820
-        [VllmWorkerProcess pid=6500] pid=6500 weights_loaded_bytes=62010737820
-        lines 11 unrecognised 6
-    "#]],
+            version=None engine=Some(V0) model=Some("/models/Meta-Llama-3.1-405B-Instruct-FP8")
+            [VllmWorkerProcess pid=6494] pid=6494 weights_loaded_bytes=62010737820
+            [VllmWorkerProcess pid=6498] pid=6498 weights_loaded_bytes=62010737820
+            [] weights_loaded_bytes=62010737820
+            [VllmWorkerProcess pid=6500] pid=6500 weights_loaded_bytes=62010737820
+            lines 11 unrecognised 5
+        "#]],
     );
     check(
         log_file!("v0-mistral7b-docker-issue3435"),

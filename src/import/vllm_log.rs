@@ -883,6 +883,15 @@ fn read_settings(log: &mut VllmLog, votes: &mut Votes, m: &str) -> bool {
         log.settings.max_model_len = Some(v);
         read = true;
     }
+    // `model_runner.py: Starting to load model /models/X...`: the model
+    // when no config line named it.
+    if let Some(rest) = after(m, "Starting to load model ") {
+        let model = rest.trim().trim_end_matches('.').trim();
+        if !model.is_empty() && log.model.is_none() {
+            log.model = Some(model.to_string());
+            read = true;
+        }
+    }
     read
 }
 

@@ -601,9 +601,23 @@ pub fn check_vllm_log(
     }
     // The GPUs: one per rank of tensor × pipeline parallelism, of the total
     // CUDA memory vLLM printed.
-    let ranks = (settings.tensor_parallel_size.unwrap_or(1)
-        * settings.pipeline_parallel_size.unwrap_or(1))
-    .max(1);
+    // Ranks: tensor × pipeline parallelism as set, else the worker
+    // processes that reported weights.
+    let reporting = log
+        .ranks
+        .iter()
+        .filter(|k| k.weights_bytes.is_some() || k.weights_loaded_bytes.is_some())
+        .count() as u32;
+    let ranks = match (
+        settings.tensor_parallel_size,
+        settings.pipeline_parallel_size,
+    ) {
+        (None, None) if reporting > 1 => {
+            r.set("tp", reporting.to_string());
+            reporting
+        }
+        (tp, pp) => (tp.unwrap_or(1) * pp.unwrap_or(1)).max(1),
+    };
     let total = log.first(|rank| rank.total_bytes).filter(|&b| b > 0);
     let card = log
         .first(|rank| rank.gpu_name.clone())
@@ -616,7 +630,18 @@ pub fn check_vllm_log(
         (None, Some(total)) => {
             r.set("gpus", format!("{ranks}x{}MiB", total as u64 / MIB));
         }
-        _ => notes.push("the log does not show the GPUs' memory: the GPUs field is kept".into()),
+        _ => {
+            let given = crate::plan::device::parse_gpus(&r.gpus).unwrap_or_default();
+            if given.len() != ranks as usize {
+                let size = given.first().map_or(24 * 1024, |g| g.capacity / MIB);
+                r.set("gpus", format!("{ranks}x{size}MiB"));
+                notes.push(format!(
+                    "the log does not show the GPUs' memory: {ranks} × {size} MiB assumed"
+                ));
+            } else {
+                notes.push("the log does not show the GPUs' memory: the GPUs field is kept".into());
+            }
+        }
     }
     // What vLLM reported, per rank that printed it.
     let gpu_ranks: Vec<&crate::import::vllm_log::Rank> = log

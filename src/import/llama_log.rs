@@ -1671,7 +1671,7 @@ fn ftype_of_id(id: u64) -> Option<GgufFtype> {
 
 /// `llama_model_ftype_name`'s words: `Q4_K - Medium`, `all F32`,
 /// `IQ2_XXS - 2.0625 bpw`, `MXFP4 MoE`.
-fn ftype_of_name(text: &str) -> Option<GgufFtype> {
+pub fn ftype_of_name(text: &str) -> Option<GgufFtype> {
     use GgufFtype as F;
     let t = text.trim().trim_start_matches("all ");
     let (base, detail) = match t.split_once(" - ") {

@@ -422,7 +422,6 @@ fn run(cli: Cli) -> Result<(), String> {
                 base.set("model", m.clone());
             }
             let c = vramfit::report::check::check(&text, &base, model.is_some());
-            let plan = c.report();
             if json {
                 let out = vramfit::report::check::check_json(&c);
                 println!(
@@ -430,6 +429,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
                 );
             } else {
+                let plan = c.report();
                 println!("read as: {:?}", c.kind);
                 for n in &c.notes {
                     println!("note: {n}");

@@ -163,6 +163,9 @@ struct LlamaFlags {
     /// The GPU for --split-mode none (default 0).
     #[arg(long = "main-gpu", visible_alias = "mg", default_value = "")]
     main_gpu: String,
+    /// Keep the experts of the first N layers in host memory (`all`: --cpu-moe).
+    #[arg(long = "n-cpu-moe", visible_alias = "ncmoe", default_value = "")]
+    n_cpu_moe: String,
     /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
     #[arg(long, default_value = "")]
     backend: String,
@@ -409,7 +412,11 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let text = match (&log, command.is_empty()) {
                 (Some(path), _) => read_text(path)?,
-                (None, false) => command.join(" "),
+                (None, false) => command
+                    .iter()
+                    .map(|w| shell_quote(w))
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 (None, true) => {
                     return Err("give --log FILE (or -) or a command line after --".into())
                 }
@@ -604,6 +611,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 tensor_split: llama.tensor_split,
                 split_mode: llama.split_mode,
                 main_gpu: llama.main_gpu,
+                n_cpu_moe: llama.n_cpu_moe,
                 backend: llama.backend,
                 swa_full: if llama.swa_full { "on" } else { "off" }.into(),
                 llama_cpp_build: llama.llama_cpp_build,
@@ -772,5 +780,19 @@ fn print_report(r: &Report) {
     }
     for w in &r.warnings {
         println!("warning: {w}");
+    }
+}
+
+/// A word as a POSIX shell would need it written: the words after `--`
+/// arrive unquoted and are read again as one command line.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,+@%".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }

@@ -11,6 +11,7 @@ pub mod device;
 pub mod gpus;
 pub mod inventory;
 pub mod metal;
+pub mod overrides;
 pub mod placement;
 pub mod profile;
 pub mod search;

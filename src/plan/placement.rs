@@ -123,6 +123,9 @@ pub struct Placement {
     /// Whether `-sm` / `-mg` were given (echoed in the command).
     pub split_mode_given: bool,
     pub main_gpu_given: bool,
+    /// `--n-cpu-moe`: the first layers whose expert tensors stay in host
+    /// memory (`--cpu-moe`: all of them).
+    pub n_cpu_moe: Option<usize>,
 }
 
 impl Placement {
@@ -131,6 +134,7 @@ impl Placement {
         self.n_gpu_layers.is_some()
             || !self.tensor_split.is_empty()
             || self.split_mode != SplitMode::Layer
+            || self.n_cpu_moe.is_some()
     }
 }
 

@@ -1039,7 +1039,16 @@ pub(crate) fn plan_fixed(request: &PlanRequest, e: &Estimate, fixed: &Placement)
     };
     let ngl = fixed.n_gpu_layers.unwrap_or(n + 1);
     let a = assign_layers(n, ngl, &weights);
-    let c = costs(request.spec, e, 1, devices_used.len(), &request.settings);
+    let mut c = costs(request.spec, e, 1, devices_used.len(), &request.settings);
+    // `--n-cpu-moe`: the experts of the first layers stay in host memory
+    // (their buffers and the op-offload copies are `finish`'s).
+    let cpu_moe = fixed
+        .n_cpu_moe
+        .filter(|_| e.weights.layer_experts.iter().any(|&x| x > 0))
+        .map_or(0, |k| k.min(n));
+    for i in 0..cpu_moe {
+        c.layer[i] -= e.weights.layer_experts[i];
+    }
     let k = a.cpu_layers;
     let tail = Costs {
         layer: c.layer[k..].to_vec(),
@@ -1048,6 +1057,7 @@ pub(crate) fn plan_fixed(request: &PlanRequest, e: &Estimate, fixed: &Placement)
     };
     let offload = Offload {
         cpu_layers: k,
+        cpu_moe_layers: cpu_moe,
         ..Offload::default()
     };
     let stages: Vec<Vec<usize>> = devices_used.iter().map(|&g| vec![g]).collect();

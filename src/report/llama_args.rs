@@ -97,6 +97,21 @@ pub fn parse(
     if backend == Backend::Cpu {
         n_gpu_layers = Some(0);
     }
+    let n_cpu_moe = match request.n_cpu_moe.trim().to_ascii_lowercase().as_str() {
+        "" => None,
+        "all" => Some(n_layer),
+        text => match text.parse::<usize>() {
+            Ok(k) => Some(k.min(n_layer)),
+            Err(_) => {
+                return Err(InputError::Count {
+                    field: "n_cpu_moe",
+                    text: request.n_cpu_moe.clone(),
+                    min: 0,
+                    max: n_layer as u64,
+                })
+            }
+        },
+    };
     let placement = Placement {
         n_gpu_layers,
         tensor_split,
@@ -104,6 +119,7 @@ pub fn parse(
         main_gpu,
         split_mode_given: !request.split_mode.trim().is_empty(),
         main_gpu_given: !request.main_gpu.trim().is_empty(),
+        n_cpu_moe,
     };
     let llama = matches!(engine, Engine::LlamaCpp | Engine::Ollama);
     if placement.is_fixed() && !llama {

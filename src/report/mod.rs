@@ -95,6 +95,9 @@ pub struct Request {
     pub split_mode: String,
     /// llama.cpp `-mg`: the GPU for `-sm none` (empty: 0).
     pub main_gpu: String,
+    /// llama.cpp `--n-cpu-moe`: the first layers whose experts stay in
+    /// host memory (`all` for `--cpu-moe`; empty: searched with offload).
+    pub n_cpu_moe: String,
     /// The ggml backend: `cuda`, `rocm`, `metal`, `vulkan` or `cpu` (empty:
     /// from the GPUs).
     pub backend: String,
@@ -134,6 +137,7 @@ impl Default for Request {
             tensor_split: String::new(),
             split_mode: String::new(),
             main_gpu: String::new(),
+            n_cpu_moe: String::new(),
             backend: String::new(),
         }
     }
@@ -141,7 +145,7 @@ impl Default for Request {
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 30] = [
+    pub const FIELDS: [&'static str; 31] = [
         "model",
         "config",
         "gpus",
@@ -171,6 +175,7 @@ impl Request {
         "tensor_split",
         "split_mode",
         "main_gpu",
+        "n_cpu_moe",
         "backend",
     ];
 
@@ -205,6 +210,7 @@ impl Request {
             "tensor_split" => &mut self.tensor_split,
             "split_mode" => &mut self.split_mode,
             "main_gpu" => &mut self.main_gpu,
+            "n_cpu_moe" => &mut self.n_cpu_moe,
             "backend" => &mut self.backend,
             _ => return None,
         })
@@ -310,6 +316,7 @@ impl Request {
             "tensor_split" => &self.tensor_split,
             "split_mode" => &self.split_mode,
             "main_gpu" => &self.main_gpu,
+            "n_cpu_moe" => &self.n_cpu_moe,
             "backend" => &self.backend,
             _ => return None,
         })
@@ -870,6 +877,9 @@ fn fixed_verdict(v: &Validated, fixed_plan: &Plan) -> Option<FixedVerdict> {
     if fixed.split_mode == crate::plan::placement::SplitMode::None {
         flags.push(format!("-mg {}", fixed.main_gpu));
     }
+    if let Some(k) = fixed.n_cpu_moe {
+        flags.push(format!("--n-cpu-moe {k}"));
+    }
     let over = fixed_plan
         .devices
         .iter()
@@ -894,6 +904,7 @@ fn fixed_verdict(v: &Validated, fixed_plan: &Plan) -> Option<FixedVerdict> {
                         ("ngl".to_string(), ngl.to_string()),
                         ("tensor_split".to_string(), ts.unwrap_or_default()),
                         ("split_mode".to_string(), String::new()),
+                        ("n_cpu_moe".to_string(), String::new()),
                     ],
                     fits: true,
                     peak_utilisation: searched.peak_utilisation(),

@@ -169,6 +169,7 @@ pub fn Settings() -> impl IntoView {
                     <div class="vf-row">
                         <Choice label="Split mode (-sm)" field="split_mode" options=vec![(String::new(), "layer (default)".to_string()), ("row".to_string(), "row".to_string()), ("none".to_string(), "none: main GPU only".to_string())] />
                         <Field label="Main GPU (-mg)" field="main_gpu" inputmode="numeric" hint="The GPU for split mode none; 0 by default." />
+                        <Field label="Experts on the CPU (--n-cpu-moe)" field="n_cpu_moe" inputmode="numeric" hint="Mixture-of-experts models: the first N layers' experts stay in host memory (all: --cpu-moe). Empty: searched when offload is on." />
                     </div>
                     <div class="vf-row">
                         <Choice label="Backend" field="backend" options=vec![(String::new(), "from the GPUs".to_string()), ("cuda".to_string(), "CUDA".to_string()), ("rocm".to_string(), "ROCm".to_string()), ("metal".to_string(), "Metal".to_string()), ("vulkan".to_string(), "Vulkan".to_string()), ("cpu".to_string(), "CPU".to_string())] />

@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 30] = [
+const KEYS: [(&str, &str); 31] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -46,6 +46,7 @@ const KEYS: [(&str, &str); 30] = [
     ("tensor_split", "ts"),
     ("split_mode", "sm"),
     ("main_gpu", "mg"),
+    ("n_cpu_moe", "ncm"),
     ("backend", "be"),
 ];
 

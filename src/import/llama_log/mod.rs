@@ -213,6 +213,9 @@ pub struct LlamaLog {
     pub devices: Vec<Device>,
     pub buffers: Vec<Buffer>,
     pub caches: Vec<CacheSummary>,
+    /// `layer 35: n_embd_k_gqa = 256, n_embd_v_gqa = 256`: a cached
+    /// layer's index and its K and V widths (old builds' debug lines).
+    pub kv_widths: Vec<(u64, u64, u64)>,
     pub ollama: Option<OllamaOffload>,
     /// Allocation failures and out-of-memory lines, verbatim.
     pub errors: Vec<String>,
@@ -313,6 +316,7 @@ struct Parser {
     announced: Option<String>,
     buffers: Vec<Buffer>,
     caches: Vec<CacheSummary>,
+    kv_widths: Vec<(u64, u64, u64)>,
     offload: Option<OllamaOffload>,
     errors: Vec<String>,
     unrecognised: Unrecognised,
@@ -449,6 +453,7 @@ impl Parser {
             devices: self.devices,
             buffers: self.buffers,
             caches: self.caches,
+            kv_widths: self.kv_widths,
             ollama: self.offload,
             errors: self.errors,
             unrecognised: self.unrecognised,
@@ -732,6 +737,24 @@ impl Parser {
             }
             return false;
         }
+        if let Some((layer, widths)) = rest.strip_prefix("layer ").and_then(|t| t.split_once(':')) {
+            // `layer 35: n_embd_k_gqa = 256, n_embd_v_gqa = 256`.
+            let width = |key: &str| {
+                widths
+                    .split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .find(|(k, _)| k.trim() == key)
+                    .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+            };
+            let layer = layer.trim().parse::<u64>().ok();
+            if let (Some(layer), Some(k), Some(v)) =
+                (layer, width("n_embd_k_gqa"), width("n_embd_v_gqa"))
+            {
+                push(&mut self.kv_widths, (layer, k, v));
+                return true;
+            }
+            return false;
+        }
         if let Some(t) = rest.strip_prefix("pipeline parallelism enabled (n_copies=") {
             s.n_copies = t.trim_end_matches(')').trim().parse().ok();
             return s.n_copies.is_some();
@@ -1005,6 +1028,24 @@ impl Parser {
             }
         } else if let Some(cmd) = get("cmd") {
             self.command_line(cmd);
+        } else if let Some(arch) = get("architecture").filter(|a| !a.is_empty()) {
+            // The new engine's model line (`source=ggml.go`):
+            // `architecture=mistral3 file_type=Q8_0 num_tensors=585`.
+            if !self
+                .metadata
+                .iter()
+                .any(|(k, _)| k == "general.architecture")
+            {
+                push(
+                    &mut self.metadata,
+                    ("general.architecture".into(), Value::Str(arch.to_string())),
+                );
+            }
+            if let Some(t) = get("file_type").filter(|t| !t.is_empty()) {
+                if !self.hparams.iter().any(|(k, _)| k == "file type") {
+                    push(&mut self.hparams, ("file type".into(), t.to_string()));
+                }
+            }
         }
     }
 }

@@ -159,3 +159,20 @@ fn hostile_input_gives_a_result() {
         let _ = model_document(&log);
     }
 }
+
+#[test]
+fn per_layer_cache_widths_and_the_new_engine_s_model_line_are_kept() {
+    // Old builds' debug lines give each cached layer's K/V width; Ollama's
+    // new engine names the architecture and file type on one logfmt line.
+    check(
+        "[llama Debug]: llama_kv_cache_init: layer 35: n_embd_k_gqa = 256, n_embd_v_gqa = 256\n\
+         llama_kv_cache_init: layer 3: n_embd_k_gqa = x, n_embd_v_gqa = 1",
+        expect![[r#"{"kv_widths":[[35,256,256]]}"#]],
+    );
+    check(
+        r#"time=2025-07-18T14:50:56.874Z level=INFO source=ggml.go:116 msg="" architecture=mistral3 file_type=Q8_0 name="" description="" num_tensors=585 num_key_values=43"#,
+        expect![[
+            r#"{"hparams":[["file type","Q8_0"]],"metadata":{"general.architecture":"mistral3"},"tool":"ollama"}"#
+        ]],
+    );
+}

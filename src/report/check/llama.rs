@@ -58,21 +58,33 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
             "the log does not describe the whole model ({e}): the model is the command's, {}",
             r.model
         )),
-        Err(e) => match catalog_by_shape(log) {
-            Some(id) => {
+        Err(e) => match identify(log) {
+            Identified::One { id, ftype, basis } => {
                 r.set("config", String::new());
                 r.set("model", id.into());
+                if let Some(f) = ftype {
+                    r.set("weights", f.name().to_ascii_lowercase());
+                }
+                let size = ftype.map_or(String::new(), |f| format!(", {} by its size", f.name()));
                 notes.push(format!(
-                    "the log does not describe the whole model ({e}); its shapes are the catalog's {id}"
+                    "the log does not describe the whole model ({e}); its {} are the catalog's {id}{size}",
+                    basis.join(", ")
                 ));
             }
-            None if model_given => {
+            _ if model_given => {
                 notes.push(format!(
                     "the log does not describe the whole model ({e}): compared with {}",
                     base.model
                 ));
             }
-            None => {
+            Identified::Several(ids) => {
+                model_known = false;
+                notes.push(format!(
+                    "the log does not describe the whole model ({e}); it fits {}: choose the model to compare with",
+                    ids.join(", ")
+                ));
+            }
+            Identified::Unknown => {
                 model_known = false;
                 notes.push(format!(
                     "the log does not describe the whole model ({e}): choose the model to compare with"
@@ -114,20 +126,71 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
     if !gpus.is_empty() {
         r.set("gpus", gpus.clone());
     }
-    // As many GPUs as the log used, each like the first one given.
-    let given = crate::plan::device::parse_gpus(&r.gpus).unwrap_or_default();
-    let used = logged.devices.len();
-    if gpus.is_empty() && used > 0 && given.len() != used {
-        let size = given.first().map_or(24 * 1024, |g| g.capacity / MIB);
-        r.set("gpus", format!("{used}x{size}MiB"));
+    // Ollama's estimate gives each GPU's free memory when nothing else does.
+    let available = log.ollama.as_ref().and_then(|o| {
+        o.memory
+            .iter()
+            .find(|(k, _)| k == "memory.available")
+            .map(|(_, v)| v.clone())
+    });
+    if let Some(free) = available.filter(|v| gpus.is_empty() && !v.is_empty()) {
+        let list: Vec<String> = free.iter().map(|b| format!("{}MiB", b / MIB)).collect();
+        r.set("gpus", list.join(", "));
         notes.push(format!(
-            "the log used {used} GPU(s) without saying their memory: {used} × {size} MiB assumed"
+            "the GPUs are Ollama's free memory ({}): what it had, not their capacity",
+            list.join(", ")
         ));
+    } else if gpus.is_empty() && !logged.devices.is_empty() {
+        // As many GPUs as the log used, each like the first one given, or
+        // the smallest common size that holds what the busiest one held.
+        let given = crate::plan::device::parse_gpus(&r.gpus).unwrap_or_default();
+        let used = logged.devices.len();
+        let held = logged
+            .devices
+            .iter()
+            .map(|d| {
+                let b = &d.buffers;
+                b.weights_bytes.unwrap_or(0)
+                    + b.kv_bytes.unwrap_or(0)
+                    + b.compute_bytes.unwrap_or(0)
+            })
+            .max()
+            .unwrap_or(0);
+        let first = given.first().map_or(24 << 30, |g| g.capacity);
+        if given.len() != used || first < held {
+            let size = if first >= held + (512 << 20) {
+                first / MIB
+            } else {
+                COMMON_GIB
+                    .iter()
+                    .map(|g| g << 10)
+                    .find(|&mib| mib << 20 >= held + (512 << 20))
+                    .unwrap_or((held >> 20) + 1024)
+            };
+            r.set("gpus", format!("{used}x{size}MiB"));
+            notes.push(format!(
+                "the log used {used} GPU(s) without saying their memory: {used} × {size} MiB assumed"
+            ));
+        }
     }
     if let Some((offloaded, _)) = s.offload {
         r.set("ngl", offloaded.to_string());
     } else if let Some(ngl) = layers_from_host_kv(&logged, &r) {
         r.set("ngl", ngl.to_string());
+    }
+    if let Some(note) = experts_on_cpu(log, &mut r) {
+        notes.push(note);
+    }
+    let to_gpus = log
+        .settings
+        .tensor_overrides
+        .iter()
+        .filter(|(_, to)| !to.to_ascii_uppercase().starts_with("CPU"))
+        .count();
+    if to_gpus > 0 {
+        notes.push(format!(
+            "{to_gpus} tensor(s) were overridden to another GPU, which vramfit does not plan (it splits by whole layers): the GPUs' weights differ by what moved"
+        ));
     }
     if let Some(ts) = split_from_kv(&logged, &r) {
         r.set("tensor_split", ts);
@@ -214,6 +277,43 @@ pub(super) fn split_from_kv(logged: &Logged, r: &Request) -> Option<String> {
     Some(shares.join(","))
 }
 
+/// The layers whose experts the log kept in host memory, as the request's
+/// `n_cpu_moe`: from the per-tensor override lines (exact), else the
+/// `--n-cpu-moe` or `-ot` of the command it quotes.
+fn experts_on_cpu(log: &LlamaLog, r: &mut Request) -> Option<String> {
+    let s = &log.settings;
+    let n_layer = crate::report::validate(r).ok()?.spec.n_layer();
+    let mut per_layer = vec![0u8; n_layer];
+    for (name, to) in &s.tensor_overrides {
+        let layer = name
+            .strip_prefix("blk.")
+            .and_then(|t| t.split('.').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        if let Some(slot) = layer.and_then(|l| per_layer.get_mut(l)) {
+            if name.contains("_exps") && to.to_ascii_uppercase().starts_with("CPU") {
+                *slot = slot.saturating_add(1);
+            }
+        }
+    }
+    let logged: Vec<usize> = (0..n_layer).filter(|&l| per_layer[l] >= 3).collect();
+    let (k, exact, how) = if !logged.is_empty() {
+        let prefix = logged.iter().enumerate().all(|(i, &l)| i == l);
+        (logged.len(), prefix, "the override lines")
+    } else if let Some(k) = s.n_cpu_moe {
+        (k as usize, true, "--n-cpu-moe")
+    } else {
+        let (k, exact) = crate::plan::overrides::read(&s.override_tensor, n_layer).n_cpu_moe()?;
+        (k, exact, "-ot")
+    };
+    let k = k.min(n_layer);
+    r.set("n_cpu_moe", k.to_string());
+    Some(if exact {
+        format!("{how}: the experts of the first {k} layers stayed in host memory")
+    } else {
+        format!("{how}: the experts of {k} layers stayed in host memory, planned as the first {k}")
+    })
+}
+
 /// `-ngl` from where the KV went when the log does not print the offload
 /// line: the CPU's share of the cache is its share of the layers (the
 /// first ones), the output counted with the GPUs'.
@@ -232,86 +332,18 @@ pub(super) fn layers_from_host_kv(logged: &Logged, r: &Request) -> Option<u64> {
     Some(n_layer as u64 + 1 - cpu)
 }
 
+/// GPU memory sizes people have, GiB: a log that does not name its GPUs
+/// is given the smallest that holds what it allocated.
+const COMMON_GIB: [u64; 16] = [
+    8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 141, 180, 192, 288,
+];
+
 /// A `print_info` value by key.
 pub(super) fn hparam(log: &LlamaLog, key: &str) -> Option<String> {
     log.hparams
         .iter()
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.clone())
-}
-
-/// The first catalog model whose shapes are the log's hyperparameters.
-pub(super) fn catalog_by_shape(log: &LlamaLog) -> Option<&'static str> {
-    // A print_info value, else the loader's metadata key it prints.
-    let meta = |suffix: &str| {
-        log.metadata.iter().find_map(|(k, v)| match v {
-            crate::import::gguf::Value::Uint(n) if k.ends_with(suffix) => Some(*n),
-            crate::import::gguf::Value::Array { len, .. } if k.ends_with(suffix) => Some(*len),
-            _ => None,
-        })
-    };
-    let num = |key: &str| {
-        hparam(log, key)
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .or_else(|| {
-                let suffix = match key {
-                    "n_layer" => ".block_count",
-                    "n_embd" => ".embedding_length",
-                    "n_head" => ".attention.head_count",
-                    "n_head_kv" => ".attention.head_count_kv",
-                    "n_vocab" => "tokenizer.ggml.tokens",
-                    "n_expert" => ".expert_count",
-                    _ => return None,
-                };
-                meta(suffix)
-            })
-    };
-    let n_layer = num("n_layer")?;
-    let n_embd = num("n_embd")?;
-    let (n_head, n_head_kv, n_vocab) = (num("n_head"), num("n_head_kv"), num("n_vocab"));
-    let n_expert = num("n_expert");
-    let arch = hparam(log, "arch").or_else(|| {
-        log.metadata.iter().find_map(|(k, v)| match v {
-            crate::import::gguf::Value::Str(a) if k == "general.architecture" => Some(a.clone()),
-            _ => None,
-        })
-    });
-    let squash = |t: &str| t.to_ascii_lowercase().replace(['_', '-'], "");
-    // The file's own name (`general.name`, `general.basename`) breaks ties.
-    let name: String = log
-        .metadata
-        .iter()
-        .filter(|(k, _)| k == "general.name" || k == "general.basename" || k == "general.finetune")
-        .filter_map(|(_, v)| match v {
-            crate::import::gguf::Value::Str(t) => Some(t.to_ascii_lowercase()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let unnamed = |id: &str| id.split('-').filter(|part| !name.contains(part)).count();
-    // A text model before a vision-language one of the same shapes, and
-    // one of the log's architecture before any other.
-    let matches: Vec<(bool, bool, usize, &'static str)> = crate::estimate::catalog::MODELS
-        .iter()
-        .filter_map(|m| {
-            let spec = m.load().ok()?.spec;
-            let a = spec.first_attention()?;
-            let other_arch = arch
-                .as_ref()
-                .is_some_and(|arch| squash(arch) != squash(&spec.model_type));
-            let same = spec.n_layer() as u64 == n_layer
-                && spec.n_embd == n_embd
-                && n_head.is_none_or(|h| h == a.n_head)
-                && n_head_kv.is_none_or(|h| h == a.n_head_kv())
-                && n_vocab.is_none_or(|v| v == spec.n_vocab)
-                && n_expert.is_none_or(|e| e == spec.moe.map_or(0, |m| m.n_expert));
-            same.then_some((other_arch, spec.vision.is_some(), unnamed(m.id), m.id))
-        })
-        .collect();
-    matches
-        .iter()
-        .min_by_key(|(other_arch, vision, unnamed, _)| (*other_arch, *vision, *unnamed))
-        .map(|(_, _, _, id)| *id)
 }
 
 /// The GPUs a log announces, in vramfit's GPU-list syntax: the catalog

@@ -16,10 +16,12 @@ use crate::import::llama_log::{self, BufferKind, LlamaLog, Tool};
 use crate::plan::gpus::find_card;
 use crate::units::MIB;
 
+mod evidence;
 mod llama;
 mod vllm;
 mod what_if;
 
+use evidence::{identify, Identified};
 pub use llama::check_llama_log;
 pub use vllm::check_vllm_log;
 use vllm::*;

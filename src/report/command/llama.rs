@@ -113,6 +113,8 @@ impl Parser {
         let mut hf: Option<String> = None;
         let mut ngl: Option<String> = None;
         let mut mmproj = false;
+        let mut cpu_moe: Option<String> = None;
+        let mut overrides: Vec<String> = Vec::new();
         let mut fa: Option<String> = None;
         while let Some((flag, inline)) = f.next_word() {
             let v = |f: &mut Flags, p: &mut Parser, flag: &str| -> Option<String> {
@@ -137,10 +139,14 @@ impl Parser {
                 "-b" | "--batch-size" => b = v(&mut f, self, &flag).and_then(|x| count(&x)),
                 "-ub" | "--ubatch-size" => ub = v(&mut f, self, &flag).and_then(|x| count(&x)),
                 "-p" | "--n-prompt" if bench => {
-                    prompt = v(&mut f, self, &flag).and_then(|x| count(&x)).unwrap_or(512)
+                    prompt = v(&mut f, self, &flag)
+                        .and_then(|x| count(&x))
+                        .unwrap_or(512)
                 }
                 "-n" | "--n-gen" if bench => {
-                    gen = v(&mut f, self, &flag).and_then(|x| count(&x)).unwrap_or(128)
+                    gen = v(&mut f, self, &flag)
+                        .and_then(|x| count(&x))
+                        .unwrap_or(128)
                 }
                 "-pg" if bench => {
                     if let Some(pg) = f.value(inline) {
@@ -154,8 +160,10 @@ impl Parser {
                 "-fa" | "--flash-attn" => {
                     let value = f.value_if(inline, |w| {
                         let w = w.to_ascii_lowercase();
-                        matches!(w.as_str(), "on" | "off" | "auto" | "0" | "1" | "true" | "false")
-                            || w.contains(',')
+                        matches!(
+                            w.as_str(),
+                            "on" | "off" | "auto" | "0" | "1" | "true" | "false"
+                        ) || w.contains(',')
                     });
                     let value = match value {
                         Some(x) if bench => first_of(self, &flag, &x),
@@ -167,17 +175,27 @@ impl Parser {
                 "-ngl" | "--n-gpu-layers" | "--gpu-layers" => ngl = v(&mut f, self, &flag),
                 "-ts" | "--tensor-split" => {
                     if let Some(ts) = f.value(inline) {
-                        let ts = if bench { first_of(self, &flag, &ts) } else { ts };
+                        let ts = if bench {
+                            first_of(self, &flag, &ts)
+                        } else {
+                            ts
+                        };
                         let ts = ts.replace('/', ",");
-                        self.more_gpus(ts.split(',').filter(|x| !x.trim().is_empty()).count() as u64);
+                        self.more_gpus(
+                            ts.split(',').filter(|x| !x.trim().is_empty()).count() as u64
+                        );
                         self.set("tensor_split", ts);
                     }
                 }
                 "-sm" | "--split-mode" => {
                     if let Some(sm) = v(&mut f, self, &flag) {
                         match sm.to_ascii_lowercase().as_str() {
-                            "layer" | "row" | "none" => self.set("split_mode", sm.to_ascii_lowercase()),
-                            _ => self.note(format!("-sm {sm} is not a split mode vramfit plans (layer, row, none)")),
+                            "layer" | "row" | "none" => {
+                                self.set("split_mode", sm.to_ascii_lowercase())
+                            }
+                            _ => self.note(format!(
+                                "-sm {sm} is not a split mode vramfit plans (layer, row, none)"
+                            )),
                         }
                     }
                 }
@@ -188,24 +206,12 @@ impl Parser {
                 }
                 "-ctk" | "--cache-type-k" => ctk = v(&mut f, self, &flag),
                 "-ctv" | "--cache-type-v" => ctv = v(&mut f, self, &flag),
-                "--n-cpu-moe" | "-ncmoe" => {
-                    let n = f.value(inline).unwrap_or_default();
-                    self.note(format!(
-                        "--n-cpu-moe {n}: the experts of the first {n} layers stay on the CPU; vramfit does not plan expert offload, so its GPU figures are high"
-                    ));
-                }
-                "--cpu-moe" | "-cmoe" => self.note(
-                    "--cpu-moe: every layer's experts stay on the CPU; vramfit does not plan expert offload, so its GPU figures are high".into(),
-                ),
+                "--n-cpu-moe" | "-ncmoe" => cpu_moe = v(&mut f, self, &flag),
+                "--cpu-moe" | "-cmoe" => cpu_moe = Some("all".into()),
                 "-ot" | "--override-tensor" => {
-                    let pattern = f.value(inline).unwrap_or_default();
-                    let experts = pattern.to_ascii_lowercase().contains("exps")
-                        && pattern.to_ascii_uppercase().contains("CPU");
-                    self.note(if experts {
-                        format!("-ot {pattern}: experts on the CPU; vramfit does not plan expert offload, so its GPU figures are high")
-                    } else {
-                        format!("-ot {pattern}: tensor overrides are not planned")
-                    });
+                    if let Some(pattern) = f.value(inline) {
+                        overrides.push(pattern);
+                    }
                 }
                 "--mmproj" | "-mm" | "--mmproj-url" | "-mmu" => {
                     let file = f.value(inline).unwrap_or_default();
@@ -248,10 +254,11 @@ impl Parser {
                 | "--alias" | "--temp" | "--top-k" | "--top-p" | "--min-p" | "-s" | "--seed"
                 | "-r" | "--repetitions" | "-o" | "--output" | "--chat-template" | "-to"
                 | "--timeout" | "--api-key" | "-ngld" | "--gpu-layers-draft" | "-devd"
-                | "--device-draft" | "--draft-max" | "--draft-min" | "--numa" | "-prio" | "--prio"
-                | "--reasoning-format" | "--reasoning-budget" | "-lv" | "--verbosity" | "--path"
-                | "-cd" | "--ctx-size-draft" | "-f" | "--file" | "-sys" | "--system-prompt"
-                | "--image" | "--repeat-penalty" | "-nr" | "--no-repack" | "-mmp" | "--mmap" => {
+                | "--device-draft" | "--draft-max" | "--draft-min" | "--numa" | "-prio"
+                | "--prio" | "--reasoning-format" | "--reasoning-budget" | "-lv"
+                | "--verbosity" | "--path" | "-cd" | "--ctx-size-draft" | "-f" | "--file"
+                | "-sys" | "--system-prompt" | "--image" | "--repeat-penalty" | "-nr"
+                | "--no-repack" | "-mmp" | "--mmap" => {
                     let value = f.value_if(inline, not_a_flag);
                     self.ignore(match value {
                         Some(v) => format!("{flag} {v}"),
@@ -279,6 +286,8 @@ impl Parser {
         if model.is_some() && !mmproj && hf.is_none() {
             self.set("images", "0");
         }
+        // Expert placement after the model, whose layers it counts.
+        self.experts_on_cpu(cpu_moe, &overrides);
         // ngl after the model, to clamp it to the model's layers.
         match ngl {
             Some(n) => self.ngl(&n),

@@ -316,6 +316,58 @@ impl Parser {
         self.ctx_given = true;
     }
 
+    /// `--n-cpu-moe N` / `--cpu-moe`, and `-ot` overrides that keep the
+    /// experts of some layers on the CPU, as the request's `n_cpu_moe`.
+    fn experts_on_cpu(&mut self, n_cpu_moe: Option<String>, overrides: &[String]) {
+        if let Some(n) = n_cpu_moe {
+            self.set("n_cpu_moe", n.trim());
+        }
+        if overrides.is_empty() {
+            return;
+        }
+        let Some((n_layer, _)) = self.model else {
+            self.note(format!(
+                "-ot {}: the model's layers are unknown, so the overrides are not planned",
+                overrides.join(" -ot ")
+            ));
+            return;
+        };
+        let o = crate::plan::overrides::read(overrides, n_layer);
+        match o.n_cpu_moe() {
+            Some((k, true)) => {
+                self.set("n_cpu_moe", k.to_string());
+                self.note(format!(
+                    "-ot: the experts of the first {k} layers stay on the CPU, as --n-cpu-moe {k}"
+                ));
+            }
+            Some((k, false)) => {
+                self.set("n_cpu_moe", k.to_string());
+                self.note(format!(
+                    "-ot: the experts of {k} layers stay on the CPU; planned as the first {k} (--n-cpu-moe {k}), which moves the same bytes but may split the layers differently"
+                ));
+            }
+            None => {}
+        }
+        if !o.partial_layers.is_empty() {
+            self.note(format!(
+                "-ot: {} layer(s) keep only some expert tensors on the CPU, which vramfit does not plan",
+                o.partial_layers.len()
+            ));
+        }
+        if !o.to_gpus.is_empty() {
+            self.note(format!(
+                "-ot {}: overrides to a GPU are not planned (vramfit splits by layer)",
+                o.to_gpus.join(",")
+            ));
+        }
+        if !o.invalid.is_empty() {
+            self.note(format!(
+                "-ot {}: not a PATTERN=BUFFER regular expression",
+                o.invalid.join(",")
+            ));
+        }
+    }
+
     /// `-ngl N`: llama.cpp clamps to the model's layers + output.
     fn ngl(&mut self, value: &str) {
         let v = value.trim().to_ascii_lowercase();

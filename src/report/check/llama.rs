@@ -194,6 +194,10 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
     }
     if let Some(ts) = split_from_kv(&logged, &r) {
         r.set("tensor_split", ts);
+    } else if let Some(ts) = s.tensor_split.as_ref().filter(|t| t.len() > 1) {
+        // The runner's `--tensor-split` (Ollama passes its own split).
+        let ts: Vec<String> = ts.iter().map(|x| x.to_string()).collect();
+        r.set("tensor_split", ts.join(","));
     }
     if let Some(n) = log.build.as_ref().and_then(|b| b.number) {
         r.set("llama_cpp_build", n.to_string());
@@ -217,6 +221,16 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
     ] {
         if missing {
             notes.push(format!("the log does not show {what}"));
+        }
+    }
+    // The context from the cache's size when no line prints it: the KV
+    // cache is linear in the cells, a multiple of 256.
+    if model_known && s.n_ctx.is_none() && s.n_ctx_per_seq.is_none() {
+        if let Some(cells) = cells_from_kv(&logged, &r) {
+            r.set("ctx", (cells / n_seq).max(1).to_string());
+            notes.push(format!(
+                "n_ctx {cells}, from the KV cache's size (the log does not print it)"
+            ));
         }
     }
     // Without the model the buffers compare with nothing.
@@ -312,6 +326,39 @@ fn experts_on_cpu(log: &LlamaLog, r: &mut Request) -> Option<String> {
     } else {
         format!("{how}: the experts of {k} layers stayed in host memory, planned as the first {k}")
     })
+}
+
+/// The cache's cells from its logged bytes: ours at the request's context
+/// scaled, kept when it lands on a multiple of 256 within the log's rounding.
+fn cells_from_kv(logged: &Logged, r: &Request) -> Option<u64> {
+    let bytes: u64 = logged
+        .devices
+        .iter()
+        .filter_map(|d| d.buffers.kv_bytes)
+        .chain(logged.host.kv_bytes)
+        .sum();
+    if bytes == 0 {
+        return None;
+    }
+    let kv_at = |ctx: u64| {
+        let mut at = r.clone();
+        at.set("ctx", ctx.to_string());
+        report(&at)
+            .ok()
+            .map(|p| p.devices.iter().map(|d| d.kv_bytes).sum::<u64>() + p.host.kv_bytes)
+    };
+    let n_seq: u64 = r.batch.parse().unwrap_or(1).max(1);
+    let ctx = 4096;
+    let ours = kv_at(ctx)?;
+    let cells_now = ctx * n_seq;
+    // Only a cache linear in the context (no window, no recurrent state).
+    if ours == 0 || kv_at(2 * ctx)? != 2 * ours {
+        return None;
+    }
+    let per_cell = ours as f64 / cells_now as f64;
+    let cells = (bytes as f64 / per_cell / 256.0).round() as u64 * 256;
+    let expected = per_cell * cells as f64;
+    (cells > 0 && (expected - bytes as f64).abs() <= (MIB / 100) as f64 * 2.0).then_some(cells)
 }
 
 /// `-ngl` from where the KV went when the log does not print the offload

@@ -110,17 +110,36 @@ pub fn check_vllm_log(
     // CUDA memory vLLM printed.
     // Ranks: tensor × pipeline parallelism as set, else the worker
     // processes that reported weights.
-    let reporting = log
+    // The GPU ranks seen: V0's worker processes plus its unprefixed
+    // driver, V1's `VllmWorker rank=N` (an excerpt may leave some out:
+    // `rank=2` alone means at least three).
+    let workers: Vec<&crate::import::vllm_log::Rank> = log
         .ranks
         .iter()
-        .filter(|k| k.weights_bytes.is_some() || k.weights_loaded_bytes.is_some())
+        .filter(|k| k.process.contains("Worker"))
+        .collect();
+    let v0_workers = workers
+        .iter()
+        .filter(|k| k.process.contains("WorkerProcess"))
         .count() as u32;
+    let highest = workers
+        .iter()
+        .filter_map(|k| k.rank)
+        .map(|n| n + 1)
+        .max()
+        .unwrap_or(0);
+    let reporting = (v0_workers + u32::from(v0_workers > 0))
+        .max(highest)
+        .max(workers.len() as u32);
     let ranks = match (
         settings.tensor_parallel_size,
         settings.pipeline_parallel_size,
     ) {
         (None, None) if reporting > 1 => {
             r.set("tp", reporting.to_string());
+            notes.push(format!(
+                "the log does not print the parallel sizes: tensor parallel {reporting}, from the ranks that reported (an excerpt may show fewer than ran)"
+            ));
             reporting
         }
         (tp, pp) => (tp.unwrap_or(1) * pp.unwrap_or(1)).max(1),

@@ -60,3 +60,32 @@ test('text that is nothing the reader knows is an inline note, not a crash', asy
   await expect(page.getByTestId('verdict')).toBeVisible();
   expect(errors).toEqual([]);
 });
+
+test('a vLLM log dropped on the box is read, and its KV cache answers which utilisation holds the context', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('/');
+  await page.getByTestId('check').locator('summary').click();
+  const text = readFileSync(resolve(DATA, 'logs', 'vllm', 'v0-qwen25-1.5b-int8-issue12529.log'), 'utf8');
+  // A real drop: a DataTransfer holding the file, dispatched on the box.
+  const drop = await page.evaluateHandle((t) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([t], 'vllm.log', { type: 'text/plain' }));
+    return dt;
+  }, text);
+  await page.getByTestId('check-text').dispatchEvent('drop', { dataTransfer: drop });
+  await expect(page.getByTestId('check-kind')).toContainText('vLLM');
+  const whatIf = page.getByTestId('what-if');
+  await expect(whatIf).toContainText('82368 tokens');
+  await expect(whatIf).toContainText('--gpu-memory-utilization 0.63');
+  await page.screenshot({ path: 'out/check-vllm-drop.png', fullPage: true });
+  // The what-if that follows: the suggested utilisation in the form; the
+  // logged figures stay.
+  await page.getByTestId('vllm-options').locator('summary').click();
+  const util = page.getByLabel('GPU memory utilisation');
+  await expect(util).toHaveValue('0.9');
+  await util.fill('0.63');
+  await expect(page.getByTestId('verdict')).toBeVisible();
+  await expect(whatIf).toContainText('82368 tokens');
+  expect(errors).toEqual([]);
+});

@@ -161,6 +161,32 @@ fn a_log_s_real_sizes_answer_what_fits_next() {
     let w = checked.what_if.expect("a what-if from the logged sizes");
     assert_eq!(w.max_context, Some(40960));
     assert!(w.max_context_with_another_gpu >= w.max_context);
+    // 30 of 49 layers were on the GPU with 4.6 GiB left: more fit.
+    let ngl: u64 = w
+        .placement
+        .as_deref()
+        .unwrap()
+        .strip_prefix("-ngl ")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((31..=49).contains(&ngl), "{ngl}");
+    assert!(w.sentence().contains(&format!("use -ngl {ngl}")));
+}
+
+#[test]
+fn a_vllm_log_s_kv_cache_answers_which_utilisation_holds_the_context() {
+    // Qwen2.5-1.5B on a 7.75 GiB GPU at 0.90 (vllm#12529): 2.20 GiB of KV
+    // for 5148 blocks × 16 = 82368 tokens. One request of 2000 tokens needs
+    // (7.75 × 0.90 − 2.20 + 2.20 × 2000 / 82368) / 7.75 = 0.623 → 0.63.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/logs/vllm/v0-qwen25-1.5b-int8-issue12529.log");
+    let text = std::fs::read_to_string(path).unwrap();
+    let checked = check(&text, &Request::default(), false);
+    assert_eq!(checked.request.ctx, "2000");
+    let w = checked.what_if.expect("a what-if from the logged KV cache");
+    assert_eq!(w.max_context, Some(82368));
+    assert_eq!(w.utilisation, Some(0.63));
 }
 
 #[test]

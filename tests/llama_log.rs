@@ -421,13 +421,13 @@ fn collected_logs_give_their_model_devices_settings_and_buffers() {
           ollama: Some("cuda") layers Some(81)/Some(81) split [27, 27, 27], 11 memory fields
           model: the GGUF metadata lacks `general.architecture (or print_info: arch)`
           unrecognised 0
-        ollama-11090: Ollama build None; 0 kv, 0 types, 0 hparams; devices []
+        ollama-11090: Ollama build None; 1 kv, 0 types, 1 hparams; devices []
           n_ctx None n_batch None n_seq None offload Some((41, 41)) split None overrides 0 types None/None
           Model CUDA0 12348030976
           Model CUDA1 12777527706
           Model CPU 713031680
           Compute CUDA0 0
-          model: the GGUF metadata lacks `general.architecture (or print_info: arch)`
+          model: the GGUF metadata lacks `token_embd.weight or tokenizer.ggml.tokens`
           unrecognised 0
     "#]].assert_eq(&out);
 }

@@ -441,19 +441,40 @@ fn run(cli: Cli) -> Result<(), String> {
                 for n in &c.notes {
                     println!("note: {n}");
                 }
+                use vramfit::report::check::Kind;
+                let log = matches!(c.kind, Kind::LlamaLog | Kind::VllmLog);
                 match &plan {
+                    _ if log && !c.model_known => println!(
+                        "the log does not say which model it loaded: pass --model to set vramfit's figures beside the logged ones"
+                    ),
                     Ok(r) => print_report(r),
                     Err(e) => println!("the setup read does not plan: {}: {e}", e.field()),
                 }
                 if let Some(w) = &c.what_if {
-                    let tokens =
-                        |t: Option<u64>| t.map_or("none".to_string(), |t| format!("{t} tokens"));
-                    println!(
-                        "\nfrom the logged sizes ({}): longest context {}, with one more GPU like the first {}",
-                        w.basis,
-                        tokens(w.max_context),
-                        tokens(w.max_context_with_another_gpu)
-                    );
+                    println!("\n{}", w.sentence());
+                }
+                if let (true, Some(l)) = (c.rows.is_empty(), &c.logged) {
+                    let rows: Vec<(String, &str, u64)> = l
+                        .devices
+                        .iter()
+                        .map(|d| (d.name.clone(), &d.buffers))
+                        .chain(std::iter::once(("host".to_string(), &l.host)))
+                        .flat_map(|(name, b)| {
+                            [
+                                ("weights", b.weights_bytes),
+                                ("kv", b.kv_bytes),
+                                ("compute", b.compute_bytes),
+                            ]
+                            .into_iter()
+                            .filter_map(move |(k, v)| v.map(|v| (name.clone(), k, v)))
+                        })
+                        .collect();
+                    if !rows.is_empty() {
+                        println!("\nlogged");
+                        for (device, buffer, bytes) in rows {
+                            println!("{device:<34} {buffer:<8} {:>12}", mib(bytes));
+                        }
+                    }
                 }
                 if !c.rows.is_empty() {
                     println!("\nlogged vs vramfit");

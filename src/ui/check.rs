@@ -103,29 +103,39 @@ pub fn LoggedTable() -> impl IntoView {
         let rows = calc
             .shown
             .with(|r| r.as_ref().map(|r| compare(r, &logged)))?;
-        let what_if = checked.with(|c| c.as_ref().and_then(|c| c.what_if.clone())).map(|w| {
-            let tokens = |t: Option<u64>| t.map_or("nothing".to_string(), |t| format!("{t} tokens"));
-            view! {
-                <p class="vf-note" data-testid="what-if">
-                    {format!(
-                        "From the logged sizes: the longest context that fits is {}; with one more GPU like the first, {}.",
-                        tokens(w.max_context),
-                        tokens(w.max_context_with_another_gpu)
-                    )}
-                </p>
-            }
+        // A log that does not say its model compares with nothing until
+        // the person picks one.
+        let comparable = checked.with(|c| {
+            c.as_ref().is_some_and(|c| {
+                c.model_known
+                    || calc
+                        .request
+                        .with(|r| (&r.model, &r.config) != (&c.request.model, &c.request.config))
+            })
         });
-        (!rows.is_empty()).then(|| {
+        let what_if = checked
+            .with(|c| c.as_ref().and_then(|c| c.what_if.clone()))
+            .map(|w| {
+                view! { <p class="vf-note" data-testid="what-if">{w.sentence()}</p> }
+            });
+        let has_rows = !rows.is_empty();
+        (has_rows || what_if.is_some()).then(|| {
             view! {
                 <section class="vf-logged" data-testid="logged-table">
                     <h2 class="vf-subtitle">"Logged vs vramfit"</h2>
-                    <table class="vf-table">
+                    <Show when=move || !comparable>
+                        <p class="vf-note" data-testid="choose-model">"The log does not say which model it loaded: choose it in the form and vramfit's figures appear beside the logged ones."</p>
+                    </Show>
+                    <table class="vf-table" hidden=!has_rows>
                         <thead><tr><th>"Device"</th><th>"Buffer"</th><th>"Logged"</th><th>"vramfit"</th><th>"Difference"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|r| {
                                 let tokens = r.buffer == "kv_cache_tokens";
                                 let show = move |b: u64| if tokens { format!("{b} tokens") } else { mib(b) };
-                                let diff = if tokens {
+                                let ours = if comparable { show(r.predicted_bytes) } else { "—".to_string() };
+                                let diff = if !comparable {
+                                    "—".to_string()
+                                } else if tokens {
                                     format!("{:+}", r.diff_bytes())
                                 } else {
                                     format!("{:+.2} MiB", r.diff_bytes() as f64 / 1048576.0)
@@ -135,7 +145,7 @@ pub fn LoggedTable() -> impl IntoView {
                                         <td>{r.device.clone()}</td>
                                         <td>{r.buffer}</td>
                                         <td>{show(r.logged_bytes)}</td>
-                                        <td>{show(r.predicted_bytes)}</td>
+                                        <td>{ours}</td>
                                         <td>{diff}</td>
                                     </tr>
                                 }

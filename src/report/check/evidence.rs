@@ -467,6 +467,153 @@ pub(super) fn identify(log: &LlamaLog) -> Identified {
     }
 }
 
+/// Formats a vLLM checkpoint's weights come in, tried against the logged
+/// per-rank weights.
+const VLLM_FORMATS: [WeightFormat; 5] = [
+    WeightFormat::BF16,
+    WeightFormat::Fp8 { block: false },
+    WeightFormat::Int8,
+    WeightFormat::Awq { group: 128 },
+    WeightFormat::Mxfp4,
+];
+
+/// What a vLLM startup shows of its model: each rank's weights and KV
+/// cache, the cache's tokens and their dtype.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct VllmEvidence {
+    pub weights_bytes: u64,
+    /// KV bytes per token on one rank, and how far off the printed
+    /// (rounded) figures allow it to be.
+    pub kv_per_token: f64,
+    pub kv_slack: f64,
+    pub kv_dtype_bytes: u64,
+    pub tp: u64,
+}
+
+impl VllmEvidence {
+    pub(super) fn of(log: &crate::import::vllm_log::VllmLog, tp: u64) -> Option<VllmEvidence> {
+        let weights = log
+            .first(|k| k.weights_bytes.or(k.weights_loaded_bytes))
+            .filter(|&b| b > 0)? as u64;
+        let kv = log.first(|k| k.kv_cache_bytes).filter(|&b| b > 0)? as f64;
+        let block = u64::from(log.settings.block_size.unwrap_or(16));
+        let tokens = log
+            .first(|k| k.kv_cache_tokens)
+            .or_else(|| log.first(|k| k.num_gpu_blocks).map(|b| b * block))
+            .filter(|&t| t > 0)? as f64;
+        let fp8 = log
+            .settings
+            .kv_cache_dtype
+            .as_deref()
+            .is_some_and(|d| d.starts_with("fp8"));
+        Some(VllmEvidence {
+            weights_bytes: weights,
+            kv_per_token: kv / tokens,
+            // GiB printed to 0.01, tokens to a block.
+            kv_slack: (0.006 * (1u64 << 30) as f64) / tokens + kv / tokens * 0.01,
+            kv_dtype_bytes: if fp8 { 1 } else { 2 },
+            tp: tp.max(1),
+        })
+    }
+
+    /// `spec`'s KV bytes per token on one rank: every layer global self-
+    /// or cross-attention (else `None`: vLLM's hybrid allocator sizes
+    /// differently).
+    fn kv_per_token(&self, spec: &crate::estimate::model::ModelSpec) -> Option<f64> {
+        use crate::estimate::model::{KvLayout, Stack};
+        let mut bytes = 0u64;
+        for l in spec.layers.iter().filter(|l| l.stack == Stack::Decoder) {
+            // A cross-attention layer's cache is allocated per token too.
+            let a = l.attention.or(l.cross_attention)?;
+            if l.recurrent.is_some() || a.window_len().is_some() {
+                return None;
+            }
+            if a.shares_kv {
+                continue;
+            }
+            bytes += match a.kv {
+                KvLayout::Heads {
+                    n_head_kv,
+                    head_dim_k,
+                    head_dim_v,
+                } => (n_head_kv / self.tp).max(1) * (head_dim_k + head_dim_v),
+                KvLayout::Latent { .. } | KvLayout::SharedKv { .. } => return None,
+            } * self.kv_dtype_bytes;
+        }
+        Some(bytes as f64)
+    }
+}
+
+/// The catalog model a vLLM startup's per-rank weights and KV cache fit,
+/// and the format its weights' size matched.
+pub(super) fn identify_vllm(e: &VllmEvidence) -> (Identified, Option<WeightFormat>) {
+    let specs: Vec<(&'static str, crate::estimate::model::ModelSpec)> =
+        crate::estimate::catalog::MODELS
+            .iter()
+            .filter_map(|m| Some((m.id, m.load().ok()?.spec)))
+            .filter(|(_, spec)| {
+                e.kv_per_token(spec)
+                    .is_some_and(|kv| (kv - e.kv_per_token).abs() <= e.kv_slack)
+            })
+            .collect();
+    // BF16 checkpoints first (most of what vLLM serves), then the rest.
+    let mut fits = fitting_vllm(e, &specs, &VLLM_FORMATS[..1]);
+    if fits.is_empty() {
+        fits = fitting_vllm(e, &specs, &VLLM_FORMATS);
+    }
+    // The closest weights first; of same-size siblings the plainest id.
+    fits.sort_by(|a, b| {
+        ((a.3 * 100.0).round() as u64, a.0.split('-').count())
+            .cmp(&((b.3 * 100.0).round() as u64, b.0.split('-').count()))
+    });
+    let Some(&(id, params, format, err)) = fits.first() else {
+        return (Identified::Unknown, None);
+    };
+    let tied: Vec<&'static str> = fits
+        .iter()
+        .filter(|c| (c.3 * 100.0).round() == (err * 100.0).round() && c.1 != params)
+        .map(|c| c.0)
+        .collect();
+    if !tied.is_empty() {
+        return (
+            Identified::Several(std::iter::once(id).chain(tied).take(6).collect()),
+            None,
+        );
+    }
+    (
+        Identified::One {
+            id,
+            ftype: None,
+            basis: vec!["KV cache per token", "weights' size"],
+        },
+        Some(format),
+    )
+}
+
+/// The admitted models whose weights per rank fit in one of `formats`:
+/// (id, parameters, format, |ln ratio|).
+fn fitting_vllm(
+    e: &VllmEvidence,
+    specs: &[(&'static str, crate::estimate::model::ModelSpec)],
+    formats: &[WeightFormat],
+) -> Vec<(&'static str, u64, WeightFormat, f64)> {
+    let mut fits = Vec::new();
+    for (id, spec) in specs {
+        let best = formats
+            .iter()
+            .map(|&f| {
+                let w = crate::estimate::weights::weight_bytes(spec, f);
+                let per_rank = w.file.div_ceil(e.tp).max(1) as f64;
+                ((e.weights_bytes as f64 / per_rank).ln().abs(), f)
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        if let Some((err, f)) = best.filter(|(err, _)| *err <= SIZE_TOLERANCE) {
+            fits.push((*id, spec.params().total, f, err));
+        }
+    }
+    fits
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,5 +680,44 @@ mod tests {
             Identified::Several(ids) => assert!(ids.iter().all(|i| i.contains("235b")), "{ids:?}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_vllm_rank_s_kv_per_token_and_weights_single_out_a_model() {
+        // Llama 3.1 8B in BF16 on one GPU: 32 layers × 8 KV heads × 128 ×
+        // (K + V) × 2 bytes = 131072 bytes a token, 14.96 GiB of weights.
+        let e = VllmEvidence {
+            weights_bytes: (14.96 * (1u64 << 30) as f64) as u64,
+            kv_per_token: 131072.0,
+            kv_slack: 1000.0,
+            kv_dtype_bytes: 2,
+            tp: 1,
+        };
+        match identify_vllm(&e) {
+            (Identified::One { id, .. }, Some(f)) => {
+                assert_eq!((id, f), ("llama-3.1-8b", WeightFormat::BF16));
+            }
+            other => panic!("{other:?}"),
+        }
+        // The same shapes over two ranks: half the heads and weights each.
+        let e = VllmEvidence {
+            weights_bytes: e.weights_bytes / 2,
+            kv_per_token: 65536.0,
+            tp: 2,
+            ..e
+        };
+        assert!(matches!(
+            identify_vllm(&e).0,
+            Identified::One {
+                id: "llama-3.1-8b",
+                ..
+            }
+        ));
+        // A cache no model has.
+        let e = VllmEvidence {
+            kv_per_token: 12345.0,
+            ..e
+        };
+        assert_eq!(identify_vllm(&e), (Identified::Unknown, None));
     }
 }

@@ -297,6 +297,7 @@ pub fn check_json(c: &Check) -> serde_json::Value {
             "kind".into(),
             serde_json::to_value(c.kind).unwrap_or_default(),
         );
+        o.insert("model_known".into(), c.model_known.into());
         o.insert(
             "request".into(),
             serde_json::to_value(&c.request).unwrap_or_default(),

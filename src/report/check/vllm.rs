@@ -1,6 +1,7 @@
 //! A vLLM startup log, and PyTorch's out-of-memory message, as the
 //! request they amount to and what vLLM reported per rank.
 
+use super::evidence::{identify_vllm, VllmEvidence};
 use super::*;
 
 /// A vLLM startup log: the model, flags and GPUs it shows as a request,
@@ -144,6 +145,31 @@ pub fn check_vllm_log(
         }
         (tp, pp) => (tp.unwrap_or(1) * pp.unwrap_or(1)).max(1),
     };
+    // The model from the per-rank weights and KV cache, when no line names it.
+    if !model_known {
+        if let Some(e) = VllmEvidence::of(log, u64::from(ranks)) {
+            match identify_vllm(&e) {
+                (Identified::One { id, basis, .. }, format) => {
+                    r.set("model", id.into());
+                    r.set("config", String::new());
+                    if let Some(f) = format.filter(|_| r.weights.is_empty()) {
+                        r.set("weights", f.id());
+                    }
+                    model_known = true;
+                    notes.push(format!(
+                        "the log does not name the model; its {} are the catalog's {id}{}",
+                        basis.join(" and "),
+                        format.map_or(String::new(), |f| format!(" in {}", f.label()))
+                    ));
+                }
+                (Identified::Several(ids), _) => notes.push(format!(
+                    "the log does not name the model; its KV cache and weights fit {}: choose the model to compare with",
+                    ids.join(", ")
+                )),
+                (Identified::Unknown, _) => {}
+            }
+        }
+    }
     let total = log.first(|rank| rank.total_bytes).filter(|&b| b > 0);
     let card = log
         .first(|rank| rank.gpu_name.clone())
@@ -220,13 +246,14 @@ pub fn check_vllm_log(
             }
         }
     }
+    let ctx = r.ctx.parse().unwrap_or(0);
     Check {
         kind: Kind::VllmLog,
+        what_if: vllm_what_if(log, ctx),
         request: r,
         logged: Some(logged),
         rows,
         model_known,
-        what_if: None,
         notes,
     }
 }

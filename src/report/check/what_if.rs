@@ -12,7 +12,40 @@ pub struct WhatIf {
     pub max_context: Option<u64>,
     /// The same with one more GPU like the first.
     pub max_context_with_another_gpu: Option<u64>,
+    /// llama.cpp: the placement to use at the logged context when the log
+    /// kept layers on the CPU or did not fit (`-ngl 40`, `-ngl 81 -ts 41,40`).
+    pub placement: Option<String>,
+    /// vLLM: the `--gpu-memory-utilization` that holds one request of the
+    /// request's context (at most 0.99).
+    pub utilisation: Option<f64>,
     pub basis: String,
+}
+
+impl WhatIf {
+    /// The what-ifs as one sentence (the CLI's line, the app's note).
+    pub fn sentence(&self) -> String {
+        let tokens = |t: Option<u64>| t.map_or("nothing".to_string(), |t| format!("{t} tokens"));
+        let mut parts = vec![format!(
+            "the longest context that fits is {}",
+            tokens(self.max_context)
+        )];
+        if let Some(t) = self.max_context_with_another_gpu {
+            parts.push(format!("with one more GPU like the first, {t} tokens"));
+        }
+        if let Some(p) = &self.placement {
+            parts.push(format!("at the logged context use {p}"));
+        }
+        if let Some(u) = self.utilisation {
+            parts.push(format!(
+                "one request of the context asked for needs --gpu-memory-utilization {u:.2}"
+            ));
+        }
+        format!(
+            "From the logged sizes ({}): {}.",
+            self.basis,
+            parts.join("; ")
+        )
+    }
 }
 
 /// Per GPU (by plan name): logged − ours for weights and compute, and
@@ -88,6 +121,82 @@ impl Calibration {
     }
 }
 
+/// The most layers on the GPUs that fit with the logged sizes, when the
+/// log kept some on the CPU; else the searched split when the logged one
+/// does not fit. `None` when the logged placement is already the best.
+fn placement(request: &Request, calibration: &Calibration) -> Option<String> {
+    let n_layer = crate::report::validate(request).ok()?.spec.n_layer() as u64;
+    let ngl: Option<u64> = request.ngl.parse().ok();
+    let at = |n: u64| {
+        let mut r = request.clone();
+        r.set("ngl", n.to_string());
+        calibration.fits(&r)
+    };
+    if let Some(given) = ngl.filter(|&n| n <= n_layer) {
+        // Binary search above the logged count (fits is monotone in -ngl
+        // for a fixed split: each layer more only adds to the GPUs).
+        let (mut lo, mut hi) = (given, n_layer + 1);
+        if !at(lo) {
+            return None;
+        }
+        if at(hi) {
+            return Some(format!("-ngl {hi}"));
+        }
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if at(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return (lo > given).then(|| format!("-ngl {lo}"));
+    }
+    if calibration.fits(request) {
+        return None;
+    }
+    let mut searched = request.clone();
+    searched.set("ngl", String::new());
+    searched.set("tensor_split", String::new());
+    let plan = report(&searched).ok()?;
+    if !plan.fits || !calibration.fits(&searched) {
+        return None;
+    }
+    let (ngl, ts) = crate::launch::llama_cpp::split_flags(&plan.plan);
+    Some(match ts {
+        Some(ts) => format!("-ngl {ngl} -ts {ts}"),
+        None => format!("-ngl {ngl}"),
+    })
+}
+
+/// vLLM: from the logged KV memory and tokens, the utilisation whose KV
+/// share holds one request of `ctx` tokens, and the longest request the
+/// logged share holds.
+pub(super) fn vllm_what_if(log: &crate::import::vllm_log::VllmLog, ctx: u64) -> Option<WhatIf> {
+    let total = log.first(|k| k.total_bytes).filter(|&b| b > 0)? as f64;
+    let util = log.first(|k| k.gpu_memory_utilization)?;
+    let kv = log.first(|k| k.kv_cache_bytes)? as f64;
+    // V0 prints blocks: 16 tokens each unless the block size was set.
+    let block = u64::from(log.settings.block_size.unwrap_or(16));
+    let tokens = log
+        .first(|k| k.kv_cache_tokens)
+        .or_else(|| log.first(|k| k.num_gpu_blocks).map(|b| b * block))
+        .filter(|&t| t > 0)?;
+    let per_token = kv / tokens as f64;
+    let needed = (total * util - kv + per_token * ctx as f64) / total;
+    let utilisation = (needed <= 0.99).then(|| (needed * 100.0).ceil() / 100.0);
+    Some(WhatIf {
+        max_context: Some(tokens),
+        max_context_with_another_gpu: None,
+        placement: None,
+        utilisation,
+        basis: format!(
+            "the logged KV cache ({:.2} GiB for {tokens} tokens) at the logged utilisation {util}",
+            kv / (1u64 << 30) as f64
+        ),
+    })
+}
+
 pub(super) fn what_if(request: &Request, rows: &[Row]) -> Option<WhatIf> {
     let calibration = Calibration::from_rows(rows);
     let limit = crate::report::validate(request).ok()?.spec.n_ctx_train;
@@ -103,6 +212,8 @@ pub(super) fn what_if(request: &Request, rows: &[Row]) -> Option<WhatIf> {
     Some(WhatIf {
         max_context,
         max_context_with_another_gpu,
+        placement: placement(request, &calibration),
+        utilisation: None,
         basis: "each GPU's logged weights and compute in place of vramfit's, its KV cache scaled by logged over vramfit's".into(),
     })
 }

@@ -101,6 +101,7 @@ pub const MODELS: &[CatalogModel] = &[
     model! { "qwen2.5-coder-7b", "Qwen2.5-Coder 7B", "Qwen", ["Qwen/Qwen2.5-Coder-7B", "Qwen/Qwen2.5-Coder-7B-Instruct"] },
     model! { "qwen2.5-0.5b", "Qwen2.5 0.5B", "Qwen", ["Qwen/Qwen2.5-0.5B", "Qwen/Qwen2.5-0.5B-Instruct"] },
     model! { "qwen2.5-1.5b", "Qwen2.5 1.5B", "Qwen", ["Qwen/Qwen2.5-1.5B", "Qwen/Qwen2.5-1.5B-Instruct"] },
+    model! { "qwen2.5-3b", "Qwen2.5 3B", "Qwen", ["Qwen/Qwen2.5-3B", "Qwen/Qwen2.5-3B-Instruct"] },
     model! { "qwen2.5-7b", "Qwen2.5 7B", "Qwen", ["Qwen/Qwen2.5-7B", "Qwen/Qwen2.5-7B-Instruct"] },
     model! { "qwen2.5-14b", "Qwen2.5 14B", "Qwen", ["Qwen/Qwen2.5-14B", "Qwen/Qwen2.5-14B-Instruct"] },
     model! { "qwen2.5-32b", "Qwen2.5 32B", "Qwen", ["Qwen/Qwen2.5-32B", "Qwen/Qwen2.5-32B-Instruct"] },

@@ -16,5 +16,6 @@ pub mod llama_log;
 pub mod mmproj;
 pub mod safetensors;
 pub mod vllm_log;
+pub mod words;
 
 pub use config::{parse_config, ConfigError, Imported};

@@ -13,12 +13,11 @@
 //! offload patterns, draft models, RPC servers) or assumed (a default the
 //! command leaves out) is said in [`Parsed::notes`].
 //!
-//! The words are split by a small hand-written shell reader rather than a
-//! crate such as `shlex`: pasted commands mix POSIX quoting with
+//! The words are split by [`crate::import::words::split_commands`], the
+//! shell reader the log readers share: POSIX quoting with Windows paths,
 //! backslash-newline, `^` (cmd) and backtick (PowerShell) continuations,
-//! `&&` chains, redirections and prompts, and the reader must return
-//! something for any text, never an error — a tokenizer that rejects an
-//! unbalanced quote would lose the whole command.
+//! `&&` chains, redirections and prompts; it returns something for any
+//! text, never an error.
 //!
 //! Pure and total: any text in (the first [`MAX_INPUT`] bytes are read), a
 //! [`Parsed`] out, never a panic; everything is bounded by the input size.
@@ -31,6 +30,7 @@ use serde::{Serialize, Serializer};
 use super::{Request, MAX_CTX};
 use crate::estimate::names::resolve;
 use crate::estimate::WeightFormat;
+use crate::import::words::split_commands;
 
 mod exllama;
 mod llama;

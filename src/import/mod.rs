@@ -1,6 +1,7 @@
 //! Pure parsers of what people bring: a Hugging Face `config.json` (read by
-//! one reader per model family, `arch`), GGUF and safetensors headers, and
-//! llama.cpp's vision projector (`mmproj`) GGUF files.
+//! one reader per model family, `arch`), GGUF and safetensors headers,
+//! llama.cpp's vision projector (`mmproj`) GGUF files, llama.cpp and vLLM
+//! logs, and the words of pasted shell commands and Python calls (`words`).
 //!
 //! Each importer turns untrusted text into a validated [`ModelSpec`] or a
 //! typed error that names the field at fault; none of them panics.

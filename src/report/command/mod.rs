@@ -28,7 +28,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::{Request, MAX_CTX};
-use crate::estimate::names::resolve;
+use crate::estimate::names::try_resolve;
 use crate::estimate::WeightFormat;
 use crate::import::words::split_commands;
 
@@ -275,7 +275,7 @@ impl Parser {
         let has_xl = !xl.is_empty();
         candidates.extend(xl);
         for c in &candidates {
-            if let Ok(r) = resolve(c) {
+            if let Some(r) = try_resolve(c) {
                 if has_xl && c.to_ascii_uppercase().contains("_K_M") {
                     self.note(
                         "an Unsloth _K_XL quant is planned as _K_M: it keeps a few more tensors at higher precision, so the estimate is a little low".into(),

@@ -70,7 +70,7 @@ pub(super) fn call_args(text: &str) -> Call {
 /// Whether `model` is a catalog model whose name and checkpoint imply no
 /// quantization, so that a dtype says what the weights are.
 pub(super) fn plain_checkpoint(model: &str) -> bool {
-    resolve(model).is_ok_and(|r| {
+    try_resolve(model).is_some_and(|r| {
         r.format.is_none() && crate::import::config::checkpoint_format(r.model.config).is_none()
     })
 }

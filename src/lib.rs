@@ -21,7 +21,9 @@
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
 //!   safetensors headers, llama.cpp's vision projector (`mmproj`) files,
-//!   vLLM startup logs and launch commands (`import::vllm_log`).
+//!   llama.cpp and vLLM startup logs and launch commands (`import::llama_log`,
+//!   `import::vllm_log`), and the one shell tokenizer and Python-argument
+//!   splitter every pasted-text reader uses (`import::words`).
 //! - [`ui`] — Leptos components: read results and format them; no arithmetic.
 //! - [`web`] — browser glue only.
 //!

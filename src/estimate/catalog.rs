@@ -4,7 +4,12 @@
 //! row in `catalog/models.rs`; every
 //! number vramfit shows for it is derived from that config. Lookup is by exact
 //! id or alias, ignoring case and separators — never by substring — and an
-//! unknown name is an error that lists the closest ids.
+//! unknown name is an error that lists the closest ids. The names are
+//! normalised once, into an index built on the first lookup: pasted
+//! commands try several spellings of each model name.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use thiserror::Error;
 
@@ -50,23 +55,82 @@ pub struct UnknownModel {
 /// Finds a model by exact id or alias, ignoring case and separators.
 pub fn find(name: &str) -> Result<&'static CatalogModel, UnknownModel> {
     let key = normalise(name);
-    MODELS
-        .iter()
-        .find(|m| normalise(m.id) == key || m.aliases.iter().any(|a| normalise(a) == key))
+    index()
+        .names
+        .get(&key)
+        .copied()
         .ok_or_else(|| UnknownModel {
             name: name.to_string(),
             closest: closest_ids(&key),
         })
 }
 
+/// [`find`] without the error, whose closest ids cost an edit distance per
+/// model: for callers that try several spellings.
+pub(crate) fn find_model(name: &str) -> Option<&'static CatalogModel> {
+    index().names.get(&normalise(name)).copied()
+}
+
+/// The model with an alias whose repo name (without its namespace)
+/// normalises to `key`.
+pub(crate) fn find_repo(key: &str) -> Option<&'static CatalogModel> {
+    index().repos.get(key).copied()
+}
+
+/// Whether some alias lives under `namespace` (ignoring ASCII case).
+pub(crate) fn is_namespace(namespace: &str) -> bool {
+    index().namespaces.contains(&namespace.to_ascii_lowercase())
+}
+
 /// The three ids nearest to `key` by edit distance.
 pub(crate) fn closest_ids(key: &str) -> Vec<&'static str> {
-    let mut scored: Vec<(usize, &'static str)> = MODELS
+    let mut scored: Vec<(usize, &'static str)> = index()
+        .ids
         .iter()
-        .map(|m| (edit_distance(key, &normalise(m.id)), m.id))
+        .map(|(normal, id)| (edit_distance(key, normal), *id))
         .collect();
     scored.sort();
     scored.into_iter().take(3).map(|(_, id)| id).collect()
+}
+
+/// The catalog's names, normalised once. Where two models share a key the
+/// first in [`MODELS`] keeps it, as a scan in order would find it.
+struct Index {
+    /// Ids and aliases.
+    names: BTreeMap<String, &'static CatalogModel>,
+    /// Aliases' repo names without their namespace.
+    repos: BTreeMap<String, &'static CatalogModel>,
+    /// Aliases' namespaces, ASCII lowercase.
+    namespaces: BTreeSet<String>,
+    /// Each id normalised, in catalog order.
+    ids: Vec<(String, &'static str)>,
+}
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = Index {
+            names: BTreeMap::new(),
+            repos: BTreeMap::new(),
+            namespaces: BTreeSet::new(),
+            ids: Vec::with_capacity(MODELS.len()),
+        };
+        for m in MODELS {
+            index.ids.push((normalise(m.id), m.id));
+            for name in std::iter::once(m.id).chain(m.aliases.iter().copied()) {
+                index.names.entry(normalise(name)).or_insert(m);
+            }
+            for alias in m.aliases {
+                if let Some((_, repo)) = alias.rsplit_once('/') {
+                    index.repos.entry(normalise(repo)).or_insert(m);
+                }
+                if let Some((namespace, _)) = alias.split_once('/') {
+                    index.namespaces.insert(namespace.to_ascii_lowercase());
+                }
+            }
+        }
+        index
+    })
 }
 
 /// Levenshtein distance. Hand-written: a dozen lines, not worth a dependency.

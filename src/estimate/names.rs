@@ -33,7 +33,9 @@
 //!   `-FP4` → read, but no format vramfit models: a warning says so and the
 //!   engine's format is used.
 
-use super::catalog::{closest_ids, find, CatalogModel, UnknownModel, MODELS};
+use super::catalog::{
+    closest_ids, find_model, find_repo, is_namespace, CatalogModel, UnknownModel,
+};
 use super::format::{normalise, GgufFtype, WeightFormat};
 
 /// What a model name resolves to.
@@ -53,8 +55,23 @@ pub struct Resolved {
 
 /// Reads `name` with the rules in the module docs.
 pub fn resolve(name: &str) -> Result<Resolved, UnknownModel> {
+    read(name).map_err(|base| UnknownModel {
+        name: name.trim().to_string(),
+        closest: closest_ids(&normalise(&base)),
+    })
+}
+
+/// [`resolve`] for callers that try several spellings and drop the error:
+/// `None` where `resolve` fails, without computing the closest ids (an edit
+/// distance to every catalog id).
+pub fn try_resolve(name: &str) -> Option<Resolved> {
+    read(name).ok()
+}
+
+/// The name resolved, or what was left of it when no rule found a model.
+fn read(name: &str) -> Result<Resolved, String> {
     let typed = name.trim();
-    if let Ok(model) = find(typed) {
+    if let Some(model) = find_model(typed) {
         return Ok(Resolved {
             model,
             format: None,
@@ -64,13 +81,9 @@ pub fn resolve(name: &str) -> Result<Resolved, UnknownModel> {
         });
     }
     let mut reading = Reading::new(typed);
-    let found = reading.read();
-    match found {
+    match reading.read() {
         Some(model) => Ok(reading.resolved(model)),
-        None => Err(UnknownModel {
-            name: typed.to_string(),
-            closest: closest_ids(&normalise(&reading.base)),
-        }),
+        None => Err(reading.base),
     }
 }
 
@@ -232,12 +245,7 @@ impl<'a> Reading<'a> {
         let Some((org, rest)) = self.base.split_once('_') else {
             return;
         };
-        let known = MODELS
-            .iter()
-            .flat_map(|m| m.aliases.iter())
-            .filter_map(|a| a.split_once('/'))
-            .any(|(ns, _)| ns.eq_ignore_ascii_case(org));
-        if known && !rest.is_empty() {
+        if is_namespace(org) && !rest.is_empty() {
             self.org_prefix = Some(format!("{org}_"));
             self.base = rest.to_string();
         }
@@ -423,16 +431,7 @@ fn lookup(name: &str) -> Option<&'static CatalogModel> {
     if name.is_empty() {
         return None;
     }
-    if let Ok(model) = find(name) {
-        return Some(model);
-    }
-    let key = normalise(name);
-    MODELS.iter().find(|m| {
-        m.aliases
-            .iter()
-            .filter_map(|a| a.rsplit_once('/'))
-            .any(|(_, repo)| normalise(repo) == key)
-    })
+    find_model(name).or_else(|| find_repo(&normalise(name)))
 }
 
 /// The words of `name` (split at `-`, `_`, `.`) with their byte offsets.
@@ -493,6 +492,7 @@ mod tests {
     use expect_test::{expect, Expect};
 
     use super::*;
+    use crate::estimate::catalog::MODELS;
 
     /// Real repository names, one a line; `#` starts a comment.
     const NAMES: &str = include_str!("names/cases.txt");

@@ -1,6 +1,7 @@
 //! Pure parsers of what people bring: a Hugging Face `config.json` (read by
-//! one reader per model family, `arch`), GGUF and safetensors headers, and
-//! llama.cpp's vision projector (`mmproj`) GGUF files.
+//! one reader per model family, `arch`), GGUF and safetensors headers,
+//! llama.cpp's vision projector (`mmproj`) GGUF files, llama.cpp and vLLM
+//! logs, and the words of pasted shell commands and Python calls (`words`).
 //!
 //! Each importer turns untrusted text into a validated [`ModelSpec`] or a
 //! typed error that names the field at fault; none of them panics.
@@ -16,5 +17,6 @@ pub mod llama_log;
 pub mod mmproj;
 pub mod safetensors;
 pub mod vllm_log;
+pub mod words;
 
 pub use config::{parse_config, ConfigError, Imported};

@@ -49,7 +49,6 @@
 mod command;
 mod errors;
 mod numbers;
-mod words;
 
 use errors::*;
 use numbers::*;
@@ -58,7 +57,7 @@ use serde::Serialize;
 
 pub use command::{parse_command, EnvVar, Flag, FlagSpec, Launcher, VllmCommand, FLAGS};
 
-use words::{bracketed, python_items, unquote, Item};
+use super::words::{bracketed, python_items, unquote, Item};
 
 /// The most input read: 1 MiB (a long startup log is ~200 KiB).
 pub const MAX_INPUT: usize = 1 << 20;

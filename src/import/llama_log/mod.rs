@@ -11,7 +11,9 @@
 //! llama-server timestamp (`0.00.618.526 I `) or inside prose. Ollama's own
 //! `time=… level=… msg=…` lines (its offload estimate, the runner's command
 //! line, the new engine's `model weights` / `kv cache` / `compute graph`
-//! sizes) are read as logfmt.
+//! sizes) are read as logfmt. A command line in the log (llama-server's,
+//! Ollama's runner's) is split by [`super::words`], the shell reader the
+//! other pasted-text readers share.
 //!
 //! Parsing is hand-written over `str` methods rather than with `regex`: the
 //! formats are a handful of fixed shapes, the crate has no regex dependency
@@ -32,6 +34,7 @@ use crate::estimate::format::GgufFtype;
 use crate::import::config::parse_config;
 use crate::import::file::ImportError;
 use crate::import::gguf::{GgufHeader, Value};
+use crate::import::words::split_commands;
 
 mod model;
 mod pieces;
@@ -915,8 +918,12 @@ impl Parser {
     // ---- command lines ---------------------------------------------------
 
     fn command_line(&mut self, line: &str) {
-        let words = split_args(line);
-        let Some(at) = words.iter().position(|w| is_program(w)) else {
+        // The command that runs llama.cpp (`cd /models && ./llama-server …`).
+        let commands = split_commands(line);
+        let Some((words, at)) = commands
+            .iter()
+            .find_map(|words| Some((words, words.iter().position(|w| is_program(w))?)))
+        else {
             return;
         };
         let (program, args) = match (words.get(at), words.get(at + 1..)) {

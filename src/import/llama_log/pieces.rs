@@ -1,5 +1,5 @@
 //! The pieces of one log line: its tag, a size, a label, logfmt pairs,
-//! a command line's words, a metadata value.
+//! whether a command line's word names llama.cpp, a metadata value.
 
 use super::*;
 
@@ -241,30 +241,6 @@ pub(super) fn logfmt_pairs(line: &str) -> Vec<(String, String)> {
         pairs.push((key, value));
     }
     pairs
-}
-
-/// Splits a command line into words, honouring simple quotes.
-pub(super) fn split_args(line: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quote: Option<char> = None;
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => quote = Some(c),
-            (None, c) if c.is_whitespace() => {
-                if !word.is_empty() {
-                    push(&mut words, std::mem::take(&mut word));
-                }
-            }
-            (None, c) => word.push(c),
-        }
-    }
-    if !word.is_empty() {
-        push(&mut words, word);
-    }
-    words
 }
 
 /// `llama-server`, `/path/llama-cli`, `C:\AI>vulkan\llama-server`,

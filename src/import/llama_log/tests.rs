@@ -139,6 +139,22 @@ time=2025-07-18T14:50:57.066Z level=INFO source=ggml.go:365 msg="model weights" 
 }
 
 #[test]
+fn a_command_line_is_read_from_its_chain_and_keeps_windows_paths() {
+    check(
+        r#"cd ~/llama.cpp && ./build/bin/llama-server -m "models/my model.gguf" -c 8192 -ngl 99 2>&1 | tee server.log"#,
+        expect![[
+            r#"{"command":{"flags":[["-m","models/my model.gguf"],["-c","8192"],["-ngl","99"]],"program":"./build/bin/llama-server"},"settings":{"model_path":"models/my model.gguf","n_ctx":8192,"n_gpu_layers":99}}"#
+        ]],
+    );
+    check(
+        r#"C:\AI>vulkan\llama-server.exe -m C:\models\x.gguf -c 4096"#,
+        expect![[
+            r#"{"command":{"flags":[["-m","C:\\models\\x.gguf"],["-c","4096"]],"program":"C:\\AI>vulkan\\llama-server.exe"},"settings":{"model_path":"C:\\models\\x.gguf","n_ctx":4096}}"#
+        ]],
+    );
+}
+
+#[test]
 fn hostile_input_gives_a_result() {
     let long = "llama_context: ".to_string() + &"é".repeat(10_000);
     assert!(parse(&long).unrecognised.count <= 1);

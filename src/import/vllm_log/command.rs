@@ -13,8 +13,8 @@
 
 use serde::Serialize;
 
-use super::words::{bracketed, python_items, shell_words, unquote, Item};
 use super::{Engine, Settings};
+use crate::import::words::{bracketed, python_items, split_commands, unquote, Item, MAX_WORDS};
 
 /// One flag vramfit reads from a vLLM command.
 pub struct FlagSpec {
@@ -316,38 +316,64 @@ pub(super) fn from_python(line: &str) -> VllmCommand {
     finish(cmd)
 }
 
+/// The launcher a command's words name, and the index of the word naming it.
+fn launcher_at(words: &[String]) -> Option<(Launcher, usize)> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        let after_vllm = i
+            .checked_sub(1)
+            .and_then(|p| words.get(p))
+            .is_some_and(|p| p.ends_with("vllm"));
+        let launcher = if w == "serve" && after_vllm {
+            Launcher::Serve
+        } else if w.contains("vllm.entrypoints") {
+            Launcher::ApiServer
+        } else if w.contains("vllm-openai") {
+            Launcher::Docker
+        } else {
+            return None;
+        };
+        Some((launcher, i))
+    })
+}
+
 fn from_words(text: &str) -> VllmCommand {
-    let words = shell_words(text);
+    let commands = split_commands(text);
+    // The command that starts vLLM (`cd /srv && vllm serve …`), else the
+    // first with flags.
+    let (words, at) = match commands
+        .iter()
+        .find_map(|words| Some((words, launcher_at(words)?)))
+    {
+        Some((words, at)) => (words.as_slice(), Some(at)),
+        None => {
+            let flagged = commands
+                .iter()
+                .find(|words| words.iter().any(|w| w.starts_with("--")));
+            (flagged.map_or(&[][..], Vec::as_slice), None)
+        }
+    };
     let mut cmd = VllmCommand::default();
     // Where vLLM's own arguments start, and whether a positional model may
     // come first.
     let mut start = None;
-    for (i, w) in words.iter().enumerate() {
-        if w == "serve" && i > 0 && words[i - 1].ends_with("vllm") {
-            cmd.launcher = Some(Launcher::Serve);
-            start = Some(i + 1);
-            break;
-        }
-        if w.contains("vllm.entrypoints") {
-            cmd.launcher = Some(Launcher::ApiServer);
-            start = Some(i + 1);
-            break;
-        }
-        if w.contains("vllm-openai") {
-            cmd.launcher = Some(Launcher::Docker);
-            start = Some(i + 1);
+    if let Some((launcher, i)) = at {
+        cmd.launcher = Some(launcher);
+        start = Some(i + 1);
+        if launcher == Launcher::Docker {
             // `docker run … -e K=V …` before the image.
+            let before = words.get(..i).unwrap_or_default();
             let mut j = 0;
-            while j < i {
-                if (words[j] == "-e" || words[j] == "--env") && j + 1 < i {
-                    push_env(&mut cmd, &words[j + 1]);
-                    j += 1;
-                } else if let Some(v) = words[j].strip_prefix("--env=") {
+            while let Some(w) = before.get(j) {
+                if w == "-e" || w == "--env" {
+                    if let Some(v) = before.get(j + 1) {
+                        push_env(&mut cmd, v);
+                        j += 1;
+                    }
+                } else if let Some(v) = w.strip_prefix("--env=") {
                     push_env(&mut cmd, v);
                 }
                 j += 1;
             }
-            break;
         }
     }
     let start = match start {
@@ -419,7 +445,7 @@ fn push_env(cmd: &mut VllmCommand, word: &str) {
     let ok = !name.is_empty()
         && !name.starts_with(|c: char| c.is_ascii_digit())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if ok && cmd.env.len() < super::words::MAX_WORDS {
+    if ok && cmd.env.len() < MAX_WORDS {
         if name == "VLLM_USE_V1" {
             cmd.engine = match value {
                 "0" => Some(Engine::V0),
@@ -435,7 +461,7 @@ fn push_env(cmd: &mut VllmCommand, word: &str) {
 }
 
 fn push_flag(cmd: &mut VllmCommand, name: String, value: Option<String>) {
-    if cmd.flags.len() < super::words::MAX_WORDS {
+    if cmd.flags.len() < MAX_WORDS {
         cmd.flags.push(Flag { name, value });
     }
 }
@@ -563,6 +589,19 @@ mod tests {
                 Some(Docker) model=Some("mistralai/Mistral-7B-v0.1") engine=Some(V0)
                 env: ["HUGGING_FACE_HUB_TOKEN=<secret>", "VLLM_USE_V1=0"]
                 flags: ["--model mistralai/Mistral-7B-v0.1", "--limit-mm-per-prompt {\"image\": 2}", "--kv-cache-dtype fp8"]
+                unused: []
+            "#]],
+        );
+    }
+
+    #[test]
+    fn the_command_that_starts_vllm_is_read_from_a_chain() {
+        check(
+            "source ~/venv/bin/activate && CUDA_VISIBLE_DEVICES=0 vllm serve Qwen/Qwen3-8B --max-model-len 8192 > vllm.log 2>&1 &",
+            expect![[r#"
+                Some(Serve) model=Some("Qwen/Qwen3-8B") engine=None
+                env: ["CUDA_VISIBLE_DEVICES=0"]
+                flags: ["--max-model-len 8192"]
                 unused: []
             "#]],
         );

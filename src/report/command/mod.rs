@@ -13,12 +13,11 @@
 //! offload patterns, draft models, RPC servers) or assumed (a default the
 //! command leaves out) is said in [`Parsed::notes`].
 //!
-//! The words are split by a small hand-written shell reader rather than a
-//! crate such as `shlex`: pasted commands mix POSIX quoting with
+//! The words are split by [`crate::import::words::split_commands`], the
+//! shell reader the log readers share: POSIX quoting with Windows paths,
 //! backslash-newline, `^` (cmd) and backtick (PowerShell) continuations,
-//! `&&` chains, redirections and prompts, and the reader must return
-//! something for any text, never an error — a tokenizer that rejects an
-//! unbalanced quote would lose the whole command.
+//! `&&` chains, redirections and prompts; it returns something for any
+//! text, never an error.
 //!
 //! Pure and total: any text in (the first [`MAX_INPUT`] bytes are read), a
 //! [`Parsed`] out, never a panic; everything is bounded by the input size.
@@ -29,8 +28,9 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::{Request, MAX_CTX};
-use crate::estimate::names::resolve;
+use crate::estimate::names::try_resolve;
 use crate::estimate::WeightFormat;
+use crate::import::words::split_commands;
 
 mod exllama;
 mod llama;
@@ -275,7 +275,7 @@ impl Parser {
         let has_xl = !xl.is_empty();
         candidates.extend(xl);
         for c in &candidates {
-            if let Ok(r) = resolve(c) {
+            if let Some(r) = try_resolve(c) {
                 if has_xl && c.to_ascii_uppercase().contains("_K_M") {
                     self.note(
                         "an Unsloth _K_XL quant is planned as _K_M: it keeps a few more tensors at higher precision, so the estimate is a little low".into(),

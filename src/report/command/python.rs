@@ -1,6 +1,8 @@
-//! Python calls: transformers' `from_pretrained(...)` and vLLM's `LLM(...)` arguments.
+//! Python calls: transformers' `from_pretrained(...)` and vLLM's `LLM(...)` arguments,
+//! split by [`crate::import::words::python_items`].
 
 use super::*;
+use crate::import::words::{python_items, until_closed, without_comments, Item};
 
 /// A call's arguments, as source text.
 pub(super) struct Call {
@@ -48,70 +50,18 @@ pub(super) fn pretrained_call(text: &str) -> Option<Call> {
     None
 }
 
-/// Splits a call's argument text (after the `(`) at top-level commas up to
-/// the closing `)`.
+/// A call's arguments from its text after the `(`, up to the closing `)`:
+/// comments dropped, split at top-level commas.
 pub(super) fn call_args(text: &str) -> Call {
-    let mut args = Vec::new();
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    let mut current = String::new();
-    let mut escaped = false;
-    let mut comment = false;
-    for c in text.chars() {
-        if comment {
-            comment = c != '\n';
-            continue;
-        }
-        if let Some(q) = quote {
-            current.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' => {
-                quote = Some(c);
-                current.push(c);
-            }
-            '(' | '[' | '{' => {
-                depth += 1;
-                current.push(c);
-            }
-            ')' | ']' | '}' if depth == 0 => break,
-            ')' | ']' | '}' => {
-                depth -= 1;
-                current.push(c);
-            }
-            ',' if depth == 0 => args.push(std::mem::take(&mut current)),
-            '#' => comment = true,
-            _ => current.push(c),
-        }
-    }
-    args.push(current);
+    let code = without_comments(text);
     let mut call = Call {
         positional: Vec::new(),
         keywords: Vec::new(),
     };
-    for a in args {
-        let a = a.trim();
-        if a.is_empty() {
-            continue;
-        }
-        let keyword = a.split_once('=').filter(|(k, v)| {
-            !v.starts_with('=')
-                && !k.trim().is_empty()
-                && k.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
-        });
-        match keyword {
-            Some((k, v)) => call
-                .keywords
-                .push((k.trim().to_string(), v.trim().to_string())),
-            None => call.positional.push(a.to_string()),
+    for item in python_items(until_closed(&code)) {
+        match item {
+            Item::Pair(k, v) => call.keywords.push((k.to_string(), v.to_string())),
+            Item::Positional(v) => call.positional.push(v.to_string()),
         }
     }
     call
@@ -120,7 +70,7 @@ pub(super) fn call_args(text: &str) -> Call {
 /// Whether `model` is a catalog model whose name and checkpoint imply no
 /// quantization, so that a dtype says what the weights are.
 pub(super) fn plain_checkpoint(model: &str) -> bool {
-    resolve(model).is_ok_and(|r| {
+    try_resolve(model).is_some_and(|r| {
         r.format.is_none() && crate::import::config::checkpoint_format(r.model.config).is_none()
     })
 }

@@ -20,33 +20,6 @@ fn check(text: &str, expected: Expect) {
 }
 
 #[test]
-fn shell_words_undo_quotes_continuations_and_chains() {
-    let commands = split_commands(
-        "CUDA_VISIBLE_DEVICES=0,1 ./llama-server \\\n  -m 'my model.gguf' --alias \"a \\\"b\\\"\" 2>&1 | tee log && echo done # comment",
-    );
-    assert_eq!(
-        commands,
-        vec![
-            vec![
-                "CUDA_VISIBLE_DEVICES=0,1",
-                "./llama-server",
-                "-m",
-                "my model.gguf",
-                "--alias",
-                "a \"b\""
-            ],
-            vec!["tee", "log"],
-            vec!["echo", "done"],
-        ]
-    );
-    assert_eq!(split_commands("a ^\r\n b `\n c"), vec![vec!["a", "b", "c"]]);
-    assert_eq!(
-        split_commands("unterminated 'quote"),
-        vec![vec!["unterminated", "quote"]]
-    );
-}
-
-#[test]
 fn llama_server_flags_become_request_fields() {
     check(
         "llama-server -m Qwen3-8B-Q5_K_M.gguf -c 32768 -np 4 -ngl 99 -fa on -ctk q8_0 -ctv q8_0 -ts 3,1 -ub 1024 --port 8080",
@@ -147,6 +120,18 @@ fn transformers_calls_read_dtype_quantization_and_max_memory() {
             host_ram=64GiB
             offload=on
             ignored: device_map="auto""#]],
+    );
+}
+
+#[test]
+fn comments_in_a_python_call_are_not_arguments() {
+    check(
+        "model = AutoModelForCausalLM.from_pretrained(\n  \"meta-llama/Llama-3.1-8B-Instruct\",  # the 8B, 'instruct'\n  # torch_dtype=torch.float32,\n  torch_dtype=torch.bfloat16,  # halves it\n)",
+        expect![[r#"
+            Transformers
+            model=meta-llama/Llama-3.1-8B-Instruct
+            engine=transformers
+            weights=bf16"#]],
     );
 }
 

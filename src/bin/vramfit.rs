@@ -125,6 +125,9 @@ enum Command {
         /// Host RAM available for CPU offload.
         #[arg(long, default_value = "")]
         host_ram: String,
+        /// Host memory bandwidth in GB/s, for the speed of offloaded layers (default: dual-channel DDR5-5600, 89.6; a Mac's unified memory).
+        #[arg(long = "host-bandwidth", default_value = "")]
+        host_bw: String,
         /// Let layers go to the CPU when the GPUs are not enough.
         #[arg(long)]
         offload: bool,
@@ -592,6 +595,7 @@ fn run(cli: Cli) -> Result<(), String> {
             reserve,
             overhead,
             host_ram,
+            host_bw,
             offload,
             objective,
             ubatch,
@@ -616,6 +620,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 overhead,
                 reserve,
                 host_ram,
+                host_bw,
                 offload: if offload { "on" } else { "off" }.into(),
                 objective,
                 images,

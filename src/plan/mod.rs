@@ -15,6 +15,7 @@ pub mod overrides;
 pub mod placement;
 pub mod profile;
 pub mod search;
+pub mod speed;
 pub mod split;
 
 pub use device::{parse_gpus, DeviceError, Gpu};

@@ -59,6 +59,10 @@ pub struct Request {
     pub reserve: String,
     /// Host RAM for offload; empty when unknown.
     pub host_ram: String,
+    /// Host memory bandwidth in GB/s, for the speed of offloaded layers
+    /// (empty: a typical desktop's dual-channel DDR5, or a Mac's unified
+    /// memory).
+    pub host_bw: String,
     /// `on` to let layers go to the CPU when the GPUs are not enough.
     pub offload: String,
     /// `min-utilisation`, `max-context` or `max-batch`.
@@ -119,6 +123,7 @@ impl Default for Request {
             overhead: String::new(),
             reserve: String::new(),
             host_ram: String::new(),
+            host_bw: String::new(),
             offload: "off".into(),
             objective: "min-utilisation".into(),
             images: "1".into(),
@@ -145,7 +150,7 @@ impl Default for Request {
 
 impl Request {
     /// The field names, in the order forms and links list them.
-    pub const FIELDS: [&'static str; 31] = [
+    pub const FIELDS: [&'static str; 32] = [
         "model",
         "config",
         "gpus",
@@ -157,6 +162,7 @@ impl Request {
         "overhead",
         "reserve",
         "host_ram",
+        "host_bw",
         "offload",
         "objective",
         "images",
@@ -192,6 +198,7 @@ impl Request {
             "overhead" => &mut self.overhead,
             "reserve" => &mut self.reserve,
             "host_ram" => &mut self.host_ram,
+            "host_bw" => &mut self.host_bw,
             "offload" => &mut self.offload,
             "objective" => &mut self.objective,
             "images" => &mut self.images,
@@ -298,6 +305,7 @@ impl Request {
             "overhead" => &self.overhead,
             "reserve" => &self.reserve,
             "host_ram" => &self.host_ram,
+            "host_bw" => &self.host_bw,
             "offload" => &self.offload,
             "objective" => &self.objective,
             "images" => &self.images,
@@ -354,6 +362,8 @@ pub enum InputError {
     },
     #[error("{field} must be a fraction above 0 and at most 1, such as 0.9, got '{text}'")]
     Fraction { field: &'static str, text: String },
+    #[error("{field} must be a bandwidth in GB/s above 0, such as 89.6, got '{text}'")]
+    Bandwidth { field: &'static str, text: String },
     #[error(transparent)]
     Version(crate::estimate::vllm::era::BadVersion),
     #[error("{source}")]
@@ -383,6 +393,7 @@ impl InputError {
             InputError::Version(_) => "vllm_version",
             InputError::Count { field, .. }
             | InputError::Fraction { field, .. }
+            | InputError::Bandwidth { field, .. }
             | InputError::Size { field, .. }
             | InputError::Choice { field, .. }
             | InputError::Placement { field, .. }
@@ -402,6 +413,8 @@ pub struct Validated {
     pub gpus: Vec<Gpu>,
     pub settings: RunSettings,
     pub host_ram: Option<u64>,
+    /// Host memory's bandwidth, for the speed of what is offloaded.
+    pub host: crate::plan::speed::Host,
     pub allow_offload: bool,
     pub objective: Objective,
     /// llama.cpp's placement flags as given (`-ngl`, `-ts`, `-sm`, `-mg`).
@@ -523,6 +536,47 @@ fn optional_size(field: &'static str, text: &str) -> Result<Option<u64>, InputEr
     }
 }
 
+/// Host memory's bandwidth: the one given (GB/s), else a Mac's unified
+/// memory (its GPU's), else dual-channel DDR5-5600 (2 × 8 bytes × 5600 MT/s
+/// = 89.6 GB/s), a typical desktop.
+fn host_bandwidth(
+    text: &str,
+    gpus: &[crate::plan::device::Gpu],
+) -> Result<crate::plan::speed::Host, InputError> {
+    use crate::plan::speed::Host;
+    let t = text.trim();
+    if !t.is_empty() {
+        let number = t
+            .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '/' || c == ' ')
+            .trim();
+        return match number.parse::<f64>() {
+            Ok(gb) if gb > 0.0 && gb.is_finite() && gb < 1e5 => Ok(Host {
+                bandwidth: gb * 1e9,
+                label: format!("{gb} GB/s as given"),
+            }),
+            _ => Err(InputError::Bandwidth {
+                field: "host_bw",
+                text: text.to_string(),
+            }),
+        };
+    }
+    let apple = gpus
+        .first()
+        .and_then(|g| g.card)
+        .and_then(crate::plan::gpus::find_card)
+        .filter(|c| c.vendor == "apple");
+    Ok(match apple {
+        Some(card) => Host {
+            bandwidth: card.bandwidth_gb_s * 1e9,
+            label: format!("unified ({} GB/s)", card.bandwidth_gb_s),
+        },
+        None => Host {
+            bandwidth: 89.6e9,
+            label: "dual-channel DDR5-5600 (89.6 GB/s, the default)".into(),
+        },
+    })
+}
+
 /// The longest context vramfit plans for (tokens per sequence).
 pub const MAX_CTX: u64 = 16 << 20;
 
@@ -620,6 +674,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
             )),
         });
     }
+    let host = host_bandwidth(&request.host_bw, &gpus)?;
     let llama = llama_args::parse(request, engine, gpus, imported.spec.layers.len())?;
     let gpus = llama.gpus;
     let mut vllm = vllm_args::parse(request)?;
@@ -675,6 +730,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         gpus,
         settings,
         host_ram,
+        host,
         allow_offload,
         objective,
         placement: llama.placement,
@@ -838,6 +894,9 @@ pub struct Report {
     /// The llama.cpp placement the user fixed and its verdict; `None` when
     /// the split was searched.
     pub fixed_placement: Option<FixedVerdict>,
+    /// How fast the plan runs (`None` when a used GPU is not a catalog
+    /// card: its bandwidth is unknown).
+    pub speed: Option<crate::plan::speed::Speed>,
     pub warnings: Vec<String>,
     #[serde(skip)]
     pub plan: Plan,
@@ -1033,7 +1092,9 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         .stored
         .as_ref()
         .map_or_else(|| v.settings.weights.label(), |s| s.label.clone());
+    let speed = crate::plan::speed::plan_speed(&v.spec, &plan, &v.gpus, v.backend, &v.host);
     Ok(Report {
+        speed,
         model: v.name.clone(),
         source,
         engine: v.settings.engine,

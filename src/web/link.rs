@@ -16,7 +16,7 @@ use crate::report::Request;
 pub const VERSION: &str = "1";
 
 /// Request field → query key.
-const KEYS: [(&str, &str); 31] = [
+const KEYS: [(&str, &str); 32] = [
     ("model", "m"),
     ("config", "cfg"),
     ("gpus", "g"),
@@ -28,6 +28,7 @@ const KEYS: [(&str, &str); 31] = [
     ("overhead", "ov"),
     ("reserve", "r"),
     ("host_ram", "h"),
+    ("host_bw", "hb"),
     ("offload", "off"),
     ("objective", "obj"),
     ("images", "im"),

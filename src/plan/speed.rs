@@ -1,0 +1,979 @@
+//! How fast a plan runs: decode and prefill from where its bytes sit.
+//!
+//! A decode step reads every weight it uses once — a mixture of experts
+//! only the experts its tokens route to, the expected share of them for a
+//! batch — and each sequence's KV cache, from the memory that holds them:
+//! each GPU's at an achieved fraction of its peak bandwidth, host memory's
+//! for layers or experts left there. Beyond that the step does arithmetic
+//! (which rules at large batches: the roofline's larger side wins) and pays
+//! a fixed cost per layer (kernel launches, synchronisation) and per
+//! pipeline hand-off. With a layer split the devices work in turn (their
+//! times add); with tensor parallelism at once, plus two all-reduces per
+//! layer over the interconnect.
+//!
+//! Prefill of a prompt is arithmetic at an achieved fraction of the GPU's
+//! dense FP16 tensor throughput — two FLOPs per active parameter per token,
+//! plus attention growing with the prompt — or, for small micro-batches,
+//! the weights read once per micro-batch. Layers in host memory are copied
+//! to the GPU per micro-batch (llama.cpp's op offload) over PCIe.
+//!
+//! The achieved fractions and fixed costs per platform are fitted to
+//! published llama-bench results ([`fit`], `tests/speed.rs`), kept here as
+//! [`CALIBRATIONS`] with the rows they came from; some rows are held out of
+//! the fit and their error is reported separately (docs/BENCHMARKS.md).
+
+use serde::Serialize;
+
+use super::gpus::Card;
+
+/// Which measured constants a processor's speed uses: its vendor and its
+/// memory's kind. At batch 1 llama.cpp reaches ~85 % of a GDDR card's
+/// bandwidth but well under 60 % of an HBM card's (the step is short and
+/// fixed costs weigh more), so the two are fitted apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Platform {
+    /// GeForce and workstation cards (GDDR).
+    NvidiaGddr,
+    /// V100, A100, H100, H200, GH200, B200… (HBM).
+    NvidiaHbm,
+    /// Apple Silicon (unified LPDDR, Metal).
+    Apple,
+    /// Radeon, Radeon PRO and Instinct (too few published Instinct rows
+    /// to fit HBM apart).
+    Amd,
+    /// Arc and Data Center GPU Max.
+    Intel,
+    /// Any GPU on llama.cpp's Vulkan backend (its own shaders, whatever
+    /// the vendor).
+    Vulkan,
+}
+
+/// Catalog ids of NVIDIA and Intel cards with HBM (by prefix).
+const HBM: &[&str] = &[
+    "v100",
+    "p100",
+    "a100",
+    "a800",
+    "h100",
+    "h800",
+    "h200",
+    "h20",
+    "gh200",
+    "b200",
+    "b300",
+    "gb200",
+    "intel-max",
+];
+
+impl Platform {
+    pub fn of(card: &Card, backend: super::placement::Backend) -> Platform {
+        let hbm = HBM.iter().any(|p| card.id.starts_with(p));
+        if backend == super::placement::Backend::Vulkan {
+            return Platform::Vulkan;
+        }
+        match (card.vendor.as_str(), hbm) {
+            ("nvidia", false) => Platform::NvidiaGddr,
+            ("nvidia", true) => Platform::NvidiaHbm,
+            ("apple", _) => Platform::Apple,
+            ("amd", _) => Platform::Amd,
+            _ => Platform::Intel,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::NvidiaGddr => "NVIDIA GDDR",
+            Platform::NvidiaHbm => "NVIDIA HBM",
+            Platform::Apple => "Apple Silicon",
+            Platform::Amd => "AMD",
+            Platform::Intel => "Intel",
+            Platform::Vulkan => "Vulkan",
+        }
+    }
+}
+
+/// The few constants speed rests on, for one platform.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Achieved fraction of peak memory bandwidth while decoding.
+    pub bandwidth: f64,
+    /// Fixed seconds per decode step (sampling, graph set-up, sync).
+    pub per_token_s: f64,
+    /// Fixed seconds per layer per decode step.
+    pub per_layer_s: f64,
+    /// Fixed seconds per extra device a decode step passes through.
+    pub per_hop_s: f64,
+    /// Achieved fraction of dense FP16 tensor throughput in prefill, for
+    /// 16-bit weights (cuBLAS's FP16 products)…
+    pub compute: f64,
+    /// …and for quantized weights (llama.cpp's own integer kernels).
+    pub compute_quantized: f64,
+    /// Published rows the constants were fitted to.
+    pub rows: u32,
+}
+
+/// Fitted by [`fit`] on the rows of `tests/data/measured/llama_bench.json`
+/// not held out (`tests/speed.rs` checks these equal a fresh fit; its
+/// failure message prints the entries to paste). A platform without
+/// published rows has no entry and borrows [`FALLBACK`]'s.
+pub const CALIBRATIONS: &[(Platform, Calibration)] = &[
+    (
+        Platform::NvidiaGddr,
+        Calibration {
+            bandwidth: 0.844990,
+            per_token_s: 1.111e-3,
+            per_layer_s: 1.477e-5,
+            per_hop_s: 4.593e-4,
+            compute: 0.589112,
+            compute_quantized: 0.364783,
+            rows: 124,
+        },
+    ),
+    (
+        Platform::NvidiaHbm,
+        Calibration {
+            bandwidth: 0.553905,
+            per_token_s: 1.804e-3,
+            per_layer_s: 6.761e-6,
+            per_hop_s: 7.607e-4,
+            compute: 0.583282,
+            compute_quantized: 0.261255,
+            rows: 38,
+        },
+    ),
+    (
+        Platform::Apple,
+        Calibration {
+            bandwidth: 0.887827,
+            per_token_s: 0.000e0,
+            per_layer_s: 1.740e-4,
+            per_hop_s: 0.000e0,
+            compute: 0.767194,
+            compute_quantized: 0.655790,
+            rows: 122,
+        },
+    ),
+    (
+        Platform::Amd,
+        Calibration {
+            bandwidth: 0.757921,
+            per_token_s: 0.000e0,
+            per_layer_s: 1.421e-4,
+            per_hop_s: 0.000e0,
+            compute: 1.000000,
+            compute_quantized: 1.000000,
+            rows: 12,
+        },
+    ),
+    (
+        Platform::Vulkan,
+        Calibration {
+            bandwidth: 0.807477,
+            per_token_s: 0.000e0,
+            per_layer_s: 4.594e-5,
+            per_hop_s: 0.000e0,
+            compute: 1.000000,
+            compute_quantized: 1.000000,
+            rows: 23,
+        },
+    ),
+];
+
+/// Whose constants a platform without published rows borrows.
+pub const FALLBACK: Platform = Platform::NvidiaGddr;
+
+/// A platform's constants, and whether they are its own (else
+/// [`FALLBACK`]'s).
+pub fn calibration_of(p: Platform) -> (Calibration, bool) {
+    let own = CALIBRATIONS.iter().find(|(q, _)| *q == p).map(|(_, c)| *c);
+    let fallback = CALIBRATIONS
+        .iter()
+        .find(|(q, _)| *q == FALLBACK)
+        .map(|(_, c)| *c)
+        .unwrap_or(Calibration {
+            bandwidth: 1.0,
+            per_token_s: 0.0,
+            per_layer_s: 0.0,
+            per_hop_s: 0.0,
+            compute: 1.0,
+            compute_quantized: 1.0,
+            rows: 0,
+        });
+    (own.unwrap_or(fallback), own.is_some())
+}
+
+pub fn calibration(p: Platform) -> Calibration {
+    calibration_of(p).0
+}
+
+/// Host memory read while decoding layers or experts left on the CPU: the
+/// achieved fraction of its peak bandwidth (a CPU's decode reaches about
+/// the same share as a GPU's; no published partial-offload rows fit it).
+pub const HOST_BANDWIDTH_FRACTION: f64 = 0.6;
+
+/// Host → GPU copies (llama.cpp's op offload in prefill, vLLM's
+/// `--cpu-offload-gb` every step): PCIe 4.0 ×16's 32 GB/s at the ~80 % a
+/// pinned copy reaches.
+pub const PCIE_BYTES_PER_S: f64 = 25.0e9;
+
+/// A processor's peak figures.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Peak {
+    pub platform: Platform,
+    /// Bytes per second.
+    pub bandwidth: f64,
+    /// Dense FP16 tensor FLOPs per second, when published.
+    pub flops: Option<f64>,
+}
+
+impl Peak {
+    pub fn of(card: &Card, backend: super::placement::Backend) -> Peak {
+        // The catalog lists GeForce cards' FP16 tensor rate with FP32
+        // accumulate, which NVIDIA halves on GeForce; llama.cpp's FP16
+        // matrix products accumulate in FP16, at the full rate (twice).
+        let geforce = card.vendor == "nvidia" && card.segment == "consumer";
+        let scale = if geforce { 2.0 } else { 1.0 };
+        Peak {
+            platform: Platform::of(card, backend),
+            bandwidth: card.bandwidth_gb_s * 1e9,
+            flops: card
+                .fp16_tflops
+                .or(card.bf16_tflops)
+                .map(|t| t * 1e12 * scale),
+        }
+    }
+}
+
+/// What one device does for a decode step and a prefill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Work {
+    /// Weight bytes a decode step reads (experts: the batch's expected share).
+    pub weights_read: f64,
+    /// KV bytes a decode step reads (every sequence's context).
+    pub kv_read: f64,
+    /// FLOPs per decoded token (per sequence).
+    pub flops_per_token: f64,
+    /// Layers it runs.
+    pub layers: u32,
+    /// Every weight byte it holds (read once per prefill micro-batch).
+    pub weights_held: f64,
+    /// FLOPs of the whole prefill.
+    pub prefill_flops: f64,
+    /// The weights are quantized (not 16- or 32-bit floats).
+    pub quantized: bool,
+}
+
+/// Decode seconds per step on one device: the roofline's larger side.
+pub fn decode_seconds(peak: &Peak, c: &Calibration, w: &Work, batch: u64) -> (f64, Bound) {
+    let memory = (w.weights_read + w.kv_read) / (peak.bandwidth * c.bandwidth);
+    let compute = peak
+        .flops
+        .map_or(0.0, |f| batch as f64 * w.flops_per_token / (f * c.compute));
+    let fixed = f64::from(w.layers) * c.per_layer_s;
+    if compute > memory {
+        (compute + fixed, Bound::Compute)
+    } else {
+        (memory + fixed, Bound::Memory)
+    }
+}
+
+/// Prefill seconds on one device for `steps` micro-batches: arithmetic
+/// plus the weights read once per micro-batch (the two overlap little in
+/// llama.cpp's kernels; the fit takes them as a sum). Without an FP16
+/// figure, only the reads.
+pub fn prefill_seconds(peak: &Peak, c: &Calibration, w: &Work, steps: u64) -> f64 {
+    let compute = peak.flops.map_or(0.0, |f| {
+        let fraction = if w.quantized {
+            c.compute_quantized
+        } else {
+            c.compute
+        };
+        w.prefill_flops / (f * fraction)
+    });
+    let memory = w.weights_held * steps as f64 / (peak.bandwidth * c.bandwidth);
+    compute + memory
+}
+
+/// What limits a decode step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Bound {
+    Memory,
+    Compute,
+}
+
+/// The expected share of a layer's routed experts that `batch` tokens
+/// touch, each picking `used` of `n` uniformly: 1 − (1 − used/n)^batch.
+pub fn experts_touched(used: u64, n: u64, batch: u64) -> f64 {
+    if n == 0 {
+        return 1.0;
+    }
+    let p = (used as f64 / n as f64).min(1.0);
+    1.0 - (1.0 - p).powf(batch as f64)
+}
+
+// ---- a plan's speed -------------------------------------------------------
+
+/// A plan's speed (plan JSON's `"speed"`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Speed {
+    /// Per sequence, at the start of generation (a short prompt).
+    pub decode_tokens_per_s: f64,
+    /// All sequences together, at the start of generation.
+    pub decode_tokens_per_s_total: f64,
+    /// Per sequence with every sequence's cache full (the plan's context).
+    pub decode_tokens_per_s_at_context: f64,
+    /// Prefill of one prompt as long as the plan's context.
+    pub prefill_tokens_per_s: f64,
+    /// That prefill plus the first decode step.
+    pub time_to_first_token_s: f64,
+    /// What limits a decode step on the slowest device.
+    pub bound: Bound,
+    /// The device (GPU index) whose share of a decode step is largest, or
+    /// `None` when host memory's is.
+    pub bottleneck: Option<usize>,
+    /// Each used GPU's share of a decode step, milliseconds.
+    pub devices: Vec<DeviceSpeed>,
+    /// Host memory's share (offloaded layers or experts), milliseconds.
+    pub host_ms: f64,
+    /// Which constants were used, and what was assumed.
+    pub basis: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceSpeed {
+    pub index: usize,
+    pub decode_ms: f64,
+    pub bound: Bound,
+}
+
+/// Per layer: parameters (dense, routed experts) and attention's
+/// per-token cost factor (n_head × head_dim) with its window.
+struct LayerCost {
+    dense: f64,
+    experts: f64,
+    attention: Option<(f64, Option<u64>)>,
+}
+
+fn layer_costs(spec: &crate::estimate::model::ModelSpec) -> Vec<LayerCost> {
+    use crate::estimate::model::KvLayout;
+    spec.layers
+        .iter()
+        .map(|l| {
+            let (mut dense, mut experts) = (0.0, 0.0);
+            for t in &l.tensors {
+                if t.is_experts() {
+                    experts += t.numel() as f64;
+                } else {
+                    dense += t.numel() as f64;
+                }
+            }
+            let attention = l.attention.map(|a| {
+                let head_dim = match a.kv {
+                    KvLayout::Heads { head_dim_k, .. } => head_dim_k,
+                    KvLayout::Latent { .. } | KvLayout::SharedKv { .. } => {
+                        spec.n_embd / a.n_head.max(1)
+                    }
+                };
+                ((a.n_head * head_dim) as f64, a.window_len())
+            });
+            LayerCost {
+                dense,
+                experts,
+                attention,
+            }
+        })
+        .collect()
+}
+
+/// The host's memory bandwidth, bytes per second, and what it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Host {
+    pub bandwidth: f64,
+    pub label: String,
+}
+
+/// One used GPU's share of a plan: its stage, peak figures and work.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceWork {
+    pub index: usize,
+    pub stage: Option<usize>,
+    pub peak: Peak,
+    pub card: &'static Card,
+    pub work: Work,
+}
+
+/// Host memory's share: weight and KV bytes a decode step reads there,
+/// and weight bytes copied to a GPU per prefill micro-batch.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HostWork {
+    pub read: f64,
+    pub held: f64,
+}
+
+/// Every used GPU's work for a decode step at context `ctx` (each
+/// sequence's cache that full) and a prefill of `prompt` tokens, and the
+/// host's; `None` when a used GPU is not a catalog card.
+pub fn works(
+    spec: &crate::estimate::model::ModelSpec,
+    plan: &super::split::Plan,
+    gpus: &[super::device::Gpu],
+    backend: super::placement::Backend,
+    ctx: u64,
+    prompt: u64,
+) -> Option<(Vec<DeviceWork>, HostWork)> {
+    let e = &plan.estimate;
+    let s = &plan.settings;
+    let tp = plan.layout.tp.max(1) as f64;
+    let batch = s.n_seq.max(1);
+    let costs = layer_costs(spec);
+    let (used, n_expert) = spec.moe.map_or((1, 1), |m| (m.n_expert_used, m.n_expert));
+    let touched = experts_touched(used, n_expert, batch);
+    let per_token = used as f64 / n_expert.max(1) as f64;
+    let cpu_moe = plan.offload.cpu_moe_layers;
+    let n = e.layer_weights.len();
+    let used_devices: Vec<&super::split::DevicePlan> =
+        plan.devices.iter().filter(|d| d.used()).collect();
+    let last_stage = used_devices.iter().filter_map(|d| d.stage).max();
+    let on_gpu = |i: usize| {
+        used_devices
+            .iter()
+            .any(|d| d.layers.is_some_and(|[a, b]| (a..=b).contains(&i)))
+    };
+    let filled = |bytes: u64| bytes as f64 * ctx as f64 / s.n_ctx.max(1) as f64;
+    let quantized = match s.weights {
+        crate::estimate::WeightFormat::Gguf { ftype } => !ftype.is_float(),
+        crate::estimate::WeightFormat::Torch { .. } => false,
+        _ => true,
+    };
+    let mut devices = Vec::new();
+    for d in &used_devices {
+        let card = gpus.get(d.index)?.card.and_then(super::gpus::find_card)?;
+        let mut w = Work {
+            weights_read: 0.0,
+            kv_read: filled(d.kv_bytes),
+            flops_per_token: 0.0,
+            layers: 0,
+            weights_held: 0.0,
+            prefill_flops: 0.0,
+            quantized,
+        };
+        if let Some([a, b]) = d.layers {
+            for i in (a..=b).filter(|&i| i < n) {
+                let experts = e.weights.layer_experts.get(i).copied().unwrap_or(0) as f64;
+                let dense = e.layer_weights[i] as f64 - experts;
+                let gpu_experts = if i < cpu_moe { 0.0 } else { experts };
+                w.weights_read += (dense + gpu_experts * touched) / tp;
+                w.weights_held += (dense + gpu_experts) / tp;
+                if let Some(c) = costs.get(i) {
+                    let active = c.dense + c.experts * per_token;
+                    let window = |span: u64| {
+                        c.attention.map_or(0.0, |(width, win)| {
+                            width * win.map_or(span, |w| w.min(span)) as f64
+                        })
+                    };
+                    w.flops_per_token += (2.0 * active + 4.0 * window(ctx)) / tp;
+                    // Causal attention over the prompt: each token sees
+                    // half of it on average (or its window).
+                    w.prefill_flops += (2.0 * active * prompt as f64
+                        + 4.0 * prompt as f64 * window(prompt / 2))
+                        / tp;
+                }
+                w.layers += 1;
+            }
+        }
+        if d.stage == last_stage {
+            w.weights_read += e.output as f64 / tp;
+            w.weights_held += e.output as f64 / tp;
+            w.flops_per_token += 2.0 * e.params.embedding as f64 / tp;
+            w.prefill_flops += 2.0 * e.params.embedding as f64 / tp;
+        }
+        devices.push(DeviceWork {
+            index: d.index,
+            stage: d.stage,
+            peak: Peak::of(card, backend),
+            card,
+            work: w,
+        });
+    }
+    if devices.is_empty() {
+        return None;
+    }
+    let mut host = HostWork {
+        read: filled(plan.host.kv_bytes),
+        held: 0.0,
+    };
+    for i in 0..n {
+        let experts = e.weights.layer_experts.get(i).copied().unwrap_or(0) as f64;
+        if !on_gpu(i) {
+            host.read += e.layer_weights[i] as f64 - experts * (1.0 - touched);
+            host.held += e.layer_weights[i] as f64;
+        } else if i < cpu_moe {
+            host.read += experts * touched;
+            host.held += experts;
+        }
+    }
+    Some((devices, host))
+}
+
+/// The stages in order, each with its devices (tensor-parallel ranks).
+fn stages(devices: &[DeviceWork]) -> Vec<Vec<&DeviceWork>> {
+    let mut keys: Vec<Option<usize>> = devices.iter().map(|d| d.stage).collect();
+    keys.sort();
+    keys.dedup();
+    keys.iter()
+        .map(|k| devices.iter().filter(|d| d.stage == *k).collect())
+        .collect()
+}
+
+/// Seconds of one decode step: the stages in turn (within a stage the
+/// slowest rank, plus two all-reduces per layer), the hand-offs, the host.
+fn step_seconds(
+    devices: &[DeviceWork],
+    host: &HostWork,
+    host_peak: &Host,
+    plan: &super::split::Plan,
+    n_embd: u64,
+) -> (f64, Vec<DeviceSpeed>, f64) {
+    let tp = plan.layout.tp.max(1) as f64;
+    let batch = plan.settings.n_seq.max(1);
+    let mut total = 0.0;
+    let mut per_device = Vec::new();
+    let stages = stages(devices);
+    for stage in &stages {
+        let mut slowest = 0.0f64;
+        for d in stage {
+            let c = calibration(d.peak.platform);
+            let (mut t, bound) = decode_seconds(&d.peak, &c, &d.work, batch);
+            if plan.settings.engine == crate::estimate::memory::Engine::Vllm {
+                // `--cpu-offload-gb`: those weights cross PCIe every step.
+                t += plan.offload.cpu_weights_per_gpu as f64 / PCIE_BYTES_PER_S;
+            }
+            per_device.push(DeviceSpeed {
+                index: d.index,
+                decode_ms: t * 1e3,
+                bound,
+            });
+            slowest = slowest.max(t);
+        }
+        if tp > 1.0 {
+            let link = interconnect(stage.iter().map(|d| d.card));
+            let bytes = batch as f64 * n_embd as f64 * 2.0 * 2.0 * (tp - 1.0) / tp;
+            let layers = stage.first().map_or(0, |d| d.work.layers);
+            slowest += 2.0 * f64::from(layers) * (ALL_REDUCE_LATENCY_S + bytes / link);
+        }
+        total += slowest;
+    }
+    let hops = stages.len().saturating_sub(1) as f64;
+    let c = calibration(devices[0].peak.platform);
+    total += hops * c.per_hop_s + c.per_token_s;
+    let host_s = host.read / (host_peak.bandwidth * HOST_BANDWIDTH_FRACTION);
+    (total + host_s, per_device, host_s)
+}
+
+/// The speed of `plan` for `spec` on `gpus`; `None` when a used GPU is
+/// not a catalog card (its bandwidth is unknown).
+pub fn plan_speed(
+    spec: &crate::estimate::model::ModelSpec,
+    plan: &super::split::Plan,
+    gpus: &[super::device::Gpu],
+    backend: super::placement::Backend,
+    host: &Host,
+) -> Option<Speed> {
+    let s = &plan.settings;
+    let prompt = s.n_ctx.max(1);
+    let batch = s.n_seq.max(1);
+    let (start, host_start) = works(spec, plan, gpus, backend, 0, prompt)?;
+    let (full, host_full) = works(spec, plan, gpus, backend, s.n_ctx, prompt)?;
+    let (t0, devices, host_s) = step_seconds(&start, &host_start, host, plan, spec.n_embd);
+    let (t_full, _, _) = step_seconds(&full, &host_full, host, plan, spec.n_embd);
+    // Prefill: a stage's ranks at once, the stages in turn; host-resident
+    // weights copied to the GPU per micro-batch.
+    let ubatch = match s.engine {
+        crate::estimate::memory::Engine::Vllm => s.max_num_batched_tokens.max(1),
+        _ => s.n_ubatch.max(1),
+    };
+    let steps = prompt.div_ceil(ubatch);
+    let mut prefill: f64 = stages(&start)
+        .iter()
+        .map(|stage| {
+            stage
+                .iter()
+                .map(|d| prefill_seconds(&d.peak, &calibration(d.peak.platform), &d.work, steps))
+                .fold(0.0, f64::max)
+        })
+        .sum();
+    prefill += host_start.held * steps as f64 / PCIE_BYTES_PER_S;
+    let (bottleneck, slowest_ms, bound) = devices
+        .iter()
+        .max_by(|a, b| a.decode_ms.total_cmp(&b.decode_ms))
+        .map(|d| (Some(d.index), d.decode_ms, d.bound))?;
+    let bottleneck = if host_s * 1e3 > slowest_ms {
+        None
+    } else {
+        bottleneck
+    };
+    let mut platforms: Vec<&str> = start
+        .iter()
+        .map(|d| d.peak.platform)
+        .filter(|p| calibration_of(*p).1)
+        .map(Platform::label)
+        .collect();
+    platforms.dedup();
+    if platforms.is_empty() {
+        platforms.push(FALLBACK.label());
+    }
+    let mut basis = format!(
+        "fractions of peak bandwidth and FP16 throughput fitted to published llama-bench results ({})",
+        platforms.join(", ")
+    );
+    if host_s > 0.0 {
+        basis.push_str(&format!(
+            "; host memory {} at {:.0} %",
+            host.label,
+            HOST_BANDWIDTH_FRACTION * 100.0
+        ));
+    }
+    for d in &start {
+        let p = d.peak.platform;
+        if !calibration_of(p).1 && !basis.contains(p.label()) {
+            basis.push_str(&format!(
+                "; no published rows for {}: {}'s constants",
+                p.label(),
+                FALLBACK.label()
+            ));
+        }
+    }
+    if !s.engine.is_llama_cpp() {
+        basis.push_str(
+            "; llama.cpp's fractions stand in for this engine's (no decode rows of it fitted)",
+        );
+    }
+    if start.iter().any(|d| d.peak.flops.is_none()) {
+        basis.push_str("; a GPU without a published FP16 figure: prefill from its bandwidth only");
+    }
+    let prefill_s = prefill.max(f64::MIN_POSITIVE);
+    Some(Speed {
+        decode_tokens_per_s: 1.0 / t0,
+        decode_tokens_per_s_total: batch as f64 / t0,
+        decode_tokens_per_s_at_context: 1.0 / t_full,
+        prefill_tokens_per_s: prompt as f64 / prefill_s,
+        time_to_first_token_s: prefill_s + t_full,
+        bound,
+        bottleneck,
+        devices,
+        host_ms: host_s * 1e3,
+        basis,
+    })
+}
+
+/// What a published batch-1 run of `plan` reduces to for [`fit`]: its
+/// decode and prefill features, per platform of its (one kind of) GPU.
+/// `tokens` is the prefill's prompt (pp512: 512).
+pub fn observe(
+    spec: &crate::estimate::model::ModelSpec,
+    plan: &super::split::Plan,
+    gpus: &[super::device::Gpu],
+    backend: super::placement::Backend,
+    tokens: u64,
+) -> Option<(Platform, ObservationKind, Option<ObservationKind>)> {
+    let (devices, _) = works(spec, plan, gpus, backend, 0, tokens)?;
+    let platform = devices[0].peak.platform;
+    let memory_s: f64 = devices
+        .iter()
+        .map(|d| (d.work.weights_read + d.work.kv_read) / d.peak.bandwidth)
+        .sum();
+    let layers: f64 = devices.iter().map(|d| f64::from(d.work.layers)).sum();
+    let hops = stages(&devices).len().saturating_sub(1) as f64;
+    let decode = ObservationKind::Decode {
+        memory_s,
+        layers,
+        hops,
+    };
+    let steps = tokens.div_ceil(plan.settings.n_ubatch.max(1)) as f64;
+    let prefill = devices
+        .iter()
+        .map(|d| {
+            d.peak.flops.map(|f| {
+                (
+                    d.work.prefill_flops / f / tokens as f64,
+                    d.work.weights_held * steps / d.peak.bandwidth / tokens as f64,
+                )
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(|parts| ObservationKind::Prefill {
+            compute_s: parts.iter().map(|p| p.0).sum(),
+            memory_s: parts.iter().map(|p| p.1).sum(),
+            quantized: devices[0].work.quantized,
+        });
+    Some((platform, decode, prefill))
+}
+
+/// Latency of one all-reduce of a decode step (NCCL's small-message cost).
+pub const ALL_REDUCE_LATENCY_S: f64 = 10e-6;
+
+/// The slowest link between the cards: NVLink on SXM-class boards, else
+/// PCIe.
+fn interconnect<'a>(cards: impl Iterator<Item = &'a Card>) -> f64 {
+    let nvlink = |c: &Card| {
+        [
+            "sxm", "h200", "b200", "b300", "gb200", "gh200", "mi300x", "mi325x", "mi355x",
+        ]
+        .iter()
+        .any(|k| c.id.contains(k))
+    };
+    let mut all = true;
+    for c in cards {
+        all &= nvlink(c);
+    }
+    if all {
+        300e9
+    } else {
+        PCIE_BYTES_PER_S
+    }
+}
+
+// ---- fitting -------------------------------------------------------------
+
+/// One published measurement reduced to what the model needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub platform: Platform,
+    /// Seconds per token (1 / tokens per second).
+    pub seconds: f64,
+    pub kind: ObservationKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObservationKind {
+    /// A decode step at batch 1: Σ bytes read / peak bandwidth over the
+    /// devices in turn, the layers, the extra devices.
+    Decode {
+        memory_s: f64,
+        layers: f64,
+        hops: f64,
+    },
+    /// Prefill per token: FLOPs / peak FLOPs, and the weights' per-token
+    /// share of a micro-batch's read at the fitted bandwidth fraction.
+    Prefill {
+        compute_s: f64,
+        memory_s: f64,
+        quantized: bool,
+    },
+}
+
+/// Least squares for `y ≈ Σ a_j x_j` with every `a_j ≥ 0` (a coefficient
+/// that would go negative is dropped and the rest refitted). Hand-written:
+/// three unknowns, no linear-algebra crate needed.
+fn nonnegative_least_squares(rows: &[(Vec<f64>, f64)], n: usize) -> Vec<f64> {
+    let mut active: Vec<usize> = (0..n).collect();
+    loop {
+        let k = active.len();
+        let mut a = vec![vec![0.0; k + 1]; k];
+        for (x, y) in rows {
+            for (i, &ci) in active.iter().enumerate() {
+                for (j, &cj) in active.iter().enumerate() {
+                    a[i][j] += x[ci] * x[cj];
+                }
+                a[i][k] += x[ci] * y;
+            }
+        }
+        let solution = solve(a);
+        let mut out = vec![0.0; n];
+        match solution {
+            Some(s) => {
+                if let Some(worst) = (0..k)
+                    .filter(|&i| s[i] < 0.0)
+                    .min_by(|&i, &j| s[i].total_cmp(&s[j]))
+                {
+                    active.remove(worst);
+                    if active.is_empty() {
+                        return out;
+                    }
+                    continue;
+                }
+                for (i, &c) in active.iter().enumerate() {
+                    out[c] = s[i];
+                }
+                return out;
+            }
+            None => {
+                // Singular (a feature never varies): drop the last one.
+                active.pop();
+                if active.is_empty() {
+                    return out;
+                }
+            }
+        }
+    }
+}
+
+/// Gaussian elimination with partial pivoting on an augmented matrix.
+fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
+    let n = a.len();
+    for col in 0..n {
+        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-300 {
+            return None;
+        }
+        a.swap(col, pivot);
+        let pivot_row = a[col].clone();
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    Some((0..n).map(|i| a[i][n] / a[i][i]).collect())
+}
+
+/// The constants for one platform from its observations: decode rows give
+/// the bandwidth fraction and fixed costs, prefill rows the compute
+/// fraction (their memory term at that bandwidth fraction). Relative
+/// errors are what is minimised (each row weighted by 1 / its seconds).
+pub fn fit(observations: &[Observation]) -> Option<Calibration> {
+    let decode: Vec<(Vec<f64>, f64)> = observations
+        .iter()
+        .filter_map(|o| match o.kind {
+            ObservationKind::Decode {
+                memory_s,
+                layers,
+                hops,
+            } => Some((
+                vec![
+                    memory_s / o.seconds,
+                    layers / o.seconds,
+                    hops / o.seconds,
+                    1.0 / o.seconds,
+                ],
+                1.0,
+            )),
+            _ => None,
+        })
+        .collect();
+    if decode.is_empty() {
+        return None;
+    }
+    let d = nonnegative_least_squares(&decode, 4);
+    if d[0] <= 0.0 {
+        return None;
+    }
+    let bandwidth = 1.0 / d[0];
+    let prefill: Vec<(Vec<f64>, f64)> = observations
+        .iter()
+        .filter_map(|o| match o.kind {
+            ObservationKind::Prefill {
+                compute_s,
+                memory_s,
+                quantized,
+            } => {
+                let left = o.seconds - memory_s / bandwidth;
+                let x = compute_s / o.seconds;
+                let features = if quantized {
+                    vec![0.0, x]
+                } else {
+                    vec![x, 0.0]
+                };
+                Some((features, left / o.seconds))
+            }
+            _ => None,
+        })
+        .collect();
+    // Each kind of weights its own fraction; a kind without rows takes
+    // the other's.
+    let p = nonnegative_least_squares(&prefill, 2);
+    let fraction = |k: f64| (k > 0.0).then(|| 1.0 / k);
+    let (float, quantized) = (fraction(p[0]), fraction(p[1]));
+    Some(Calibration {
+        bandwidth,
+        per_token_s: d[3],
+        per_layer_s: d[1],
+        per_hop_s: d[2],
+        compute: float.or(quantized).unwrap_or(1.0),
+        compute_quantized: quantized.or(float).unwrap_or(1.0),
+        rows: observations.len() as u32,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fit_recovers_constants_that_made_the_rows() {
+        let truth = Calibration {
+            bandwidth: 0.72,
+            per_token_s: 0.0,
+            per_layer_s: 2e-5,
+            per_hop_s: 3e-4,
+            compute: 0.41,
+            compute_quantized: 0.5,
+            rows: 0,
+        };
+        let mut rows = Vec::new();
+        for (m, layers, hops) in [
+            (0.004, 32.0, 0.0),
+            (0.02, 80.0, 1.0),
+            (0.011, 32.0, 3.0),
+            (0.05, 80.0, 7.0),
+        ] {
+            rows.push(Observation {
+                platform: Platform::NvidiaGddr,
+                seconds: m / truth.bandwidth + layers * truth.per_layer_s + hops * truth.per_hop_s,
+                kind: ObservationKind::Decode {
+                    memory_s: m,
+                    layers,
+                    hops,
+                },
+            });
+        }
+        for (c, mem) in [(1e-4, 1e-5), (3e-4, 2e-6)] {
+            rows.push(Observation {
+                platform: Platform::NvidiaGddr,
+                seconds: c / truth.compute + mem / truth.bandwidth,
+                kind: ObservationKind::Prefill {
+                    compute_s: c,
+                    memory_s: mem,
+                    quantized: false,
+                },
+            });
+        }
+        let got = fit(&rows).unwrap();
+        assert!((got.bandwidth - 0.72).abs() < 1e-9, "{got:?}");
+        assert!((got.per_layer_s - 2e-5).abs() < 1e-12);
+        assert!((got.per_hop_s - 3e-4).abs() < 1e-12);
+        assert!((got.compute - 0.41).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_negative_fixed_cost_is_dropped_not_fitted() {
+        // Rows a fixed cost cannot help with: the fit keeps it at zero.
+        let rows: Vec<Observation> = [(0.01, 32.0), (0.02, 32.0), (0.04, 80.0)]
+            .iter()
+            .map(|&(m, layers)| Observation {
+                platform: Platform::Apple,
+                seconds: m / 0.8 - layers * 1e-6,
+                kind: ObservationKind::Decode {
+                    memory_s: m,
+                    layers,
+                    hops: 0.0,
+                },
+            })
+            .collect();
+        let got = fit(&rows).unwrap();
+        assert!(got.per_layer_s >= 0.0 && got.per_hop_s >= 0.0, "{got:?}");
+    }
+
+    #[test]
+    fn a_batch_touches_more_experts_never_more_than_all() {
+        assert!((experts_touched(8, 128, 1) - 8.0 / 128.0).abs() < 1e-12);
+        assert!(experts_touched(8, 128, 4) > experts_touched(8, 128, 2));
+        assert!(experts_touched(8, 128, 10_000) <= 1.0);
+        assert_eq!(experts_touched(2, 0, 3), 1.0);
+    }
+}

@@ -1,0 +1,172 @@
+//! Speed against published llama-bench results (tests/data/measured/
+//! llama_bench.json, each row with its URL): the constants in
+//! `plan::speed::CALIBRATIONS` are what the fitted rows give, the held-out
+//! rows (a third, by a hash of their id) are within the error asked for,
+//! and the facts every speed model must keep hold.
+
+include!("data/speed_cases.rs");
+use speed_cases::*;
+use vramfit::plan::speed::{calibration_of, CALIBRATIONS};
+use vramfit::report::{report, Request};
+
+#[test]
+fn the_calibrations_are_the_fit_of_the_published_rows() {
+    let cases = cases();
+    let mut all = Vec::new();
+    let mut wrong = false;
+    for (p, fit) in fitted(&cases) {
+        let Some(fit) = fit else {
+            wrong |= calibration_of(p).1;
+            continue;
+        };
+        let (ours, own) = calibration_of(p);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * a.abs().max(b.abs()).max(1e-9);
+        wrong |= !(close(ours.bandwidth, fit.bandwidth)
+            && close(ours.per_layer_s, fit.per_layer_s)
+            && close(ours.per_token_s, fit.per_token_s)
+            && close(ours.per_hop_s, fit.per_hop_s)
+            && close(ours.compute, fit.compute)
+            && close(ours.compute_quantized, fit.compute_quantized)
+            && ours.rows == fit.rows
+            && own);
+        all.push(format!(
+            "    (\n        Platform::{p:?},\n        Calibration {{\n            bandwidth: {:.6},\n            per_token_s: {:.3e},\n            per_layer_s: {:.3e},\n            per_hop_s: {:.3e},\n            compute: {:.6},\n            compute_quantized: {:.6},\n            rows: {},\n        }},\n    ),",
+            fit.bandwidth, fit.per_token_s, fit.per_layer_s, fit.per_hop_s, fit.compute, fit.compute_quantized, fit.rows
+        ));
+    }
+    assert!(
+        !wrong,
+        "refit; CALIBRATIONS should read:\n{}\n",
+        all.join("\n")
+    );
+    assert!(CALIBRATIONS.len() >= 3);
+}
+
+/// Where the model is not yet within the bounds, with why: AMD prefill
+/// swings 2× between ROCm and Vulkan and across RDNA2/RDNA3/CDNA, and the
+/// catalog's FP16 figures for these generations (packed FP16, dual-issue
+/// WMMA, matrix cores) are not one kind of number, so one fraction of
+/// them cannot fit (held-out median error ~200 %).
+const KNOWN_GAPS: &[(&str, &str)] = &[("AMD", "prefill")];
+
+#[test]
+fn held_out_rows_are_within_12_percent_decoding_and_25_percent_prefilling() {
+    let cases = cases();
+    let mut within = 0;
+    let mut report = Vec::new();
+    let mut failed = false;
+    for p in GROUPS {
+        let held: Vec<&Case> = cases
+            .iter()
+            .filter(|c| c.group == p && c.held_out)
+            .collect();
+        for (phase, limit, rows) in [
+            (
+                "decode",
+                0.12,
+                held.iter()
+                    .copied()
+                    .filter(|c| is_decode(c))
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "prefill",
+                0.25,
+                held.iter()
+                    .copied()
+                    .filter(|c| !is_decode(c))
+                    .collect::<Vec<_>>(),
+            ),
+        ] {
+            if rows.len() < 4 {
+                continue;
+            }
+            let e = median_error(&rows).unwrap();
+            report.push(format!(
+                "{p} {phase}: {:.1} % over {} rows",
+                e * 100.0,
+                rows.len()
+            ));
+            if KNOWN_GAPS.contains(&(p, phase)) {
+                // Still measured: a gap that closes should leave this list.
+                assert!(
+                    e > limit,
+                    "{p} {phase} is now within {limit}: drop it from KNOWN_GAPS"
+                );
+            } else {
+                failed |= e > limit;
+                within += 1;
+            }
+        }
+    }
+    assert!(!failed, "held-out median errors:\n{}", report.join("\n"));
+    assert!(
+        within >= 7,
+        "{within} platform × phase checks within bounds"
+    );
+}
+
+fn decode(r: &Request) -> f64 {
+    report(r).unwrap().speed.unwrap().decode_tokens_per_s
+}
+
+fn request(model: &str, gpus: &str, weights: &str) -> Request {
+    let mut r = Request::default();
+    r.set("model", model.into());
+    r.set("gpus", gpus.into());
+    r.set("weights", weights.into());
+    r
+}
+
+#[test]
+fn more_bandwidth_is_never_slower() {
+    for (slow, fast) in [
+        ("rtx-3090", "rtx-3090-ti"),
+        ("rtx-4080", "rtx-4090"),
+        ("a100-40gb-pcie", "a100-80gb-sxm"),
+    ] {
+        let a = decode(&request("llama-3.1-8b", slow, "q4_k_m"));
+        let b = decode(&request("llama-3.1-8b", fast, "q4_k_m"));
+        assert!(b >= a, "{slow} {a} vs {fast} {b}");
+    }
+}
+
+#[test]
+fn a_layer_moved_to_the_cpu_is_never_faster() {
+    let mut last = f64::INFINITY;
+    for ngl in (20..=33).rev() {
+        let mut r = request("llama-3.1-8b", "rtx-4090", "q8_0");
+        r.set("ngl", ngl.to_string());
+        let t = decode(&r);
+        assert!(t <= last * (1.0 + 1e-9), "-ngl {ngl}: {t} after {last}");
+        last = t;
+    }
+    // Experts left in host memory likewise.
+    let mut last = f64::INFINITY;
+    for k in [0, 8, 16, 32, 48] {
+        let mut r = request("qwen3-30b-a3b", "rtx-4090", "q4_k_m");
+        r.set("n_cpu_moe", k.to_string());
+        let t = decode(&r);
+        assert!(
+            t <= last * (1.0 + 1e-9),
+            "--n-cpu-moe {k}: {t} after {last}"
+        );
+        last = t;
+    }
+}
+
+#[test]
+fn a_bigger_quant_is_never_faster_at_batch_one() {
+    let mut last = f64::INFINITY;
+    for w in ["q2_k", "q3_k_m", "q4_k_m", "q5_k_m", "q6_k", "q8_0", "f16"] {
+        let t = decode(&request("llama-3.1-8b", "2xrtx-4090", w));
+        assert!(t <= last * (1.0 + 1e-9), "{w}: {t} after {last}");
+        last = t;
+    }
+}
+
+#[test]
+fn a_gpu_the_catalog_does_not_know_has_no_speed_rather_than_a_guess() {
+    let r = report(&request("llama-3.1-8b", "24GB", "q4_k_m")).unwrap();
+    assert!(r.speed.is_none());
+}

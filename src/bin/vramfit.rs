@@ -709,6 +709,17 @@ fn print_report(r: &Report) {
         "plan: {} tokens × {} sequence(s), tensor parallel {}, pipeline stages {}",
         r.n_ctx, r.n_seq, r.layout.tp, r.layout.pp
     );
+    match &r.speed {
+        Some(s) => {
+            let names: Vec<String> = r.devices.iter().map(|d| d.name.clone()).collect();
+            println!("speed: {}", s.summary(r.n_seq, r.n_ctx, &names));
+            println!("speed basis: {}", s.basis);
+        }
+        None if !r.fits => println!("speed: none until it fits (each way out shows its speed)"),
+        None => println!(
+            "speed: unknown (a GPU given by size only: name a catalog card for its bandwidth)"
+        ),
+    }
     println!(
         "{:<28} {:>9} {:>11} {:>11} {:>11} {:>11} {:>11} {:>11}",
         "device", "layers", "usable", "weights", "kv", "compute", "overhead", "free"
@@ -794,8 +805,11 @@ fn print_report(r: &Report) {
     println!("weights by type: {}", types.join(", "));
     for w in &r.ways_out {
         let changes: Vec<String> = w.changes.iter().map(|(f, v)| format!("{f}={v}")).collect();
+        let speed = w
+            .decode_tokens_per_s
+            .map_or(String::new(), |t| format!(", {t:.1} tok/s"));
         println!(
-            "way out: {} [{}] → peak {:.0}%",
+            "way out: {} [{}] → peak {:.0}%{speed}",
             w.label,
             changes.join(", "),
             w.peak_utilisation * 100.0

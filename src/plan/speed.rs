@@ -341,6 +341,46 @@ pub struct Speed {
     pub basis: String,
 }
 
+impl Speed {
+    /// One line for people: decode per sequence and in all, at a full
+    /// context, prefill and time to first token, what bounds it and where.
+    pub fn summary(&self, n_seq: u64, n_ctx: u64, device_names: &[String]) -> String {
+        let rate = |t: f64| {
+            if t >= 100.0 {
+                format!("{t:.0}")
+            } else {
+                format!("{t:.1}")
+            }
+        };
+        let total = if n_seq > 1 {
+            format!(
+                ", {} in all over {n_seq} sequences",
+                rate(self.decode_tokens_per_s_total)
+            )
+        } else {
+            String::new()
+        };
+        let slowest = match self.bottleneck {
+            Some(i) => device_names
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("GPU {i}")),
+            None => "host memory".to_string(),
+        };
+        let bound = match self.bound {
+            Bound::Memory => "memory-bound",
+            Bound::Compute => "compute-bound",
+        };
+        format!(
+            "decode {} tok/s per sequence{total} ({} with a full {n_ctx}-token context); prefill {} tok/s, first token after {:.2} s; {bound}, slowest: {slowest}",
+            rate(self.decode_tokens_per_s),
+            rate(self.decode_tokens_per_s_at_context),
+            rate(self.prefill_tokens_per_s),
+            self.time_to_first_token_s
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceSpeed {
     pub index: usize,
@@ -967,6 +1007,34 @@ mod tests {
             .collect();
         let got = fit(&rows).unwrap();
         assert!(got.per_layer_s >= 0.0 && got.per_hop_s >= 0.0, "{got:?}");
+    }
+
+    #[test]
+    fn the_summary_names_the_rates_the_bound_and_the_slowest_device() {
+        let s = Speed {
+            decode_tokens_per_s: 41.26,
+            decode_tokens_per_s_total: 165.0,
+            decode_tokens_per_s_at_context: 30.0,
+            prefill_tokens_per_s: 2500.4,
+            time_to_first_token_s: 3.3,
+            bound: Bound::Memory,
+            bottleneck: Some(1),
+            devices: Vec::new(),
+            host_ms: 0.0,
+            basis: String::new(),
+        };
+        let names = ["GPU 0".to_string(), "GPU 1 (RTX 3090)".to_string()];
+        assert_eq!(
+            s.summary(4, 8192, &names),
+            "decode 41.3 tok/s per sequence, 165 in all over 4 sequences (30.0 with a full 8192-token context); prefill 2500 tok/s, first token after 3.30 s; memory-bound, slowest: GPU 1 (RTX 3090)"
+        );
+        let host = Speed {
+            bottleneck: None,
+            ..s
+        };
+        assert!(host
+            .summary(1, 4096, &names)
+            .ends_with("slowest: host memory"));
     }
 
     #[test]

@@ -894,8 +894,9 @@ pub struct Report {
     /// The llama.cpp placement the user fixed and its verdict; `None` when
     /// the split was searched.
     pub fixed_placement: Option<FixedVerdict>,
-    /// How fast the plan runs (`None` when a used GPU is not a catalog
-    /// card: its bandwidth is unknown).
+    /// How fast the plan runs (`None` when it does not fit — each way out
+    /// carries its speed — or a used GPU is not a catalog card, whose
+    /// bandwidth is unknown).
     pub speed: Option<crate::plan::speed::Speed>,
     pub warnings: Vec<String>,
     #[serde(skip)]
@@ -967,6 +968,7 @@ fn fixed_verdict(v: &Validated, fixed_plan: &Plan) -> Option<FixedVerdict> {
                     ],
                     fits: true,
                     peak_utilisation: searched.peak_utilisation(),
+                    decode_tokens_per_s: ways::decode_speed(v, &searched),
                 };
                 (flags, way)
             })
@@ -1092,7 +1094,11 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         .stored
         .as_ref()
         .map_or_else(|| v.settings.weights.label(), |s| s.label.clone());
-    let speed = crate::plan::speed::plan_speed(&v.spec, &plan, &v.gpus, v.backend, &v.host);
+    // A plan that does not fit runs at no speed: its ways out carry theirs.
+    let speed = plan
+        .fits
+        .then(|| crate::plan::speed::plan_speed(&v.spec, &plan, &v.gpus, v.backend, &v.host))
+        .flatten();
     Ok(Report {
         speed,
         model: v.name.clone(),

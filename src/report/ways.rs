@@ -24,22 +24,39 @@ pub struct WayOut {
     pub fits: bool,
     /// Peak utilisation of the changed plan (used / usable on the fullest GPU).
     pub peak_utilisation: f64,
+    /// Decode speed of the changed plan (per sequence), when known: what
+    /// the way out costs in speed (offloading to the CPU costs most).
+    pub decode_tokens_per_s: Option<f64>,
 }
 
 fn replan(request: &Request, changes: &[(&str, String)]) -> Option<(Request, Plan)> {
+    replan_validated(request, changes).map(|(r, _, p)| (r, p))
+}
+
+fn replan_validated(
+    request: &Request,
+    changes: &[(&str, String)],
+) -> Option<(Request, Validated, Plan)> {
     let mut changed = request.clone();
     for (field, value) in changes {
         changed.set(field, value.clone());
     }
     let v = validate(&changed).ok()?;
     let p = plan(v.plan_request());
-    Some((changed, p))
+    Some((changed, v, p))
+}
+
+/// A plan's decode speed per sequence, when its GPUs are catalog cards.
+pub(super) fn decode_speed(v: &Validated, p: &Plan) -> Option<f64> {
+    crate::plan::speed::plan_speed(&v.spec, p, &v.gpus, v.backend, &v.host)
+        .map(|s| s.decode_tokens_per_s)
 }
 
 /// The change as a way out, if the changed request fits.
 fn way(label: String, request: &Request, changes: Vec<(&str, String)>) -> Option<WayOut> {
-    let (_, p) = replan(request, &changes).filter(|(_, p)| p.fits)?;
+    let (_, v, p) = replan_validated(request, &changes).filter(|(_, _, p)| p.fits)?;
     Some(WayOut {
+        decode_tokens_per_s: decode_speed(&v, &p),
         label,
         changes: changes
             .into_iter()

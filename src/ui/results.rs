@@ -73,10 +73,45 @@ fn report_view(r: Report) -> impl IntoView {
         .max_batch
         .map_or("none fits".to_string(), |b| b.to_string());
     let layout = format!("TP {} × PP {}", r.layout.tp, r.layout.pp);
+    let rate = |t: f64| {
+        if t >= 100.0 {
+            format!("{t:.0} tok/s")
+        } else {
+            format!("{t:.1} tok/s")
+        }
+    };
+    let speed_line = r.speed.as_ref().map(|s| {
+        format!(
+            " · {} decode, first token after {:.1} s",
+            rate(s.decode_tokens_per_s),
+            s.time_to_first_token_s
+        )
+    });
+    let names: Vec<String> = r.devices.iter().map(|d| d.name.clone()).collect();
+    let speed_note = match &r.speed {
+        Some(s) => format!(
+            "Speed: {}. Basis: {}.",
+            s.summary(r.n_seq, r.n_ctx, &names),
+            s.basis
+        ),
+        None if !r.fits => {
+            "Speed: each way out above shows the decode speed it would run at.".into()
+        }
+        None => "Speed: unknown — a GPU given by size only has no known bandwidth; pick its card."
+            .into(),
+    };
+    let decode = r
+        .speed
+        .as_ref()
+        .map_or("—".to_string(), |s| rate(s.decode_tokens_per_s));
+    let prefill = r
+        .speed
+        .as_ref()
+        .map_or("—".to_string(), |s| rate(s.prefill_tokens_per_s));
     view! {
         <div class=verdict_class data-testid="verdict">
             <strong>{verdict}</strong>
-            <span class="vf-verdict__detail">{detail}</span>
+            <span class="vf-verdict__detail">{detail}{speed_line}</span>
         </div>
         {ways_view(&r)}
         <dl class="vf-facts">
@@ -91,6 +126,8 @@ fn report_view(r: Report) -> impl IntoView {
             <div><dt>"Longest context"</dt><dd data-testid="max-context">{max_context}</dd></div>
             <div><dt>"Most sequences"</dt><dd data-testid="max-batch">{max_batch}</dd></div>
             <div><dt>"Layout"</dt><dd>{layout}</dd></div>
+            <div><dt>"Decode"</dt><dd data-testid="decode-speed">{decode}</dd></div>
+            <div><dt>"Prefill"</dt><dd data-testid="prefill-speed">{prefill}</dd></div>
         </dl>
         <div class="vf-bars" data-testid="bars">{r.devices.iter().map(device_bar).collect_view()}</div>
         <ul class="vf-legend" aria-hidden="true">
@@ -104,6 +141,7 @@ fn report_view(r: Report) -> impl IntoView {
             <li class="vf-legend__item vf-legend__item--free">"free"</li>
         </ul>
         {device_table(&r)}
+        <p class="vf-note" data-testid="speed">{speed_note}</p>
         <p class="vf-note" data-testid="overhead-basis">{format!("Runtime overhead: {}.", r.overhead_basis)}</p>
         <p class="vf-note" data-testid="memory-limit">{format!("GPU memory limit: {}.", r.memory_limit)}</p>
         {r.vllm.as_ref().map(super::vllm::vllm_view)}
@@ -134,7 +172,11 @@ fn ways_view(r: &Report) -> impl IntoView {
                 view! {
                     <li>
                         <button class="vf-button vf-button--way" on:click=apply>{w.label.clone()}</button>
-                        <span class="vf-ways__peak">{format!("fits, fullest GPU at {:.0}%", w.peak_utilisation * 100.0)}</span>
+                        <span class="vf-ways__peak">{format!(
+                            "fits, fullest GPU at {:.0}%{}",
+                            w.peak_utilisation * 100.0,
+                            w.decode_tokens_per_s.map_or(String::new(), |t| format!(", {t:.1} tok/s"))
+                        )}</span>
                     </li>
                 }
             })
@@ -222,6 +264,11 @@ fn device_table(r: &Report) -> impl IntoView {
         .iter()
         .map(|d| {
             let layers = d.layers.map_or("—".to_string(), |[a, b]| format!("{a}–{b} ({})", b - a + 1));
+            let step = r
+                .speed
+                .as_ref()
+                .and_then(|s| s.devices.iter().find(|x| x.index == d.index))
+                .map_or("—".to_string(), |x| format!("{:.2} ms", x.decode_ms));
             view! {
                 <tr>
                     <th scope="row">{d.name.clone()} <span class="vf-table__cap">{gb(d.capacity_bytes)}</span></th>
@@ -231,6 +278,7 @@ fn device_table(r: &Report) -> impl IntoView {
                     <td>{gib(d.compute_bytes)}</td>
                     <td>{gib(d.overhead_bytes)}</td>
                     <td>{if d.used() { gib(d.free_bytes()) } else { "unused".into() }}</td>
+                    <td>{step}</td>
                 </tr>
             }
         })
@@ -266,6 +314,7 @@ fn device_table(r: &Report) -> impl IntoView {
                         <th scope="col">"Compute"</th>
                         <th scope="col">"Overhead"</th>
                         <th scope="col">"Free"</th>
+                        <th scope="col" title="This GPU's share of one decode step">"Decode step"</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>

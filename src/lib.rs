@@ -12,12 +12,16 @@
 //!   llama.cpp reserves and places it per device the way ggml's scheduler
 //!   and allocator do (its compute buffers).
 //! - [`plan`] — pure placement: devices and their sizes, the layer split
-//!   across GPUs, what fits and by how much it does not.
+//!   across GPUs, what fits and by how much it does not, and how fast the
+//!   placement decodes and prefills (`plan::speed`, its constants fitted to
+//!   published llama-bench rows).
 //! - [`launch`] — pure flag generation: the command a person pastes to run
 //!   the plan.
 //! - [`report`] — one request in, one report out: validation, the plan,
-//!   its searches, ways out and the command; the CLI, the app and the JS
-//!   API are shells over it. `plan` and `launch` never import it.
+//!   its searches, ways out and the command, and "check my setup"
+//!   (`report::check`: a pasted command, log or inventory as a request, the
+//!   log's buffers beside the plan's); the CLI, the app and the JS API are
+//!   shells over it. `plan` and `launch` never import it.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
 //!   safetensors headers, llama.cpp's vision projector (`mmproj`) files,

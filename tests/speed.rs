@@ -170,3 +170,42 @@ fn a_gpu_the_catalog_does_not_know_has_no_speed_rather_than_a_guess() {
     let r = report(&request("llama-3.1-8b", "24GB", "q4_k_m")).unwrap();
     assert!(r.speed.is_none());
 }
+
+#[test]
+fn the_fastest_objective_uses_the_fewest_fastest_gpus_and_is_never_slower() {
+    // Everything fits on the one RTX 4090: no hand-off through slower cards.
+    let mut r = request(
+        "llama-3.1-8b",
+        "rtx-3060-12gb, rtx-4090, rtx-3090",
+        "q4_k_m",
+    );
+    r.set("objective", "fastest".into());
+    let fastest = report(&r).unwrap();
+    let used: Vec<usize> = fastest
+        .devices
+        .iter()
+        .filter(|d| d.used())
+        .map(|d| d.index)
+        .collect();
+    assert_eq!(used, [1]);
+    assert_eq!(fastest.layout.pp, 1);
+    assert!(fastest.commands["llama.cpp"].starts_with("CUDA_VISIBLE_DEVICES=1 "));
+    // Never slower than the lowest-utilisation plan, and it still fits.
+    for (model, gpus) in [
+        ("llama-3.1-8b", "rtx-3060-12gb, rtx-4090, rtx-3090"),
+        ("llama-3.1-70b", "rtx-3060-12gb, rtx-4090, rtx-3090"),
+        ("qwen3-30b-a3b", "2xrtx-3090"),
+        ("llama-3.1-70b", "4xa100-80gb-sxm"),
+    ] {
+        let mut r = request(model, gpus, "q4_k_m");
+        let base = report(&r).unwrap();
+        r.set("objective", "fastest".into());
+        let fast = report(&r).unwrap();
+        assert!(fast.fits, "{model} on {gpus}");
+        let (a, b) = (
+            base.speed.unwrap().decode_tokens_per_s,
+            fast.speed.unwrap().decode_tokens_per_s,
+        );
+        assert!(b >= a * (1.0 - 1e-9), "{model} on {gpus}: {b} < {a}");
+    }
+}

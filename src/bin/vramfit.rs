@@ -137,7 +137,7 @@ enum Command {
         /// Flash attention: on (default), off or auto (llama.cpp -fa; auto is on for GPU backends; SDPA for transformers).
         #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
         flash_attn: String,
-        /// min-utilisation, max-context or max-batch.
+        /// min-utilisation, max-context, max-batch or fastest (the fewest, fastest GPUs that hold it).
         #[arg(long, default_value = "min-utilisation")]
         objective: String,
         #[command(flatten)]

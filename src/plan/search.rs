@@ -21,13 +21,17 @@ pub enum Objective {
     MaxBatch,
     /// The lowest peak utilisation at the requested context and sequences.
     MinUtilisation,
+    /// The fastest decode at the requested context and sequences: the
+    /// fewest, fastest GPUs that hold it (each hand-off costs time).
+    Fastest,
 }
 
 impl Objective {
-    pub const ALL: [Objective; 3] = [
+    pub const ALL: [Objective; 4] = [
         Objective::MinUtilisation,
         Objective::MaxContext,
         Objective::MaxBatch,
+        Objective::Fastest,
     ];
 
     pub fn id(self) -> &'static str {
@@ -35,6 +39,7 @@ impl Objective {
             Objective::MaxContext => "max-context",
             Objective::MaxBatch => "max-batch",
             Objective::MinUtilisation => "min-utilisation",
+            Objective::Fastest => "fastest",
         }
     }
 
@@ -43,6 +48,7 @@ impl Objective {
             Objective::MaxContext => "Longest context for these sequences",
             Objective::MaxBatch => "Most sequences for this context",
             Objective::MinUtilisation => "Lowest peak utilisation",
+            Objective::Fastest => "Fastest decode",
         }
     }
 

@@ -661,7 +661,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
     let objective = Objective::parse(&request.objective).ok_or_else(|| InputError::Choice {
         field: "objective",
         text: request.objective.clone(),
-        choices: "min-utilisation, max-context, max-batch",
+        choices: "min-utilisation, max-context, max-batch, fastest",
     })?;
     let gpus = with_reserve(parse_gpus(&request.gpus)?, reserve);
     if let Some(g) = gpus.iter().find(|g| g.usable() == 0) {
@@ -996,11 +996,72 @@ fn objective_plan(v: &Validated, max_context: Option<u64>, max_batch: Option<u64
             n_seq: max_batch.unwrap_or(v.settings.n_seq),
             ..v.settings
         },
-        Objective::MinUtilisation => v.settings,
+        Objective::MinUtilisation | Objective::Fastest => v.settings,
     };
-    plan(PlanRequest {
+    let searched = plan(PlanRequest {
         settings,
         ..request
+    });
+    if v.objective == Objective::Fastest && request.fixed.is_none_or(|f| !f.is_fixed()) {
+        return fastest_plan(v, searched);
+    }
+    searched
+}
+
+/// The fastest plan that fits: the GPUs by bandwidth, fastest first, and
+/// of the first k (the others left unused) the plan decoding fastest.
+/// `fallback` (all GPUs) stands when no subset is faster or speed is
+/// unknown.
+fn fastest_plan(v: &Validated, fallback: Plan) -> Plan {
+    use crate::plan::speed::plan_speed;
+    let speed = |p: &Plan, gpus: &[crate::plan::device::Gpu]| {
+        plan_speed(&v.spec, p, gpus, v.backend, &v.host).map(|s| s.decode_tokens_per_s)
+    };
+    let bandwidth = |g: &crate::plan::device::Gpu| {
+        g.card
+            .and_then(crate::plan::gpus::find_card)
+            .map_or(0.0, |c| c.bandwidth_gb_s)
+    };
+    let mut order: Vec<usize> = (0..v.gpus.len()).collect();
+    order.sort_by(|&a, &b| bandwidth(&v.gpus[b]).total_cmp(&bandwidth(&v.gpus[a])));
+    let mut best = speed(&fallback, &v.gpus).map(|s| (s, fallback.clone()));
+    for k in 1..v.gpus.len() {
+        // Leave the slower GPUs out by reserving all of their memory.
+        let gpus: Vec<crate::plan::device::Gpu> = v
+            .gpus
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let mut g = g.clone();
+                if !order[..k].contains(&i) {
+                    g.reserve = g.capacity;
+                }
+                g
+            })
+            .collect();
+        let p = plan(PlanRequest {
+            gpus: &gpus,
+            ..v.plan_request()
+        });
+        if !p.fits {
+            continue;
+        }
+        if let Some(s) = speed(&p, &gpus) {
+            if best.as_ref().is_none_or(|(b, _)| s > *b * (1.0 + 1e-9)) {
+                best = Some((s, p));
+            }
+        }
+    }
+    best.map_or(fallback, |(_, mut p)| {
+        // Stages count the GPUs used (the left-out ones hold nothing).
+        let mut stages: Vec<usize> = p
+            .devices
+            .iter()
+            .filter_map(|d| d.used().then_some(d.stage).flatten())
+            .collect();
+        stages.dedup();
+        p.layout.pp = stages.len().max(1);
+        p
     })
 }
 

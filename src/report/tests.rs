@@ -164,7 +164,9 @@ fn each_bad_field_is_reported_against_that_field() {
         ("reserve", "30GB", "reserve"),
         ("host_ram", "x", "host_ram"),
         ("offload", "maybe", "offload"),
-        ("objective", "fastest", "objective"),
+        ("objective", "quickest", "objective"),
+        ("host_bw", "fast", "host_bw"),
+        ("host_bw", "-5", "host_bw"),
     ];
     for (field, value, expected) in cases {
         let mut request = Request::default();

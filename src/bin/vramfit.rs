@@ -790,13 +790,18 @@ fn print_report(r: &Report) {
         .iter()
         .map(|s| {
             format!(
-                "{}×{}",
+                "{}×{}{}",
                 s.batch,
-                s.max_context.map_or("-".into(), |c| c.to_string())
+                s.max_context.map_or("-".into(), |c| c.to_string()),
+                s.decode_tokens_per_s_total
+                    .map_or(String::new(), |t| format!(" ({t:.0} tok/s)"))
             )
         })
         .collect();
-    println!("sweep (sequences × longest context): {}", sweep.join("  "));
+    println!(
+        "sweep (sequences × longest context (decode of them all)): {}",
+        sweep.join("  ")
+    );
     let types: Vec<String> = r
         .weights_by_type
         .iter()

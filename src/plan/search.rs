@@ -161,11 +161,16 @@ pub fn most_sequences(fits: impl Fn(u64) -> bool) -> Option<u64> {
 }
 
 /// One row of the sweep table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SweepRow {
     pub batch: u64,
     /// Longest context per sequence at this batch, `None` if none fits.
     pub max_context: Option<u64>,
+    /// Decode tokens per second of all `batch` sequences together, each
+    /// cache full, on the plan of that context (filled by the report,
+    /// which knows the host and backend; `None` when unknown or nothing
+    /// fits).
+    pub decode_tokens_per_s_total: Option<f64>,
 }
 
 /// Sequences the sweep table lists.
@@ -190,6 +195,7 @@ pub fn sweep(request: &PlanRequest) -> Vec<SweepRow> {
                     },
                     &weights,
                 ),
+                decode_tokens_per_s_total: None,
             }
         })
         .collect()

@@ -685,6 +685,11 @@ pub fn plan_speed(
             ));
         }
     }
+    if batch > 1 {
+        basis.push_str(
+            "; a batch's arithmetic at the prefill fraction (no batched decode rows fitted)",
+        );
+    }
     if !s.engine.is_llama_cpp() {
         basis.push_str(
             "; llama.cpp's fractions stand in for this engine's (no decode rows of it fitted)",

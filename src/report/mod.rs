@@ -1008,6 +1008,38 @@ fn objective_plan(v: &Validated, max_context: Option<u64>, max_batch: Option<u64
     searched
 }
 
+/// Each sweep row's aggregate decode speed on the plan of its batch and
+/// longest context.
+fn sweep_with_speed(v: &Validated, rows: Vec<SweepRow>) -> Vec<SweepRow> {
+    rows.into_iter()
+        .map(|row| {
+            let total = row.max_context.and_then(|ctx| {
+                let settings = RunSettings {
+                    n_seq: row.batch,
+                    n_ctx: ctx,
+                    ..v.settings
+                };
+                let p = plan(PlanRequest {
+                    settings,
+                    ..v.plan_request()
+                });
+                p.fits
+                    .then(|| {
+                        crate::plan::speed::plan_speed(&v.spec, &p, &v.gpus, v.backend, &v.host)
+                    })
+                    .flatten()
+                    // With every sequence's cache full: the batch's longest
+                    // context is what this row is about.
+                    .map(|s| s.decode_tokens_per_s_at_context * row.batch as f64)
+            });
+            SweepRow {
+                decode_tokens_per_s_total: total,
+                ..row
+            }
+        })
+        .collect()
+}
+
 /// The fastest plan that fits: the GPUs by bandwidth, fastest first, and
 /// of the first k (the others left unused) the plan decoding fastest.
 /// `fallback` (all GPUs) stands when no subset is faster or speed is
@@ -1191,7 +1223,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         n_seq: plan.settings.n_seq,
         max_context,
         max_batch,
-        sweep: sweep(&r),
+        sweep: sweep_with_speed(&v, sweep(&r)),
         split_ratio,
         device_map,
         commands,

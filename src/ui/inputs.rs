@@ -215,6 +215,7 @@ pub fn Settings() -> impl IntoView {
                     <label for="vf-offload">"Allow CPU offload when the GPUs are not enough"</label>
                 </div>
                 <Field label="Host RAM" field="host_ram" hint="For offload, e.g. 64GB. Empty: not checked." />
+                <Field label="Host memory bandwidth (GB/s)" field="host_bw" inputmode="decimal" hint="For the speed of what is offloaded. Empty: dual-channel DDR5-5600 (89.6), or a Mac's unified memory. DDR4-3200 ×2: 51.2; 8-channel DDR5-4800: 307." />
                 <Field label="Reserve per GPU" field="reserve" hint="Kept free on every GPU (desktop, other programs), e.g. 1.5GB." />
                 <Field label="Runtime overhead per GPU" field="overhead" hint="CUDA context and allocator slack; empty: 651MiB for PyTorch engines (measured on an H200), 500MiB for llama.cpp." />
             </details>

@@ -334,14 +334,17 @@ fn sweep_view(r: &Report) -> impl IntoView {
         .iter()
         .map(|s| {
             let ctx = s.max_context.map_or("—".to_string(), grouped);
-            view! { <tr><th scope="row">{s.batch}</th><td>{ctx}</td></tr> }
+            let speed = s
+                .decode_tokens_per_s_total
+                .map_or("—".to_string(), |t| format!("{t:.0} tok/s"));
+            view! { <tr><th scope="row">{s.batch}</th><td>{ctx}</td><td>{speed}</td></tr> }
         })
         .collect_view();
     view! {
         <div class="vf-scroll">
             <table class="vf-table vf-table--sweep" data-testid="sweep">
-                <caption>"Longest context per sequence, by parallel sequences"</caption>
-                <thead><tr><th scope="col">"Sequences"</th><th scope="col">"Longest context"</th></tr></thead>
+                <caption>"Longest context per sequence, by parallel sequences, and the decode speed of them all"</caption>
+                <thead><tr><th scope="col">"Sequences"</th><th scope="col">"Longest context"</th><th scope="col">"Decode, all"</th></tr></thead>
                 <tbody>{cells}</tbody>
             </table>
         </div>

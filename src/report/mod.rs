@@ -1009,14 +1009,20 @@ fn objective_plan(v: &Validated, max_context: Option<u64>, max_batch: Option<u64
 }
 
 /// Each sweep row's aggregate decode speed on the plan of its batch and
-/// longest context.
-fn sweep_with_speed(v: &Validated, rows: Vec<SweepRow>) -> Vec<SweepRow> {
+/// longest context (the tensor-parallel size of `main` kept: the sweep
+/// row changes the cache, not the layout worth searching).
+fn sweep_with_speed(v: &Validated, main: &Plan, rows: Vec<SweepRow>) -> Vec<SweepRow> {
+    let mut vllm = v.settings.vllm;
+    if vllm.tensor_parallel == 0 {
+        vllm.tensor_parallel = u16::try_from(main.layout.tp).unwrap_or(0);
+    }
     rows.into_iter()
         .map(|row| {
             let total = row.max_context.and_then(|ctx| {
                 let settings = RunSettings {
                     n_seq: row.batch,
                     n_ctx: ctx,
+                    vllm,
                     ..v.settings
                 };
                 let p = plan(PlanRequest {
@@ -1223,7 +1229,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         n_seq: plan.settings.n_seq,
         max_context,
         max_batch,
-        sweep: sweep_with_speed(&v, sweep(&r)),
+        sweep: sweep_with_speed(&v, &plan, sweep(&r)),
         split_ratio,
         device_map,
         commands,

@@ -302,7 +302,7 @@ fn device_table(r: &Report) -> impl IntoView {
         }
     });
     view! {
-        <div class="vf-scroll">
+        <div class="vf-scroll" tabindex="0" role="region" aria-label="Device map">
             <table class="vf-table" data-testid="device-table">
                 <caption>{format!("Device map ({} split)", r.engine.label())}</caption>
                 <thead>
@@ -341,7 +341,7 @@ fn sweep_view(r: &Report) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="vf-scroll">
+        <div class="vf-scroll" tabindex="0" role="region" aria-label="Longest context and speed by sequences">
             <table class="vf-table vf-table--sweep" data-testid="sweep">
                 <caption>"Longest context per sequence, by parallel sequences, and the decode speed of them all"</caption>
                 <thead><tr><th scope="col">"Sequences"</th><th scope="col">"Longest context"</th><th scope="col">"Decode, all"</th></tr></thead>

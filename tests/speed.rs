@@ -209,3 +209,91 @@ fn the_fastest_objective_uses_the_fewest_fastest_gpus_and_is_never_slower() {
         assert!(b >= a * (1.0 - 1e-9), "{model} on {gpus}: {b} < {a}");
     }
 }
+
+#[test]
+fn the_host_fractions_are_the_median_of_published_cpu_decode_rows() {
+    // Mainline llama.cpp's CPU-only decode of dense models, where the post
+    // states the memory: bytes per token × tokens/s ÷ peak bandwidth.
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("data/measured/llama_bench_cpu.json")).unwrap();
+    let (mut pc, mut apple) = (Vec::new(), Vec::new());
+    for r in doc["rows"].as_array().unwrap() {
+        let model = r["model"].as_str().unwrap_or_default().to_ascii_lowercase();
+        let dense = (format!(" {model}").contains(" 8b") || model.contains("72b"))
+            && !model.contains("deepseek")
+            && !model.contains("moe");
+        let (Some(size), Some(bw), Some(tps)) = (
+            r["size_gib"].as_f64(),
+            r["memory_bandwidth_gb_s"].as_f64(),
+            r["tokens_per_s"].as_f64(),
+        ) else {
+            continue;
+        };
+        if r["kind"] != "cpu"
+            || r["fork"] != "llama.cpp"
+            || !r["test"].as_str().unwrap_or_default().starts_with("tg")
+            || !dense
+        {
+            continue;
+        }
+        let fraction = tps * size * (1u64 << 30) as f64 / (bw * 1e9);
+        let cpu = r["cpu"].as_str().unwrap_or_default().to_ascii_lowercase();
+        if cpu.contains("apple") || cpu.contains("m2") {
+            apple.push(fraction);
+        } else {
+            pc.push(fraction);
+        }
+    }
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let m = v.len() / 2;
+        if v.len().is_multiple_of(2) {
+            (v[m - 1] + v[m]) / 2.0
+        } else {
+            v[m]
+        }
+    };
+    assert!(
+        pc.len() >= 6 && apple.len() >= 4,
+        "{} {}",
+        pc.len(),
+        apple.len()
+    );
+    let (pc, apple) = (median(pc), median(apple));
+    assert!(
+        (pc - vramfit::plan::speed::HOST_BANDWIDTH_FRACTION).abs() < 5e-4,
+        "{pc}"
+    );
+    assert!(
+        (apple - vramfit::plan::speed::APPLE_HOST_BANDWIDTH_FRACTION).abs() < 5e-4,
+        "{apple}"
+    );
+}
+
+#[test]
+fn the_expert_share_of_host_bandwidth_is_the_median_the_hybrid_rows_need() {
+    let rows = hybrid_rows();
+    assert!(rows.len() >= 5, "{} hybrid rows", rows.len());
+    let share = vramfit::plan::speed::HOST_EXPERT_SHARE;
+    let mut needed: Vec<f64> = rows
+        .iter()
+        .map(|(_, q, measured)| {
+            let s = report(q).unwrap().speed.unwrap();
+            let step_ms = 1e3 / s.decode_tokens_per_s;
+            let rest_ms = step_ms - s.host_experts_ms;
+            // The share that makes the experts' time the measured rest.
+            share * s.host_experts_ms / (1e3 / measured - rest_ms)
+        })
+        .collect();
+    needed.sort_by(f64::total_cmp);
+    let m = needed.len() / 2;
+    let median = if needed.len().is_multiple_of(2) {
+        (needed[m - 1] + needed[m]) / 2.0
+    } else {
+        needed[m]
+    };
+    assert!(
+        (median - share).abs() < 5e-4,
+        "HOST_EXPERT_SHARE should be {median:.4} ({needed:?})"
+    );
+}

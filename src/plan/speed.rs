@@ -208,9 +208,25 @@ pub fn calibration(p: Platform) -> Calibration {
 }
 
 /// Host memory read while decoding layers or experts left on the CPU: the
-/// achieved fraction of its peak bandwidth (a CPU's decode reaches about
-/// the same share as a GPU's; no published partial-offload rows fit it).
-pub const HOST_BANDWIDTH_FRACTION: f64 = 0.6;
+/// achieved fraction of its peak bandwidth, the median of mainline
+/// llama.cpp's CPU decode rows of dense models in
+/// `tests/data/measured/llama_bench_cpu.json` (desktop and server DDR:
+/// 0.60 to 1.02 over 6 rows; `tests/speed.rs` recomputes it).
+pub const HOST_BANDWIDTH_FRACTION: f64 = 0.742;
+
+/// Routed experts read from host memory reach only this share of the
+/// dense rate (a token's few experts are scattered reads, and the CPU
+/// also does their arithmetic): the median over the published hybrid
+/// decode rows (GPU + experts on the CPU) of `llama_bench_cpu.json` of
+/// the share that makes vramfit's step time theirs, with the GPU side as
+/// vramfit plans it (`tests/speed.rs` recomputes it; no rows are held
+/// out: there are five).
+pub const HOST_EXPERT_SHARE: f64 = 0.7066;
+
+/// The same for a Mac's CPU cores, as a share of the whole chip's unified
+/// memory bandwidth (the CPU cluster reaches far less of it than the GPU):
+/// the median of M2 Max's 4 rows.
+pub const APPLE_HOST_BANDWIDTH_FRACTION: f64 = 0.289;
 
 /// Host → GPU copies (llama.cpp's op offload in prefill, vLLM's
 /// `--cpu-offload-gb` every step): PCIe 4.0 ×16's 32 GB/s at the ~80 % a
@@ -337,6 +353,8 @@ pub struct Speed {
     pub devices: Vec<DeviceSpeed>,
     /// Host memory's share (offloaded layers or experts), milliseconds.
     pub host_ms: f64,
+    /// Of that, reading routed experts.
+    pub host_experts_ms: f64,
     /// Which constants were used, and what was assumed.
     pub basis: String,
 }
@@ -427,11 +445,16 @@ fn layer_costs(spec: &crate::estimate::model::ModelSpec) -> Vec<LayerCost> {
         .collect()
 }
 
-/// The host's memory bandwidth, bytes per second, and what it is.
+/// The host's memory bandwidth, bytes per second, what it is, and the
+/// fraction of it a CPU's decode reaches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Host {
     pub bandwidth: f64,
     pub label: String,
+    pub fraction: f64,
+    /// Of that, the share left when reading routed experts (see
+    /// [`HOST_EXPERT_SHARE`]).
+    pub experts: f64,
 }
 
 /// One used GPU's share of a plan: its stage, peak figures and work.
@@ -448,7 +471,10 @@ pub struct DeviceWork {
 /// and weight bytes copied to a GPU per prefill micro-batch.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HostWork {
+    /// Dense weights and KV read per decode step.
     pub read: f64,
+    /// Routed experts read per decode step (scattered: a few of many).
+    pub read_experts: f64,
     pub held: f64,
 }
 
@@ -542,15 +568,17 @@ pub fn works(
     }
     let mut host = HostWork {
         read: filled(plan.host.kv_bytes),
+        read_experts: 0.0,
         held: 0.0,
     };
     for i in 0..n {
         let experts = e.weights.layer_experts.get(i).copied().unwrap_or(0) as f64;
         if !on_gpu(i) {
-            host.read += e.layer_weights[i] as f64 - experts * (1.0 - touched);
+            host.read += e.layer_weights[i] as f64 - experts;
+            host.read_experts += experts * touched;
             host.held += e.layer_weights[i] as f64;
         } else if i < cpu_moe {
-            host.read += experts * touched;
+            host.read_experts += experts * touched;
             host.held += experts;
         }
     }
@@ -575,7 +603,7 @@ fn step_seconds(
     host_peak: &Host,
     plan: &super::split::Plan,
     n_embd: u64,
-) -> (f64, Vec<DeviceSpeed>, f64) {
+) -> (f64, Vec<DeviceSpeed>, f64, f64) {
     let tp = plan.layout.tp.max(1) as f64;
     let batch = plan.settings.n_seq.max(1);
     let mut total = 0.0;
@@ -608,8 +636,10 @@ fn step_seconds(
     let hops = stages.len().saturating_sub(1) as f64;
     let c = calibration(devices[0].peak.platform);
     total += hops * c.per_hop_s + c.per_token_s;
-    let host_s = host.read / (host_peak.bandwidth * HOST_BANDWIDTH_FRACTION);
-    (total + host_s, per_device, host_s)
+    let experts_s =
+        host.read_experts / (host_peak.bandwidth * host_peak.fraction * host_peak.experts);
+    let host_s = host.read / (host_peak.bandwidth * host_peak.fraction) + experts_s;
+    (total + host_s, per_device, host_s, experts_s)
 }
 
 /// The speed of `plan` for `spec` on `gpus`; `None` when a used GPU is
@@ -626,8 +656,9 @@ pub fn plan_speed(
     let batch = s.n_seq.max(1);
     let (start, host_start) = works(spec, plan, gpus, backend, 0, prompt)?;
     let (full, host_full) = works(spec, plan, gpus, backend, s.n_ctx, prompt)?;
-    let (t0, devices, host_s) = step_seconds(&start, &host_start, host, plan, spec.n_embd);
-    let (t_full, _, _) = step_seconds(&full, &host_full, host, plan, spec.n_embd);
+    let (t0, devices, host_s, experts_s) =
+        step_seconds(&start, &host_start, host, plan, spec.n_embd);
+    let (t_full, _, _, _) = step_seconds(&full, &host_full, host, plan, spec.n_embd);
     // Prefill: a stage's ranks at once, the stages in turn; host-resident
     // weights copied to the GPU per micro-batch.
     let ubatch = match s.engine {
@@ -670,9 +701,9 @@ pub fn plan_speed(
     );
     if host_s > 0.0 {
         basis.push_str(&format!(
-            "; host memory {} at {:.0} %",
+            "; host memory {} at {:.0} % (published CPU decode rows)",
             host.label,
-            HOST_BANDWIDTH_FRACTION * 100.0
+            host.fraction * 100.0
         ));
     }
     for d in &start {
@@ -709,6 +740,7 @@ pub fn plan_speed(
         bottleneck,
         devices,
         host_ms: host_s * 1e3,
+        host_experts_ms: experts_s * 1e3,
         basis,
     })
 }
@@ -1026,6 +1058,7 @@ mod tests {
             bottleneck: Some(1),
             devices: Vec::new(),
             host_ms: 0.0,
+            host_experts_ms: 0.0,
             basis: String::new(),
         };
         let names = ["GPU 0".to_string(), "GPU 1 (RTX 3090)".to_string()];

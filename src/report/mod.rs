@@ -553,6 +553,8 @@ fn host_bandwidth(
             Ok(gb) if gb > 0.0 && gb.is_finite() && gb < 1e5 => Ok(Host {
                 bandwidth: gb * 1e9,
                 label: format!("{gb} GB/s as given"),
+                fraction: crate::plan::speed::HOST_BANDWIDTH_FRACTION,
+                experts: crate::plan::speed::HOST_EXPERT_SHARE,
             }),
             _ => Err(InputError::Bandwidth {
                 field: "host_bw",
@@ -569,10 +571,14 @@ fn host_bandwidth(
         Some(card) => Host {
             bandwidth: card.bandwidth_gb_s * 1e9,
             label: format!("unified ({} GB/s)", card.bandwidth_gb_s),
+            fraction: crate::plan::speed::APPLE_HOST_BANDWIDTH_FRACTION,
+            experts: crate::plan::speed::HOST_EXPERT_SHARE,
         },
         None => Host {
             bandwidth: 89.6e9,
             label: "dual-channel DDR5-5600 (89.6 GB/s, the default)".into(),
+            fraction: crate::plan::speed::HOST_BANDWIDTH_FRACTION,
+            experts: crate::plan::speed::HOST_EXPERT_SHARE,
         },
     })
 }

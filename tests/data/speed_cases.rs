@@ -230,4 +230,63 @@ mod speed_cases {
     pub fn is_decode(c: &Case) -> bool {
         matches!(c.observation.kind, ObservationKind::Decode { .. })
     }
+
+    /// The published hybrid decode rows vramfit can plan (a catalog model and
+    /// file type, every GPU-side tensor on one kind of GPU, experts of the
+    /// overridden layers on the CPU): (id, request, measured tokens/s).
+    pub fn hybrid_rows() -> Vec<(String, Request, f64)> {
+        let doc: serde_json::Value =
+            serde_json::from_str(include_str!("measured/llama_bench_cpu.json")).unwrap();
+        let mut out = Vec::new();
+        for r in doc["rows"].as_array().unwrap() {
+            let test = r["test"].as_str().unwrap_or_default();
+            if r["kind"] != "hybrid" || !test.starts_with("tg") {
+                continue;
+            }
+            let model = r["model"].as_str().unwrap_or_default().to_ascii_lowercase();
+            // ik_llama.cpp's own types (IQ6_K, …) are not llama.cpp's.
+            if model.contains("iq") {
+                continue;
+            }
+            let (id, weights) = match () {
+                _ if model.contains("235b") && model.contains("q8_0") => ("qwen3-235b-a22b", "q8_0"),
+                _ if model.contains("235b") && model.contains("q6_k") => ("qwen3-235b-a22b", "q6_k"),
+                _ if model.starts_with("deepseek2 16b q4_k - medium") => ("deepseek-v2-lite", "q4_k_m"),
+                _ => continue,
+            };
+            let Some(card) = r["gpu"].as_str().and_then(vramfit::plan::gpus::find_card) else {
+                continue;
+            };
+            let patterns: Vec<String> = r["override_tensor"]
+                .as_str()
+                .unwrap_or_default()
+                .split(';')
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty())
+                .collect();
+            let mut q = Request::default();
+            q.set("model", id.into());
+            q.set("weights", weights.into());
+            q.set(
+                "gpus",
+                format!("{}x{}", r["gpu_count"].as_u64().unwrap_or(1), card.id),
+            );
+            q.set("ctx", "512".into());
+            q.set("host_bw", r["memory_bandwidth_gb_s"].to_string());
+            let n_layer = vramfit::report::validate(&q).unwrap().spec.n_layer();
+            let Some((k, _)) = vramfit::plan::overrides::read(&patterns, n_layer).n_cpu_moe() else {
+                continue;
+            };
+            q.set("n_cpu_moe", k.to_string());
+            if !report(&q).unwrap().fits {
+                continue;
+            }
+            out.push((
+                r["id"].as_str().unwrap().to_string(),
+                q,
+                r["tokens_per_s"].as_f64().unwrap(),
+            ));
+        }
+        out
+    }
 }

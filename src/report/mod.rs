@@ -8,10 +8,13 @@
 pub mod check;
 pub mod command;
 pub mod llama_args;
+mod speed;
 pub mod vllm_args;
-pub mod ways;
+mod ways;
 
 use std::collections::BTreeMap;
+
+use speed::{fastest_plan, host_bandwidth, sweep_with_speed};
 
 use serde::Serialize;
 use thiserror::Error;
@@ -536,53 +539,6 @@ fn optional_size(field: &'static str, text: &str) -> Result<Option<u64>, InputEr
     }
 }
 
-/// Host memory's bandwidth: the one given (GB/s), else a Mac's unified
-/// memory (its GPU's), else dual-channel DDR5-5600 (2 × 8 bytes × 5600 MT/s
-/// = 89.6 GB/s), a typical desktop.
-fn host_bandwidth(
-    text: &str,
-    gpus: &[crate::plan::device::Gpu],
-) -> Result<crate::plan::speed::Host, InputError> {
-    use crate::plan::speed::Host;
-    let t = text.trim();
-    if !t.is_empty() {
-        let number = t
-            .trim_end_matches(|c: char| c.is_ascii_alphabetic() || c == '/' || c == ' ')
-            .trim();
-        return match number.parse::<f64>() {
-            Ok(gb) if gb > 0.0 && gb.is_finite() && gb < 1e5 => Ok(Host {
-                bandwidth: gb * 1e9,
-                label: format!("{gb} GB/s as given"),
-                fraction: crate::plan::speed::HOST_BANDWIDTH_FRACTION,
-                experts: crate::plan::speed::HOST_EXPERT_SHARE,
-            }),
-            _ => Err(InputError::Bandwidth {
-                field: "host_bw",
-                text: text.to_string(),
-            }),
-        };
-    }
-    let apple = gpus
-        .first()
-        .and_then(|g| g.card)
-        .and_then(crate::plan::gpus::find_card)
-        .filter(|c| c.vendor == "apple");
-    Ok(match apple {
-        Some(card) => Host {
-            bandwidth: card.bandwidth_gb_s * 1e9,
-            label: format!("unified ({} GB/s)", card.bandwidth_gb_s),
-            fraction: crate::plan::speed::APPLE_HOST_BANDWIDTH_FRACTION,
-            experts: crate::plan::speed::HOST_EXPERT_SHARE,
-        },
-        None => Host {
-            bandwidth: 89.6e9,
-            label: "dual-channel DDR5-5600 (89.6 GB/s, the default)".into(),
-            fraction: crate::plan::speed::HOST_BANDWIDTH_FRACTION,
-            experts: crate::plan::speed::HOST_EXPERT_SHARE,
-        },
-    })
-}
-
 /// The longest context vramfit plans for (tokens per sequence).
 pub const MAX_CTX: u64 = 16 << 20;
 
@@ -1012,101 +968,6 @@ fn objective_plan(v: &Validated, max_context: Option<u64>, max_batch: Option<u64
         return fastest_plan(v, searched);
     }
     searched
-}
-
-/// Each sweep row's aggregate decode speed on the plan of its batch and
-/// longest context (the tensor-parallel size of `main` kept: the sweep
-/// row changes the cache, not the layout worth searching).
-fn sweep_with_speed(v: &Validated, main: &Plan, rows: Vec<SweepRow>) -> Vec<SweepRow> {
-    let mut vllm = v.settings.vllm;
-    if vllm.tensor_parallel == 0 {
-        vllm.tensor_parallel = u16::try_from(main.layout.tp).unwrap_or(0);
-    }
-    rows.into_iter()
-        .map(|row| {
-            let total = row.max_context.and_then(|ctx| {
-                let settings = RunSettings {
-                    n_seq: row.batch,
-                    n_ctx: ctx,
-                    vllm,
-                    ..v.settings
-                };
-                let p = plan(PlanRequest {
-                    settings,
-                    ..v.plan_request()
-                });
-                p.fits
-                    .then(|| {
-                        crate::plan::speed::plan_speed(&v.spec, &p, &v.gpus, v.backend, &v.host)
-                    })
-                    .flatten()
-                    // With every sequence's cache full: the batch's longest
-                    // context is what this row is about.
-                    .map(|s| s.decode_tokens_per_s_at_context * row.batch as f64)
-            });
-            SweepRow {
-                decode_tokens_per_s_total: total,
-                ..row
-            }
-        })
-        .collect()
-}
-
-/// The fastest plan that fits: the GPUs by bandwidth, fastest first, and
-/// of the first k (the others left unused) the plan decoding fastest.
-/// `fallback` (all GPUs) stands when no subset is faster or speed is
-/// unknown.
-fn fastest_plan(v: &Validated, fallback: Plan) -> Plan {
-    use crate::plan::speed::plan_speed;
-    let speed = |p: &Plan, gpus: &[crate::plan::device::Gpu]| {
-        plan_speed(&v.spec, p, gpus, v.backend, &v.host).map(|s| s.decode_tokens_per_s)
-    };
-    let bandwidth = |g: &crate::plan::device::Gpu| {
-        g.card
-            .and_then(crate::plan::gpus::find_card)
-            .map_or(0.0, |c| c.bandwidth_gb_s)
-    };
-    let mut order: Vec<usize> = (0..v.gpus.len()).collect();
-    order.sort_by(|&a, &b| bandwidth(&v.gpus[b]).total_cmp(&bandwidth(&v.gpus[a])));
-    let mut best = speed(&fallback, &v.gpus).map(|s| (s, fallback.clone()));
-    for k in 1..v.gpus.len() {
-        // Leave the slower GPUs out by reserving all of their memory.
-        let gpus: Vec<crate::plan::device::Gpu> = v
-            .gpus
-            .iter()
-            .enumerate()
-            .map(|(i, g)| {
-                let mut g = g.clone();
-                if !order[..k].contains(&i) {
-                    g.reserve = g.capacity;
-                }
-                g
-            })
-            .collect();
-        let p = plan(PlanRequest {
-            gpus: &gpus,
-            ..v.plan_request()
-        });
-        if !p.fits {
-            continue;
-        }
-        if let Some(s) = speed(&p, &gpus) {
-            if best.as_ref().is_none_or(|(b, _)| s > *b * (1.0 + 1e-9)) {
-                best = Some((s, p));
-            }
-        }
-    }
-    best.map_or(fallback, |(_, mut p)| {
-        // Stages count the GPUs used (the left-out ones hold nothing).
-        let mut stages: Vec<usize> = p
-            .devices
-            .iter()
-            .filter_map(|d| d.used().then_some(d.stage).flatten())
-            .collect();
-        stages.dedup();
-        p.layout.pp = stages.len().max(1);
-        p
-    })
 }
 
 /// Validates `request` and derives the report.

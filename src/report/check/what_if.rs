@@ -102,23 +102,29 @@ impl Calibration {
             r.set("ctx", (k * 256).to_string());
             self.fits(&r)
         };
-        let (mut lo, mut hi) = (1, (limit / 256).max(1));
-        if !at(lo) {
-            return None;
-        }
-        if at(hi) {
-            return Some(hi * 256);
-        }
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if at(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        Some(lo * 256)
+        largest(1, (limit / 256).max(1), at).map(|k| k * 256)
     }
+}
+
+/// The largest `k` in `lo..=hi` with `at(k)`, for an `at` that holds up to
+/// some point and not beyond; `None` when it does not hold at `lo`.
+fn largest(lo: u64, hi: u64, at: impl Fn(u64) -> bool) -> Option<u64> {
+    let (mut lo, mut hi) = (lo, hi.max(lo));
+    if !at(lo) {
+        return None;
+    }
+    if at(hi) {
+        return Some(hi);
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if at(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(lo)
 }
 
 /// The most layers on the GPUs that fit with the logged sizes, when the
@@ -135,22 +141,8 @@ fn placement(request: &Request, calibration: &Calibration) -> Option<String> {
     if let Some(given) = ngl.filter(|&n| n <= n_layer) {
         // Binary search above the logged count (fits is monotone in -ngl
         // for a fixed split: each layer more only adds to the GPUs).
-        let (mut lo, mut hi) = (given, n_layer + 1);
-        if !at(lo) {
-            return None;
-        }
-        if at(hi) {
-            return Some(format!("-ngl {hi}"));
-        }
-        while hi - lo > 1 {
-            let mid = lo + (hi - lo) / 2;
-            if at(mid) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        return (lo > given).then(|| format!("-ngl {lo}"));
+        let most = largest(given, n_layer + 1, at)?;
+        return (most > given).then(|| format!("-ngl {most}"));
     }
     if calibration.fits(request) {
         return None;

@@ -43,10 +43,10 @@ fn the_calibrations_are_the_fit_of_the_published_rows() {
 }
 
 /// Where the model is not yet within the bounds, with why: AMD prefill
-/// swings 2× between ROCm and Vulkan and across RDNA2/RDNA3/CDNA, and the
-/// catalog's FP16 figures for these generations (packed FP16, dual-issue
-/// WMMA, matrix cores) are not one kind of number, so one fraction of
-/// them cannot fit (held-out median error ~200 %).
+/// under ROCm reaches 22–52 % of the catalog's FP16 figure on RDNA1–3 but
+/// 1.4 % on the MI300X (its matrix-core figure), and those figures are not
+/// one kind of number (packed FP16, dual-issue WMMA, matrix cores), so one
+/// fraction cannot fit them all (held-out median error ~33 %).
 const KNOWN_GAPS: &[(&str, &str)] = &[("AMD", "prefill")];
 
 #[test]

@@ -145,12 +145,12 @@ pub const CALIBRATIONS: &[(Platform, Calibration)] = &[
     (
         Platform::Apple,
         Calibration {
-            bandwidth: 0.887827,
-            per_token_s: 0.000e0,
-            per_layer_s: 1.740e-4,
+            bandwidth: 0.886526,
+            per_token_s: 1.036e-3,
+            per_layer_s: 1.399e-4,
             per_hop_s: 0.000e0,
-            compute: 0.767194,
-            compute_quantized: 0.655790,
+            compute: 0.767253,
+            compute_quantized: 0.655813,
             rows: 122,
         },
     ),
@@ -161,20 +161,20 @@ pub const CALIBRATIONS: &[(Platform, Calibration)] = &[
             per_token_s: 0.000e0,
             per_layer_s: 1.421e-4,
             per_hop_s: 0.000e0,
-            compute: 1.000000,
-            compute_quantized: 1.000000,
+            compute: 0.281454,
+            compute_quantized: 0.281454,
             rows: 12,
         },
     ),
     (
         Platform::Vulkan,
         Calibration {
-            bandwidth: 0.807477,
-            per_token_s: 0.000e0,
-            per_layer_s: 4.594e-5,
+            bandwidth: 0.763173,
+            per_token_s: 1.052e-3,
+            per_layer_s: 0.000e0,
             per_hop_s: 0.000e0,
-            compute: 1.000000,
-            compute_quantized: 1.000000,
+            compute: 0.339140,
+            compute_quantized: 0.339140,
             rows: 23,
         },
     ),
@@ -845,7 +845,16 @@ pub enum ObservationKind {
 /// that would go negative is dropped and the rest refitted). Hand-written:
 /// three unknowns, no linear-algebra crate needed.
 fn nonnegative_least_squares(rows: &[(Vec<f64>, f64)], n: usize) -> Vec<f64> {
-    let mut active: Vec<usize> = (0..n).collect();
+    // A feature no row has (e.g. no 16-bit rows) is left at zero.
+    let mut active: Vec<usize> = (0..n)
+        .filter(|&j| {
+            rows.iter()
+                .any(|(x, _)| x.get(j).is_some_and(|v| *v != 0.0))
+        })
+        .collect();
+    if active.is_empty() {
+        return vec![0.0; n];
+    }
     loop {
         let k = active.len();
         let mut a = vec![vec![0.0; k + 1]; k];

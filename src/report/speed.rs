@@ -55,6 +55,13 @@ pub(super) fn host_bandwidth(
 /// longest context (the tensor-parallel size of `main` kept: the sweep
 /// row changes the cache, not the layout worth searching).
 pub(super) fn sweep_with_speed(v: &Validated, main: &Plan, rows: Vec<SweepRow>) -> Vec<SweepRow> {
+    // GPUs given by size have no bandwidth: no plan would have a speed.
+    if v.gpus
+        .iter()
+        .any(|g| g.card.and_then(crate::plan::gpus::find_card).is_none())
+    {
+        return rows;
+    }
     let mut vllm = v.settings.vllm;
     if vllm.tensor_parallel == 0 {
         vllm.tensor_parallel = u16::try_from(main.layout.tp).unwrap_or(0);

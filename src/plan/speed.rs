@@ -39,9 +39,10 @@ pub enum Platform {
     NvidiaHbm,
     /// Apple Silicon (unified LPDDR, Metal).
     Apple,
-    /// Radeon, Radeon PRO and Instinct (too few published Instinct rows
-    /// to fit HBM apart).
+    /// Radeon and Radeon PRO (GDDR).
     Amd,
+    /// Instinct (HBM, CDNA).
+    AmdInstinct,
     /// Arc and Data Center GPU Max.
     Intel,
     /// Any GPU on llama.cpp's Vulkan backend (its own shaders, whatever
@@ -76,6 +77,7 @@ impl Platform {
             ("nvidia", false) => Platform::NvidiaGddr,
             ("nvidia", true) => Platform::NvidiaHbm,
             ("apple", _) => Platform::Apple,
+            ("amd", _) if card.id.starts_with("mi") => Platform::AmdInstinct,
             ("amd", _) => Platform::Amd,
             _ => Platform::Intel,
         }
@@ -87,6 +89,7 @@ impl Platform {
             Platform::NvidiaHbm => "NVIDIA HBM",
             Platform::Apple => "Apple Silicon",
             Platform::Amd => "AMD",
+            Platform::AmdInstinct => "AMD Instinct",
             Platform::Intel => "Intel",
             Platform::Vulkan => "Vulkan",
         }
@@ -157,13 +160,25 @@ pub const CALIBRATIONS: &[(Platform, Calibration)] = &[
     (
         Platform::Amd,
         Calibration {
-            bandwidth: 0.757921,
+            bandwidth: 0.761903,
             per_token_s: 0.000e0,
-            per_layer_s: 1.421e-4,
+            per_layer_s: 1.457e-4,
             per_hop_s: 0.000e0,
-            compute: 0.281454,
-            compute_quantized: 0.281454,
-            rows: 12,
+            compute: 0.286691,
+            compute_quantized: 0.286691,
+            rows: 9,
+        },
+    ),
+    (
+        Platform::AmdInstinct,
+        Calibration {
+            bandwidth: 0.129655,
+            per_token_s: 0.000e0,
+            per_layer_s: 0.000e0,
+            per_hop_s: 0.000e0,
+            compute: 0.013230,
+            compute_quantized: 0.013230,
+            rows: 3,
         },
     ),
     (

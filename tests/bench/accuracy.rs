@@ -823,5 +823,5 @@ fn speed() {
             );
         }
     }
-    println!("\nThe bounds asked for are 12 % (decode) and 25 % (prefill) on held-out rows; AMD prefill is outside them: ROCm reaches 22–52 % of the catalog's FP16 figure on RDNA1–3 but 1.4 % of the MI300X's matrix-core figure, and those figures are not one kind of number.");
+    println!("\nThe bounds asked for are 12 % (decode) and 25 % (prefill) on held-out rows; AMD Instinct has constants of its own from 3 MI300X rows (ROCm reaches 1.4 % of its matrix-core figure, against 22–52 % of the RDNA cards' FP16 figures); Intel has 3 rows and borrows NVIDIA GDDR's constants.");
 }

@@ -170,11 +170,12 @@ mod speed_cases {
         out
     }
 
-    pub const PLATFORMS: [Platform; 6] = [
+    pub const PLATFORMS: [Platform; 7] = [
         Platform::NvidiaGddr,
         Platform::NvidiaHbm,
         Platform::Apple,
         Platform::Amd,
+        Platform::AmdInstinct,
         Platform::Intel,
         Platform::Vulkan,
     ];

@@ -109,18 +109,23 @@ pub fn architecture(card: &Card) -> &'static str {
             "lovelace"
         }
         "nvidia" if starts(&["h100", "h200", "h20", "gh200"]) => "hopper",
-        "nvidia" if starts(&["rtx-50", "rtx-pro", "b200", "b300", "gb200"]) => "blackwell",
-        "nvidia" if starts(&["t4"]) => "turing",
+        "nvidia" if starts(&["rtx-50", "rtx-pro", "b200", "b300", "gb200", "gb10"]) => "blackwell",
+        "nvidia" if starts(&["t4", "rtx-20"]) => "turing",
+        "nvidia" if starts(&["p40", "p100"]) => "pascal",
         "nvidia" => "volta",
+        "amd" if starts(&["radeon-vii"]) => "gcn-5",
+        "amd" if starts(&["rx-5"]) => "rdna-1",
         "amd" if starts(&["rx-6"]) => "rdna-2",
-        "amd" if starts(&["rx-7", "radeon-pro-w7"]) => "rdna-3",
-        "amd" if starts(&["rx-9"]) => "rdna-4",
+        "amd" if starts(&["rx-7", "radeon-pro-w7", "radeon-780m"]) => "rdna-3",
+        "amd" if starts(&["radeon-8060s"]) => "rdna-3.5",
+        "amd" if starts(&["rx-9", "radeon-ai-pro-r9"]) => "rdna-4",
         "amd" if starts(&["mi100"]) => "cdna-1",
         "amd" if starts(&["mi2"]) => "cdna-2",
         "amd" if starts(&["mi30", "mi32"]) => "cdna-3",
         "amd" => "cdna-4",
         "intel" if starts(&["arc-a"]) => "xe-hpg",
         "intel" if starts(&["arc-b"]) => "xe2-hpg",
+        "intel" if starts(&["arc-140v"]) => "xe2-lpg",
         "intel" => "xe-hpc",
         _ => "apple",
     }
@@ -235,6 +240,27 @@ mod tests {
         assert!(!ampere.iter().any(|id| id.starts_with("rtx-40")));
         assert!(matching_cards("google", "swiftshader", "").is_empty());
         assert!(!matching_cards("apple", "metal-3", "").is_empty());
+    }
+
+    #[test]
+    fn cards_added_for_the_benchmarks_have_their_own_architecture() {
+        let arch = |id: &str| architecture(find_card(id).unwrap());
+        for (id, want) in [
+            ("rtx-2080-ti", "turing"),
+            ("p40", "pascal"),
+            ("gb10", "blackwell"),
+            ("radeon-vii", "gcn-5"),
+            ("rx-5700-xt", "rdna-1"),
+            ("rx-6700-xt", "rdna-2"),
+            ("radeon-780m", "rdna-3"),
+            ("radeon-8060s", "rdna-3.5"),
+            ("radeon-ai-pro-r9700", "rdna-4"),
+            ("rx-9070", "rdna-4"),
+            ("arc-140v", "xe2-lpg"),
+            ("mi300x", "cdna-3"),
+        ] {
+            assert_eq!(arch(id), want, "{id}");
+        }
     }
 
     #[test]

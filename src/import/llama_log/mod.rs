@@ -227,6 +227,16 @@ pub struct LlamaLog {
     pub truncated: bool,
 }
 
+impl LlamaLog {
+    /// A `print_info:` / `llm_load_print_meta:` value by key, as printed.
+    pub fn hparam(&self, key: &str) -> Option<&str> {
+        self.hparams
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 fn metadata_json<S: Serializer>(meta: &[(String, Value)], s: S) -> Result<S::Ok, S::Error> {
     fn value(v: &Value) -> Json {
         match v {

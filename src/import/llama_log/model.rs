@@ -116,7 +116,7 @@ pub fn model_document(log: &LlamaLog) -> Result<LogModel, ImportError> {
     if let Some(map) = config.as_object_mut() {
         map.remove("tie_word_embeddings");
     }
-    let logged_params = hparam(log, "model params").and_then(params_count);
+    let logged_params = log.hparam("model params").and_then(params_count);
     if let Some(logged) = logged_params {
         let count = |tied: bool| {
             let mut c = config.clone();
@@ -147,8 +147,8 @@ pub fn model_document(log: &LlamaLog) -> Result<LogModel, ImportError> {
         .and_then(Value::as_u64)
         .and_then(ftype_of_id)
         .or_else(|| {
-            hparam(log, "file type")
-                .or_else(|| hparam(log, "model ftype"))
+            log.hparam("file type")
+                .or_else(|| log.hparam("model ftype"))
                 .and_then(ftype_of_name)
         });
     Ok(LogModel {
@@ -159,13 +159,6 @@ pub fn model_document(log: &LlamaLog) -> Result<LogModel, ImportError> {
         missing,
         warnings,
     })
-}
-
-pub(super) fn hparam<'a>(log: &'a LlamaLog, key: &str) -> Option<&'a str> {
-    log.hparams
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
 }
 
 /// `8.03 B` / `494.03 M` / `7.24 K` → parameters.
@@ -186,7 +179,7 @@ pub(super) fn params_count(text: &str) -> Option<u64> {
 /// The loader's metadata rebuilt from `print_info` lines.
 pub(super) fn hparams_metadata(log: &LlamaLog) -> Vec<(String, Value)> {
     let mut meta: Vec<(String, Value)> = log.metadata.clone();
-    let Some(arch) = hparam(log, "arch").map(str::to_string) else {
+    let Some(arch) = log.hparam("arch").map(str::to_string) else {
         return meta;
     };
     let mut set = |k: String, v: Value| {
@@ -195,9 +188,11 @@ pub(super) fn hparams_metadata(log: &LlamaLog) -> Vec<(String, Value)> {
         }
     };
     set("general.architecture".into(), Value::Str(arch.clone()));
-    let n_ctx_train = hparam(log, "n_ctx_train").and_then(|v| v.parse::<u64>().ok());
+    let n_ctx_train = log
+        .hparam("n_ctx_train")
+        .and_then(|v| v.parse::<u64>().ok());
     for (name, key) in HPARAM_KEYS {
-        let Some(text) = hparam(log, name) else {
+        let Some(text) = log.hparam(name) else {
             continue;
         };
         let Some(v) = hparam_value(text) else {
@@ -210,7 +205,7 @@ pub(super) fn hparams_metadata(log: &LlamaLog) -> Vec<(String, Value)> {
         }
         set(format!("{arch}.{key}"), v);
     }
-    if let Some(n) = hparam(log, "n_vocab").and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(n) = log.hparam("n_vocab").and_then(|v| v.parse::<u64>().ok()) {
         set(
             "tokenizer.ggml.tokens".into(),
             Value::Array {

@@ -5,7 +5,6 @@
 //! weights' total size, the file's name — narrows the catalog, and the
 //! models left are ranked by the architecture and name they share with it.
 
-use super::llama::hparam;
 use super::*;
 use crate::estimate::format::{GgufFtype, WeightFormat};
 use crate::import::gguf::Value;
@@ -92,7 +91,7 @@ impl Evidence {
             })
         };
         let num = |key: &str, suffix: &str| {
-            hparam(log, key)
+            log.hparam(key)
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .or_else(|| meta_num(suffix))
         };
@@ -157,7 +156,10 @@ impl Evidence {
         };
         Evidence {
             k_cache,
-            arch: hparam(log, "arch").or_else(|| meta_str("general.architecture")),
+            arch: log
+                .hparam("arch")
+                .map(str::to_string)
+                .or_else(|| meta_str("general.architecture")),
             n_layer,
             min_layers,
             n_embd: num("n_embd", ".embedding_length"),
@@ -169,8 +171,9 @@ impl Evidence {
             moe,
             kv_widths,
             weights_bytes: weights_bytes(log),
-            ftype: hparam(log, "file type")
-                .and_then(|t| llama_log::ftype_of_name(&t))
+            ftype: log
+                .hparam("file type")
+                .and_then(llama_log::ftype_of_name)
                 .or_else(|| s.model_path.as_deref().and_then(ftype_in_name)),
             name: [
                 s.model_path.clone(),

@@ -92,7 +92,7 @@ pub fn check_llama_log(log: &LlamaLog, base: &Request, model_given: bool) -> Che
             }
         },
     }
-    if let Some(ftype) = hparam(log, "file type").and_then(|t| llama_log::ftype_of_name(&t)) {
+    if let Some(ftype) = log.hparam("file type").and_then(llama_log::ftype_of_name) {
         r.set("weights", ftype.name().to_ascii_lowercase());
     }
     // The settings.
@@ -384,14 +384,6 @@ pub(super) fn layers_from_host_kv(logged: &Logged, r: &Request) -> Option<u64> {
 const COMMON_GIB: [u64; 16] = [
     8, 12, 16, 20, 24, 32, 40, 48, 64, 80, 96, 128, 141, 180, 192, 288,
 ];
-
-/// A `print_info` value by key.
-pub(super) fn hparam(log: &LlamaLog, key: &str) -> Option<String> {
-    log.hparams
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-}
 
 /// The GPUs a log announces, in vramfit's GPU-list syntax: the catalog
 /// card when the name is one (with what was already in use), else the

@@ -12,6 +12,20 @@ const GPU_LOGS: &str = include_str!("data/measured/llama_cpp_gpu_logs.json");
 const CPU_RUNS: &str = include_str!("data/measured/llama_cpp_cpu.json");
 const HYBRID_RUNS: &str = include_str!("data/measured/llama_cpp_hybrid.json");
 
+/// A collected load's lines (the array under `key`) as one text.
+fn text_of(load: &Value, key: &str) -> String {
+    load[key]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
 fn mib_bytes(mib: f64) -> u64 {
     (mib * 1048576.0).round() as u64
 }
@@ -147,17 +161,12 @@ fn every_logged_gpu_buffer_and_setting_comes_out_of_the_log() {
     let (mut buffers, mut settings, mut unseen, mut clean) = (0, 0, 0, 0);
     for load in loads {
         let id = load["id"].as_str().unwrap();
-        let mut lines: Vec<&str> = load["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
+        let mut text = text_of(load, "lines");
         // The thread's command line, when the excerpt quotes it apart.
         if let Some(cmd) = load["command"].as_str() {
-            lines.push(cmd);
+            text = format!("{text}\n{cmd}");
         }
-        let log = parse(&lines.join("\n"));
+        let log = parse(&text);
         let before = failures.len();
         buffers += check_buffers(id, &log, &load["buffers_mib"], &mut failures);
         let (seen, not_shown) = check_settings(id, &log, &load["settings"], &mut failures);
@@ -184,13 +193,7 @@ fn the_traced_cpu_and_hybrid_loads_give_every_buffer() {
     let cpu: Value = serde_json::from_str(CPU_RUNS).unwrap();
     for model in cpu["models"].as_array().unwrap() {
         for load in model["loads"].as_array().unwrap() {
-            let text: Vec<&str> = load["log"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            let log = parse(&text.join("\n"));
+            let log = parse(&text_of(load, "log"));
             let id = model["model"].as_str().unwrap_or("?");
             // `mib` sums each kind per device (an iSWA model's two caches).
             for (kind, devices) in load["mib"].as_object().unwrap() {
@@ -217,13 +220,7 @@ fn the_traced_cpu_and_hybrid_loads_give_every_buffer() {
     let hybrid: Value = serde_json::from_str(HYBRID_RUNS).unwrap();
     for model in hybrid["models"].as_array().unwrap() {
         for load in model["loads"].as_array().unwrap() {
-            let text: Vec<&str> = load["log"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .filter_map(Value::as_str)
-                .collect();
-            let log = parse(&text.join("\n"));
+            let log = parse(&text_of(load, "log"));
             let id = model["arch"].as_str().unwrap_or("?");
             // `buffers_mib` lists each kind's MiB strings, device-less.
             for (kind, values) in load["buffers_mib"].as_object().unwrap() {
@@ -253,13 +250,7 @@ fn logs_with_the_model_description_import_with_the_logged_layers() {
     let logs: Value = serde_json::from_str(GPU_LOGS).unwrap();
     let mut out = Vec::new();
     for load in logs["loads"].as_array().unwrap() {
-        let lines: Vec<&str> = load["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(Value::as_str)
-            .collect();
-        let log = parse(&lines.join("\n"));
+        let log = parse(&text_of(load, "lines"));
         if log.metadata.is_empty() && log.hparams.is_empty() {
             continue;
         }

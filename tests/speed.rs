@@ -187,6 +187,8 @@ fn the_fastest_objective_uses_the_fewest_fastest_gpus_and_is_never_slower() {
         .map(|d| d.index)
         .collect();
     assert_eq!(used, [1]);
+    // The GPUs left out still show their memory.
+    assert!(fastest.devices.iter().all(|d| d.usable_bytes > 10 << 30));
     assert_eq!(fastest.layout.pp, 1);
     assert!(fastest.commands["llama.cpp"].starts_with("CUDA_VISIBLE_DEVICES=1 "));
     // Never slower than the lowest-utilisation plan, and it still fits.

@@ -149,6 +149,13 @@ pub(super) fn fastest_plan(v: &Validated, fallback: Plan) -> Plan {
             .collect();
         stages.dedup();
         p.layout.pp = stages.len().max(1);
+        // The left-out GPUs were planned with all their memory reserved;
+        // the report shows what they really have.
+        for d in &mut p.devices {
+            if let Some(g) = v.gpus.get(d.index) {
+                d.usable_bytes = g.usable();
+            }
+        }
         p
     })
 }

@@ -14,7 +14,8 @@
 //! - [`plan`] — pure placement: devices and their sizes, the layer split
 //!   across GPUs, what fits and by how much it does not, and how fast the
 //!   placement decodes and prefills (`plan::speed`, its constants fitted to
-//!   published llama-bench rows).
+//!   published llama-bench rows and, for vLLM's decode, vLLM runs:
+//!   `speed/fit.rs`, `speed/calibrations.rs`).
 //! - [`launch`] — pure flag generation: the command a person pastes to run
 //!   the plan.
 //! - [`report`] — one request in, one report out: validation, the plan,

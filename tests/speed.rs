@@ -5,6 +5,7 @@
 //! and the facts every speed model must keep hold.
 
 include!("data/speed_cases.rs");
+include!("data/vllm_speed_cases.rs");
 use speed_cases::*;
 use vramfit::plan::speed::{calibration_of, CALIBRATIONS};
 use vramfit::report::{report, Request};
@@ -30,7 +31,7 @@ fn the_calibrations_are_the_fit_of_the_published_rows() {
             && ours.rows == fit.rows
             && own);
         all.push(format!(
-            "    (\n        Platform::{p:?},\n        Calibration {{\n            bandwidth: {:.6},\n            per_token_s: {:.3e},\n            per_layer_s: {:.3e},\n            per_hop_s: {:.3e},\n            compute: {:.6},\n            compute_quantized: {:.6},\n            rows: {},\n        }},\n    ),",
+            "    (\n        Platform::{p:?},\n        Calibration {{\n            bandwidth: {:.6},\n            per_token_s: {:.3e},\n            per_layer_s: {:.3e},\n            per_hop_s: {:.3e},\n            compute: {:.6},\n            compute_quantized: {:.6},\n            decode_compute: None,\n            rows: {},\n        }},\n    ),",
             fit.bandwidth, fit.per_token_s, fit.per_layer_s, fit.per_hop_s, fit.compute, fit.compute_quantized, fit.rows
         ));
     }
@@ -162,6 +163,33 @@ fn a_bigger_quant_is_never_faster_at_batch_one() {
         assert!(t <= last * (1.0 + 1e-9), "{w}: {t} after {last}");
         last = t;
     }
+}
+
+#[test]
+fn fp8_weights_prefill_on_fp8_units_where_the_card_has_them() {
+    let prefill = |gpu: &str, weights: &str| {
+        let mut r = request("llama-3.1-8b", gpu, weights);
+        r.set("engine", "vllm".into());
+        report(&r).unwrap().speed.unwrap().prefill_tokens_per_s
+    };
+    // H100: twice the dense rate in FP8; A100 has no FP8 units, so FP8
+    // weights (dequantized to 16-bit, Marlin) are no faster to prefill.
+    assert!(prefill("h100-sxm", "fp8") > 1.3 * prefill("h100-sxm", "bf16"));
+    assert!(prefill("a100-80gb-sxm", "fp8") <= prefill("a100-80gb-sxm", "bf16") * 1.01);
+}
+
+#[test]
+fn tensor_parallel_over_nvlink_is_faster_than_over_pcie() {
+    // Same chip, same memory bandwidth: the A100 80GB SXM's NVLink against
+    // the 40GB PCIe board's PCIe 4.0 (both 1555–2039 GB/s; compare per
+    // step's all-reduce share by taking the 40GB SXM and PCIe boards).
+    let tp = |gpus: &str| {
+        let mut r = request("llama-3.1-8b", gpus, "bf16");
+        r.set("engine", "vllm".into());
+        r.set("tp", "4".into());
+        decode(&r)
+    };
+    assert!(tp("4xa100-40gb-sxm") > tp("4xa100-40gb-pcie"));
 }
 
 #[test]
@@ -297,4 +325,56 @@ fn the_expert_share_of_host_bandwidth_is_the_median_the_hybrid_rows_need() {
         (median - share).abs() < 5e-4,
         "HOST_EXPERT_SHARE should be {median:.4} ({needed:?})"
     );
+}
+
+#[test]
+fn vllm_constants_are_the_fit_of_published_vllm_runs_and_held_out_runs_are_close() {
+    use vramfit::plan::speed::VLLM_DECODE;
+    let cases = vllm_speed_cases::cases();
+    let mut lines = Vec::new();
+    let mut wrong = false;
+    for (p, fit) in vllm_speed_cases::fitted(&cases) {
+        let ours = VLLM_DECODE.iter().find(|(q, _)| *q == p).map(|(_, c)| *c);
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-3 * a.abs().max(b.abs()).max(1e-9);
+        match (fit, ours) {
+            (Some(f), Some(o)) => {
+                wrong |= !(close(f.bandwidth, o.bandwidth)
+                    && close(f.per_token_s, o.per_token_s)
+                    && close(f.per_layer_s, o.per_layer_s)
+                    && close(f.per_hop_s, o.per_hop_s)
+                    && f.compute.map(|x| (x * 1e6).round()) == o.compute.map(|x| (x * 1e6).round())
+                    && f.rows == o.rows)
+            }
+            (None, None) => {}
+            _ => wrong = true,
+        }
+        if let Some(f) = fit {
+            lines.push(format!(
+                "    (\n        Platform::{p:?},\n        DecodeCalibration {{\n            bandwidth: {:.6},\n            per_token_s: {:.3e},\n            per_layer_s: {:.3e},\n            per_hop_s: {:.3e},\n            compute: {},\n            rows: {},\n        }},\n    ),",
+                f.bandwidth, f.per_token_s, f.per_layer_s, f.per_hop_s,
+                f.compute.map_or("None".to_string(), |x| format!("Some({:.6})", (x * 1e6).round() / 1e6)),
+                f.rows
+            ));
+        }
+    }
+    for c in &cases {
+        eprintln!(
+            "{:<48} {:>3}x tp{} b{:<3} ctx {:>5} measured {:>7.2} ms predicted {:>7.2} ms {}{}",
+            c.id,
+            c.gpu,
+            c.tp,
+            c.batch,
+            c.ctx,
+            c.step_s * 1e3,
+            vllm_speed_cases::predicted_step_s(&c.request, c.ctx).unwrap_or(f64::NAN) * 1e3,
+            if c.held_out { "held out" } else { "" },
+            if c.fitted { "" } else { " (batched: compared only)" },
+        );
+    }
+    assert!(!wrong, "refit; VLLM_DECODE should read:\n{}\n", lines.join("\n"));
+    let held: Vec<&vllm_speed_cases::Case> = cases.iter().filter(|c| c.held_out && c.fitted).collect();
+    let fitted: Vec<&vllm_speed_cases::Case> = cases.iter().filter(|c| !c.held_out && c.fitted).collect();
+    assert!(held.len() >= 4 && fitted.len() >= 8, "{} held out, {} fitted", held.len(), fitted.len());
+    let e = vllm_speed_cases::median_error(&held).unwrap();
+    assert!(e <= 0.15, "held-out vLLM decode median error {:.1} %", e * 100.0);
 }

@@ -31,6 +31,13 @@ pub struct Card {
     pub bandwidth_gb_s: f64,
     pub fp16_tflops: Option<f64>,
     pub bf16_tflops: Option<f64>,
+    /// Dense FP8 and INT8 tensor rates (no sparsity), from the vendors'
+    /// datasheets (NVIDIA Hopper/Ada/Blackwell, AMD CDNA 3/4); `None` where
+    /// the card has no such units or the figure is not published.
+    #[serde(default)]
+    pub fp8_tflops: Option<f64>,
+    #[serde(default)]
+    pub int8_tops: Option<f64>,
     pub aliases: Vec<String>,
     /// Apple Silicon: the share of unified memory the GPU may use.
     pub usable_fraction: Option<f64>,
@@ -39,9 +46,39 @@ pub struct Card {
     /// tests/data/measured/cuda_totals.json has the lines and URLs.
     #[serde(default)]
     pub cuda_total_gib: Option<f64>,
+    /// The GPU-to-GPU link's total bandwidth as the vendor states it
+    /// (NVLink on SXM/NVL boards, AMD's Infinity Fabric), GB/s both ways
+    /// together; `None`: the cards talk over PCIe.
+    #[serde(default)]
+    pub link_gb_s: Option<f64>,
+    /// The host link: PCIe generation and lanes (`None` on a system on chip).
+    #[serde(default)]
+    pub pcie_gen: Option<u8>,
+    #[serde(default)]
+    pub pcie_lanes: Option<u8>,
 }
 
 impl Card {
+    /// Bytes per second one way over PCIe, at the ~80 % of the link's
+    /// rate a pinned copy or an NCCL ring reaches (PCIe 4.0 ×16: 25 GB/s);
+    /// PCIe 4.0 ×16 when the card has no PCIe figure.
+    pub fn pcie_bytes_per_s(&self) -> f64 {
+        // 128b/130b-coded lanes: 0.985, 1.97, 3.94 GB/s per lane, gen 3/4/5.
+        let per_lane = match self.pcie_gen.unwrap_or(4) {
+            0..=3 => 0.985e9,
+            4 => 1.969e9,
+            _ => 3.938e9,
+        };
+        0.8 * per_lane * f64::from(self.pcie_lanes.unwrap_or(16))
+    }
+
+    /// Bytes per second one way between two of these cards: the GPU link's
+    /// half (it is stated both ways), at NCCL's ~80 %, or PCIe.
+    pub fn peer_bytes_per_s(&self) -> f64 {
+        self.link_gb_s
+            .map_or_else(|| self.pcie_bytes_per_s(), |l| 0.8 * l * 1e9 / 2.0)
+    }
+
     /// Total memory in bytes: the stated number of GiB.
     pub fn memory_bytes(&self) -> u64 {
         let number = self
@@ -205,6 +242,24 @@ mod tests {
             assert!(c.memory_bytes() > 0, "{}: memory {}", c.id, c.memory);
             assert!(c.bandwidth_gb_s > 0.0, "{}", c.id);
             assert_eq!(c.usable_fraction.is_some(), c.vendor == "apple", "{}", c.id);
+        }
+    }
+
+    #[test]
+    fn links_between_cards_follow_the_catalog_s_nvlink_and_pcie_figures() {
+        let rate = |id: &str| find_card(id).unwrap().peer_bytes_per_s();
+        // H100 SXM: 900 GB/s NVLink both ways → 360 GB/s one way at 80 %.
+        assert!((rate("h100-sxm") - 360e9).abs() < 1e6);
+        // PCIe 4.0 ×16 ≈ 25 GB/s; the 4060's ×8 half that; 5.0 twice.
+        assert!((rate("rtx-4090") - 25.2e9).abs() < 0.1e9);
+        assert!((rate("rtx-4060") * 2.0 - rate("rtx-4090")).abs() < 1e6);
+        assert!((rate("h100-pcie") - 2.0 * rate("rtx-4090")).abs() < 0.1e9);
+        for c in cards() {
+            if let (Some(f8), Some(f16)) = (c.fp8_tflops, c.bf16_tflops.or(c.fp16_tflops)) {
+                assert!(f8 >= f16, "{}: FP8 {f8} below 16-bit {f16}", c.id);
+            }
+            assert!(c.link_gb_s.is_none_or(|l| l * 1e9 / 2.0 > c.pcie_bytes_per_s()));
+            assert_eq!(c.pcie_gen.is_none(), c.segment == "soc", "{}", c.id);
         }
     }
 

@@ -26,6 +26,11 @@ use serde::Serialize;
 
 use super::gpus::Card;
 
+mod calibrations;
+mod fit;
+pub use calibrations::*;
+pub use fit::*;
+
 /// Which measured constants a processor's speed uses: its vendor and its
 /// memory's kind. At batch 1 llama.cpp reaches ~85 % of a GDDR card's
 /// bandwidth but well under 60 % of an HBM card's (the step is short and
@@ -112,114 +117,13 @@ pub struct Calibration {
     pub compute: f64,
     /// …and for quantized weights (llama.cpp's own integer kernels).
     pub compute_quantized: f64,
+    /// The fraction a batched decode step's arithmetic reaches; llama.cpp
+    /// has no batched rows fitted, so its prefill fraction (for the
+    /// weights' kind) stands in (`None`); set by [`calibration_for`] from
+    /// an engine's own batched rows.
+    pub decode_compute: Option<f64>,
     /// Published rows the constants were fitted to.
     pub rows: u32,
-}
-
-/// Fitted by [`fit`] on the rows of `tests/data/measured/llama_bench.json`
-/// not held out (`tests/speed.rs` checks these equal a fresh fit; its
-/// failure message prints the entries to paste). A platform without
-/// published rows has no entry and borrows [`FALLBACK`]'s.
-pub const CALIBRATIONS: &[(Platform, Calibration)] = &[
-    (
-        Platform::NvidiaGddr,
-        Calibration {
-            bandwidth: 0.844990,
-            per_token_s: 1.111e-3,
-            per_layer_s: 1.477e-5,
-            per_hop_s: 4.593e-4,
-            compute: 0.589112,
-            compute_quantized: 0.364783,
-            rows: 124,
-        },
-    ),
-    (
-        Platform::NvidiaHbm,
-        Calibration {
-            bandwidth: 0.553905,
-            per_token_s: 1.804e-3,
-            per_layer_s: 6.761e-6,
-            per_hop_s: 7.607e-4,
-            compute: 0.583282,
-            compute_quantized: 0.261255,
-            rows: 38,
-        },
-    ),
-    (
-        Platform::Apple,
-        Calibration {
-            bandwidth: 0.886526,
-            per_token_s: 1.036e-3,
-            per_layer_s: 1.399e-4,
-            per_hop_s: 0.000e0,
-            compute: 0.767253,
-            compute_quantized: 0.655813,
-            rows: 122,
-        },
-    ),
-    (
-        Platform::Amd,
-        Calibration {
-            bandwidth: 0.761903,
-            per_token_s: 0.000e0,
-            per_layer_s: 1.457e-4,
-            per_hop_s: 0.000e0,
-            compute: 0.286691,
-            compute_quantized: 0.286691,
-            rows: 9,
-        },
-    ),
-    (
-        Platform::AmdInstinct,
-        Calibration {
-            bandwidth: 0.129655,
-            per_token_s: 0.000e0,
-            per_layer_s: 0.000e0,
-            per_hop_s: 0.000e0,
-            compute: 0.013230,
-            compute_quantized: 0.013230,
-            rows: 3,
-        },
-    ),
-    (
-        Platform::Vulkan,
-        Calibration {
-            bandwidth: 0.763173,
-            per_token_s: 1.052e-3,
-            per_layer_s: 0.000e0,
-            per_hop_s: 0.000e0,
-            compute: 0.339140,
-            compute_quantized: 0.339140,
-            rows: 23,
-        },
-    ),
-];
-
-/// Whose constants a platform without published rows borrows.
-pub const FALLBACK: Platform = Platform::NvidiaGddr;
-
-/// A platform's constants, and whether they are its own (else
-/// [`FALLBACK`]'s).
-pub fn calibration_of(p: Platform) -> (Calibration, bool) {
-    let own = CALIBRATIONS.iter().find(|(q, _)| *q == p).map(|(_, c)| *c);
-    let fallback = CALIBRATIONS
-        .iter()
-        .find(|(q, _)| *q == FALLBACK)
-        .map(|(_, c)| *c)
-        .unwrap_or(Calibration {
-            bandwidth: 1.0,
-            per_token_s: 0.0,
-            per_layer_s: 0.0,
-            per_hop_s: 0.0,
-            compute: 1.0,
-            compute_quantized: 1.0,
-            rows: 0,
-        });
-    (own.unwrap_or(fallback), own.is_some())
-}
-
-pub fn calibration(p: Platform) -> Calibration {
-    calibration_of(p).0
 }
 
 /// Host memory read while decoding layers or experts left on the CPU: the
@@ -243,10 +147,6 @@ pub const HOST_EXPERT_SHARE: f64 = 0.7066;
 /// the median of M2 Max's 4 rows.
 pub const APPLE_HOST_BANDWIDTH_FRACTION: f64 = 0.289;
 
-/// Host → GPU copies (llama.cpp's op offload in prefill, vLLM's
-/// `--cpu-offload-gb` every step): PCIe 4.0 ×16's 32 GB/s at the ~80 % a
-/// pinned copy reaches.
-pub const PCIE_BYTES_PER_S: f64 = 25.0e9;
 
 /// A processor's peak figures.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -256,6 +156,8 @@ pub struct Peak {
     pub bandwidth: f64,
     /// Dense FP16 tensor FLOPs per second, when published.
     pub flops: Option<f64>,
+    /// Dense FP8 tensor FLOPs per second, when the card has FP8 units.
+    pub flops_fp8: Option<f64>,
 }
 
 impl Peak {
@@ -272,6 +174,7 @@ impl Peak {
                 .fp16_tflops
                 .or(card.bf16_tflops)
                 .map(|t| t * 1e12 * scale),
+            flops_fp8: card.fp8_tflops.map(|t| t * 1e12),
         }
     }
 }
@@ -293,14 +196,25 @@ pub struct Work {
     pub prefill_flops: f64,
     /// The weights are quantized (not 16- or 32-bit floats).
     pub quantized: bool,
+    /// FP8 weights, whose matrix products run on FP8 tensor units where
+    /// the card has them (vLLM's W8A8 FP8 path).
+    pub fp8: bool,
 }
 
 /// Decode seconds per step on one device: the roofline's larger side.
 pub fn decode_seconds(peak: &Peak, c: &Calibration, w: &Work, batch: u64) -> (f64, Bound) {
     let memory = (w.weights_read + w.kv_read) / (peak.bandwidth * c.bandwidth);
-    let compute = peak
-        .flops
-        .map_or(0.0, |f| batch as f64 * w.flops_per_token / (f * c.compute));
+    let fp8 = peak.flops_fp8.filter(|_| w.fp8);
+    let fraction = if let Some(f) = c.decode_compute {
+        f
+    } else if w.quantized && fp8.is_none() {
+        c.compute_quantized
+    } else {
+        c.compute
+    };
+    let compute = fp8
+        .or(peak.flops)
+        .map_or(0.0, |f| batch as f64 * w.flops_per_token / (f * fraction));
     let fixed = f64::from(w.layers) * c.per_layer_s;
     if compute > memory {
         (compute + fixed, Bound::Compute)
@@ -314,8 +228,10 @@ pub fn decode_seconds(peak: &Peak, c: &Calibration, w: &Work, batch: u64) -> (f6
 /// llama.cpp's kernels; the fit takes them as a sum). Without an FP16
 /// figure, only the reads.
 pub fn prefill_seconds(peak: &Peak, c: &Calibration, w: &Work, steps: u64) -> f64 {
-    let compute = peak.flops.map_or(0.0, |f| {
-        let fraction = if w.quantized {
+    let fp8 = peak.flops_fp8.filter(|_| w.fp8);
+    let compute = fp8.or(peak.flops).map_or(0.0, |f| {
+        // FP8 products are the units' native input: the 16-bit fraction.
+        let fraction = if w.quantized && fp8.is_none() {
             c.compute_quantized
         } else {
             c.compute
@@ -533,12 +449,13 @@ pub fn works(
         let card = gpus.get(d.index)?.card.and_then(super::gpus::find_card)?;
         let mut w = Work {
             weights_read: 0.0,
-            kv_read: filled(d.kv_bytes),
+            kv_read: 0.0,
             flops_per_token: 0.0,
             layers: 0,
             weights_held: 0.0,
             prefill_flops: 0.0,
             quantized,
+            fp8: matches!(s.weights, crate::estimate::WeightFormat::Fp8 { .. }),
         };
         if let Some([a, b]) = d.layers {
             for i in (a..=b).filter(|&i| i < n) {
@@ -561,6 +478,12 @@ pub fn works(
                         + 4.0 * prompt as f64 * window(prompt / 2))
                         / tp;
                 }
+                // The sequences' cache, not the pool it sits in (vLLM's
+                // blocks fill the budget's rest): the context's share of
+                // what this layer keeps, its recurrent state in full.
+                let kv = e.layer_kv.get(i).copied().unwrap_or(0) as f64;
+                let state = e.layer_state.get(i).copied().unwrap_or(0) as f64;
+                w.kv_read += (filled((kv - state) as u64) + state) / tp;
                 w.layers += 1;
             }
         }
@@ -627,11 +550,11 @@ fn step_seconds(
     for stage in &stages {
         let mut slowest = 0.0f64;
         for d in stage {
-            let c = calibration(d.peak.platform);
+            let c = calibration_for(plan.settings.engine, d.peak.platform).0;
             let (mut t, bound) = decode_seconds(&d.peak, &c, &d.work, batch);
             if plan.settings.engine == crate::estimate::memory::Engine::Vllm {
                 // `--cpu-offload-gb`: those weights cross PCIe every step.
-                t += plan.offload.cpu_weights_per_gpu as f64 / PCIE_BYTES_PER_S;
+                t += plan.offload.cpu_weights_per_gpu as f64 / d.card.pcie_bytes_per_s();
             }
             per_device.push(DeviceSpeed {
                 index: d.index,
@@ -640,16 +563,10 @@ fn step_seconds(
             });
             slowest = slowest.max(t);
         }
-        if tp > 1.0 {
-            let link = interconnect(stage.iter().map(|d| d.card));
-            let bytes = batch as f64 * n_embd as f64 * 2.0 * 2.0 * (tp - 1.0) / tp;
-            let layers = stage.first().map_or(0, |d| d.work.layers);
-            slowest += 2.0 * f64::from(layers) * (ALL_REDUCE_LATENCY_S + bytes / link);
-        }
-        total += slowest;
+        total += slowest + all_reduce_seconds(stage, tp, batch, n_embd);
     }
     let hops = stages.len().saturating_sub(1) as f64;
-    let c = calibration(devices[0].peak.platform);
+    let c = calibration_for(plan.settings.engine, devices[0].peak.platform).0;
     total += hops * c.per_hop_s + c.per_token_s;
     let experts_s =
         host.read_experts / (host_peak.bandwidth * host_peak.fraction * host_peak.experts);
@@ -686,11 +603,18 @@ pub fn plan_speed(
         .map(|stage| {
             stage
                 .iter()
-                .map(|d| prefill_seconds(&d.peak, &calibration(d.peak.platform), &d.work, steps))
+                .map(|d| {
+                    let c = calibration_for(s.engine, d.peak.platform).0;
+                    prefill_seconds(&d.peak, &c, &d.work, steps)
+                })
                 .fold(0.0, f64::max)
         })
         .sum();
-    prefill += host_start.held * steps as f64 / PCIE_BYTES_PER_S;
+    let host_link = start
+        .iter()
+        .map(|d| d.card.pcie_bytes_per_s())
+        .fold(f64::INFINITY, f64::min);
+    prefill += host_start.held * steps as f64 / host_link;
     let (bottleneck, slowest_ms, bound) = devices
         .iter()
         .max_by(|a, b| a.decode_ms.total_cmp(&b.decode_ms))
@@ -731,12 +655,28 @@ pub fn plan_speed(
             ));
         }
     }
-    if batch > 1 {
+    let batched_rows = start
+        .iter()
+        .all(|d| calibration_for(s.engine, d.peak.platform).0.decode_compute.is_some());
+    if batch > 1 && batched_rows {
+        basis.push_str("; a batch's arithmetic at the fraction vLLM's published batched runs reach");
+    } else if batch > 1 {
         basis.push_str(
             "; a batch's arithmetic at the prefill fraction (no batched decode rows fitted)",
         );
     }
-    if !s.engine.is_llama_cpp() {
+    let engine_rows: Vec<&str> = start
+        .iter()
+        .map(|d| d.peak.platform)
+        .filter(|p| !s.engine.is_llama_cpp() && calibration_for(s.engine, *p).1.engine_rows)
+        .map(Platform::label)
+        .collect();
+    if !engine_rows.is_empty() {
+        basis.push_str(&format!(
+            "; decode at vLLM's own fractions fitted to published vLLM runs ({}), prefill at llama.cpp's",
+            engine_rows[0]
+        ));
+    } else if !s.engine.is_llama_cpp() {
         basis.push_str(
             "; llama.cpp's fractions stand in for this engine's (no decode rows of it fitted)",
         );
@@ -760,316 +700,33 @@ pub fn plan_speed(
     })
 }
 
-/// What a published batch-1 run of `plan` reduces to for [`fit`]: its
-/// decode and prefill features, per platform of its (one kind of) GPU.
-/// `tokens` is the prefill's prompt (pp512: 512).
-pub fn observe(
-    spec: &crate::estimate::model::ModelSpec,
-    plan: &super::split::Plan,
-    gpus: &[super::device::Gpu],
-    backend: super::placement::Backend,
-    tokens: u64,
-) -> Option<(Platform, ObservationKind, Option<ObservationKind>)> {
-    let (devices, _) = works(spec, plan, gpus, backend, 0, tokens)?;
-    let platform = devices[0].peak.platform;
-    let memory_s: f64 = devices
-        .iter()
-        .map(|d| (d.work.weights_read + d.work.kv_read) / d.peak.bandwidth)
-        .sum();
-    let layers: f64 = devices.iter().map(|d| f64::from(d.work.layers)).sum();
-    let hops = stages(&devices).len().saturating_sub(1) as f64;
-    let decode = ObservationKind::Decode {
-        memory_s,
-        layers,
-        hops,
-    };
-    let steps = tokens.div_ceil(plan.settings.n_ubatch.max(1)) as f64;
-    let prefill = devices
-        .iter()
-        .map(|d| {
-            d.peak.flops.map(|f| {
-                (
-                    d.work.prefill_flops / f / tokens as f64,
-                    d.work.weights_held * steps / d.peak.bandwidth / tokens as f64,
-                )
-            })
-        })
-        .collect::<Option<Vec<_>>>()
-        .map(|parts| ObservationKind::Prefill {
-            compute_s: parts.iter().map(|p| p.0).sum(),
-            memory_s: parts.iter().map(|p| p.1).sum(),
-            quantized: devices[0].work.quantized,
-        });
-    Some((platform, decode, prefill))
+/// A decode step's all-reduces in one stage of `tp` ranks: two per layer
+/// (after attention and after the MLP) of each sequence's 16-bit hidden
+/// state, a ring's 2(tp − 1)/tp of it over the slowest link.
+fn all_reduce_seconds(stage: &[&DeviceWork], tp: f64, batch: u64, n_embd: u64) -> f64 {
+    if tp <= 1.0 {
+        return 0.0;
+    }
+    let link = interconnect(stage.iter().map(|d| d.card));
+    let bytes = batch as f64 * n_embd as f64 * 2.0 * 2.0 * (tp - 1.0) / tp;
+    let layers = stage.first().map_or(0, |d| d.work.layers);
+    2.0 * f64::from(layers) * (ALL_REDUCE_LATENCY_S + bytes / link)
 }
 
 /// Latency of one all-reduce of a decode step (NCCL's small-message cost).
 pub const ALL_REDUCE_LATENCY_S: f64 = 10e-6;
 
-/// The slowest link between the cards: NVLink on SXM-class boards, else
-/// PCIe.
+/// The slowest link between the cards (each card's GPU link or PCIe,
+/// from the catalog).
 fn interconnect<'a>(cards: impl Iterator<Item = &'a Card>) -> f64 {
-    let nvlink = |c: &Card| {
-        [
-            "sxm", "h200", "b200", "b300", "gb200", "gh200", "mi300x", "mi325x", "mi355x",
-        ]
-        .iter()
-        .any(|k| c.id.contains(k))
-    };
-    let mut all = true;
-    for c in cards {
-        all &= nvlink(c);
-    }
-    if all {
-        300e9
-    } else {
-        PCIE_BYTES_PER_S
-    }
-}
-
-// ---- fitting -------------------------------------------------------------
-
-/// One published measurement reduced to what the model needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
-    pub platform: Platform,
-    /// Seconds per token (1 / tokens per second).
-    pub seconds: f64,
-    pub kind: ObservationKind,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ObservationKind {
-    /// A decode step at batch 1: Σ bytes read / peak bandwidth over the
-    /// devices in turn, the layers, the extra devices.
-    Decode {
-        memory_s: f64,
-        layers: f64,
-        hops: f64,
-    },
-    /// Prefill per token: FLOPs / peak FLOPs, and the weights' per-token
-    /// share of a micro-batch's read at the fitted bandwidth fraction.
-    Prefill {
-        compute_s: f64,
-        memory_s: f64,
-        quantized: bool,
-    },
-}
-
-/// Least squares for `y ≈ Σ a_j x_j` with every `a_j ≥ 0` (a coefficient
-/// that would go negative is dropped and the rest refitted). Hand-written:
-/// three unknowns, no linear-algebra crate needed.
-fn nonnegative_least_squares(rows: &[(Vec<f64>, f64)], n: usize) -> Vec<f64> {
-    // A feature no row has (e.g. no 16-bit rows) is left at zero.
-    let mut active: Vec<usize> = (0..n)
-        .filter(|&j| {
-            rows.iter()
-                .any(|(x, _)| x.get(j).is_some_and(|v| *v != 0.0))
-        })
-        .collect();
-    if active.is_empty() {
-        return vec![0.0; n];
-    }
-    loop {
-        let k = active.len();
-        let mut a = vec![vec![0.0; k + 1]; k];
-        for (x, y) in rows {
-            for (i, &ci) in active.iter().enumerate() {
-                for (j, &cj) in active.iter().enumerate() {
-                    a[i][j] += x[ci] * x[cj];
-                }
-                a[i][k] += x[ci] * y;
-            }
-        }
-        let solution = solve(a);
-        let mut out = vec![0.0; n];
-        match solution {
-            Some(s) => {
-                if let Some(worst) = (0..k)
-                    .filter(|&i| s[i] < 0.0)
-                    .min_by(|&i, &j| s[i].total_cmp(&s[j]))
-                {
-                    active.remove(worst);
-                    if active.is_empty() {
-                        return out;
-                    }
-                    continue;
-                }
-                for (i, &c) in active.iter().enumerate() {
-                    out[c] = s[i];
-                }
-                return out;
-            }
-            None => {
-                // Singular (a feature never varies): drop the last one.
-                active.pop();
-                if active.is_empty() {
-                    return out;
-                }
-            }
-        }
-    }
-}
-
-/// Gaussian elimination with partial pivoting on an augmented matrix.
-fn solve(mut a: Vec<Vec<f64>>) -> Option<Vec<f64>> {
-    let n = a.len();
-    for col in 0..n {
-        let pivot = (col..n).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
-        if a[pivot][col].abs() < 1e-300 {
-            return None;
-        }
-        a.swap(col, pivot);
-        let pivot_row = a[col].clone();
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot_row[col];
-                for (x, p) in row.iter_mut().zip(&pivot_row).skip(col) {
-                    *x -= f * p;
-                }
-            }
-        }
-    }
-    Some((0..n).map(|i| a[i][n] / a[i][i]).collect())
-}
-
-/// The constants for one platform from its observations: decode rows give
-/// the bandwidth fraction and fixed costs, prefill rows the compute
-/// fraction (their memory term at that bandwidth fraction). Relative
-/// errors are what is minimised (each row weighted by 1 / its seconds).
-pub fn fit(observations: &[Observation]) -> Option<Calibration> {
-    let decode: Vec<(Vec<f64>, f64)> = observations
-        .iter()
-        .filter_map(|o| match o.kind {
-            ObservationKind::Decode {
-                memory_s,
-                layers,
-                hops,
-            } => Some((
-                vec![
-                    memory_s / o.seconds,
-                    layers / o.seconds,
-                    hops / o.seconds,
-                    1.0 / o.seconds,
-                ],
-                1.0,
-            )),
-            _ => None,
-        })
-        .collect();
-    if decode.is_empty() {
-        return None;
-    }
-    let d = nonnegative_least_squares(&decode, 4);
-    if d[0] <= 0.0 {
-        return None;
-    }
-    let bandwidth = 1.0 / d[0];
-    let prefill: Vec<(Vec<f64>, f64)> = observations
-        .iter()
-        .filter_map(|o| match o.kind {
-            ObservationKind::Prefill {
-                compute_s,
-                memory_s,
-                quantized,
-            } => {
-                let left = o.seconds - memory_s / bandwidth;
-                let x = compute_s / o.seconds;
-                let features = if quantized {
-                    vec![0.0, x]
-                } else {
-                    vec![x, 0.0]
-                };
-                Some((features, left / o.seconds))
-            }
-            _ => None,
-        })
-        .collect();
-    // Each kind of weights its own fraction; a kind without rows takes
-    // the other's.
-    let p = nonnegative_least_squares(&prefill, 2);
-    let fraction = |k: f64| (k > 0.0).then(|| 1.0 / k);
-    let (float, quantized) = (fraction(p[0]), fraction(p[1]));
-    Some(Calibration {
-        bandwidth,
-        per_token_s: d[3],
-        per_layer_s: d[1],
-        per_hop_s: d[2],
-        compute: float.or(quantized).unwrap_or(1.0),
-        compute_quantized: quantized.or(float).unwrap_or(1.0),
-        rows: observations.len() as u32,
-    })
+    cards
+        .map(Card::peer_bytes_per_s)
+        .fold(f64::INFINITY, f64::min)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_fit_recovers_constants_that_made_the_rows() {
-        let truth = Calibration {
-            bandwidth: 0.72,
-            per_token_s: 0.0,
-            per_layer_s: 2e-5,
-            per_hop_s: 3e-4,
-            compute: 0.41,
-            compute_quantized: 0.5,
-            rows: 0,
-        };
-        let mut rows = Vec::new();
-        for (m, layers, hops) in [
-            (0.004, 32.0, 0.0),
-            (0.02, 80.0, 1.0),
-            (0.011, 32.0, 3.0),
-            (0.05, 80.0, 7.0),
-        ] {
-            rows.push(Observation {
-                platform: Platform::NvidiaGddr,
-                seconds: m / truth.bandwidth + layers * truth.per_layer_s + hops * truth.per_hop_s,
-                kind: ObservationKind::Decode {
-                    memory_s: m,
-                    layers,
-                    hops,
-                },
-            });
-        }
-        for (c, mem) in [(1e-4, 1e-5), (3e-4, 2e-6)] {
-            rows.push(Observation {
-                platform: Platform::NvidiaGddr,
-                seconds: c / truth.compute + mem / truth.bandwidth,
-                kind: ObservationKind::Prefill {
-                    compute_s: c,
-                    memory_s: mem,
-                    quantized: false,
-                },
-            });
-        }
-        let got = fit(&rows).unwrap();
-        assert!((got.bandwidth - 0.72).abs() < 1e-9, "{got:?}");
-        assert!((got.per_layer_s - 2e-5).abs() < 1e-12);
-        assert!((got.per_hop_s - 3e-4).abs() < 1e-12);
-        assert!((got.compute - 0.41).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_negative_fixed_cost_is_dropped_not_fitted() {
-        // Rows a fixed cost cannot help with: the fit keeps it at zero.
-        let rows: Vec<Observation> = [(0.01, 32.0), (0.02, 32.0), (0.04, 80.0)]
-            .iter()
-            .map(|&(m, layers)| Observation {
-                platform: Platform::Apple,
-                seconds: m / 0.8 - layers * 1e-6,
-                kind: ObservationKind::Decode {
-                    memory_s: m,
-                    layers,
-                    hops: 0.0,
-                },
-            })
-            .collect();
-        let got = fit(&rows).unwrap();
-        assert!(got.per_layer_s >= 0.0 && got.per_hop_s >= 0.0, "{got:?}");
-    }
-
     #[test]
     fn the_summary_names_the_rates_the_bound_and_the_slowest_device() {
         let s = Speed {

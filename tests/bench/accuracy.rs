@@ -28,6 +28,7 @@ const REFERENCE: &str = include_str!("../data/reference_models.json");
 
 include!("../data/perturbed.rs");
 include!("../data/speed_cases.rs");
+include!("../data/vllm_speed_cases.rs");
 
 fn main() {
     // 1. Parameter counts.
@@ -824,4 +825,65 @@ fn speed() {
         }
     }
     println!("\nThe bounds asked for are 12 % (decode) and 25 % (prefill) on held-out rows; AMD Instinct has constants of its own from 3 MI300X rows (ROCm reaches 1.4 % of its matrix-core figure, against 22–52 % of the RDNA cards' FP16 figures); Intel has 3 rows and borrows NVIDIA GDDR's constants.");
+    vllm_speed();
+}
+
+/// Decode steps against published vLLM serving and latency runs: vLLM's
+/// own decode constants, then every run with its error.
+fn vllm_speed() {
+    use vllm_speed_cases::*;
+    let cases = cases();
+    println!("\n### vLLM decode against published serving and latency runs\n");
+    println!(
+        "{} runs of `tests/data/measured/vllm_serving.json` plan on catalog GPUs (TPOT from `benchmark_serving` / `vllm bench serve`, or a batch's latency over its output tokens where the prompt is at most a quarter of them; runs with `--enforce-eager` and saturated runs are left out). Runs of up to {FITTED_BATCH} sequences fit vLLM's decode constants on platforms with 3 such runs or more, a third held out by a hash of the id; larger batches fit the batched arithmetic fraction. Elsewhere vLLM uses llama.cpp's constants.\n",
+        cases.len()
+    );
+    println!("| platform | rows | bandwidth fraction | per step | per layer | batched FP8/FP16 fraction |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (p, c) in vramfit::plan::speed::VLLM_DECODE {
+        println!(
+            "| {} | {} | {:.3} | {:.1} µs | {:.1} µs | {} |",
+            p.label(),
+            c.rows,
+            c.bandwidth,
+            c.per_token_s * 1e6,
+            c.per_layer_s * 1e6,
+            c.compute.map_or("—".to_string(), |f| format!("{f:.3}"))
+        );
+    }
+    let pct = |rows: &[&Case]| median_error(rows).map_or("—".to_string(), |e| format!("{:.1} %", e * 100.0));
+    let held: Vec<&Case> = cases.iter().filter(|c| c.held_out && c.fitted).collect();
+    let fit: Vec<&Case> = cases.iter().filter(|c| !c.held_out && c.fitted).collect();
+    let batched: Vec<&Case> = cases.iter().filter(|c| !c.fitted).collect();
+    println!(
+        "\nMedian error of the decode step: held out {} ({} runs), fitted {} ({} runs), batches over {FITTED_BATCH} {} ({} runs).\n",
+        pct(&held),
+        held.len(),
+        pct(&fit),
+        fit.len(),
+        pct(&batched),
+        batched.len()
+    );
+    println!("| run | GPUs | TP | batch | measured ms/step | vramfit ms/step | error | |");
+    println!("|---|---|---:|---:|---:|---:|---:|---|");
+    for c in &cases {
+        let Some(p) = predicted_step_s(&c.request, c.ctx) else { continue };
+        println!(
+            "| [{}]({}) | {} | {} | {} | {:.2} | {:.2} | {:+.1} % | {} |",
+            c.id,
+            c.url,
+            c.gpu,
+            c.tp,
+            c.batch,
+            c.step_s * 1e3,
+            p * 1e3,
+            (p / c.step_s - 1.0) * 100.0,
+            match (c.fitted, c.held_out) {
+                (true, true) => "held out",
+                (true, false) => "fitted",
+                (false, true) => "batched, held out",
+                (false, false) => "batched, fitted",
+            }
+        );
+    }
 }

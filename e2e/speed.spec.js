@@ -31,4 +31,12 @@ test('a GPU given by size has no speed, and says why', async ({ page }) => {
   await page.goto('/?v=1&g=24GB');
   await expect(page.getByTestId('decode-speed')).toHaveText('—');
   await expect(page.getByTestId('speed')).toContainText('no known bandwidth');
+  // …and names cards of that size to pick from.
+  await expect(page.getByTestId('speed')).toContainText('RTX 3090');
+});
+
+test('vLLM on H100s shows decode at its own fitted fractions', async ({ page }) => {
+  await page.goto('/?v=1&m=llama-3.1-70b&g=8xh100-sxm&e=vllm&w=fp8&tp=8');
+  await expect(page.getByTestId('decode-speed')).toContainText('tok/s');
+  await expect(page.getByTestId('speed')).toContainText("vLLM's own fractions");
 });

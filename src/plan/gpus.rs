@@ -210,6 +210,17 @@ pub fn matching_cards(
 }
 
 /// The three card ids nearest to `name`, for "did you mean".
+/// Discrete cards of `bytes` of memory, for a GPU given by size only (its
+/// speed needs one of them): the stated size read as GiB or as GB (`24GB`
+/// typed is 24·10⁹ bytes, a "24GB" card 24 GiB).
+pub fn cards_with_memory(bytes: u64) -> impl Iterator<Item = &'static Card> {
+    cards().iter().filter(move |c| {
+        let gib = c.memory_bytes();
+        let gb = gib / GIB * 1_000_000_000;
+        c.segment != "soc" && (gib == bytes || gb == bytes)
+    })
+}
+
 pub fn closest_cards(name: &str) -> Vec<&'static str> {
     let key = normalise(name);
     let mut scored: Vec<(usize, &'static str)> = cards()
@@ -261,6 +272,15 @@ mod tests {
             assert!(c.link_gb_s.is_none_or(|l| l * 1e9 / 2.0 > c.pcie_bytes_per_s()));
             assert_eq!(c.pcie_gen.is_none(), c.segment == "soc", "{}", c.id);
         }
+    }
+
+    #[test]
+    fn a_size_names_the_cards_that_have_it() {
+        let names: Vec<&str> = cards_with_memory(24 * GIB).map(|c| c.id.as_str()).collect();
+        assert!(names.contains(&"rtx-3090") && names.contains(&"rtx-4090"), "{names:?}");
+        assert_eq!(cards_with_memory(24_000_000_000).count(), names.len());
+        assert!(names.iter().all(|n| !n.starts_with("apple")));
+        assert_eq!(cards_with_memory(7 * GIB).count(), 0);
     }
 
     #[test]

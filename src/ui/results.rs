@@ -97,8 +97,27 @@ fn report_view(r: Report) -> impl IntoView {
         None if !r.fits => {
             "Speed: each way out above shows the decode speed it would run at.".into()
         }
-        None => "Speed: unknown — a GPU given by size only has no known bandwidth; pick its card."
-            .into(),
+        None => {
+            // Name a few cards of the first unnamed size, to pick from.
+            let sized = r.devices.iter().find(|d| crate::plan::gpus::find_card(&d.name).is_none());
+            let examples: Vec<String> = sized
+                .map(|d| {
+                    crate::plan::gpus::cards_with_memory(d.capacity_bytes)
+                        .take(3)
+                        .map(|c| c.name.clone())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if examples.is_empty() {
+                "Speed: unknown — a GPU given by size only has no known bandwidth; pick its card."
+                    .into()
+            } else {
+                format!(
+                    "Speed: unknown — a GPU given by size only has no known bandwidth; pick its card (e.g. {}).",
+                    examples.join(", ")
+                )
+            }
+        }
     };
     let decode = r
         .speed

@@ -45,6 +45,7 @@ pub mod import;
 pub mod launch;
 pub mod plan;
 pub mod report;
+pub mod train;
 pub mod ui;
 pub mod units;
 pub mod web;

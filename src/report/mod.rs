@@ -9,6 +9,7 @@ pub mod check;
 pub mod command;
 pub mod llama_args;
 mod speed;
+pub mod train;
 pub mod vllm_args;
 mod ways;
 

@@ -4,102 +4,47 @@
 //! what autograd saves on tiny real models
 //! (tests/data/measured/training_exact.json, tests/bench/training_exact.py).
 
-use serde_json::Value;
-use vramfit::report::{validate, Request};
-use vramfit::train::optimizer::Optimizer;
-use vramfit::train::params::Targets;
-use vramfit::train::{self, Method, Precision, TrainSettings};
-
-const EXACT: &str = include_str!("data/measured/training_exact.json");
-
-fn spec_of(model: &str) -> vramfit::estimate::model::ModelSpec {
-    let mut r = Request::default();
-    r.set("model", model.into());
-    r.set("engine", "transformers".into());
-    r.set("weights", "bf16".into());
-    validate(&r).unwrap().spec
-}
-
-
-/// The settings a row's method names (`full-bf16`, `lora-r8-qv`,
-/// `qlora-r16-all-prepared`…), on a bf16 base for adapters.
-fn settings(method: &str, row: &Value) -> TrainSettings {
-    let mut s = TrainSettings::default();
-    let lora = &row["lora"];
-    if method.starts_with("full") {
-        s.method = Method::Full;
-        s.precision = if method.contains("bf16") { Precision::Bf16 } else { Precision::Fp32 };
-        s.freeze_vision = false;
-        return s;
-    }
-    s.method = if method.starts_with("qlora") { Method::Qlora } else { Method::Lora };
-    s.kbit_prepare = method.ends_with("prepared");
-    s.precision = if method.ends_with("fp32") { Precision::Fp32 } else { Precision::AmpBf16 };
-    s.lora.r = lora["r"].as_u64().unwrap();
-    s.lora.targets = match &lora["targets"] {
-        Value::String(t) => Targets::parse(t),
-        Value::Array(a) => Targets::Modules(a.iter().map(|v| v.as_str().unwrap().to_string()).collect()),
-        _ => panic!("targets"),
-    };
-    s.lora.adapter_bytes = if lora["dtype"] == "bfloat16" { 2 } else { 4 };
-    s
-}
-
-fn opt(name: &str) -> Option<Optimizer> {
-    Some(match name {
-        "adamw" => Optimizer::AdamW,
-        "adamw_8bit" => Optimizer::AdamW8bit,
-        "paged_adamw" => Optimizer::PagedAdamW,
-        "paged_adamw_8bit" => Optimizer::PagedAdamW8bit,
-        "adafactor" => Optimizer::Adafactor,
-        "sgd" => Optimizer::Sgd,
-        "sgd_momentum" => Optimizer::SgdMomentum,
-        "lion" => Optimizer::Lion,
-        "lion_8bit" => Optimizer::Lion8bit,
-        _ => return None,
-    })
-}
-
-fn sum(v: &Value) -> u64 {
-    v.as_object().map_or(0, |o| o.values().map(|x| x.as_u64().unwrap_or(0)).sum())
-}
+include!("data/training_exact_cases.rs");
+use training_exact_cases::*;
 
 #[test]
 fn parameters_gradients_and_optimizer_states_are_what_pytorch_allocates() {
-    let doc: Value = serde_json::from_str(EXACT).unwrap();
-    let mut wrong = Vec::new();
-    let mut checked = 0;
-    for row in doc["states"].as_array().unwrap() {
-        let Some(trainable) = row["trainable_params"].as_u64() else { continue };
-        let id = row["id"].as_str().unwrap();
-        let spec = spec_of(row["model"].as_str().unwrap());
-        let method = row["method"].as_str().unwrap();
-        let mut s = settings(method, row);
-        let mut check = |what: &str, ours: u64, theirs: u64| {
-            checked += 1;
-            if ours != theirs {
-                wrong.push(format!("{id} {what}: vramfit {ours}, PyTorch {theirs}"));
-            }
-        };
-        let st = train::states(&spec, &s);
-        check("trainable", st.trainable, trainable);
-        check("frozen", st.frozen, row["frozen_params"].as_u64().unwrap());
-        check("trainable bytes", st.trainable_bytes, sum(&row["param_bytes"]["trainable"]));
-        // 4-bit weights: the packed parameter plus its quantization state
-        // (absmax, nested absmax, offset, codes), which are not parameters.
-        let quant_state = row["quant"]["storage_bytes_total"].as_u64().map_or(0, |t| {
-            t - row["quant"]["storage_bytes"]["packed_uint8"].as_u64().unwrap()
-        });
-        check("frozen bytes", st.frozen_bytes, sum(&row["param_bytes"]["frozen"]) + quant_state);
-        check("grads", st.grads, row["grad_bytes"].as_u64().unwrap());
-        for (name, bytes) in row["optimizer_bytes"].as_object().unwrap() {
-            let Some(o) = opt(name) else { continue };
-            s.optimizer = o;
-            let ours = train::states(&spec, &s).optimizer;
-            let theirs = bytes.as_u64().unwrap() + row["optimizer_step_bytes"][name].as_u64().unwrap_or(0);
-            check(name, ours, theirs);
-        }
-    }
-    assert!(checked > 300, "{checked} checks");
+    let (checked, wrong) = state_checks();
+    assert!(checked > 500, "{checked} checks");
     assert!(wrong.is_empty(), "{} of {checked} differ:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// The saved activations of tiny real models (random weights, CPU, one
+/// forward with labels) against what autograd's saved-tensor hooks saw.
+#[test]
+fn activations_are_what_autograd_saves() {
+    let cases = activation_cases();
+    let report: Vec<String> = cases
+        .iter()
+        .map(|c| {
+            format!(
+                "{:<28} {:<5} b{} L{:<4} ckpt {:<5} vramfit {:>10} autograd {:>10} {:+.1} %",
+                c.id, c.attn, c.batch, c.seq, c.checkpointing, c.ours, c.theirs, c.error() * 100.0
+            )
+        })
+        .collect();
+    println!("{}", report.join("\n"));
+    // Recurrent (linear-attention) layers are sized approximately.
+    let mut errors: Vec<f64> = cases
+        .iter()
+        .filter(|c| !c.family.contains("next"))
+        .map(|c| c.error().abs())
+        .collect();
+    errors.sort_by(f64::total_cmp);
+    let median = errors[errors.len() / 2];
+    let worst = errors[errors.len() - 1];
+    let llama: Vec<&ActCase> = cases.iter().filter(|c| c.id.starts_with("llama/full")).collect();
+    let exact = llama.iter().filter(|c| c.ours == c.theirs).count();
+    assert!(errors.len() >= 200, "{} cases", errors.len());
+    // Llama-shaped layers, full fine-tuning: byte for byte. The rest:
+    // Gemma's (1 + w) norms keep float32 copies and its sliding layers pass
+    // SDPA a mask (the math kernel's softmax is saved), which vramfit does
+    // not yet model — within 20 %.
+    assert_eq!(exact, llama.len(), "{}", report.join("\n"));
+    assert!(median <= 0.02 && worst <= 0.20, "median {median:.4}, worst {worst:.3}");
 }

@@ -45,6 +45,10 @@ pub struct Shape {
     pub loss_chunks: u64,
     /// Experts each token is routed to (mixtures of experts).
     pub experts_used: u64,
+    /// The token embeddings train (their output needs a gradient).
+    pub embedding_trains: bool,
+    /// Layers are checkpointed (the rotary tables live inside them).
+    pub checkpointed: bool,
 }
 
 /// What trains in a layer: by the Linear's module name, and its norms.
@@ -74,13 +78,21 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
             .any(|t| ks.contains(&t.kind) && !t.is_experts() && trains.weight(part, t))
     };
     let mut per_token = 0u64;
+    let mut per_layer = 0u64;
     // Norms over the hidden state: float32 input + 1/rms, and the
-    // normalized values in the compute dtype when the weight trains.
-    for t in layer
+    // normalized values in the compute dtype when the weight trains. The
+    // first layer's first norm saves nothing when its input (the frozen
+    // embeddings' output) needs no gradient.
+    let skip_first = i == 0 && !s.embedding_trains;
+    for (k, t) in layer
         .tensors
         .iter()
         .filter(|t| t.is_1d() && t.name.contains("norm") && width(t) == h)
+        .enumerate()
     {
+        if skip_first && k == 0 && !trains.weight(part, t) {
+            continue;
+        }
         per_token += 4 * h + 4 + if trains.weight(part, t) { a * h } else { 0 };
     }
     if let Some(att) = &layer.attention {
@@ -133,11 +145,20 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
         let n_expert = m.ne[1];
         let used = s.experts_used.max(1);
         // Router: its input (when it trains), float32 scores, top-k
-        // weights and int64 indices; per routed copy: the gathered input
-        // and output, gate/up/activation outputs, its weight, three index
-        // vectors.
+        // weights and int64 indices, an int32 count per expert. Per routed
+        // copy: its weight and three int64 indices; the gathered input and
+        // the fused gate/up output (the activation's input is a view of
+        // it), the activation's output and, when the experts train, their
+        // output and the down projection's input.
         per_token += if trains.weight(part, m) { h * a } else { 0 } + 4 * n_expert + 4 + 12 * used;
-        per_token += used * (2 * h * a + 3 * ff * a + a + 24);
+        per_layer += 4 * n_expert;
+        per_token += used
+            * (a + 24
+                + if trains.weight(part, up) {
+                    2 * h * a + 4 * ff * a
+                } else {
+                    h * a + 3 * ff * a
+                });
     }
     // Recurrent mixers: each projection's input and output (approximate).
     if layer.attention.is_none() && layer.recurrent.is_some() {
@@ -150,12 +171,26 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
             per_token += 2 * r.conv_channels * a;
         }
     }
-    // LoRA: each adapter saves its (cast) input and its rank-wide middle.
+    // LoRA: each adapter saves its rank-wide middle and its input — cast
+    // to the adapter's dtype, a copy per adapter, or when the dtypes agree
+    // the shared input once per group of projections reading it.
+    let mut groups_seen: Vec<u8> = Vec::new();
     for t in layer.tensors.iter().filter(|t| trains.adapted(part, t)) {
         let copies = if t.is_experts() { s.experts_used.max(1) } else { 1 };
-        per_token += copies * (width(t) + s.rank) * s.adapter;
+        per_token += copies * s.rank * s.adapter;
+        let group = match t.kind {
+            Kind::AttnQ | Kind::AttnK | Kind::AttnV | Kind::AttnQkv => 0,
+            Kind::FfnGate | Kind::FfnUp if !t.is_experts() => 1,
+            _ => 2,
+        };
+        let shared = s.adapter == a && group < 2;
+        if shared && (groups_seen.contains(&group) || trains.weight(part, t)) {
+            continue;
+        }
+        groups_seen.push(group);
+        per_token += copies * width(t) * s.adapter;
     }
-    per_token * s.tokens
+    per_token * s.tokens + per_layer
 }
 
 /// Everything outside the layers for a micro-batch: input ids, rotary
@@ -169,8 +204,13 @@ pub fn outside_bytes(spec: &ModelSpec, s: &Shape, trains: &dyn Trains) -> u64 {
     if embedding.is_some_and(|t| trains.weight(Part::Embedding, t)) {
         per_token += 8;
     }
-    if let Some(KvLayout::Heads { head_dim_k, .. }) = spec.first_attention().map(|a| a.kv) {
-        per_token += 2 * head_dim_k * a;
+    // Rotary cos/sin tables: one per position, shared by the layers (made
+    // inside each checkpointed layer otherwise).
+    let mut per_position = 0;
+    if let (Some(KvLayout::Heads { head_dim_k, .. }), false) =
+        (spec.first_attention().map(|a| a.kv), s.checkpointed)
+    {
+        per_position += 2 * head_dim_k * a;
     }
     if let Some(t) = spec.globals.iter().find(|t| t.is_1d() && t.name.contains("norm")) {
         per_token += 4 * h + 4 + if trains.weight(Part::Other, t) { a * h } else { 0 };
@@ -184,9 +224,10 @@ pub fn outside_bytes(spec: &ModelSpec, s: &Shape, trains: &dyn Trains) -> u64 {
     if head.is_some_and(|(p, t)| trains.weight(p, t) || trains.adapted(p, t)) {
         per_token += h * a;
     }
-    // Labels (one more per sequence for the shift) and the loss scalar.
-    let labels = 8 * s.tokens + 8 + 4;
-    per_token * s.tokens + labels + loss_saved(spec, s)
+    // The shifted int64 labels (for one sequence a view of the padded
+    // labels, one longer; for several a contiguous copy) and the loss.
+    let labels = 8 * s.tokens + if s.tokens == s.seq { 8 } else { 0 } + 4;
+    per_token * s.tokens + per_position * s.seq + labels + loss_saved(spec, s)
 }
 
 /// The loss's saved float32 log-softmax (whole), or with a chunked loss

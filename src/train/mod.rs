@@ -309,9 +309,21 @@ pub fn states(spec: &ModelSpec, s: &TrainSettings) -> States {
     st
 }
 
-/// Saved activations of one micro-batch at their peak, and the loss's
-/// transient at the start of the backward pass.
-pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> (u64, u64) {
+/// Activations of one micro-batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Activations {
+    /// Saved when the forward pass ends (with checkpointing: each layer's
+    /// input, and what lies outside the layers).
+    pub forward: u64,
+    /// With checkpointing, the layer recomputed in the backward pass (the
+    /// largest layer's saved tensors); 0 without.
+    pub recompute: u64,
+    /// The loss's transient at the start of the backward pass.
+    pub loss_transient: u64,
+}
+
+/// What one micro-batch saves for the backward pass.
+pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
     let shape = Shape {
         act: s.precision.act_bytes(),
         attn: s.attn,
@@ -321,6 +333,8 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> (u64, u64) {
         rank: s.lora.r,
         loss_chunks: s.loss_chunks.max(1),
         experts_used: spec.moe.map_or(1, |m| m.n_expert_used),
+        embedding_trains: s.method == Method::Full && !s.freeze_embeddings,
+        checkpointed: s.grad_checkpointing,
     };
     let trains = TrainsBy { s };
     let layers: Vec<u64> = spec
@@ -330,25 +344,30 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> (u64, u64) {
         .map(|(i, l)| activations::layer_bytes(i, l, spec.n_embd, &shape, &trains))
         .collect();
     let outside = activations::outside_bytes(spec, &shape, &trains);
-    let saved = if s.grad_checkpointing {
+    let (forward, recompute) = if s.grad_checkpointing {
         let kept = if s.activation_offload {
             // Checkpoints in host memory; two on the GPU in flight.
             2 * activations::checkpoint_bytes(spec.n_embd, &shape)
         } else {
             layers.len() as u64 * activations::checkpoint_bytes(spec.n_embd, &shape)
         };
-        kept + layers.iter().copied().max().unwrap_or(0)
+        (kept + outside, layers.iter().copied().max().unwrap_or(0))
     } else {
-        layers.iter().sum()
+        (layers.iter().sum::<u64>() + outside, 0)
     };
-    (saved + outside, activations::loss_transient(spec, &shape))
+    Activations {
+        forward,
+        recompute,
+        loss_transient: activations::loss_transient(spec, &shape),
+    }
 }
 
 /// The plan for `spec` fine-tuned under `s` on `gpus` (data parallel over
 /// all of them).
 pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
     let st = states(spec, s);
-    let (saved, loss) = activations(spec, s);
+    let act = activations(spec, s);
+    let (saved, loss) = (act.forward + act.recompute, act.loss_transient);
     let n = gpus.len().max(1) as u64;
     let amp = matches!(s.precision, Precision::AmpBf16 | Precision::AmpFp16);
     let mut notes = Vec::new();

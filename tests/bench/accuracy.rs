@@ -29,6 +29,8 @@ const REFERENCE: &str = include_str!("../data/reference_models.json");
 include!("../data/perturbed.rs");
 include!("../data/speed_cases.rs");
 include!("../data/vllm_speed_cases.rs");
+include!("../data/training_exact_cases.rs");
+include!("../data/training_cases.rs");
 
 fn main() {
     // 1. Parameter counts.
@@ -189,6 +191,7 @@ fn main() {
     llama_cpp_graph();
     llama_cpp_gpu_logs();
     speed();
+    training();
     transformers_measured();
 }
 
@@ -884,6 +887,65 @@ fn vllm_speed() {
                 (false, true) => "batched, held out",
                 (false, false) => "batched, fitted",
             }
+        );
+    }
+}
+
+/// Fine-tuning memory: the exact parts against PyTorch, activations
+/// against autograd, peaks against published runs.
+fn training() {
+    println!("\n### Fine-tuning memory\n");
+    let (checked, wrong) = training_exact_cases::state_checks();
+    println!(
+        "Model states against transformers 5.24 + peft 0.21 + bitsandbytes 0.50 on the meta device (`tests/data/measured/training_exact.json`: llama-3.1-8b, qwen2.5-7b, qwen3-30b-a3b, gemma-3-1b, mistral-7b-v0.1, phi-3-mini-4k; full fp32/bf16, LoRA r8 q,v / r16 / r64 all-linear, QLoRA NF4 with and without `prepare_model_for_kbit_training`; nine optimizers): **{} of {checked}** parameter, gradient and optimizer-state byte counts equal PyTorch's.\n",
+        checked - wrong.len()
+    );
+    let acts = training_exact_cases::activation_cases();
+    println!("Activations saved for the backward pass, against `torch.autograd.graph.saved_tensors_hooks` on tiny real models (one forward with labels; B ∈ {{1, 2}}, L ∈ {{64, 256}}, eager and SDPA, with and without checkpointing, fp32 and bf16):\n");
+    println!("| family | method | cases | exact | median error | worst |");
+    println!("|---|---|---:|---:|---:|---:|");
+    let mut keys: Vec<String> = acts.iter().map(|c| c.id.clone()).collect();
+    keys.dedup();
+    for k in keys {
+        let rows: Vec<&training_exact_cases::ActCase> = acts.iter().filter(|c| c.id == k).collect();
+        let mut e: Vec<f64> = rows.iter().map(|c| c.error().abs()).collect();
+        e.sort_by(f64::total_cmp);
+        let (family, method) = k.split_once('/').unwrap_or((&k, ""));
+        println!(
+            "| {family} | {method} | {} | {} | {:.1} % | {:.1} % |",
+            rows.len(),
+            rows.iter().filter(|c| c.ours == c.theirs).count(),
+            e[e.len() / 2] * 100.0,
+            e[e.len() - 1] * 100.0
+        );
+    }
+    println!("\nGemma 3's norms scale by (1 + w) in float32 and its sliding-window layers hand SDPA a mask (the math kernel then saves the softmax); Qwen3-Next's gated-DeltaNet layers are sized from their projections: both not yet modelled exactly.\n");
+    let cases = training_cases::cases();
+    let pct = |rows: &[&training_cases::Case]| {
+        training_cases::median_error(rows).map_or("—".to_string(), |e| format!("{:.1} %", e * 100.0))
+    };
+    let with: Vec<&training_cases::Case> = cases.iter().filter(|c| c.checkpointing).collect();
+    let without: Vec<&training_cases::Case> = cases.iter().filter(|c| !c.checkpointing).collect();
+    println!(
+        "Peaks against published runs (`tests/data/measured/training_peaks.json`, LitGPT's and torchtune's tables; nothing is fitted to them): median |error| **{}** with checkpointing ({} runs), **{}** without ({} runs). The issue's bounds are 10 % and 20 %: not met yet. Known causes: LitGPT's FSDP LoRA runs use more memory on two GPUs than on one (frozen weights not sharded); torchtune's QLoRA peak is at model loading (9.13 of 9.29 GB, its tutorial says); LitGPT's layers and loss differ from transformers' (its QLoRA and LoRA runs are 7–50 % above vramfit).\n",
+        pct(&with),
+        with.len(),
+        pct(&without),
+        without.len()
+    );
+    println!("| run | method | checkpointing | metric | measured GB | vramfit GB | error |");
+    println!("|---|---|---|---|---:|---:|---:|");
+    for c in &cases {
+        println!(
+            "| [{}]({}) | {} | {} | {} | {:.2} | {:.2} | {:+.1} % |",
+            c.id,
+            c.url,
+            c.method,
+            if c.checkpointing { "yes" } else { "no" },
+            c.metric,
+            c.measured / 1e9,
+            c.predicted / 1e9,
+            c.error() * 100.0
         );
     }
 }

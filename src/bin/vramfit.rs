@@ -17,6 +17,11 @@ use vramfit::plan::gpus::cards;
 use vramfit::report::{report, Report, Request};
 use vramfit::units::{gib, grouped, mib, params};
 
+// `vramfit train`'s flags and printing; beside this file, not in src/bin/,
+// where Cargo would take it for a binary of its own.
+#[path = "vramfit/train.rs"]
+mod train;
+
 /// Will this LLM fit on these GPUs, and how do I split it?
 #[derive(Parser)]
 #[command(name = "vramfit", version, about, long_about = None)]
@@ -83,6 +88,10 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Plan a fine-tuning run (full, LoRA or QLoRA): memory per GPU, the
+    /// longest sequence and largest micro-batch that fit, and the configs
+    /// that launch it (transformers + peft, DeepSpeed, accelerate, torchtune).
+    Train(train::TrainArgs),
     /// Plan a run: the split across GPUs, what fits, and the launch command.
     Plan {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
@@ -583,6 +592,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 eprintln!("warning: {w}");
             }
         }
+        Command::Train(args) => train::run(args)?,
         Command::Plan {
             model,
             gpus,

@@ -1,4 +1,5 @@
-//! The calculator page: inputs on the left, the derived report on the right.
+//! The calculator page: inputs on the left, the derived report on the right,
+//! in Run or Fine-tune mode.
 
 use leptos::prelude::*;
 
@@ -8,11 +9,15 @@ use super::inputs::Settings;
 use super::model::ModelPicker;
 use super::results::Results;
 use super::share::{ShareBar, ThemeToggle};
+use super::train::{ModeSwitch, TrainResults, TrainSettings};
+use crate::report::train::{train_report, TrainReport, TrainRequest};
 use crate::report::{all_errors, report, InputError, Report, Request};
 use crate::web;
+use crate::web::link::{train_pairs, Mode};
 
-/// The request being edited and the report derived from it, shared by all
-/// components through context.
+/// The requests being edited and the reports derived from them, shared by
+/// all components through context. The model, config and GPUs live in the
+/// run request; Fine-tune mode reads them from there, so they carry across.
 #[derive(Clone, Copy)]
 pub struct Calc {
     pub request: RwSignal<Request>,
@@ -22,20 +27,75 @@ pub struct Calc {
     /// Every field's error while the request is invalid.
     pub errors: Memo<Vec<InputError>>,
     pub embed: bool,
+    pub mode: RwSignal<Mode>,
+    /// Fine-tune mode's own fields (its model, config and GPUs unused).
+    pub train: RwSignal<TrainRequest>,
+    /// The training report for `train` with the run request's model and GPUs.
+    pub trained: Memo<Result<TrainReport, Vec<InputError>>>,
 }
 
 impl Calc {
-    /// The inline error for `field`, if the current request has one there.
+    /// The inline error for `field`, if the current mode's request has one
+    /// there.
     pub fn error(self, field: &'static str) -> impl Fn() -> Option<String> + Copy {
-        let errors = self.errors;
-        move || {
-            errors.with(|all| {
-                all.iter()
-                    .find(|e| e.field() == field)
-                    .map(ToString::to_string)
-            })
+        let find = move |all: &[InputError]| {
+            all.iter()
+                .find(|e| e.field() == field)
+                .map(ToString::to_string)
+        };
+        move || match self.mode.get() {
+            Mode::Run => self.errors.with(|all| find(all)),
+            Mode::Train => self
+                .trained
+                .with(|r| r.as_ref().err().and_then(|all| find(all))),
         }
     }
+
+    /// A field's text: the training request's when `train`, else the run's.
+    pub fn value(self, train: bool, field: &str) -> String {
+        let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+        if train {
+            self.train.with(|r| text(r.get(field)))
+        } else {
+            self.request.with(|r| text(r.get(field)))
+        }
+    }
+
+    /// Sets a field of the training request when `train`, else the run's.
+    pub fn set(self, train: bool, field: &str, value: String) {
+        if train {
+            self.train.update(|r| {
+                r.set(field, value);
+            });
+        } else {
+            self.request.update(|r| {
+                r.set(field, value);
+            });
+        }
+    }
+
+    /// The full link to this setup in this mode, plus `extra` pairs.
+    pub fn link(self, extra: &[(&str, &str)]) -> String {
+        let train_mode = self.mode.get() == Mode::Train;
+        self.train.with(|t| {
+            let mut pairs: Vec<(&str, &str)> = if train_mode {
+                train_pairs(t)
+            } else {
+                Vec::new()
+            };
+            pairs.extend_from_slice(extra);
+            self.request.with(|r| web::state::link(r, &pairs))
+        })
+    }
+}
+
+/// `train` with the run request's model, pasted config and GPUs.
+fn with_model(request: &Request, train: &TrainRequest) -> TrainRequest {
+    let mut t = train.clone();
+    for field in ["model", "config", "gpus"] {
+        t.set(field, request.get(field).unwrap_or_default().to_string());
+    }
+    t
 }
 
 /// The whole app. The request is the only state; everything else is derived.
@@ -58,24 +118,47 @@ pub fn App() -> impl IntoView {
             request.with(all_errors)
         }
     });
+    let mode = RwSignal::new(initial.mode);
+    let train = RwSignal::new(initial.train);
+    let trained = Memo::new(move |_| {
+        let t = request.with(|r| train.with(|t| with_model(r, t)));
+        train_report(&t)
+    });
     let calc = Calc {
         request,
         result,
         shown,
         errors,
         embed,
+        mode,
+        train,
+        trained,
     };
     provide_context(calc);
     provide_context(Checked(RwSignal::new(None)));
     super::share::Theme::provide();
     let (notes, set_notes) = signal(initial.dropped);
     // Effects only push state outward: the address bar, storage, marks.
-    Effect::new(move || request.with(|r| web::state::save(r, embed)));
     Effect::new(move || {
-        result.track();
+        let train_mode = mode.get() == Mode::Train;
+        train.with(|t| {
+            let pairs = if train_mode {
+                train_pairs(t)
+            } else {
+                Vec::new()
+            };
+            request.with(|r| web::state::save(r, &pairs, embed));
+        });
+    });
+    Effect::new(move || {
+        match mode.get() {
+            Mode::Run => result.track(),
+            Mode::Train => trained.track(),
+        }
         web::mark_first_result();
         web::mark_update();
     });
+    let run_mode = move || mode.get() == Mode::Run;
     let restored = move || {
         let notes = notes.get();
         (!notes.is_empty()).then(|| {
@@ -113,14 +196,21 @@ pub fn App() -> impl IntoView {
         <div class=if embed { "vf-app vf-app--embed" } else { "vf-app" }>
             {header}
             {restored}
+            <ModeSwitch />
             <main class="vf-main">
                 <section class="vf-panel vf-inputs" aria-label="Inputs">
-                    <CheckSetup />
+                    <Show when=run_mode>
+                        <CheckSetup />
+                    </Show>
                     <GpuEditor />
                     <ModelPicker />
-                    <Settings />
+                    <Show when=run_mode fallback=|| view! { <TrainSettings /> }>
+                        <Settings />
+                    </Show>
                 </section>
-                <Results />
+                <Show when=run_mode fallback=|| view! { <TrainResults /> }>
+                    <Results />
+                </Show>
             </main>
             {footer}
         </div>

@@ -23,11 +23,17 @@ pub fn Field(
     /// Id of a `<datalist>` of suggestions.
     #[prop(optional)]
     list: &'static str,
+    /// A Fine-tune field: bound to the training request, id `vf-t-<field>`.
+    #[prop(optional)]
+    train: bool,
 ) -> impl IntoView {
     let calc = expect_context::<Calc>();
-    let request = calc.request;
-    let id = format!("vf-{field}");
-    let hint_id = format!("vf-{field}-hint");
+    let id = if train {
+        format!("vf-t-{field}")
+    } else {
+        format!("vf-{field}")
+    };
+    let hint_id = format!("{id}-hint");
     let error = calc.error(field);
     view! {
         <div class="vf-field">
@@ -42,13 +48,8 @@ pub fn Field(
                 spellcheck="false"
                 aria-describedby=hint_id.clone()
                 aria-invalid=move || if error().is_some() { "true" } else { "false" }
-                prop:value=move || request.with(|r| r.get(field).unwrap_or_default().to_string())
-                on:input=move |ev| {
-                    let value = event_target_value(&ev);
-                    request.update(|r| {
-                        r.set(field, value);
-                    });
-                }
+                prop:value=move || calc.value(train, field)
+                on:input=move |ev| calc.set(train, field, event_target_value(&ev))
             />
             <p class="vf-field__hint" id=hint_id>{hint}</p>
             <p class="vf-field__error" role="alert">{error}</p>
@@ -66,12 +67,18 @@ pub fn Choice(
     /// `(value, text)` options; may change with other fields.
     #[prop(into)]
     options: Signal<Vec<(String, String)>>,
+    /// A Fine-tune field: bound to the training request, id `vf-t-<field>`.
+    #[prop(optional)]
+    train: bool,
 ) -> impl IntoView {
     let calc = expect_context::<Calc>();
-    let request = calc.request;
-    let id = format!("vf-{field}");
+    let id = if train {
+        format!("vf-t-{field}")
+    } else {
+        format!("vf-{field}")
+    };
     let error = calc.error(field);
-    let current = move || request.with(|r| r.get(field).unwrap_or_default().to_string());
+    let current = move || calc.value(train, field);
     view! {
         <div class="vf-field">
             <label class="vf-field__label" for=id.clone()>{label}</label>
@@ -81,12 +88,11 @@ pub fn Choice(
                 prop:value=current
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    request.update(|r| match field {
-                        "engine" => r.set_engine(&value),
-                        _ => {
-                            r.set(field, value);
-                        }
-                    });
+                    if !train && field == "engine" {
+                        calc.request.update(|r| r.set_engine(&value));
+                    } else {
+                        calc.set(train, field, value);
+                    }
                 }
             >
                 {move || {

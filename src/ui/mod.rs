@@ -9,6 +9,8 @@
 //! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
 //! - [`results`]: verdict, ways out, bars, limits, device map, commands.
 //! - [`share`]: share link, embed dialog, theme toggle.
+//! - [`train`]: Fine-tune mode — the mode switch, training settings and
+//!   the training report.
 //! - [`vllm`]: vLLM's startup as it would log it.
 
 mod app;
@@ -18,6 +20,7 @@ mod inputs;
 mod model;
 mod results;
 mod share;
+mod train;
 mod vllm;
 
 pub use app::App;

@@ -22,7 +22,7 @@ pub fn Results() -> impl IntoView {
     }
     };
     let open_full = calc.embed.then(|| {
-        let href = move || calc.request.with(|r| crate::web::state::link(r, &[]));
+        let href = move || calc.link(&[]);
         view! { <a class="vf-open-full" href=href target="_blank" rel="noopener">"Open the full calculator ↗"</a> }
     });
     view! {

@@ -11,9 +11,9 @@ use crate::web::state;
 pub fn ShareBar() -> impl IntoView {
     let calc = expect_context::<Calc>();
     let dialog = NodeRef::<leptos::html::Dialog>::new();
-    let link = move || calc.request.with(|r| state::link(r, &[]));
+    let link = move || calc.link(&[]);
     let snippet = move || {
-        let src = calc.request.with(|r| state::link(r, &[("embed", "1")]));
+        let src = calc.link(&[("embed", "1")]);
         format!(
             "<iframe src=\"{src}\" title=\"vramfit: will this LLM fit?\" width=\"100%\" height=\"720\" style=\"border:0\" loading=\"lazy\"></iframe>"
         )

@@ -1,5 +1,5 @@
-//! `window.vramfit` for docs sites: `plan(input)` and `params(config)` take
-//! and return plain JSON objects — the same schema as the CLI's `--json`.
+//! `window.vramfit` for docs sites: `plan(input)`, `train(input)` and
+//! `params(config)` take and return plain JSON objects — the same schema as the CLI's `--json`.
 //! Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`)
 //! rather than through serde-wasm-bindgen: the report's serializers are then
 //! the ones the CLI and the JSON export already use, which keeps the page
@@ -12,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::estimate::catalog::find;
 use crate::import::parse_config;
+use crate::report::train::{train_report, TrainRequest};
 use crate::report::{report, Request};
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
@@ -35,6 +36,20 @@ pub fn plan_js(input: JsValue) -> Result<JsValue, JsValue> {
     let value = from_js(&input)?;
     let request = Request::from_json(&value).map_err(error)?;
     let r = report(&request).map_err(|e| error(format!("{}: {e}", e.field())))?;
+    to_js(&r)
+}
+
+/// `vramfit.train({model, gpus, method, optimizer, micro_batch, seq, …})`
+/// → the fine-tuning report (`devices[i].peak_bytes`, `max_seq`, …). Bad
+/// input throws one `Error` naming every faulty field.
+#[wasm_bindgen(js_name = train)]
+pub fn train_js(input: JsValue) -> Result<JsValue, JsValue> {
+    let value = from_js(&input)?;
+    let request = TrainRequest::from_json(&value).map_err(error)?;
+    let r = train_report(&request).map_err(|all| {
+        let each: Vec<String> = all.iter().map(|e| format!("{}: {e}", e.field())).collect();
+        error(each.join("; "))
+    })?;
     to_js(&r)
 }
 
@@ -79,7 +94,7 @@ pub fn check_js(input: JsValue) -> Result<JsValue, JsValue> {
     to_js(&crate::report::check::check_json(&c))
 }
 
-/// Puts `{plan, params, check, version}` on `window.vramfit` and fires a
+/// Puts `{plan, train, params, check, version}` on `window.vramfit` and fires a
 /// `vramfit:ready` event.
 pub fn install() {
     let Some(window) = web_sys::window() else {
@@ -90,6 +105,9 @@ pub fn install() {
     let params =
         Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(params_js).into_js_value();
     let _ = Reflect::set(&api, &"plan".into(), &plan);
+    let train =
+        Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(train_js).into_js_value();
+    let _ = Reflect::set(&api, &"train".into(), &train);
     let _ = Reflect::set(&api, &"params".into(), &params);
     let check =
         Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(check_js).into_js_value();

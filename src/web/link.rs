@@ -1,7 +1,8 @@
 //! The whole setup in a link: a compact, versioned query string.
 //!
 //! `?v=1&m=qwen3-8b&g=2x24GB&e=vllm&…` — only fields that differ from the
-//! defaults are written, under short keys. A pasted `config.json` travels
+//! defaults are written, under short keys. Fine-tune mode adds `mode=train`
+//! and its own fields' keys (the model, config and GPUs are the run's). A pasted `config.json` travels
 //! too: as base64url JSON (`cfg=j…`), or raw-deflated first (`cfg=z…`) when
 //! that is shorter. Decoding restores what it can and lists what it dropped
 //! (unknown keys, an unreadable config, a newer version's keys), so a bad or
@@ -10,6 +11,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+use crate::report::train::TrainRequest;
 use crate::report::Request;
 
 /// The link format's version, written as `v=1`.
@@ -50,6 +52,55 @@ const KEYS: [(&str, &str); 32] = [
     ("n_cpu_moe", "ncm"),
     ("backend", "be"),
 ];
+
+/// Training field → query key; none repeats a run key. The model, config
+/// and GPUs are not here: they travel under the run's keys.
+const TRAIN_KEYS: [(&str, &str); 21] = [
+    ("method", "tm"),
+    ("lora_rank", "lr"),
+    ("lora_alpha", "la"),
+    ("lora_targets", "lt"),
+    ("lora_dropout", "ldo"),
+    ("lora_dtype", "ld"),
+    ("optimizer", "op"),
+    ("precision", "pr"),
+    ("micro_batch", "mb"),
+    ("seq", "sq"),
+    ("grad_checkpointing", "gc"),
+    ("attn", "at"),
+    ("loss_chunks", "lc"),
+    ("activation_offload", "ao"),
+    ("freeze_embeddings", "fe"),
+    ("double_quant", "dq"),
+    ("kbit_prepare", "kp"),
+    ("zero", "z"),
+    ("fsdp", "fs"),
+    ("offload", "to"),
+    ("overhead", "tov"),
+];
+
+/// Which question the page answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    /// "Will it run?": the inference plan.
+    #[default]
+    Run,
+    /// "Can I fine-tune it?"
+    Train,
+}
+
+/// Fine-tune mode's pairs for [`encode`]'s `extra`: `mode=train` and the
+/// training fields that differ from their defaults, under short keys.
+pub fn train_pairs(train: &TrainRequest) -> Vec<(&'static str, &str)> {
+    let changed = train.changed();
+    let fields = TRAIN_KEYS.iter().filter_map(|(field, key)| {
+        changed
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, value)| (*key, *value))
+    });
+    std::iter::once(("mode", "train")).chain(fields).collect()
+}
 
 /// Largest config accepted from a link, after decompression.
 const MAX_CONFIG: usize = 1 << 20;
@@ -102,6 +153,10 @@ pub fn encode(request: &Request, extra: &[(&str, &str)]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     pub request: Request,
+    /// `mode=train` opens Fine-tune mode.
+    pub mode: Mode,
+    /// The training fields the link set (the rest at their defaults).
+    pub train: TrainRequest,
     /// Human-readable notes on what could not be restored.
     pub dropped: Vec<String>,
     /// `embed=1`: the compact layout for iframes.
@@ -114,6 +169,8 @@ pub struct Decoded {
 pub fn decode(query: &str) -> Decoded {
     let query = query.strip_prefix('?').unwrap_or(query);
     let mut request = Request::default();
+    let mut mode = Mode::Run;
+    let mut train = TrainRequest::default();
     let mut dropped = Vec::new();
     let mut embed = false;
     let mut any = false;
@@ -122,6 +179,14 @@ pub fn decode(query: &str) -> Decoded {
         match key.as_ref() {
             "v" => version = Some(value.to_string()),
             "embed" => embed = value == "1" || value == "true",
+            "mode" => match value.as_ref() {
+                "train" => {
+                    mode = Mode::Train;
+                    any = true;
+                }
+                "run" => mode = Mode::Run,
+                other => dropped.push(format!("unknown mode '{other}'")),
+            },
             "cfg" => match unpack_config(&value) {
                 Some(text) => {
                     request.config = text;
@@ -131,13 +196,17 @@ pub fn decode(query: &str) -> Decoded {
                     dropped.push("the pasted config.json (the link's copy is damaged)".to_string())
                 }
             },
-            key => match KEYS.iter().find(|(_, k)| *k == key) {
-                Some((field, _)) => {
+            key => {
+                if let Some((field, _)) = KEYS.iter().find(|(_, k)| *k == key) {
                     request.set(field, value.to_string());
-                    any = true;
+                } else if let Some((field, _)) = TRAIN_KEYS.iter().find(|(_, k)| *k == key) {
+                    train.set(field, value.to_string());
+                } else {
+                    dropped.push(format!("unknown setting '{key}'"));
+                    continue;
                 }
-                None => dropped.push(format!("unknown setting '{key}'")),
-            },
+                any = true;
+            }
         }
     }
     match version.as_deref() {
@@ -150,6 +219,8 @@ pub fn decode(query: &str) -> Decoded {
     }
     Decoded {
         request,
+        mode,
+        train,
         dropped,
         embed,
         any,
@@ -189,6 +260,57 @@ mod tests {
         let back = decode(&link);
         assert_eq!(back.request, r);
         assert!(back.dropped.is_empty());
+    }
+
+    #[test]
+    fn fine_tune_links_carry_the_mode_and_the_changed_training_fields() {
+        let mut r = Request::default();
+        r.set("gpus", "rtx-4090".into());
+        let mut t = TrainRequest::default();
+        t.set("method", "qlora".into());
+        t.set("micro_batch", "4".into());
+        t.set("offload", "optimizer".into());
+        t.set("overhead", "1GiB".into());
+        let link = encode(&r, &train_pairs(&t));
+        expect!["v=1&g=rtx-4090&mode=train&tm=qlora&mb=4&to=optimizer&tov=1GiB"].assert_eq(&link);
+        let back = decode(&link);
+        assert_eq!(back.mode, Mode::Train);
+        assert_eq!(back.train, t);
+        assert_eq!(back.request, r);
+        assert!(back.dropped.is_empty());
+        assert_eq!(
+            encode(&r, &train_pairs(&TrainRequest::default())),
+            "v=1&g=rtx-4090&mode=train"
+        );
+    }
+
+    #[test]
+    fn run_links_open_in_run_mode_and_keys_never_collide() {
+        let d = decode("v=1&m=qwen3-8b");
+        assert_eq!(d.mode, Mode::Run);
+        assert_eq!(d.train, TrainRequest::default());
+        assert!(decode("v=1").dropped.is_empty());
+        let mut keys: Vec<&str> = KEYS.iter().chain(&TRAIN_KEYS).map(|(_, k)| *k).collect();
+        keys.extend(["v", "embed", "mode"]);
+        let count = keys.len();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), count, "a query key is used twice");
+        // Every training field but the run's model, config and GPUs has a key.
+        for (field, _, _) in crate::report::train::FIELDS {
+            let shared = matches!(*field, "model" | "config" | "gpus");
+            assert_eq!(
+                TRAIN_KEYS.iter().any(|(f, _)| f == field),
+                !shared,
+                "{field}"
+            );
+        }
+        expect![[r#"
+            [
+                "unknown mode 'dance'",
+            ]
+        "#]]
+        .assert_debug_eq(&decode("v=1&mode=dance").dropped);
     }
 
     #[test]

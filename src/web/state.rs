@@ -30,9 +30,15 @@ pub fn initial() -> Decoded {
     }
 }
 
-/// Writes the setup into the address bar (no history entry) and storage.
-pub fn save(request: &Request, embed: bool) {
-    let query = encode(request, if embed { &[("embed", "1")] } else { &[] });
+/// Writes the setup into the address bar (no history entry) and storage;
+/// `mode` is Fine-tune mode's [`train_pairs`](super::link::train_pairs), or
+/// nothing in Run mode.
+pub fn save(request: &Request, mode: &[(&str, &str)], embed: bool) {
+    let mut extra = mode.to_vec();
+    if embed {
+        extra.push(("embed", "1"));
+    }
+    let query = encode(request, &extra);
     if let Some(window) = web_sys::window() {
         if let Ok(history) = window.history() {
             let path = window.location().pathname().unwrap_or_default();
@@ -45,7 +51,7 @@ pub fn save(request: &Request, embed: bool) {
     }
     if !embed {
         if let Some(s) = storage() {
-            let _ = s.set_item(STORAGE_KEY, &encode(request, &[]));
+            let _ = s.set_item(STORAGE_KEY, &encode(request, mode));
         }
     }
 }

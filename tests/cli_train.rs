@@ -30,11 +30,7 @@ fn train_json(args: &[&str]) -> Value {
 }
 
 fn launch<'a>(r: &'a Value, name: &str) -> Option<&'a str> {
-    r["launch"]
-        .as_array()?
-        .iter()
-        .find(|pair| pair[0] == name)
-        .and_then(|pair| pair[1].as_str())
+    r["launch"].get(name)?.as_str()
 }
 
 #[test]

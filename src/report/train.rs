@@ -22,6 +22,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("lora_rank", "16", "LoRA rank r"),
     ("lora_alpha", "32", "LoRA alpha"),
     ("lora_targets", "all-linear", "all-linear or module names: q_proj,v_proj"),
+    ("lora_dropout", "0", "LoRA dropout (peft's default 0; recipes often 0.05: each adapter then keeps its dropped input and a mask)"),
     ("lora_dtype", "", "adapter dtype: fp32 (peft's default) or bf16; empty: bf16 under --precision bf16, else fp32"),
     ("optimizer", "adamw", "adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, adafactor, sgd, sgd-momentum, lion, lion-8bit"),
     ("precision", "amp-bf16", "fp32, amp-bf16, amp-fp16 or bf16 (pure)"),
@@ -139,7 +140,8 @@ pub struct TrainReport {
     pub max_seq: Option<u64>,
     pub max_micro_batch: Option<u64>,
     /// Launch configs by name (accelerate, DeepSpeed, transformers + peft,
-    /// torchtune).
+    /// torchtune), in that order; an object keyed by name in JSON.
+    #[serde(serialize_with = "named")]
     pub launch: Vec<(String, String)>,
     pub notes: Vec<String>,
 }
@@ -196,6 +198,18 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
     take(number("lora_rank", r.text("lora_rank"), 1, 4096).map(|v| s.lora.r = v));
     take(number("lora_alpha", r.text("lora_alpha"), 1, 1 << 20).map(|v| s.lora.alpha = v));
     s.lora.targets = Targets::parse(r.text("lora_targets"));
+    take(
+        r.text("lora_dropout")
+            .parse::<f64>()
+            .ok()
+            .filter(|d| (0.0..1.0).contains(d))
+            .map(|d| s.lora.dropout = d)
+            .ok_or(InputError::Choice {
+                field: "lora_dropout",
+                text: r.text("lora_dropout").into(),
+                choices: "a fraction from 0 up to (not including) 1, such as 0.05",
+            }),
+    );
     take((|| {
         s.precision = match r.text("precision").to_ascii_lowercase().replace('_', "-").as_str() {
             "fp32" | "32" | "float32" => Precision::Fp32,
@@ -365,4 +379,14 @@ pub fn train_report(r: &TrainRequest) -> Result<TrainReport, Vec<InputError>> {
         notes: plan.notes,
         settings: s,
     })
+}
+
+/// `[(name, text)]` as a JSON object, keeping the order.
+fn named<S: serde::Serializer>(items: &[(String, String)], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(items.len()))?;
+    for (k, v) in items {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }

@@ -40,6 +40,8 @@ pub struct Shape {
     /// Adapter dtype bytes (LoRA), and its rank.
     pub adapter: u64,
     pub rank: u64,
+    /// The adapters drop out their input (each keeps its copy and a mask).
+    pub dropout: bool,
     /// Split the loss into this many chunks (1: the whole vocabulary at
     /// once).
     pub loss_chunks: u64,
@@ -58,6 +60,9 @@ pub trait Trains {
     fn weight(&self, part: Part, t: &Tensor) -> bool;
     /// LoRA adapts this tensor.
     fn adapted(&self, part: Part, t: &Tensor) -> bool;
+    /// Its Linear keeps its input even though the weight is frozen (a
+    /// bitsandbytes 4-bit Linear).
+    fn keeps_input(&self, part: Part, t: &Tensor) -> bool;
 }
 
 fn width(t: &Tensor) -> u64 {
@@ -71,11 +76,15 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
     let h = n_embd;
     let find = |k: Kind| layer.tensors.iter().find(|t| t.kind == k && !t.is_experts());
     let experts = |k: Kind| layer.tensors.iter().find(|t| t.kind == k && t.is_experts());
+    // A Linear keeps its input when its weight trains, or when it is a
+    // 4-bit bitsandbytes Linear (its MatMul4Bit saves the input whatever
+    // needs a gradient).
+    let keeps = |t: &Tensor| trains.weight(part, t) || trains.keeps_input(part, t);
     let any_trains = |ks: &[Kind]| {
         layer
             .tensors
             .iter()
-            .any(|t| ks.contains(&t.kind) && !t.is_experts() && trains.weight(part, t))
+            .any(|t| ks.contains(&t.kind) && !t.is_experts() && keeps(t))
     };
     let mut per_token = 0u64;
     let mut per_layer = 0u64;
@@ -136,7 +145,7 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
             // Plain: the up output (the activation's input) only.
             f * a
         };
-        if trains.weight(part, down) {
+        if keeps(down) {
             per_token += f * a;
         }
     }
@@ -183,6 +192,11 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
             Kind::FfnGate | Kind::FfnUp if !t.is_experts() => 1,
             _ => 2,
         };
+        if s.dropout {
+            // Its own dropped copy (saved by A) and the boolean mask.
+            per_token += copies * width(t) * (s.adapter + 1);
+            continue;
+        }
         let shared = s.adapter == a && group < 2;
         if shared && (groups_seen.contains(&group) || trains.weight(part, t)) {
             continue;

@@ -112,6 +112,9 @@ pub struct Lora {
     /// Adapter weight bytes: peft makes them float32 (its
     /// `autocast_adapter_dtype`); pure-bf16 recipes keep them bf16.
     pub adapter_bytes: u64,
+    /// Dropout on the adapters' input (peft's default 0; 0.05 in many
+    /// recipes): each adapter then saves its dropped copy and a mask.
+    pub dropout: f64,
 }
 
 /// One fine-tuning run's settings.
@@ -152,6 +155,7 @@ impl Default for TrainSettings {
                 alpha: 32,
                 targets: Targets::AllLinear,
                 adapter_bytes: 4,
+                dropout: 0.0,
             },
             double_quant: true,
             kbit_prepare: true,
@@ -217,6 +221,10 @@ struct TrainsBy<'a> {
 impl Trains for TrainsBy<'_> {
     fn weight(&self, part: Part, t: &Tensor) -> bool {
         weight_trains(self.s, part, t.kind == crate::estimate::model::Kind::TokenEmbd)
+    }
+
+    fn keeps_input(&self, part: Part, t: &Tensor) -> bool {
+        self.s.method == Method::Qlora && params::quantized(&params::params_of(t, part))
     }
 
     fn adapted(&self, part: Part, t: &Tensor) -> bool {
@@ -331,6 +339,7 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
         seq: s.seq.max(1),
         adapter: s.lora.adapter_bytes,
         rank: s.lora.r,
+        dropout: s.lora.dropout > 0.0,
         loss_chunks: s.loss_chunks.max(1),
         experts_used: spec.moe.map_or(1, |m| m.n_expert_used),
         embedding_trains: s.method == Method::Full && !s.freeze_embeddings,

@@ -70,7 +70,7 @@ impl Optimizer {
             Optimizer::PagedAdamW8bit => "paged_adamw_8bit",
             Optimizer::Adafactor => "adafactor",
             Optimizer::Sgd | Optimizer::SgdMomentum => "sgd",
-            Optimizer::Lion => "paged_lion_32bit",
+            Optimizer::Lion => "lion_32bit",
             Optimizer::Lion8bit => "lion_8bit",
         }
     }

@@ -33,6 +33,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("loss_chunks", "1", "cross-entropy in this many chunks"),
     ("activation_offload", "off", "checkpointed activations in host memory"),
     ("freeze_embeddings", "off", "full fine-tuning without training the embeddings"),
+    ("freeze_vision", "on", "a vision-language model's image tower stays frozen"),
     ("double_quant", "on", "QLoRA: double-quantized absmax"),
     ("kbit_prepare", "on", "QLoRA: peft's prepare_model_for_kbit_training (non-4-bit weights in float32)"),
     ("zero", "", "DeepSpeed ZeRO stage 0-3"),
@@ -271,6 +272,7 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
     take(number("loss_chunks", r.text("loss_chunks"), 1, 1024).map(|v| s.loss_chunks = v));
     take(on_off("activation_offload", r.text("activation_offload")).map(|v| s.activation_offload = v));
     take(on_off("freeze_embeddings", r.text("freeze_embeddings")).map(|v| s.freeze_embeddings = v));
+    take(on_off("freeze_vision", r.text("freeze_vision")).map(|v| s.freeze_vision = v));
     take(on_off("double_quant", r.text("double_quant")).map(|v| s.double_quant = v));
     take(on_off("kbit_prepare", r.text("kbit_prepare")).map(|v| s.kbit_prepare = v));
     take((|| {

@@ -417,14 +417,23 @@ pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
         Sharding::Zero(stage) => {
             opt_b = opt_b.div_ceil(n);
             let bucket = 2 * spec.n_embd * spec.n_embd * 2;
+            // Mixed precision: the optimizer steps on a float32 copy of this
+            // rank's gradient partition (stage 3 reduces straight into it,
+            // freeing the 16-bit gradients).
+            let fp32_grads = if deepspeed_amp { 4 * st.trainable / n } else { 0 };
             if stage >= 2 {
                 grads_b = grads_b.div_ceil(n);
                 end_temporary += bucket;
             }
             if stage >= 3 {
                 params_b = params_b.div_ceil(n);
+                if deepspeed_amp {
+                    grads_b = fp32_grads;
+                }
                 // Two layers gathered (the current and the prefetched one).
                 temporary += 2 * st.largest_layer * 2 + bucket;
+            } else {
+                end_temporary += fp32_grads;
             }
         }
         Sharding::FsdpFull | Sharding::FsdpHybrid => {

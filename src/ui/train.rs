@@ -173,6 +173,7 @@ const ADVANCED: &[Input] = &[
     },
     pick("Activations in host memory", "activation_offload", ON_OFF),
     pick("Freeze embeddings", "freeze_embeddings", ON_OFF),
+    pick("Freeze the vision tower", "freeze_vision", ON_OFF),
     Input {
         lora: true,
         ..pick("QLoRA double quant", "double_quant", ON_OFF)

@@ -55,7 +55,7 @@ const KEYS: [(&str, &str); 32] = [
 
 /// Training field → query key; none repeats a run key. The model, config
 /// and GPUs are not here: they travel under the run's keys.
-const TRAIN_KEYS: [(&str, &str); 21] = [
+const TRAIN_KEYS: [(&str, &str); 22] = [
     ("method", "tm"),
     ("lora_rank", "lr"),
     ("lora_alpha", "la"),
@@ -71,6 +71,7 @@ const TRAIN_KEYS: [(&str, &str); 21] = [
     ("loss_chunks", "lc"),
     ("activation_offload", "ao"),
     ("freeze_embeddings", "fe"),
+    ("freeze_vision", "fv"),
     ("double_quant", "dq"),
     ("kbit_prepare", "kp"),
     ("zero", "z"),

@@ -23,6 +23,10 @@
 //!   (`report::check`: a pasted command, log or inventory as a request, the
 //!   log's buffers beside the plan's); the CLI, the app and the JS API are
 //!   shells over it. `plan` and `launch` never import it.
+//! - [`train`] — pure fine-tuning memory: parameters, gradients and optimizer
+//!   states as PyTorch allocates them (full, LoRA, QLoRA), the activations
+//!   autograd saves, data-parallel sharding, and the configs that launch it;
+//!   `report::train` is its string-request shell.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
 //!   safetensors headers, llama.cpp's vision projector (`mmproj`) files,
@@ -34,7 +38,7 @@
 //!
 //! # Invariants
 //!
-//! `estimate`, `plan`, `launch`, `report` and `import` know nothing about Leptos,
+//! `estimate`, `plan`, `launch`, `train`, `report` and `import` know nothing about Leptos,
 //! `web_sys`, `js_sys`, `gloo` or `wasm_bindgen`, read no clock and use no
 //! randomness: they are deterministic functions of their inputs, tested
 //! natively (`tests/purity.rs` enforces the imports). All byte counts in the

@@ -12,6 +12,7 @@ const PURE: &[&str] = &[
     "src/launch",
     "src/report",
     "src/import",
+    "src/train",
     "src/units.rs",
 ];
 

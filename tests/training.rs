@@ -91,3 +91,35 @@ fn model_states_under_zero_are_deepspeed_s_own_formulas_where_those_are_right() 
         }
     }
 }
+
+/// Every field with hostile values: a report or errors naming fields, never
+/// a panic (the app runs this in wasm, where a panic kills the page).
+#[test]
+fn hostile_training_fields_are_errors_or_reports_never_panics() {
+    use vramfit::report::train::{train_report, TrainRequest, FIELDS};
+    let hostile = [
+        "", " ", "0", "-1", "1e309", "NaN", "18446744073709551615", "99999999999999999999",
+        "16777216", "4096", "abc", "💥", "on", "off", "full", "qlora", "3", "hybrid", "params",
+        "all-linear", "q_proj,,", "0.999", "1,5", "1/0",
+    ];
+    let mut ran = 0;
+    for (field, _, _) in FIELDS {
+        if *field == "model" || *field == "config" {
+            continue;
+        }
+        for v in hostile {
+            let mut r = TrainRequest::default();
+            r.set("model", "llama-3.1-405b".into());
+            r.set("attn", "eager".into());
+            r.set("seq", "1048576".into());
+            r.set("micro_batch", "1024".into());
+            r.set(field, v.into());
+            match train_report(&r) {
+                Ok(report) => assert!(report.devices.iter().all(|d| d.peak_bytes >= d.params_bytes)),
+                Err(errors) => assert!(!errors.is_empty()),
+            }
+            ran += 1;
+        }
+    }
+    assert!(ran > 400);
+}

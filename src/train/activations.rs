@@ -204,7 +204,7 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
         groups_seen.push(group);
         per_token += copies * width(t) * s.adapter;
     }
-    per_token * s.tokens + per_layer
+    per_token.saturating_mul(s.tokens).saturating_add(per_layer)
 }
 
 /// Everything outside the layers for a micro-batch: input ids, rotary
@@ -240,17 +240,21 @@ pub fn outside_bytes(spec: &ModelSpec, s: &Shape, trains: &dyn Trains) -> u64 {
     }
     // The shifted int64 labels (for one sequence a view of the padded
     // labels, one longer; for several a contiguous copy) and the loss.
-    let labels = 8 * s.tokens + if s.tokens == s.seq { 8 } else { 0 } + 4;
-    per_token * s.tokens + per_position * s.seq + labels + loss_saved(spec, s)
+    let labels = s.tokens.saturating_mul(8) + if s.tokens == s.seq { 8 } else { 0 } + 4;
+    per_token
+        .saturating_mul(s.tokens)
+        .saturating_add(per_position.saturating_mul(s.seq))
+        .saturating_add(labels)
+        .saturating_add(loss_saved(spec, s))
 }
 
 /// The loss's saved float32 log-softmax (whole), or with a chunked loss
 /// the logits in the compute dtype (each chunk's float32 recomputed).
 pub fn loss_saved(spec: &ModelSpec, s: &Shape) -> u64 {
     if s.loss_chunks > 1 {
-        s.tokens * spec.n_vocab * s.act
+        s.tokens.saturating_mul(spec.n_vocab * s.act)
     } else {
-        s.tokens * spec.n_vocab * 4
+        s.tokens.saturating_mul(spec.n_vocab * 4)
     }
 }
 
@@ -258,10 +262,12 @@ pub fn loss_saved(spec: &ModelSpec, s: &Shape) -> u64 {
 /// saved: the float32 gradient of the log-softmax and the logits' gradient
 /// in the compute dtype (one chunk's, when chunked).
 pub fn loss_transient(spec: &ModelSpec, s: &Shape) -> u64 {
-    s.tokens.div_ceil(s.loss_chunks.max(1)) * spec.n_vocab * (4 + s.act)
+    s.tokens
+        .div_ceil(s.loss_chunks.max(1))
+        .saturating_mul(spec.n_vocab * (4 + s.act))
 }
 
 /// A layer's checkpoint: its input hidden state in the compute dtype.
 pub fn checkpoint_bytes(n_embd: u64, s: &Shape) -> u64 {
-    n_embd * s.act * s.tokens
+    (n_embd * s.act).saturating_mul(s.tokens)
 }

@@ -335,7 +335,7 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
     let shape = Shape {
         act: s.precision.act_bytes(),
         attn: s.attn,
-        tokens: s.micro_batch.max(1) * s.seq.max(1),
+        tokens: s.micro_batch.max(1).saturating_mul(s.seq.max(1)),
         seq: s.seq.max(1),
         adapter: s.lora.adapter_bytes,
         rank: s.lora.r,
@@ -358,11 +358,11 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
             // Checkpoints in host memory; two on the GPU in flight.
             2 * activations::checkpoint_bytes(spec.n_embd, &shape)
         } else {
-            layers.len() as u64 * activations::checkpoint_bytes(spec.n_embd, &shape)
+            (layers.len() as u64).saturating_mul(activations::checkpoint_bytes(spec.n_embd, &shape))
         };
-        (kept + outside, layers.iter().copied().max().unwrap_or(0))
+        (kept.saturating_add(outside), layers.iter().copied().max().unwrap_or(0))
     } else {
-        (layers.iter().sum::<u64>() + outside, 0)
+        (layers.iter().fold(outside, |a, b| a.saturating_add(*b)), 0)
     };
     Activations {
         forward,
@@ -376,7 +376,7 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
 pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
     let st = states(spec, s);
     let act = activations(spec, s);
-    let (saved, loss) = (act.forward + act.recompute, act.loss_transient);
+    let (saved, loss) = (act.forward.saturating_add(act.recompute), act.loss_transient);
     let n = gpus.len().max(1) as u64;
     let amp = matches!(s.precision, Precision::AmpBf16 | Precision::AmpFp16);
     let mut notes = Vec::new();
@@ -467,14 +467,14 @@ pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
     }
     // The backward pass starts with every activation saved and the loss's
     // transient, and ends with every gradient: the peak is the larger.
-    let start = saved + temporary;
-    let end = grads_b + end_temporary;
-    let allocated = params_b + opt_b + start.max(end);
+    let start = saved.saturating_add(temporary);
+    let end = grads_b.saturating_add(end_temporary);
+    let allocated = params_b.saturating_add(opt_b).saturating_add(start.max(end));
     let devices: Vec<DeviceTrain> = gpus
         .iter()
         .map(|g| {
             let usable = g.capacity.saturating_sub(g.reserve);
-            let peak = allocated + s.overhead_per_gpu;
+            let peak = allocated.saturating_add(s.overhead_per_gpu);
             DeviceTrain {
                 name: g.name.clone(),
                 capacity_bytes: g.capacity,

@@ -100,18 +100,8 @@ impl TrainRequest {
         };
         let mut r = TrainRequest::default();
         for (key, value) in fields {
-            let text = match value {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Number(n) => n.to_string(),
-                serde_json::Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                serde_json::Value::Object(_) if key == "config" => value.to_string(),
-                serde_json::Value::Null => continue,
-                other => return Err(format!("field `{key}` cannot be {other}")),
+            let Some(text) = super::json_field_text(key, value)? else {
+                continue;
             };
             if !r.set(key, text) {
                 let names: Vec<&str> = FIELDS.iter().map(|f| f.0).collect();

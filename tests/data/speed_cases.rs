@@ -63,15 +63,7 @@ mod speed_cases {
         Some(f.name().to_ascii_lowercase())
     }
 
-    /// FNV-1a of the id: which third of the rows is held out.
-    fn held_out(id: &str) -> bool {
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in id.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        h.is_multiple_of(3)
-    }
+    include!("held_out.rs");
 
     /// Every row vramfit can plan: a catalog model and file type, catalog
     /// GPUs, a batch-1 pp or tg test, everything on the GPUs.
@@ -215,16 +207,7 @@ mod speed_cases {
             .iter()
             .filter_map(|c| predicted(c).map(|p| (p / c.tokens_per_s - 1.0).abs()))
             .collect();
-        if errors.is_empty() {
-            return None;
-        }
-        errors.sort_by(f64::total_cmp);
-        let mid = errors.len() / 2;
-        Some(if errors.len().is_multiple_of(2) {
-            (errors[mid - 1] + errors[mid]) / 2.0
-        } else {
-            errors[mid]
-        })
+        speed::median(&mut errors)
     }
 
     /// Whether a case is a decode row.

@@ -187,11 +187,6 @@ mod training_cases {
             .filter(|c| c.excluded.is_none())
             .map(|c| c.error().abs())
             .collect();
-        if e.is_empty() {
-            return None;
-        }
-        e.sort_by(f64::total_cmp);
-        let n = e.len();
-        Some(if n % 2 == 1 { e[n / 2] } else { (e[n / 2 - 1] + e[n / 2]) / 2.0 })
+        vramfit::plan::speed::median(&mut e)
     }
 }

@@ -37,14 +37,7 @@ mod vllm_speed_cases {
         pub observation: Observation,
     }
 
-    fn held_out(id: &str) -> bool {
-        let mut h: u64 = 0xcbf29ce484222325;
-        for b in id.bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        h.is_multiple_of(3)
-    }
+    include!("held_out.rs");
 
     /// The catalog card a row's GPU string names (H100 and A100 rows that
     /// do not say which board are the SXM ones: HBM3 / 80 GB).
@@ -214,15 +207,6 @@ mod vllm_speed_cases {
             .iter()
             .filter_map(|c| predicted_step_s(&c.request, c.ctx).map(|p| (p / c.step_s - 1.0).abs()))
             .collect();
-        if errors.is_empty() {
-            return None;
-        }
-        errors.sort_by(f64::total_cmp);
-        let n = errors.len();
-        Some(if n % 2 == 1 {
-            errors[n / 2]
-        } else {
-            (errors[n / 2 - 1] + errors[n / 2]) / 2.0
-        })
+        speed::median(&mut errors)
     }
 }

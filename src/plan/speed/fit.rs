@@ -274,12 +274,21 @@ pub fn fit_batched_compute(d: &DecodeCalibration, batched: &[Observation]) -> Op
     if fractions.len() < 2 {
         return None;
     }
-    fractions.sort_by(f64::total_cmp);
-    let n = fractions.len();
+    median(&mut fractions)
+}
+
+/// The median (the mean of the middle two for an even count); `None` for
+/// no values.
+pub fn median(values: &mut [f64]) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
     Some(if n % 2 == 1 {
-        fractions[n / 2]
+        values[n / 2]
     } else {
-        (fractions[n / 2 - 1] + fractions[n / 2]) / 2.0
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
     })
 }
 

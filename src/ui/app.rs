@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::check::{CheckSetup, Checked};
+use super::glance::Glance;
 use super::gpus::GpuEditor;
 use super::inputs::Settings;
 use super::model::ModelPicker;
@@ -197,6 +198,9 @@ pub fn App() -> impl IntoView {
             {header}
             {restored}
             <ModeSwitch />
+            <Show when=run_mode>
+                <Glance />
+            </Show>
             <main class="vf-main">
                 <section class="vf-panel vf-inputs" aria-label="Inputs">
                     <Show when=run_mode>

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use super::app::Calc;
 use crate::estimate::memory::Engine;
+use crate::estimate::WeightFormat;
 use crate::plan::search::Objective;
 use crate::report::Request;
 
@@ -120,6 +121,39 @@ fn engine_of(request: &Request) -> Engine {
     request.engine.parse().unwrap_or(Engine::LlamaCpp)
 }
 
+/// The Weights menu: the formats `engine` loads, with the request's own
+/// text (`current`) as the value of the one it names, so a link's alias
+/// (`awq`, `Q4_K_M`) shows selected. A format the engine does not load, text
+/// that names none, or an empty field (not chosen: the format the model name
+/// implies, else the engine's default) is listed too, so the menu always shows
+/// what the plan was asked for; the inline error says what is wrong with it.
+fn weight_options(engine: Engine, current: &str) -> Vec<(String, String)> {
+    let named = current.trim().parse::<WeightFormat>().ok();
+    let mut options: Vec<(String, String)> = engine
+        .weight_formats()
+        .into_iter()
+        .map(|f| {
+            let value = if Some(f) == named {
+                current.to_string()
+            } else {
+                f.id()
+            };
+            (value, f.label())
+        })
+        .collect();
+    if !options.iter().any(|(value, _)| value == current) {
+        let text = match named {
+            Some(f) => f.label(),
+            None if current.trim().is_empty() => {
+                "not chosen: the model's own, else the engine's default".to_string()
+            }
+            None => current.to_string(),
+        };
+        options.insert(0, (current.to_string(), text));
+    }
+    options
+}
+
 /// Engine, formats, context, sequences, objective and the advanced knobs.
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -129,14 +163,8 @@ pub fn Settings() -> impl IntoView {
         .iter()
         .map(|e| (e.id().to_string(), e.label().to_string()))
         .collect();
-    let weights = Signal::derive(move || {
-        let engine = request.with(engine_of);
-        engine
-            .weight_formats()
-            .into_iter()
-            .map(|f| (f.id(), f.label()))
-            .collect::<Vec<_>>()
-    });
+    let weights =
+        Signal::derive(move || request.with(|r| weight_options(engine_of(r), &r.weights)));
     let kv_types = Signal::derive(move || {
         let engine = request.with(engine_of);
         engine
@@ -226,5 +254,49 @@ pub fn Settings() -> impl IntoView {
                 <Field label="Runtime overhead per GPU" field="overhead" hint="CUDA context and allocator slack; empty: 651MiB for PyTorch engines (measured on an H200), 500MiB for llama.cpp." />
             </details>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn selected(engine: Engine, current: &str) -> Option<String> {
+        weight_options(engine, current)
+            .into_iter()
+            .find(|(value, _)| value == current)
+            .map(|(_, text)| text)
+    }
+
+    #[test]
+    fn the_weights_menu_always_holds_the_value_it_is_given() {
+        let vllm = weight_options(Engine::Vllm, "awq");
+        assert_eq!(vllm.len(), Engine::Vllm.weight_formats().len());
+        expect_test::expect![[r#"
+            [
+                Some(
+                    "AWQ 4-bit, group 128",
+                ),
+                Some(
+                    "BF16",
+                ),
+                Some(
+                    "GGUF Q4_K_M",
+                ),
+                Some(
+                    "not chosen: the model's own, else the engine's default",
+                ),
+                Some(
+                    "bananas",
+                ),
+            ]
+        "#]]
+        .assert_debug_eq(&[
+            selected(Engine::Vllm, "awq"),
+            selected(Engine::Vllm, "bf16"),
+            selected(Engine::Vllm, "q4_k_m"),
+            selected(Engine::LlamaCpp, ""),
+            selected(Engine::LlamaCpp, "bananas"),
+        ]);
     }
 }

@@ -5,6 +5,7 @@
 //! - [`check`]: "check my setup" — a pasted or dropped command, log or
 //!   inventory read into the form, and a log's buffers beside ours.
 //! - [`inputs`]: labelled fields and selects bound to request fields.
+//! - [`glance`]: the one-line verdict pinned to the top of a phone screen.
 //! - [`gpus`]: the GPU list editor and the WebGPU hint.
 //! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
 //! - [`results`]: verdict, ways out, bars, limits, device map, commands.
@@ -15,6 +16,7 @@
 
 mod app;
 mod check;
+mod glance;
 mod gpus;
 mod inputs;
 mod model;

@@ -8,7 +8,47 @@ use super::app::Calc;
 use super::inputs::Field;
 use crate::estimate::catalog::{find, MODELS};
 use crate::estimate::memory::Engine;
+use crate::report::{report, Report, Request};
 use crate::web::files::{files_of, read_drop, Current, Dropped};
+
+/// The line under the picker: the model's name and parameters, from the
+/// request's report (`planned`), or — while another field (a link's context,
+/// GPUs, weights) is wrong — from the report with those fields at their
+/// defaults for the engine: the model line never waits for the plan.
+/// `None` while the model itself is wrong.
+fn model_line(request: &Request, planned: Option<&Report>) -> Option<String> {
+    let line = |r: &Report| {
+        let p = &r.params;
+        let active =
+            (p.active != p.total).then(|| format!(", {} active", crate::units::params(p.active)));
+        format!(
+            "{}: {} parameters{}",
+            r.model,
+            crate::units::params(p.total),
+            active.unwrap_or_default()
+        )
+    };
+    if let Some(r) = planned {
+        return Some(line(r));
+    }
+    let mut probe = request.clone();
+    let mut defaults = Request::default();
+    defaults.set_engine(&request.engine);
+    let mut reset: Vec<&str> = Vec::new();
+    loop {
+        match report(&probe) {
+            Ok(r) => return Some(line(&r)),
+            Err(e) => {
+                let field = e.field();
+                if matches!(field, "model" | "config") || reset.contains(&field) {
+                    return None;
+                }
+                probe.set(field, defaults.get(field).unwrap_or_default().to_string());
+                reset.push(field);
+            }
+        }
+    }
+}
 
 /// Model search, pasted config and the drop zone.
 #[component]
@@ -27,21 +67,10 @@ pub fn ModelPicker() -> impl IntoView {
             view! { <option value=m.id>{format!("{} · {}{}", m.name, m.family, facts.unwrap_or_default())}</option> }
         })
         .collect_view();
-    let summary = move || {
-        calc.shown.with(|r| {
-            r.as_ref().map(|r| {
-                let p = &r.params;
-                let active = (p.active != p.total)
-                    .then(|| format!(", {} active", crate::units::params(p.active)));
-                format!(
-                    "{}: {} parameters{}",
-                    r.model,
-                    crate::units::params(p.total),
-                    active.unwrap_or_default()
-                )
-            })
-        })
-    };
+    let summary = Memo::new(move |_| {
+        calc.result
+            .with(|planned| request.with(|r| model_line(r, planned.as_ref().ok())))
+    });
     let take_files = move |ev: leptos::ev::Event| {
         ev.prevent_default();
         let files = files_of(&ev);
@@ -138,5 +167,40 @@ pub fn ModelPicker() -> impl IntoView {
             </label>
             <p class="vf-field__hint" role="status">{message}</p>
         </fieldset>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(query: &str) -> Option<String> {
+        let request = crate::web::link::decode(query).request;
+        let planned = report(&request).ok();
+        model_line(&request, planned.as_ref())
+    }
+
+    #[test]
+    fn the_model_line_shows_whenever_the_model_itself_is_valid() {
+        expect_test::expect![[r#"
+            [
+                Some(
+                    "Llama 3.1 8B: 8.03B parameters",
+                ),
+                Some(
+                    "Llama 3.1 70B: 70.55B parameters",
+                ),
+                Some(
+                    "Qwen3 30B-A3B: 30.53B parameters, 3.35B active",
+                ),
+                None,
+            ]
+        "#]]
+        .assert_debug_eq(&[
+            line("v=1"),
+            line("v=1&m=llama-3.1-70b&g=1x24GB&e=vllm&w=q4_k_m&c=oops"),
+            line("v=1&m=qwen3-30b-a3b&g=nonsense"),
+            line("v=1&m=no-such-model&c=oops"),
+        ]);
     }
 }

@@ -26,7 +26,7 @@ pub fn Results() -> impl IntoView {
         view! { <a class="vf-open-full" href=href target="_blank" rel="noopener">"Open the full calculator ↗"</a> }
     });
     view! {
-        <section class="vf-panel vf-results" class:vf-results--stale=stale aria-label="Results" aria-live="polite">
+        <section id="vf-results" class="vf-panel vf-results" class:vf-results--stale=stale aria-label="Results" aria-live="polite">
             {open_full}
             <Show when=stale>
                 <p class="vf-note" role="status">"An input needs fixing (see the message next to it); showing the last valid plan."</p>
@@ -37,9 +37,10 @@ pub fn Results() -> impl IntoView {
     }
 }
 
-fn report_view(r: Report) -> impl IntoView {
+/// The verdict's headline: "Fits on 2 GPUs" or "Does not fit: short by …".
+pub(super) fn verdict_text(r: &Report) -> String {
     let used = r.devices.iter().filter(|d| d.used()).count();
-    let verdict = if r.fits {
+    if r.fits {
         let offload = if r.offload.any() {
             " with CPU offload"
         } else {
@@ -51,7 +52,20 @@ fn report_view(r: Report) -> impl IntoView {
         )
     } else {
         format!("Does not fit: short by {}", gib(r.shortfall_bytes))
-    };
+    }
+}
+
+/// A token rate as the report shows it.
+pub(super) fn rate(t: f64) -> String {
+    if t >= 100.0 {
+        format!("{t:.0} tok/s")
+    } else {
+        format!("{t:.1} tok/s")
+    }
+}
+
+fn report_view(r: Report) -> impl IntoView {
+    let verdict = verdict_text(&r);
     let detail = format!(
         "{} · {} · {} · {} tokens × {} sequence{}",
         r.model,
@@ -73,13 +87,6 @@ fn report_view(r: Report) -> impl IntoView {
         .max_batch
         .map_or("none fits".to_string(), |b| b.to_string());
     let layout = format!("TP {} × PP {}", r.layout.tp, r.layout.pp);
-    let rate = |t: f64| {
-        if t >= 100.0 {
-            format!("{t:.0} tok/s")
-        } else {
-            format!("{t:.1} tok/s")
-        }
-    };
     let speed_line = r.speed.as_ref().map(|s| {
         format!(
             " · {} decode, first token after {:.1} s",
@@ -388,8 +395,16 @@ pub fn CopyButton(
             set_done.set(copy(&text).await);
         });
     };
+    // The accessible name starts with the visible text (WCAG 2.5.3).
+    let name = move || {
+        if done.get() {
+            label.replacen("Copy", "Copied", 1)
+        } else {
+            label.clone()
+        }
+    };
     view! {
-        <button class="vf-button vf-button--copy" aria-label=label on:click=copy_it>
+        <button class="vf-button vf-button--copy" aria-label=name on:click=copy_it>
             {move || if done.get() { "Copied" } else { caption }}
         </button>
     }

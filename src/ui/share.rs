@@ -19,7 +19,7 @@ pub fn ShareBar() -> impl IntoView {
         )
     };
     view! {
-        {move || view! { <CopyButton text=link() label="Copy a link to this setup".to_string() caption="Copy link" /> }}
+        {move || view! { <CopyButton text=link() label="Copy link to this setup".to_string() caption="Copy link" /> }}
         <button class="vf-button" on:click=move |_| {
             if let Some(d) = dialog.get() {
                 let _ = d.show_modal();

@@ -6,7 +6,10 @@
 //! too: as base64url JSON (`cfg=j…`), or raw-deflated first (`cfg=z…`) when
 //! that is shorter. Decoding restores what it can and lists what it dropped
 //! (unknown keys, an unreadable config, a newer version's keys), so a bad or
-//! old link still opens. Pure functions: tested natively.
+//! old link still opens. A field a link leaves out takes the default of the
+//! link's engine ([`baseline`]), so `?m=…&e=vllm`, written by hand, plans
+//! vLLM's default weights rather than llama.cpp's GGUF. Pure functions:
+//! tested natively.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -128,9 +131,22 @@ fn unpack_config(value: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
+/// What a link leaves unsaid on `engine`: the defaults, switched to that
+/// engine as the engine picker switches it ([`Request::set_engine`]), so its
+/// default weights and KV type. Both [`encode`] and [`decode`] start here.
+fn baseline(engine: Option<&str>) -> Request {
+    let mut request = Request::default();
+    if let Some(engine) = engine {
+        request.set_engine(engine);
+    }
+    request
+}
+
 /// The query string (without `?`) for `request`, plus `extra` pairs.
 pub fn encode(request: &Request, extra: &[(&str, &str)]) -> String {
-    let defaults = Request::default();
+    let mut defaults = baseline(Some(&request.engine));
+    // The engine itself is written whenever it is not the page's default.
+    defaults.engine = Request::default().engine;
     let mut query = form_urlencoded::Serializer::new(String::new());
     query.append_pair("v", VERSION);
     for (field, key) in KEYS {
@@ -169,7 +185,13 @@ pub struct Decoded {
 /// Restores a request from a query string (with or without `?`).
 pub fn decode(query: &str) -> Decoded {
     let query = query.strip_prefix('?').unwrap_or(query);
-    let mut request = Request::default();
+    // The engine first, whatever its place in the query: the other fields'
+    // defaults depend on it.
+    let engine = form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == "e")
+        .last()
+        .map(|(_, value)| value.into_owned());
+    let mut request = baseline(engine.as_deref());
     let mut mode = Mode::Run;
     let mut train = TrainRequest::default();
     let mut dropped = Vec::new();
@@ -197,6 +219,7 @@ pub fn decode(query: &str) -> Decoded {
                     dropped.push("the pasted config.json (the link's copy is damaged)".to_string())
                 }
             },
+            "e" => any = true,
             key => {
                 if let Some((field, _)) = KEYS.iter().find(|(_, k)| *k == key) {
                     request.set(field, value.to_string());
@@ -246,6 +269,39 @@ mod tests {
         let back = decode(&link);
         assert_eq!(back.request, r);
         assert!(back.dropped.is_empty());
+    }
+
+    #[test]
+    fn a_hand_written_link_takes_its_engines_defaults_for_what_it_leaves_out() {
+        let d = decode("v=1&m=llama-3.1-70b&g=1x24GB&e=vllm");
+        assert_eq!(
+            (d.request.engine.as_str(), d.request.weights.as_str()),
+            ("vllm", "bf16")
+        );
+        assert!(d.dropped.is_empty());
+        assert!(crate::report::report(&d.request).is_ok());
+        // The engine counts wherever it stands in the query.
+        let d = decode("v=1&w=awq&kv=fp8&e=vllm");
+        assert_eq!(d.request.weights, "awq");
+        assert_eq!(d.request.kv, "fp8");
+        assert!(crate::report::report(&d.request).is_ok());
+        // Links the page writes leave the engine's defaults out, and read back.
+        let mut r = Request::default();
+        r.set_engine("vllm");
+        expect!["v=1&e=vllm"].assert_eq(&encode(&r, &[]));
+        r.set("weights", "q4_k_m".into());
+        r.set("kv", "q8_0".into());
+        let link = encode(&r, &[]);
+        expect!["v=1&e=vllm&w=q4_k_m&kv=q8_0"].assert_eq(&link);
+        assert_eq!(decode(&link).request, r);
+        // An engine vramfit does not know is still written and read back.
+        r.set_engine("tgi");
+        assert_eq!(decode(&encode(&r, &[])).request, r);
+        // An empty weights field (the name's format) travels as `w=`.
+        let mut r = Request::default();
+        r.set("weights", String::new());
+        expect!["v=1&w="].assert_eq(&encode(&r, &[]));
+        assert_eq!(decode("v=1&w=").request, r);
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub const FIELDS: &[(&str, &str, &str)] = &[
     ("freeze_embeddings", "off", "full fine-tuning without training the embeddings"),
     ("freeze_vision", "on", "a vision-language model's image tower stays frozen"),
     ("double_quant", "on", "QLoRA: double-quantized absmax"),
+    ("bitsandbytes", "0.50.2", "QLoRA: the bitsandbytes release (before 0.43.2 its 4-bit matmul kept each layer's input)"),
     ("kbit_prepare", "on", "QLoRA: peft's prepare_model_for_kbit_training (non-4-bit weights in float32)"),
     ("zero", "", "DeepSpeed ZeRO stage 0-3"),
     ("fsdp", "", "FSDP: full or hybrid"),
@@ -265,6 +266,22 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
     take(on_off("freeze_vision", r.text("freeze_vision")).map(|v| s.freeze_vision = v));
     take(on_off("double_quant", r.text("double_quant")).map(|v| s.double_quant = v));
     take(on_off("kbit_prepare", r.text("kbit_prepare")).map(|v| s.kbit_prepare = v));
+    take((|| {
+        let text = r.text("bitsandbytes");
+        let parts: Vec<Option<u32>> = text.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect();
+        s.bitsandbytes = match parts.as_slice() {
+            [Some(a), Some(b)] => [*a, *b, 0],
+            [Some(a), Some(b), Some(c)] => [*a, *b, *c],
+            _ => {
+                return Err(InputError::Choice {
+                    field: "bitsandbytes",
+                    text: text.into(),
+                    choices: "a release such as 0.42.0 or 0.50.2",
+                })
+            }
+        };
+        Ok(())
+    })());
     take((|| {
         let zero = r.text("zero");
         let fsdp = r.text("fsdp").to_ascii_lowercase();

@@ -128,6 +128,12 @@ pub struct TrainSettings {
     /// QLoRA: peft's `prepare_model_for_kbit_training` casts the
     /// non-quantized weights (embeddings, norms, lm_head) to float32.
     pub kbit_prepare: bool,
+    /// QLoRA: the bitsandbytes release, `[major, minor, patch]`. Its 4-bit
+    /// matmul (`bitsandbytes/autograd/_functions.py`, `MatMul4Bit.forward`)
+    /// kept every 4-bit Linear's input for the backward pass (`ctx.tensors
+    /// = (A, B)`) until 0.43.2, which keeps only the weight (#1270,
+    /// 2024-07-16). Default: 0.50.2, the release measured.
+    pub bitsandbytes: [u32; 3],
     pub precision: Precision,
     pub optimizer: Optimizer,
     pub micro_batch: u64,
@@ -159,6 +165,7 @@ impl Default for TrainSettings {
             },
             double_quant: true,
             kbit_prepare: true,
+            bitsandbytes: [0, 50, 2],
             precision: Precision::AmpBf16,
             optimizer: Optimizer::AdamW,
             micro_batch: 1,
@@ -214,6 +221,9 @@ pub struct TrainPlan {
     pub notes: Vec<String>,
 }
 
+/// The bitsandbytes release whose 4-bit matmul stopped keeping its input.
+pub const BNB_DROPS_4BIT_INPUT: [u32; 3] = [0, 43, 2];
+
 struct TrainsBy<'a> {
     s: &'a TrainSettings,
 }
@@ -224,7 +234,9 @@ impl Trains for TrainsBy<'_> {
     }
 
     fn keeps_input(&self, part: Part, t: &Tensor) -> bool {
-        self.s.method == Method::Qlora && params::quantized(&params::params_of(t, part))
+        self.s.method == Method::Qlora
+            && self.s.bitsandbytes < BNB_DROPS_4BIT_INPUT
+            && params::quantized(&params::params_of(t, part))
     }
 
     fn adapted(&self, part: Part, t: &Tensor) -> bool {

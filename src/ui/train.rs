@@ -182,6 +182,14 @@ const ADVANCED: &[Input] = &[
         lora: true,
         ..pick("QLoRA kbit prepare", "kbit_prepare", ON_OFF)
     },
+    Input {
+        lora: true,
+        ..typed(
+            "bitsandbytes release",
+            "bitsandbytes",
+            "Before 0.43.2 its 4-bit layers kept their inputs.",
+        )
+    },
     typed(
         "Overhead per GPU",
         "overhead",

@@ -58,7 +58,7 @@ const KEYS: [(&str, &str); 32] = [
 
 /// Training field → query key; none repeats a run key. The model, config
 /// and GPUs are not here: they travel under the run's keys.
-const TRAIN_KEYS: [(&str, &str); 22] = [
+const TRAIN_KEYS: [(&str, &str); 23] = [
     ("method", "tm"),
     ("lora_rank", "lr"),
     ("lora_alpha", "la"),
@@ -77,6 +77,7 @@ const TRAIN_KEYS: [(&str, &str); 22] = [
     ("freeze_vision", "fv"),
     ("double_quant", "dq"),
     ("kbit_prepare", "kp"),
+    ("bitsandbytes", "bnb"),
     ("zero", "z"),
     ("fsdp", "fs"),
     ("offload", "to"),

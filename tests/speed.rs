@@ -368,13 +368,32 @@ fn vllm_constants_are_the_fit_of_published_vllm_runs_and_held_out_runs_are_close
             c.step_s * 1e3,
             vllm_speed_cases::predicted_step_s(&c.request, c.ctx).unwrap_or(f64::NAN) * 1e3,
             if c.held_out { "held out" } else { "" },
-            if c.fitted { "" } else { " (batched: compared only)" },
+            if c.fitted {
+                ""
+            } else {
+                " (batched: compared only)"
+            },
         );
     }
-    assert!(!wrong, "refit; VLLM_DECODE should read:\n{}\n", lines.join("\n"));
-    let held: Vec<&vllm_speed_cases::Case> = cases.iter().filter(|c| c.held_out && c.fitted).collect();
-    let fitted: Vec<&vllm_speed_cases::Case> = cases.iter().filter(|c| !c.held_out && c.fitted).collect();
-    assert!(held.len() >= 4 && fitted.len() >= 8, "{} held out, {} fitted", held.len(), fitted.len());
+    assert!(
+        !wrong,
+        "refit; VLLM_DECODE should read:\n{}\n",
+        lines.join("\n")
+    );
+    let held: Vec<&vllm_speed_cases::Case> =
+        cases.iter().filter(|c| c.held_out && c.fitted).collect();
+    let fitted: Vec<&vllm_speed_cases::Case> =
+        cases.iter().filter(|c| !c.held_out && c.fitted).collect();
+    assert!(
+        held.len() >= 4 && fitted.len() >= 8,
+        "{} held out, {} fitted",
+        held.len(),
+        fitted.len()
+    );
     let e = vllm_speed_cases::median_error(&held).unwrap();
-    assert!(e <= 0.15, "held-out vLLM decode median error {:.1} %", e * 100.0);
+    assert!(
+        e <= 0.15,
+        "held-out vLLM decode median error {:.1} %",
+        e * 100.0
+    );
 }

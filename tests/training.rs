@@ -11,7 +11,12 @@ use training_exact_cases::*;
 fn parameters_gradients_and_optimizer_states_are_what_pytorch_allocates() {
     let (checked, wrong) = state_checks();
     assert!(checked > 500, "{checked} checks");
-    assert!(wrong.is_empty(), "{} of {checked} differ:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 /// The saved activations of tiny real models (random weights, CPU, one
@@ -24,7 +29,14 @@ fn activations_are_what_autograd_saves() {
         .map(|c| {
             format!(
                 "{:<28} {:<5} b{} L{:<4} ckpt {:<5} vramfit {:>10} autograd {:>10} {:+.1} %",
-                c.id, c.attn, c.batch, c.seq, c.checkpointing, c.ours, c.theirs, c.error() * 100.0
+                c.id,
+                c.attn,
+                c.batch,
+                c.seq,
+                c.checkpointing,
+                c.ours,
+                c.theirs,
+                c.error() * 100.0
             )
         })
         .collect();
@@ -38,7 +50,10 @@ fn activations_are_what_autograd_saves() {
     errors.sort_by(f64::total_cmp);
     let median = errors[errors.len() / 2];
     let worst = errors[errors.len() - 1];
-    let llama: Vec<&ActCase> = cases.iter().filter(|c| c.id.starts_with("llama/full")).collect();
+    let llama: Vec<&ActCase> = cases
+        .iter()
+        .filter(|c| c.id.starts_with("llama/full"))
+        .collect();
     let exact = llama.iter().filter(|c| c.ours == c.theirs).count();
     assert!(errors.len() >= 200, "{} cases", errors.len());
     // Llama-shaped layers, full fine-tuning: byte for byte. The rest:
@@ -46,7 +61,10 @@ fn activations_are_what_autograd_saves() {
     // SDPA a mask (the math kernel's softmax is saved), which vramfit does
     // not yet model — within 20 %.
     assert_eq!(exact, llama.len(), "{}", report.join("\n"));
-    assert!(median <= 0.02 && worst <= 0.20, "median {median:.4}, worst {worst:.3}");
+    assert!(
+        median <= 0.02 && worst <= 0.20,
+        "median {median:.4}, worst {worst:.3}"
+    );
 }
 
 /// DeepSpeed's own estimators (`estimate_zero2_model_states_mem_needs`,
@@ -71,23 +89,34 @@ fn model_states_under_zero_are_deepspeed_s_own_formulas_where_those_are_right() 
     };
     let st = vramfit::train::states(&spec, &s);
     let p = st.trainable as f64;
-    let states = |d: &vramfit::train::DeviceTrain| (d.params_bytes + d.grads_bytes + d.optimizer_bytes) as f64;
+    let states = |d: &vramfit::train::DeviceTrain| {
+        (d.params_bytes + d.grads_bytes + d.optimizer_bytes) as f64
+    };
     for n in [1u64, 8] {
         let gpus = parse_gpus(&format!("{n}xh100-sxm")).unwrap();
         s.sharding = Sharding::Zero(3);
         let plan = vramfit::train::plan(&spec, &s, &gpus);
         let theirs = 18.0 * p / n as f64;
         let ours = states(&plan.devices[0]);
-        assert!((ours / theirs - 1.0).abs() < 0.01, "ZeRO-3 on {n}: {ours} vs {theirs}");
+        assert!(
+            (ours / theirs - 1.0).abs() < 0.01,
+            "ZeRO-3 on {n}: {ours} vs {theirs}"
+        );
         s.sharding = Sharding::Zero(2);
         let plan = vramfit::train::plan(&spec, &s, &gpus);
         // The float32 gradient partition is a step-time buffer in vramfit.
         let ours = states(&plan.devices[0]) + 4.0 * p / n as f64;
         let theirs = 4.0 * p + 16.0 * p / n as f64;
         let vramfit_formula = 2.0 * p + 18.0 * p / n as f64;
-        assert!((ours / vramfit_formula - 1.0).abs() < 0.01, "ZeRO-2 on {n}: {ours}");
+        assert!(
+            (ours / vramfit_formula - 1.0).abs() < 0.01,
+            "ZeRO-2 on {n}: {ours}"
+        );
         if n == 1 {
-            assert!((ours / theirs - 1.0).abs() < 0.01, "ZeRO-2 on 1: {ours} vs {theirs}");
+            assert!(
+                (ours / theirs - 1.0).abs() < 0.01,
+                "ZeRO-2 on 1: {ours} vs {theirs}"
+            );
         }
     }
 }
@@ -98,9 +127,30 @@ fn model_states_under_zero_are_deepspeed_s_own_formulas_where_those_are_right() 
 fn hostile_training_fields_are_errors_or_reports_never_panics() {
     use vramfit::report::train::{train_report, TrainRequest, FIELDS};
     let hostile = [
-        "", " ", "0", "-1", "1e309", "NaN", "18446744073709551615", "99999999999999999999",
-        "16777216", "4096", "abc", "💥", "on", "off", "full", "qlora", "3", "hybrid", "params",
-        "all-linear", "q_proj,,", "0.999", "1,5", "1/0",
+        "",
+        " ",
+        "0",
+        "-1",
+        "1e309",
+        "NaN",
+        "18446744073709551615",
+        "99999999999999999999",
+        "16777216",
+        "4096",
+        "abc",
+        "💥",
+        "on",
+        "off",
+        "full",
+        "qlora",
+        "3",
+        "hybrid",
+        "params",
+        "all-linear",
+        "q_proj,,",
+        "0.999",
+        "1,5",
+        "1/0",
     ];
     let mut ran = 0;
     for (field, _, _) in FIELDS {
@@ -115,7 +165,10 @@ fn hostile_training_fields_are_errors_or_reports_never_panics() {
             r.set("micro_batch", "1024".into());
             r.set(field, v.into());
             match train_report(&r) {
-                Ok(report) => assert!(report.devices.iter().all(|d| d.peak_bytes >= d.params_bytes)),
+                Ok(report) => assert!(report
+                    .devices
+                    .iter()
+                    .all(|d| d.peak_bytes >= d.params_bytes)),
                 Err(errors) => assert!(!errors.is_empty()),
             }
             ran += 1;

@@ -20,12 +20,30 @@ fn predicted_peaks_are_near_the_published_ones() {
             c.error() * 100.0
         );
     }
-    let with: Vec<&Case> = cases.iter().filter(|c| c.checkpointing && c.excluded.is_none()).collect();
-    let without: Vec<&Case> = cases.iter().filter(|c| !c.checkpointing && c.excluded.is_none()).collect();
-    let (a, b) = (median_error(&with).unwrap(), median_error(&without).unwrap());
-    println!("median |error|: with checkpointing {:.1} % ({} rows), without {:.1} % ({} rows)", a * 100.0, with.len(), b * 100.0, without.len());
+    let with: Vec<&Case> = cases
+        .iter()
+        .filter(|c| c.checkpointing && c.excluded.is_none())
+        .collect();
+    let without: Vec<&Case> = cases
+        .iter()
+        .filter(|c| !c.checkpointing && c.excluded.is_none())
+        .collect();
+    let (a, b) = (
+        median_error(&with).unwrap(),
+        median_error(&without).unwrap(),
+    );
+    println!(
+        "median |error|: with checkpointing {:.1} % ({} rows), without {:.1} % ({} rows)",
+        a * 100.0,
+        with.len(),
+        b * 100.0,
+        without.len()
+    );
     assert!(cases.len() >= 30, "{} rows", cases.len());
     assert!(with.len() >= 4 && without.len() >= 25);
     // The bounds: 10 % with checkpointing, 20 % without.
-    assert!(a <= 0.10 && b <= 0.20, "with checkpointing {a:.3}, without {b:.3}");
+    assert!(
+        a <= 0.10 && b <= 0.20,
+        "with checkpointing {a:.3}, without {b:.3}"
+    );
 }

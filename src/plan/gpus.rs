@@ -269,7 +269,9 @@ mod tests {
             if let (Some(f8), Some(f16)) = (c.fp8_tflops, c.bf16_tflops.or(c.fp16_tflops)) {
                 assert!(f8 >= f16, "{}: FP8 {f8} below 16-bit {f16}", c.id);
             }
-            assert!(c.link_gb_s.is_none_or(|l| l * 1e9 / 2.0 > c.pcie_bytes_per_s()));
+            assert!(c
+                .link_gb_s
+                .is_none_or(|l| l * 1e9 / 2.0 > c.pcie_bytes_per_s()));
             assert_eq!(c.pcie_gen.is_none(), c.segment == "soc", "{}", c.id);
         }
     }
@@ -277,7 +279,10 @@ mod tests {
     #[test]
     fn a_size_names_the_cards_that_have_it() {
         let names: Vec<&str> = cards_with_memory(24 * GIB).map(|c| c.id.as_str()).collect();
-        assert!(names.contains(&"rtx-3090") && names.contains(&"rtx-4090"), "{names:?}");
+        assert!(
+            names.contains(&"rtx-3090") && names.contains(&"rtx-4090"),
+            "{names:?}"
+        );
         assert_eq!(cards_with_memory(24_000_000_000).count(), names.len());
         assert!(names.iter().all(|n| !n.starts_with("apple")));
         assert_eq!(cards_with_memory(7 * GIB).count(), 0);

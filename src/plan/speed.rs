@@ -147,7 +147,6 @@ pub const HOST_EXPERT_SHARE: f64 = 0.7066;
 /// the median of M2 Max's 4 rows.
 pub const APPLE_HOST_BANDWIDTH_FRACTION: f64 = 0.289;
 
-
 /// A processor's peak figures.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Peak {
@@ -655,11 +654,15 @@ pub fn plan_speed(
             ));
         }
     }
-    let batched_rows = start
-        .iter()
-        .all(|d| calibration_for(s.engine, d.peak.platform).0.decode_compute.is_some());
+    let batched_rows = start.iter().all(|d| {
+        calibration_for(s.engine, d.peak.platform)
+            .0
+            .decode_compute
+            .is_some()
+    });
     if batch > 1 && batched_rows {
-        basis.push_str("; a batch's arithmetic at the fraction vLLM's published batched runs reach");
+        basis
+            .push_str("; a batch's arithmetic at the fraction vLLM's published batched runs reach");
     } else if batch > 1 {
         basis.push_str(
             "; a batch's arithmetic at the prefill fraction (no batched decode rows fitted)",

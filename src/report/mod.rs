@@ -324,14 +324,21 @@ impl Request {
 /// A JSON input field as the text a form would hold: strings as they are,
 /// numbers written out, `true`/`false` as `on`/`off`, the GPU list's
 /// entries joined, a `config` object as JSON; `None` for `null` (left out).
-pub(crate) fn json_field_text(key: &str, value: &serde_json::Value) -> Result<Option<String>, String> {
+pub(crate) fn json_field_text(
+    key: &str,
+    value: &serde_json::Value,
+) -> Result<Option<String>, String> {
     Ok(Some(match value {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::Bool(b) => if *b { "on" } else { "off" }.to_string(),
         serde_json::Value::Array(items) if key == "gpus" => items
             .iter()
-            .map(|i| i.as_str().map(str::to_string).unwrap_or_else(|| i.to_string()))
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
             .collect::<Vec<_>>()
             .join(", "),
         serde_json::Value::Object(_) if key == "config" => value.to_string(),

@@ -106,7 +106,10 @@ impl TrainRequest {
             };
             if !r.set(key, text) {
                 let names: Vec<&str> = FIELDS.iter().map(|f| f.0).collect();
-                return Err(format!("unknown field `{key}`; fields are {}", names.join(", ")));
+                return Err(format!(
+                    "unknown field `{key}`; fields are {}",
+                    names.join(", ")
+                ));
             }
         }
         Ok(r)
@@ -203,7 +206,12 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
             }),
     );
     take((|| {
-        s.precision = match r.text("precision").to_ascii_lowercase().replace('_', "-").as_str() {
+        s.precision = match r
+            .text("precision")
+            .to_ascii_lowercase()
+            .replace('_', "-")
+            .as_str()
+        {
             "fp32" | "32" | "float32" => Precision::Fp32,
             "amp-bf16" | "bf16-mixed" | "amp" => Precision::AmpBf16,
             "amp-fp16" | "fp16" | "16-mixed" | "fp16-mixed" => Precision::AmpFp16,
@@ -245,10 +253,15 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
     );
     take(number("micro_batch", r.text("micro_batch"), 1, 4096).map(|v| s.micro_batch = v));
     take(number("seq", r.text("seq"), 1, 1 << 24).map(|v| s.seq = v));
-    take(on_off("grad_checkpointing", r.text("grad_checkpointing")).map(|v| s.grad_checkpointing = v));
+    take(
+        on_off("grad_checkpointing", r.text("grad_checkpointing"))
+            .map(|v| s.grad_checkpointing = v),
+    );
     take((|| {
         s.attn = match r.text("attn").to_ascii_lowercase().as_str() {
-            "sdpa" | "flash" | "flash_attention_2" | "flash-attention" | "fa2" | "" => AttnImpl::Sdpa,
+            "sdpa" | "flash" | "flash_attention_2" | "flash-attention" | "fa2" | "" => {
+                AttnImpl::Sdpa
+            }
             "eager" => AttnImpl::Eager,
             other => {
                 return Err(InputError::Choice {
@@ -261,14 +274,21 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
         Ok(())
     })());
     take(number("loss_chunks", r.text("loss_chunks"), 1, 1024).map(|v| s.loss_chunks = v));
-    take(on_off("activation_offload", r.text("activation_offload")).map(|v| s.activation_offload = v));
+    take(
+        on_off("activation_offload", r.text("activation_offload"))
+            .map(|v| s.activation_offload = v),
+    );
     take(on_off("freeze_embeddings", r.text("freeze_embeddings")).map(|v| s.freeze_embeddings = v));
     take(on_off("freeze_vision", r.text("freeze_vision")).map(|v| s.freeze_vision = v));
     take(on_off("double_quant", r.text("double_quant")).map(|v| s.double_quant = v));
     take(on_off("kbit_prepare", r.text("kbit_prepare")).map(|v| s.kbit_prepare = v));
     take((|| {
         let text = r.text("bitsandbytes");
-        let parts: Vec<Option<u32>> = text.trim_start_matches('v').split('.').map(|p| p.parse().ok()).collect();
+        let parts: Vec<Option<u32>> = text
+            .trim_start_matches('v')
+            .split('.')
+            .map(|p| p.parse().ok())
+            .collect();
         s.bitsandbytes = match parts.as_slice() {
             [Some(a), Some(b)] => [*a, *b, 0],
             [Some(a), Some(b), Some(c)] => [*a, *b, *c],
@@ -324,7 +344,10 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
             }
         };
         if s.offload == Offload::Params
-            && !matches!(s.sharding, Sharding::Zero(3) | Sharding::FsdpFull | Sharding::FsdpHybrid)
+            && !matches!(
+                s.sharding,
+                Sharding::Zero(3) | Sharding::FsdpFull | Sharding::FsdpHybrid
+            )
         {
             return Err(InputError::Choice {
                 field: "offload",

@@ -74,7 +74,12 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
     let part = Part::Layer(i);
     let a = s.act;
     let h = n_embd;
-    let find = |k: Kind| layer.tensors.iter().find(|t| t.kind == k && !t.is_experts());
+    let find = |k: Kind| {
+        layer
+            .tensors
+            .iter()
+            .find(|t| t.kind == k && !t.is_experts())
+    };
     let experts = |k: Kind| layer.tensors.iter().find(|t| t.kind == k && t.is_experts());
     // A Linear keeps its input when its weight trains, or when it is a
     // 4-bit bitsandbytes Linear (its MatMul4Bit saves the input whatever
@@ -115,7 +120,10 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
             per_token += h * a;
         }
         // Per-head q/k norms (Qwen3, Gemma 3): the same three tensors.
-        for (name, w, heads) in [("attn_q_norm", qd, att.n_head), ("attn_k_norm", kvd, att.n_head_kv())] {
+        for (name, w, heads) in [
+            ("attn_q_norm", qd, att.n_head),
+            ("attn_k_norm", kvd, att.n_head_kv()),
+        ] {
             if let Some(t) = layer.tensors.iter().find(|t| t.name.starts_with(name)) {
                 per_token += w * 4 + heads * 4 + if trains.weight(part, t) { w * a } else { 0 };
             }
@@ -149,7 +157,10 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
             per_token += f * a;
         }
     }
-    if let (Some(up), Some(m)) = (experts(Kind::FfnUp), layer.tensors.iter().find(|t| t.kind == Kind::FfnGateInp)) {
+    if let (Some(up), Some(m)) = (
+        experts(Kind::FfnUp),
+        layer.tensors.iter().find(|t| t.kind == Kind::FfnGateInp),
+    ) {
         let ff = up.ne[1];
         let n_expert = m.ne[1];
         let used = s.experts_used.max(1);
@@ -171,7 +182,11 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
     }
     // Recurrent mixers: each projection's input and output (approximate).
     if layer.attention.is_none() && layer.recurrent.is_some() {
-        for t in layer.tensors.iter().filter(|t| !t.is_1d() && !t.is_experts()) {
+        for t in layer
+            .tensors
+            .iter()
+            .filter(|t| !t.is_1d() && !t.is_experts())
+        {
             if !matches!(t.kind, Kind::FfnGate | Kind::FfnUp | Kind::FfnDown) {
                 per_token += (t.ne[0] + t.ne[1]) * a;
             }
@@ -185,7 +200,11 @@ pub fn layer_bytes(i: usize, layer: &Layer, n_embd: u64, s: &Shape, trains: &dyn
     // the shared input once per group of projections reading it.
     let mut groups_seen: Vec<u8> = Vec::new();
     for t in layer.tensors.iter().filter(|t| trains.adapted(part, t)) {
-        let copies = if t.is_experts() { s.experts_used.max(1) } else { 1 };
+        let copies = if t.is_experts() {
+            s.experts_used.max(1)
+        } else {
+            1
+        };
         per_token += copies * s.rank * s.adapter;
         let group = match t.kind {
             Kind::AttnQ | Kind::AttnK | Kind::AttnV | Kind::AttnQkv => 0,
@@ -226,8 +245,18 @@ pub fn outside_bytes(spec: &ModelSpec, s: &Shape, trains: &dyn Trains) -> u64 {
     {
         per_position += 2 * head_dim_k * a;
     }
-    if let Some(t) = spec.globals.iter().find(|t| t.is_1d() && t.name.contains("norm")) {
-        per_token += 4 * h + 4 + if trains.weight(Part::Other, t) { a * h } else { 0 };
+    if let Some(t) = spec
+        .globals
+        .iter()
+        .find(|t| t.is_1d() && t.name.contains("norm"))
+    {
+        per_token += 4 * h
+            + 4
+            + if trains.weight(Part::Other, t) {
+                a * h
+            } else {
+                0
+            };
     }
     let head = spec
         .globals

@@ -230,7 +230,11 @@ struct TrainsBy<'a> {
 
 impl Trains for TrainsBy<'_> {
     fn weight(&self, part: Part, t: &Tensor) -> bool {
-        weight_trains(self.s, part, t.kind == crate::estimate::model::Kind::TokenEmbd)
+        weight_trains(
+            self.s,
+            part,
+            t.kind == crate::estimate::model::Kind::TokenEmbd,
+        )
     }
 
     fn keeps_input(&self, part: Part, t: &Tensor) -> bool {
@@ -254,7 +258,9 @@ fn weight_trains(s: &TrainSettings, part: Part, embedding: bool) -> bool {
 }
 
 fn adapts(s: &TrainSettings, p: &Param) -> bool {
-    s.method != Method::Full && !(p.part == Part::Vision && s.freeze_vision) && s.lora.targets.matches(p)
+    s.method != Method::Full
+        && !(p.part == Part::Vision && s.freeze_vision)
+        && s.lora.targets.matches(p)
 }
 
 /// The model states before sharding: bytes of parameters (trained and
@@ -372,7 +378,10 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
         } else {
             (layers.len() as u64).saturating_mul(activations::checkpoint_bytes(spec.n_embd, &shape))
         };
-        (kept.saturating_add(outside), layers.iter().copied().max().unwrap_or(0))
+        (
+            kept.saturating_add(outside),
+            layers.iter().copied().max().unwrap_or(0),
+        )
     } else {
         (layers.iter().fold(outside, |a, b| a.saturating_add(*b)), 0)
     };
@@ -388,7 +397,10 @@ pub fn activations(spec: &ModelSpec, s: &TrainSettings) -> Activations {
 pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
     let st = states(spec, s);
     let act = activations(spec, s);
-    let (saved, loss) = (act.forward.saturating_add(act.recompute), act.loss_transient);
+    let (saved, loss) = (
+        act.forward.saturating_add(act.recompute),
+        act.loss_transient,
+    );
     let n = gpus.len().max(1) as u64;
     let amp = matches!(s.precision, Precision::AmpBf16 | Precision::AmpFp16);
     let mut notes = Vec::new();
@@ -406,7 +418,10 @@ pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
     };
     let shard = match s.sharding {
         Sharding::FsdpHybrid => {
-            let per_node = gpus.iter().filter(|g| g.node == gpus.first().map_or(0, |f| f.node)).count();
+            let per_node = gpus
+                .iter()
+                .filter(|g| g.node == gpus.first().map_or(0, |f| f.node))
+                .count();
             per_node.max(1) as u64
         }
         _ => n,
@@ -432,7 +447,11 @@ pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
             // Mixed precision: the optimizer steps on a float32 copy of this
             // rank's gradient partition (stage 3 reduces straight into it,
             // freeing the 16-bit gradients).
-            let fp32_grads = if deepspeed_amp { 4 * st.trainable / n } else { 0 };
+            let fp32_grads = if deepspeed_amp {
+                4 * st.trainable / n
+            } else {
+                0
+            };
             if stage >= 2 {
                 grads_b = grads_b.div_ceil(n);
                 end_temporary += bucket;
@@ -474,14 +493,23 @@ pub fn plan(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu]) -> TrainPlan {
     if s.optimizer.paged() {
         notes.push("paged optimizer: its states may move to host memory under pressure, so the peak shown counts them on the GPU".into());
     }
-    if spec.layers.iter().any(|l| l.attention.is_none() && l.recurrent.is_some()) {
-        notes.push("recurrent layers' activations are sized from their projections' widths (approximate)".into());
+    if spec
+        .layers
+        .iter()
+        .any(|l| l.attention.is_none() && l.recurrent.is_some())
+    {
+        notes.push(
+            "recurrent layers' activations are sized from their projections' widths (approximate)"
+                .into(),
+        );
     }
     // The backward pass starts with every activation saved and the loss's
     // transient, and ends with every gradient: the peak is the larger.
     let start = saved.saturating_add(temporary);
     let end = grads_b.saturating_add(end_temporary);
-    let allocated = params_b.saturating_add(opt_b).saturating_add(start.max(end));
+    let allocated = params_b
+        .saturating_add(opt_b)
+        .saturating_add(start.max(end));
     let devices: Vec<DeviceTrain> = gpus
         .iter()
         .map(|g| {
@@ -531,7 +559,12 @@ pub fn longest_seq(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu], limit: u64
 }
 
 /// The largest micro-batch (up to `limit`) whose plan fits.
-pub fn largest_micro_batch(spec: &ModelSpec, s: &TrainSettings, gpus: &[Gpu], limit: u64) -> Option<u64> {
+pub fn largest_micro_batch(
+    spec: &ModelSpec,
+    s: &TrainSettings,
+    gpus: &[Gpu],
+    limit: u64,
+) -> Option<u64> {
     let fits = |b: u64| {
         let mut t = s.clone();
         t.micro_batch = b;

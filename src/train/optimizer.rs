@@ -192,12 +192,21 @@ mod tests {
             2 * 65536 + 2 * 4 * 256
         );
         // Below 4,096 values: float32 states.
-        assert_eq!(Optimizer::AdamW8bit.tensor_bytes(&[4096], 2), 2 * 65536 / 16 + 2 * 4 * 16);
+        assert_eq!(
+            Optimizer::AdamW8bit.tensor_bytes(&[4096], 2),
+            2 * 65536 / 16 + 2 * 4 * 16
+        );
         assert_eq!(Optimizer::AdamW8bit.tensor_bytes(&[4095], 2), 8 * 4095);
         // Adafactor: rows + columns, float32, plus the RMS.
-        assert_eq!(Optimizer::Adafactor.tensor_bytes(&[14336, 4096], 2), 4 * (14336 + 4096) + 4);
+        assert_eq!(
+            Optimizer::Adafactor.tensor_bytes(&[14336, 4096], 2),
+            4 * (14336 + 4096) + 4
+        );
         assert_eq!(Optimizer::Adafactor.tensor_bytes(&[4096], 2), 4 * 4096 + 4);
-        assert_eq!("adamw_bnb_8bit".parse::<Optimizer>(), Ok(Optimizer::AdamW8bit));
+        assert_eq!(
+            "adamw_bnb_8bit".parse::<Optimizer>(),
+            Ok(Optimizer::AdamW8bit)
+        );
         assert!("adam9".parse::<Optimizer>().is_err());
     }
 }

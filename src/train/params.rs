@@ -106,7 +106,10 @@ pub fn params_of(t: &Tensor, part: Part) -> Param {
         vec![rows, row_len]
     };
     let linear = !vector
-        && !matches!(t.kind, Kind::TokenEmbd | Kind::PosEmbd | Kind::Output | Kind::Vector);
+        && !matches!(
+            t.kind,
+            Kind::TokenEmbd | Kind::PosEmbd | Kind::Output | Kind::Vector
+        );
     let linear_bias = vector
         && t.name.ends_with(".bias")
         && !t.name.contains("norm")
@@ -161,7 +164,8 @@ pub fn params(spec: &ModelSpec) -> Vec<Param> {
     if let Some(v) = &spec.vision {
         for t in v.encoder.iter().chain(&v.projector) {
             let mut p = params_of(t, Part::Vision);
-            p.linear = !t.is_1d() && t.kind != Kind::PosEmbd && t.ne[1] > 1 && !t.name.contains("patch");
+            p.linear =
+                !t.is_1d() && t.kind != Kind::PosEmbd && t.ne[1] > 1 && !t.name.contains("patch");
             out.push(p);
         }
     }
@@ -220,7 +224,11 @@ pub fn lora_tensors(p: &Param, r: u64) -> [(u64, Vec<u64>); 2] {
     let (inp, out) = p.in_out();
     if p.is_experts() {
         let e = p.shape[0];
-        let rank = if p.module.ends_with("gate_up_proj") { 2 * r } else { r };
+        let rank = if p.module.ends_with("gate_up_proj") {
+            2 * r
+        } else {
+            r
+        };
         [
             (e * rank * inp, vec![e * rank, inp]),
             (e * rank * out, vec![out, e * rank]),
@@ -259,7 +267,10 @@ mod tests {
     fn nf4_storage_is_bitsandbytes_own_per_weight() {
         // 4096×4096 quantized on the CPU by bitsandbytes 0.50.2:
         // 8,388,608 packed + 262,144 absmax + 4,096 nested absmax + 4 + 64 + 1,024.
-        assert_eq!(nf4_bytes(4096 * 4096, true), 8_388_608 + 262_144 + 4_096 + 4 + 64 + 1_024);
+        assert_eq!(
+            nf4_bytes(4096 * 4096, true),
+            8_388_608 + 262_144 + 4_096 + 4 + 64 + 1_024
+        );
         // An odd 100×37 weight: 1,850 + 58 + 4·1 + 1,092.
         assert_eq!(nf4_bytes(3700, true), 1850 + 58 + 4 + 4 + 64 + 1024);
     }

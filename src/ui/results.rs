@@ -106,7 +106,10 @@ fn report_view(r: Report) -> impl IntoView {
         }
         None => {
             // Name a few cards of the first unnamed size, to pick from.
-            let sized = r.devices.iter().find(|d| crate::plan::gpus::find_card(&d.name).is_none());
+            let sized = r
+                .devices
+                .iter()
+                .find(|d| crate::plan::gpus::find_card(&d.name).is_none());
             let examples: Vec<String> = sized
                 .map(|d| {
                     crate::plan::gpus::cards_with_memory(d.capacity_bytes)

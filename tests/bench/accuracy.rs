@@ -854,7 +854,9 @@ fn vllm_speed() {
             c.compute.map_or("—".to_string(), |f| format!("{f:.3}"))
         );
     }
-    let pct = |rows: &[&Case]| median_error(rows).map_or("—".to_string(), |e| format!("{:.1} %", e * 100.0));
+    let pct = |rows: &[&Case]| {
+        median_error(rows).map_or("—".to_string(), |e| format!("{:.1} %", e * 100.0))
+    };
     let held: Vec<&Case> = cases.iter().filter(|c| c.held_out && c.fitted).collect();
     let fit: Vec<&Case> = cases.iter().filter(|c| !c.held_out && c.fitted).collect();
     let batched: Vec<&Case> = cases.iter().filter(|c| !c.fitted).collect();
@@ -870,7 +872,9 @@ fn vllm_speed() {
     println!("| run | GPUs | TP | batch | measured ms/step | vramfit ms/step | error | |");
     println!("|---|---|---:|---:|---:|---:|---:|---|");
     for c in &cases {
-        let Some(p) = predicted_step_s(&c.request, c.ctx) else { continue };
+        let Some(p) = predicted_step_s(&c.request, c.ctx) else {
+            continue;
+        };
         println!(
             "| [{}]({}) | {} | {} | {} | {:.2} | {:.2} | {:+.1} % | {} |",
             c.id,
@@ -922,10 +926,17 @@ fn training() {
     println!("\nGemma 3's norms scale by (1 + w) in float32 and its sliding-window layers hand SDPA a mask (the math kernel then saves the softmax); Qwen3-Next's gated-DeltaNet layers are sized from their projections: both not yet modelled exactly.\n");
     let cases = training_cases::cases();
     let pct = |rows: &[&training_cases::Case]| {
-        training_cases::median_error(rows).map_or("—".to_string(), |e| format!("{:.1} %", e * 100.0))
+        training_cases::median_error(rows)
+            .map_or("—".to_string(), |e| format!("{:.1} %", e * 100.0))
     };
-    let with: Vec<&training_cases::Case> = cases.iter().filter(|c| c.checkpointing && c.excluded.is_none()).collect();
-    let without: Vec<&training_cases::Case> = cases.iter().filter(|c| !c.checkpointing && c.excluded.is_none()).collect();
+    let with: Vec<&training_cases::Case> = cases
+        .iter()
+        .filter(|c| c.checkpointing && c.excluded.is_none())
+        .collect();
+    let without: Vec<&training_cases::Case> = cases
+        .iter()
+        .filter(|c| !c.checkpointing && c.excluded.is_none())
+        .collect();
     println!(
         "Peaks against published runs (`tests/data/measured/training_peaks.json`, LitGPT's and torchtune's tables; nothing is fitted to them, so all are held out): median |error| **{}** with checkpointing ({} runs), **{}** without ({} runs); the bounds asked for are 10 % and 20 %. vramfit predicts `max_memory_allocated`; the torchtune tutorial rows measured the reserved peak, which adds the allocator's fragmentation. Rows marked as not compared are shown with why.\n",
         pct(&with),
@@ -946,7 +957,8 @@ fn training() {
             c.measured / 1e9,
             c.predicted / 1e9,
             c.error() * 100.0,
-            c.excluded.map_or(String::new(), |w| format!("not compared: {w}"))
+            c.excluded
+                .map_or(String::new(), |w| format!("not compared: {w}"))
         );
     }
 }

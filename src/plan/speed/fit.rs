@@ -94,7 +94,6 @@ pub fn observe_step(
     ))
 }
 
-
 /// One published measurement reduced to what the model needs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
@@ -405,5 +404,4 @@ mod tests {
         let got = fit(&rows).unwrap();
         assert!(got.per_layer_s >= 0.0 && got.per_hop_s >= 0.0, "{got:?}");
     }
-
 }

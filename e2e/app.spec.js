@@ -1,28 +1,11 @@
 // End-to-end: the release build in headless chromium, as a person uses it.
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { watchErrors, axeViolations } from './page.mjs';
 import { join, resolve } from 'node:path';
 import { serve } from './serve.mjs';
 import { CHROMIUM } from './chromium.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const DIST = resolve(import.meta.dirname, '..', 'dist');
-
-/** Collects console errors and page errors (a wasm panic shows up as one). */
-function watchErrors(page) {
-  const errors = [];
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-  page.on('pageerror', (err) => errors.push(String(err)));
-  return errors;
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const verdict = (page) => page.getByTestId('verdict');
 const gpuDevice = (page, n) => page.getByLabel(`GPU row ${n}: card name or size (24GB, 80GiB)`);

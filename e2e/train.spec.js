@@ -1,24 +1,6 @@
 // End-to-end: Fine-tune mode in the release build, as a person uses it.
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Collects console errors and page errors (a wasm panic shows up as one). */
-function watchErrors(page) {
-  const errors = [];
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-  page.on('pageerror', (err) => errors.push(String(err)));
-  return errors;
-}
-
-async function axeViolations(page) {
-  await page.addScriptTag({ content: AXE });
-  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+import { watchErrors, axeViolations } from './page.mjs';
 
 const verdict = (page) => page.getByTestId('verdict');
 const fineTune = (page) => page.getByRole('button', { name: 'Fine-tune' });

@@ -481,7 +481,7 @@ impl Validated {
 /// Most images per request accepted.
 const MAX_IMAGES: u64 = 64;
 
-fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
+pub(crate) fn count(field: &'static str, text: &str, max: u64) -> Result<u64, InputError> {
     match text.trim().parse::<u64>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
         _ => Err(InputError::Count {
@@ -514,7 +514,7 @@ pub fn default_overhead(engine: Engine) -> (u64, &'static str) {
 }
 
 /// An on/off field (`on`, `yes`, `true`, `1` or their opposites; empty is off).
-fn switch(field: &'static str, text: &str) -> Result<bool, InputError> {
+pub(crate) fn switch(field: &'static str, text: &str) -> Result<bool, InputError> {
     match text.trim().to_ascii_lowercase().as_str() {
         "on" | "yes" | "true" | "1" => Ok(true),
         "" | "off" | "no" | "false" | "0" => Ok(false),

@@ -141,28 +141,23 @@ pub struct TrainReport {
     pub notes: Vec<String>,
 }
 
-fn on_off(field: &'static str, text: &str) -> Result<bool, InputError> {
-    match text.to_ascii_lowercase().as_str() {
-        "on" | "true" | "1" | "yes" => Ok(true),
-        "off" | "false" | "0" | "no" | "" => Ok(false),
-        _ => Err(InputError::Choice {
+/// A named choice: the value one of whose spellings is the text (any case,
+/// `_` read as `-`).
+fn pick<T: Copy>(
+    field: &'static str,
+    text: &str,
+    table: &[(&[&str], T)],
+    choices: &'static str,
+) -> Result<T, InputError> {
+    let key = text.trim().to_ascii_lowercase().replace('_', "-");
+    table
+        .iter()
+        .find(|(names, _)| names.contains(&key.as_str()))
+        .map(|(_, v)| *v)
+        .ok_or(InputError::Choice {
             field,
             text: text.into(),
-            choices: "on, off",
-        }),
-    }
-}
-
-fn number(field: &'static str, text: &str, min: u64, max: u64) -> Result<u64, InputError> {
-    text.replace('_', "")
-        .parse::<u64>()
-        .ok()
-        .filter(|n| (min..=max).contains(n))
-        .ok_or(InputError::Count {
-            field,
-            text: text.into(),
-            min,
-            max,
+            choices,
         })
 }
 
@@ -175,23 +170,21 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
             errors.push(e);
         }
     };
-    take((|| {
-        s.method = match r.text("method").to_ascii_lowercase().as_str() {
-            "full" | "" => Method::Full,
-            "lora" => Method::Lora,
-            "qlora" => Method::Qlora,
-            other => {
-                return Err(InputError::Choice {
-                    field: "method",
-                    text: other.into(),
-                    choices: "full, lora, qlora",
-                })
-            }
-        };
-        Ok(())
-    })());
-    take(number("lora_rank", r.text("lora_rank"), 1, 4096).map(|v| s.lora.r = v));
-    take(number("lora_alpha", r.text("lora_alpha"), 1, 1 << 20).map(|v| s.lora.alpha = v));
+    take(
+        pick(
+            "method",
+            r.text("method"),
+            &[
+                (&["full", ""], Method::Full),
+                (&["lora"], Method::Lora),
+                (&["qlora"], Method::Qlora),
+            ],
+            "full, lora, qlora",
+        )
+        .map(|v| s.method = v),
+    );
+    take(super::count("lora_rank", r.text("lora_rank"), 4096).map(|v| s.lora.r = v));
+    take(super::count("lora_alpha", r.text("lora_alpha"), 1 << 20).map(|v| s.lora.alpha = v));
     s.lora.targets = Targets::parse(r.text("lora_targets"));
     take(
         r.text("lora_dropout")
@@ -205,42 +198,38 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
                 choices: "a fraction from 0 up to (not including) 1, such as 0.05",
             }),
     );
-    take((|| {
-        s.precision = match r
-            .text("precision")
-            .to_ascii_lowercase()
-            .replace('_', "-")
-            .as_str()
-        {
-            "fp32" | "32" | "float32" => Precision::Fp32,
-            "amp-bf16" | "bf16-mixed" | "amp" => Precision::AmpBf16,
-            "amp-fp16" | "fp16" | "16-mixed" | "fp16-mixed" => Precision::AmpFp16,
-            "bf16" | "bf16-true" | "pure-bf16" => Precision::Bf16,
-            other => {
-                return Err(InputError::Choice {
-                    field: "precision",
-                    text: other.into(),
-                    choices: "fp32, amp-bf16, amp-fp16, bf16",
-                })
-            }
-        };
-        Ok(())
-    })());
-    take((|| {
-        s.lora.adapter_bytes = match r.text("lora_dtype").to_ascii_lowercase().as_str() {
-            "" if s.precision == Precision::Bf16 => 2,
-            "" | "fp32" | "float32" => 4,
-            "bf16" | "bfloat16" | "fp16" | "float16" => 2,
-            other => {
-                return Err(InputError::Choice {
-                    field: "lora_dtype",
-                    text: other.into(),
-                    choices: "fp32, bf16",
-                })
-            }
-        };
-        Ok(())
-    })());
+    take(
+        pick(
+            "precision",
+            r.text("precision"),
+            &[
+                (&["fp32", "32", "float32"], Precision::Fp32),
+                (&["amp-bf16", "bf16-mixed", "amp"], Precision::AmpBf16),
+                (
+                    &["amp-fp16", "fp16", "16-mixed", "fp16-mixed"],
+                    Precision::AmpFp16,
+                ),
+                (&["bf16", "bf16-true", "pure-bf16"], Precision::Bf16),
+            ],
+            "fp32, amp-bf16, amp-fp16, bf16",
+        )
+        .map(|v| s.precision = v),
+    );
+    // Empty: bf16 adapters under pure bf16, else peft's float32.
+    let adapter_default = if s.precision == Precision::Bf16 { 2 } else { 4 };
+    take(
+        pick(
+            "lora_dtype",
+            r.text("lora_dtype"),
+            &[
+                (&[""], adapter_default),
+                (&["fp32", "float32"], 4),
+                (&["bf16", "bfloat16", "fp16", "float16"], 2),
+            ],
+            "fp32, bf16",
+        )
+        .map(|v| s.lora.adapter_bytes = v),
+    );
     take(
         r.text("optimizer")
             .parse::<Optimizer>()
@@ -251,37 +240,46 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
                 choices: "adamw, adamw-8bit, paged-adamw, paged-adamw-8bit, adafactor, sgd, sgd-momentum, lion, lion-8bit",
             }),
     );
-    take(number("micro_batch", r.text("micro_batch"), 1, 4096).map(|v| s.micro_batch = v));
-    take(number("seq", r.text("seq"), 1, 1 << 24).map(|v| s.seq = v));
+    take(super::count("micro_batch", r.text("micro_batch"), 4096).map(|v| s.micro_batch = v));
+    take(super::count("seq", r.text("seq"), 1 << 24).map(|v| s.seq = v));
     take(
-        on_off("grad_checkpointing", r.text("grad_checkpointing"))
+        super::switch("grad_checkpointing", r.text("grad_checkpointing"))
             .map(|v| s.grad_checkpointing = v),
     );
-    take((|| {
-        s.attn = match r.text("attn").to_ascii_lowercase().as_str() {
-            "sdpa" | "flash" | "flash_attention_2" | "flash-attention" | "fa2" | "" => {
-                AttnImpl::Sdpa
-            }
-            "eager" => AttnImpl::Eager,
-            other => {
-                return Err(InputError::Choice {
-                    field: "attn",
-                    text: other.into(),
-                    choices: "sdpa, eager",
-                })
-            }
-        };
-        Ok(())
-    })());
-    take(number("loss_chunks", r.text("loss_chunks"), 1, 1024).map(|v| s.loss_chunks = v));
     take(
-        on_off("activation_offload", r.text("activation_offload"))
+        pick(
+            "attn",
+            r.text("attn"),
+            &[
+                (
+                    &[
+                        "sdpa",
+                        "flash",
+                        "flash-attention-2",
+                        "flash-attention",
+                        "fa2",
+                        "",
+                    ],
+                    AttnImpl::Sdpa,
+                ),
+                (&["eager"], AttnImpl::Eager),
+            ],
+            "sdpa, eager",
+        )
+        .map(|v| s.attn = v),
+    );
+    take(super::count("loss_chunks", r.text("loss_chunks"), 1024).map(|v| s.loss_chunks = v));
+    take(
+        super::switch("activation_offload", r.text("activation_offload"))
             .map(|v| s.activation_offload = v),
     );
-    take(on_off("freeze_embeddings", r.text("freeze_embeddings")).map(|v| s.freeze_embeddings = v));
-    take(on_off("freeze_vision", r.text("freeze_vision")).map(|v| s.freeze_vision = v));
-    take(on_off("double_quant", r.text("double_quant")).map(|v| s.double_quant = v));
-    take(on_off("kbit_prepare", r.text("kbit_prepare")).map(|v| s.kbit_prepare = v));
+    take(
+        super::switch("freeze_embeddings", r.text("freeze_embeddings"))
+            .map(|v| s.freeze_embeddings = v),
+    );
+    take(super::switch("freeze_vision", r.text("freeze_vision")).map(|v| s.freeze_vision = v));
+    take(super::switch("double_quant", r.text("double_quant")).map(|v| s.double_quant = v));
+    take(super::switch("kbit_prepare", r.text("kbit_prepare")).map(|v| s.kbit_prepare = v));
     take((|| {
         let text = r.text("bitsandbytes");
         let parts: Vec<Option<u32>> = text
@@ -303,46 +301,51 @@ pub fn train_settings(r: &TrainRequest) -> Result<TrainSettings, Vec<InputError>
         Ok(())
     })());
     take((|| {
-        let zero = r.text("zero");
-        let fsdp = r.text("fsdp").to_ascii_lowercase();
-        s.sharding = match (zero, fsdp.as_str()) {
-            ("" | "0", "" | "off" | "none") => Sharding::None,
-            (z, "" | "off" | "none") => Sharding::Zero(number("zero", z, 0, 3)? as u8),
-            ("" | "0", "full" | "full_shard" | "full-shard") => Sharding::FsdpFull,
-            ("" | "0", "hybrid" | "hybrid_shard" | "hybrid-shard") => Sharding::FsdpHybrid,
-            ("" | "0", other) => {
+        let fsdp = pick(
+            "fsdp",
+            r.text("fsdp"),
+            &[
+                (&["", "off", "none"], None),
+                (&["full", "full-shard"], Some(Sharding::FsdpFull)),
+                (&["hybrid", "hybrid-shard"], Some(Sharding::FsdpHybrid)),
+            ],
+            "full, hybrid",
+        )?;
+        s.sharding = match (r.text("zero"), fsdp) {
+            ("" | "0", None) => Sharding::None,
+            ("" | "0", Some(f)) => f,
+            (z, None) => match z.parse::<u8>() {
+                Ok(stage @ 1..=3) => Sharding::Zero(stage),
+                _ => {
+                    return Err(InputError::Count {
+                        field: "zero",
+                        text: z.into(),
+                        min: 0,
+                        max: 3,
+                    })
+                }
+            },
+            (_, Some(_)) => {
                 return Err(InputError::Choice {
                     field: "fsdp",
-                    text: other.into(),
-                    choices: "full, hybrid",
-                })
-            }
-            _ => {
-                return Err(InputError::Choice {
-                    field: "fsdp",
-                    text: fsdp.clone(),
+                    text: r.text("fsdp").into(),
                     choices: "empty when --zero is set (one of the two)",
                 })
             }
         };
-        if s.sharding == Sharding::Zero(0) {
-            s.sharding = Sharding::None;
-        }
         Ok(())
     })());
     take((|| {
-        s.offload = match r.text("offload").to_ascii_lowercase().as_str() {
-            "" | "none" | "off" => Offload::None,
-            "optimizer" | "opt" => Offload::Optimizer,
-            "params" | "parameters" | "param" => Offload::Params,
-            other => {
-                return Err(InputError::Choice {
-                    field: "offload",
-                    text: other.into(),
-                    choices: "none, optimizer, params",
-                })
-            }
-        };
+        s.offload = pick(
+            "offload",
+            r.text("offload"),
+            &[
+                (&["", "none", "off"], Offload::None),
+                (&["optimizer", "opt"], Offload::Optimizer),
+                (&["params", "parameters", "param"], Offload::Params),
+            ],
+            "none, optimizer, params",
+        )?;
         if s.offload == Offload::Params
             && !matches!(
                 s.sharding,

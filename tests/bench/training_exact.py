@@ -72,6 +72,8 @@ from transformers.optimization import Adafactor  # noqa: E402
 
 import bitsandbytes as bnb  # noqa: E402
 import bitsandbytes.functional as bnbF  # noqa: E402
+
+from transformers_arch import clean, config_dict, write_json  # noqa: E402  (this folder)
 import peft  # noqa: E402
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training  # noqa: E402
 
@@ -265,27 +267,6 @@ def short(e):
     msg = re.sub(r"\{('[^{}']*'(?:, '[^{}']*')*)\}",
                  lambda m: "{" + ", ".join(sorted(m.group(1).split(", "))) + "}", msg)
     return msg[:300]
-
-
-def clean(obj):
-    if isinstance(obj, dict):
-        return {str(k): clean(v) for k, v in obj.items() if not str(k).startswith("_")}
-    if isinstance(obj, (list, tuple)):
-        return [clean(v) for v in obj]
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return "inf" if obj > 0 else ("-inf" if obj < 0 else "nan")
-    if isinstance(obj, torch.dtype):
-        return dn(obj)
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
-    return str(obj)
-
-
-DROP_KEYS = {"transformers_version", "id2label", "label2id"}
-
-
-def config_dict(cfg):
-    return clean({k: v for k, v in cfg.to_dict().items() if k not in DROP_KEYS})
 
 
 def catalog_fields(mid):
@@ -933,10 +914,7 @@ def main():
         result["small"] = small_rows(keys, result["skipped"])
     result["checks"] = checks(result)
     seconds = round(time.time() - started, 1)
-    text = json.dumps(result, sort_keys=True, indent=1, allow_nan=False)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text + "\n")
+    text = write_json(args.out, result)
     print(f"states {len(result['states'])}, small {len(result['small'])}, skipped {len(result['skipped'])}, "
           f"{len(text) / 1e6:.2f} MB, {seconds}s")
 

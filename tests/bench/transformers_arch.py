@@ -1215,6 +1215,17 @@ def short(e):
     return f"{type(e).__name__}: {e}".replace("\n", " ")[:400]
 
 
+def write_json(path, result):
+    """Write `result` as the committed JSON (sorted keys, 1-space indent, no
+    NaN) and return its text. Shared with transformers_vlm.py and
+    training_exact.py."""
+    text = json.dumps(result, sort_keys=True, indent=1, allow_nan=False)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text + "\n")
+    return text
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out")
@@ -1281,10 +1292,7 @@ def main():
             del model
         print(f"{key}: {time.time() - t0:.1f}s", flush=True)
     seconds = round(time.time() - started, 1)  # printed, not stored: keeps reruns diff-free
-    text = json.dumps(result, sort_keys=True, indent=1, allow_nan=False)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text + "\n")
+    text = write_json(args.out, result)
     print(f"params {len(result['params'])}, cache {len(result['cache'])}, skipped {len(result['skipped'])}, "
           f"{len(text) / 1e6:.2f} MB, {seconds}s")
 

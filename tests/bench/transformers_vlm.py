@@ -67,6 +67,8 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import AutoConfig, AutoModelForImageTextToText  # noqa: E402
 
+from transformers_arch import write_json  # noqa: E402  (this folder)
+
 torch.set_num_threads(1)
 transformers.logging.set_verbosity_error()
 
@@ -1456,10 +1458,7 @@ def main():
     if args.dump:
         write_index(args.dump, result, [k for k in keys if os.path.exists(os.path.join(args.dump, f"{k}.txt"))])
     seconds = round(time.time() - started, 1)  # printed, not stored: keeps reruns diff-free
-    text = json.dumps(result, sort_keys=True, indent=1, allow_nan=False)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    with open(args.out, "w") as f:
-        f.write(text + "\n")
+    text = write_json(args.out, result)
     print(f"params {len(result['params'])}, skipped {len(result['skipped'])}, {len(text) / 1e6:.2f} MB, {seconds}s")
     for s in result["skipped"]:
         print(f"  skipped {s['family']} / {s['case']}: {s['why'][:200]}")

@@ -115,6 +115,8 @@ const QUANT_SUFFIXES: &[(&[&str], Quant)] = &[
     (&["quantized", "w4a16"], Quant::Format(GPTQ_4)),
     (&["quantized", "w8a16"], Quant::Format(GPTQ_8)),
     (&["fp8", "dynamic"], Quant::Format(FP8)),
+    // AMD's Quark exports: FP8 weights, and scales for an FP8 KV cache.
+    (&["fp8", "kv"], Quant::Format(FP8)),
     (&["fp8", "static"], Quant::Format(FP8)),
     (&["gptq", "int4"], Quant::Format(GPTQ_4)),
     (&["gptq", "int8"], Quant::Format(GPTQ_8)),
@@ -529,6 +531,7 @@ mod tests {
             RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic → llama-3.1-8b fp8
             neuralmagic/Meta-Llama-3.1-70B-Instruct-FP8 → llama-3.1-70b fp8
             nvidia/Llama-3.1-8B-Instruct-FP8 → llama-3.1-8b fp8
+            amd/Llama-3.1-70B-Instruct-FP8-KV → llama-3.1-70b fp8
             Qwen/Qwen3-8B-FP8 → qwen3-8b fp8-block
             Qwen/Qwen3-30B-A3B-Instruct-2507-FP8 → qwen3-30b-a3b-2507 fp8-block
             Qwen/Qwen3-Coder-480B-A35B-Instruct-FP8 → qwen3-coder-480b-a35b fp8-block

@@ -65,20 +65,6 @@ mod vllm_speed_cases {
         })
     }
 
-    /// The model as the catalog knows it: the repo id, or a re-quantized
-    /// checkpoint's base (`amd/Llama-3.1-70B-Instruct-FP8-KV`).
-    fn model(id: &str) -> String {
-        let name = id.rsplit('/').next().unwrap_or(id);
-        let base = name
-            .trim_end_matches("-FP8-KV")
-            .trim_end_matches("-AWQ");
-        if base.starts_with("Llama") {
-            format!("meta-llama/{base}")
-        } else {
-            base.to_string()
-        }
-    }
-
     /// The predicted seconds of a mean decode step at `ctx`: the step at
     /// an empty cache and at a full one, linear between (the KV read is).
     pub fn predicted_step_s(r: &Request, ctx: u64) -> Option<f64> {
@@ -109,7 +95,7 @@ mod vllm_speed_cases {
             let ctx_max = input.zip(output).map_or(1024, |(i, o)| i + o);
             let ctx = input.zip(output).map_or(512, |(i, o)| i + o / 2);
             let mut r = Request::default();
-            r.set("model", model(&text("model")));
+            r.set("model", text("model"));
             r.set("engine", "vllm".into());
             r.set("weights", w.into());
             r.set("gpus", format!("{}x{gpu}", row["gpu_count"].as_u64().unwrap_or(tp)));

@@ -174,7 +174,7 @@ pub fn params(spec: &ModelSpec) -> Vec<Param> {
 
 /// Which modules LoRA adapts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "kebab-case")]
 pub enum Targets {
     /// peft's `all-linear`: every Linear but the output layer, stacked
     /// experts included (peft 0.21 wraps them, rank doubled for the fused

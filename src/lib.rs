@@ -27,6 +27,10 @@
 //!   states as PyTorch allocates them (full, LoRA, QLoRA), the activations
 //!   autograd saves, data-parallel sharding, and the configs that launch it;
 //!   `report::train` is its string-request shell.
+//! - [`search`] — pure searches over the catalogs: which models and formats
+//!   run on given GPUs (`search::fit`), which GPU sets run a model most
+//!   cheaply (`search::buy`, with dated prices and a cloud catalog); exact
+//!   against the planner, pruned by lower bounds.
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
 //!   safetensors headers, llama.cpp's vision projector (`mmproj`) files,
@@ -38,7 +42,7 @@
 //!
 //! # Invariants
 //!
-//! `estimate`, `plan`, `launch`, `train`, `report` and `import` know nothing about Leptos,
+//! `estimate`, `plan`, `launch`, `train`, `report`, `search` and `import` know nothing about Leptos,
 //! `web_sys`, `js_sys`, `gloo` or `wasm_bindgen`, read no clock and use no
 //! randomness: they are deterministic functions of their inputs, tested
 //! natively (`tests/purity.rs` enforces the imports). All byte counts in the
@@ -49,6 +53,7 @@ pub mod import;
 pub mod launch;
 pub mod plan;
 pub mod report;
+pub mod search;
 pub mod train;
 pub mod ui;
 pub mod units;

@@ -13,6 +13,7 @@ const PURE: &[&str] = &[
     "src/report",
     "src/import",
     "src/train",
+    "src/search",
     "src/units.rs",
 ];
 

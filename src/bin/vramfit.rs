@@ -21,6 +21,11 @@ use vramfit::units::{gib, grouped, mib, params};
 // where Cargo would take it for a binary of its own.
 #[path = "vramfit/train.rs"]
 mod train;
+// `vramfit fit` and `vramfit buy`: the catalog searches (`vramfit::search`).
+#[path = "vramfit/buy.rs"]
+mod buy;
+#[path = "vramfit/fit.rs"]
+mod fit;
 
 /// Will this LLM fit on these GPUs, and how do I split it?
 #[derive(Parser)]
@@ -92,6 +97,11 @@ enum Command {
     /// longest sequence and largest micro-batch that fit, and the configs
     /// that launch it (transformers + peft, DeepSpeed, accelerate, torchtune).
     Train(train::TrainArgs),
+    /// What runs on these GPUs: every catalog model × weight format that
+    /// fits, best first (largest model, highest-quality format, longest context).
+    Fit(fit::FitArgs),
+    /// What to buy or rent to run a model: the cheapest GPU sets that fit it.
+    Buy(buy::BuyArgs),
     /// Plan a run: the split across GPUs, what fits, and the launch command.
     Plan {
         /// Catalog id or alias; a config.json; a .gguf (all shards of a split
@@ -593,6 +603,8 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Train(args) => train::run(args)?,
+        Command::Fit(args) => fit::run(args)?,
+        Command::Buy(args) => buy::run(args)?,
         Command::Plan {
             model,
             gpus,

@@ -1,0 +1,1 @@
+//! What runs on these GPUs: every catalog model × weight format that fits.

@@ -24,6 +24,9 @@ mod train;
 // `vramfit fit` and `vramfit buy`: the catalog searches (`vramfit::search`).
 #[path = "vramfit/buy.rs"]
 mod buy;
+// `vramfit plan … --compare …`: setups side by side.
+#[path = "vramfit/compare.rs"]
+mod compare;
 #[path = "vramfit/fit.rs"]
 mod fit;
 
@@ -163,6 +166,11 @@ enum Command {
         vllm: VllmFlags,
         #[command(flatten)]
         llama: LlamaFlags,
+        /// Also plan this variant and print the setups side by side:
+        /// changes to the setup as `field=value` pairs (`gpus=2xrtx-4090`,
+        /// `engine=vllm weights=awq`, `ctx=32768`). Repeatable.
+        #[arg(long, value_name = "CHANGES")]
+        compare: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -624,6 +632,7 @@ fn run(cli: Cli) -> Result<(), String> {
             flash_attn,
             vllm,
             llama,
+            compare,
             json,
         } => {
             let (model, config, file_format) = model_source(&model)?;
@@ -664,6 +673,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 swa_full: if llama.swa_full { "on" } else { "off" }.into(),
                 llama_cpp_build: llama.llama_cpp_build,
             };
+            if !compare.is_empty() {
+                return compare::run(&request, &compare, json);
+            }
             let r = report(&request).map_err(|e| e.to_string())?;
             if json {
                 println!("{}", to_json(&r)?);

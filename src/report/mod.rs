@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod command;
+pub mod compare;
 pub mod llama_args;
 mod speed;
 pub mod train;

@@ -52,26 +52,57 @@ pub struct Comparison {
     pub differs: Vec<&'static str>,
 }
 
-/// The headline fields, in the order a table shows them.
-pub const FIELDS: [&str; 17] = [
-    "model",
-    "gpus",
-    "engine",
-    "weights",
-    "kv",
-    "n_ctx",
-    "n_seq",
-    "fits",
-    "shortfall_bytes",
-    "weights_bytes",
-    "kv_bytes",
-    "peak_utilisation",
-    "max_context",
-    "max_batch",
-    "decode_tokens_per_s",
-    "prefill_tokens_per_s",
-    "price_usd",
+/// The headline fields and their labels, in the order a table shows them.
+pub const FIELDS: [(&str, &str); 17] = [
+    ("model", "Model"),
+    ("gpus", "GPUs"),
+    ("engine", "Engine"),
+    ("weights", "Weights"),
+    ("kv", "KV cache type"),
+    ("n_ctx", "Context"),
+    ("n_seq", "Sequences"),
+    ("fits", "Fits"),
+    ("shortfall_bytes", "Short by"),
+    ("weights_bytes", "Weights size"),
+    ("kv_bytes", "KV cache size"),
+    ("peak_utilisation", "Fullest GPU"),
+    ("max_context", "Longest context"),
+    ("max_batch", "Most sequences"),
+    ("decode_tokens_per_s", "Decode per sequence"),
+    ("prefill_tokens_per_s", "Prefill"),
+    ("price_usd", "GPU list price"),
 ];
+
+impl Side {
+    /// A field's value as a table shows it (GiB, grouped counts, tok/s).
+    pub fn text(&self, field: &str) -> String {
+        use crate::units::{gib, grouped};
+        let count = |v: Option<u64>| v.map_or("—".to_string(), grouped);
+        let rate = |v: Option<f64>| v.map_or("—".to_string(), |t| format!("{t:.1} tok/s"));
+        match field {
+            "model" => self.model.clone(),
+            "gpus" => self.gpus.clone(),
+            "engine" => self.engine.clone(),
+            "weights" => self.weights.clone(),
+            "kv" => self.kv.clone(),
+            "n_ctx" => grouped(self.n_ctx),
+            "n_seq" => grouped(self.n_seq),
+            "fits" => if self.fits { "yes" } else { "no" }.to_string(),
+            "shortfall_bytes" => gib(self.shortfall_bytes),
+            "weights_bytes" => gib(self.weights_bytes),
+            "kv_bytes" => gib(self.kv_bytes),
+            "peak_utilisation" => format!("{:.0} %", 100.0 * self.peak_utilisation),
+            "max_context" => count(self.max_context),
+            "max_batch" => count(self.max_batch),
+            "decode_tokens_per_s" => rate(self.decode_tokens_per_s),
+            "prefill_tokens_per_s" => rate(self.prefill_tokens_per_s),
+            "price_usd" => self.price_usd.map_or("—".to_string(), |p| {
+                format!("${}", grouped(p.round() as u64))
+            }),
+            _ => String::new(),
+        }
+    }
+}
 
 /// The headline of a report.
 pub fn side(report: &Report, request: &Request) -> Side {
@@ -130,6 +161,7 @@ pub fn compare(requests: &[Request]) -> Comparison {
         .collect();
     let differs = FIELDS
         .into_iter()
+        .map(|(field, _)| field)
         .filter(|field| values.windows(2).any(|w| w[0][field] != w[1][field]))
         .collect();
     Comparison { setups, differs }

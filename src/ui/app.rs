@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::check::{CheckSetup, Checked};
+use super::compare::{AddToComparison, CompareView};
 use super::glance::Glance;
 use super::gpus::GpuEditor;
 use super::inputs::Settings;
@@ -14,7 +15,7 @@ use super::train::{ModeSwitch, TrainResults, TrainSettings};
 use crate::report::train::{train_report, TrainReport, TrainRequest};
 use crate::report::{all_errors, report, InputError, Report, Request};
 use crate::web;
-use crate::web::link::{train_pairs, Mode};
+use crate::web::link::{encode_compare, train_pairs, Mode};
 
 /// The requests being edited and the reports derived from them, shared by
 /// all components through context. The model, config and GPUs live in the
@@ -33,6 +34,8 @@ pub struct Calc {
     pub train: RwSignal<TrainRequest>,
     /// The training report for `train` with the run request's model and GPUs.
     pub trained: Memo<Result<TrainReport, Vec<InputError>>>,
+    /// The setups pinned for the compare view, in order.
+    pub compared: RwSignal<Vec<Request>>,
 }
 
 impl Calc {
@@ -45,10 +48,10 @@ impl Calc {
                 .map(ToString::to_string)
         };
         move || match self.mode.get() {
-            Mode::Run => self.errors.with(|all| find(all)),
             Mode::Train => self
                 .trained
                 .with(|r| r.as_ref().err().and_then(|all| find(all))),
+            Mode::Run | Mode::Fit | Mode::Buy | Mode::Compare => self.errors.with(|all| find(all)),
         }
     }
 
@@ -77,6 +80,12 @@ impl Calc {
 
     /// The full link to this setup in this mode, plus `extra` pairs.
     pub fn link(self, extra: &[(&str, &str)]) -> String {
+        if self.mode.get() == Mode::Compare {
+            let embed = extra.iter().any(|(k, _)| *k == "embed");
+            return self
+                .compared
+                .with(|all| web::state::link_query(&encode_compare(all, embed)));
+        }
         let train_mode = self.mode.get() == Mode::Train;
         self.train.with(|t| {
             let mut pairs: Vec<(&str, &str)> = if train_mode {
@@ -125,6 +134,7 @@ pub fn App() -> impl IntoView {
         let t = request.with(|r| train.with(|t| with_model(r, t)));
         train_report(&t)
     });
+    let compared = RwSignal::new(initial.compared);
     let calc = Calc {
         request,
         result,
@@ -134,6 +144,7 @@ pub fn App() -> impl IntoView {
         mode,
         train,
         trained,
+        compared,
     };
     provide_context(calc);
     provide_context(Checked(RwSignal::new(None)));
@@ -141,6 +152,10 @@ pub fn App() -> impl IntoView {
     let (notes, set_notes) = signal(initial.dropped);
     // Effects only push state outward: the address bar, storage, marks.
     Effect::new(move || {
+        if mode.get() == Mode::Compare {
+            compared.with(|all| web::state::save_query(&encode_compare(all, embed), embed));
+            return;
+        }
         let train_mode = mode.get() == Mode::Train;
         train.with(|t| {
             let pairs = if train_mode {
@@ -153,13 +168,15 @@ pub fn App() -> impl IntoView {
     });
     Effect::new(move || {
         match mode.get() {
-            Mode::Run => result.track(),
             Mode::Train => trained.track(),
+            Mode::Compare => compared.track(),
+            Mode::Run | Mode::Fit | Mode::Buy => result.track(),
         }
         web::mark_first_result();
         web::mark_update();
     });
     let run_mode = move || mode.get() == Mode::Run;
+    let inference = move || matches!(mode.get(), Mode::Run | Mode::Compare);
     let restored = move || {
         let notes = notes.get();
         (!notes.is_empty()).then(|| {
@@ -208,13 +225,18 @@ pub fn App() -> impl IntoView {
                     </Show>
                     <GpuEditor />
                     <ModelPicker />
-                    <Show when=run_mode fallback=|| view! { <TrainSettings /> }>
+                    <Show when=inference fallback=|| view! { <TrainSettings /> }>
                         <Settings />
                     </Show>
+                    <Show when=run_mode>
+                        <AddToComparison />
+                    </Show>
                 </section>
-                <Show when=run_mode fallback=|| view! { <TrainResults /> }>
-                    <Results />
-                </Show>
+                {move || match mode.get() {
+                    Mode::Run => view! { <Results /> }.into_any(),
+                    Mode::Compare => view! { <CompareView /> }.into_any(),
+                    Mode::Train | Mode::Fit | Mode::Buy => view! { <TrainResults /> }.into_any(),
+                }}
             </main>
             {footer}
         </div>

@@ -4,6 +4,7 @@
 //! - [`app`]: the page, its state (one `Request`), links and theme.
 //! - [`check`]: "check my setup" — a pasted or dropped command, log or
 //!   inventory read into the form, and a log's buffers beside ours.
+//! - [`compare`]: setups side by side, differences highlighted.
 //! - [`inputs`]: labelled fields and selects bound to request fields.
 //! - [`glance`]: the one-line verdict pinned to the top of a phone screen.
 //! - [`gpus`]: the GPU list editor and the WebGPU hint.
@@ -16,6 +17,7 @@
 
 mod app;
 mod check;
+mod compare;
 mod glance;
 mod gpus;
 mod inputs;

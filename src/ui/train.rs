@@ -240,6 +240,9 @@ pub fn ModeSwitch() -> impl IntoView {
         <nav class="vf-modes" aria-label="Mode">
             {button(Mode::Run, "Run")}
             {button(Mode::Train, "Fine-tune")}
+            {button(Mode::Fit, "What runs here")}
+            {button(Mode::Buy, "What to buy")}
+            {button(Mode::Compare, "Compare")}
         </nav>
     }
 }

@@ -92,6 +92,89 @@ pub enum Mode {
     Run,
     /// "Can I fine-tune it?"
     Train,
+    /// "What runs on my GPUs?": the catalog search (`search::fit`).
+    Fit,
+    /// "What should I buy or rent?": the GPU search (`search::buy`).
+    Buy,
+    /// Setups side by side (`report::compare`).
+    Compare,
+}
+
+impl Mode {
+    /// The `mode=` value; `None` for Run, the default, which is not written.
+    pub fn id(self) -> Option<&'static str> {
+        match self {
+            Mode::Run => None,
+            Mode::Train => Some("train"),
+            Mode::Fit => Some("fit"),
+            Mode::Buy => Some("buy"),
+            Mode::Compare => Some("compare"),
+        }
+    }
+
+    fn parse(text: &str) -> Option<Mode> {
+        [Mode::Run, Mode::Train, Mode::Fit, Mode::Buy, Mode::Compare]
+            .into_iter()
+            .find(|m| m.id().unwrap_or("run") == text)
+    }
+}
+
+/// A compare link's keys, one per setup: `?v=1&a=<A's query>&b=<B's query>`.
+/// Inside such a link only these (and `v`, `embed`) are read, so `b` and `c`
+/// are setups there, never the batch or the context.
+pub const SIDES: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
+
+/// The compare link (without `?`) of `setups`, each side a whole link.
+pub fn encode_compare(setups: &[Request], embed: bool) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("v", VERSION);
+    for (key, setup) in SIDES.iter().zip(setups) {
+        query.append_pair(key, &encode(setup, &[]));
+    }
+    if embed {
+        query.append_pair("embed", "1");
+    }
+    query.finish()
+}
+
+/// Reads a compare link: its setups, and what it dropped.
+fn decode_compare(query: &str) -> Decoded {
+    let mut compared = Vec::new();
+    let mut dropped = Vec::new();
+    let mut embed = false;
+    let mut version = None;
+    for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "v" => version = Some(value.to_string()),
+            "embed" => embed = value == "1" || value == "true",
+            "mode" => {}
+            key if SIDES.contains(&key) => {
+                let side = decode(&value);
+                dropped.extend(
+                    side.dropped
+                        .into_iter()
+                        .filter(|d| !d.contains("no version"))
+                        .map(|d| format!("setup {}: {d}", key.to_uppercase())),
+                );
+                compared.push(side.request);
+            }
+            key => dropped.push(format!("unknown setting '{key}'")),
+        }
+    }
+    if let Some(v) = version.filter(|v| v != VERSION) {
+        dropped.push(format!(
+            "the link is version {v}; this page reads version {VERSION}"
+        ));
+    }
+    Decoded {
+        request: compared.first().cloned().unwrap_or_default(),
+        mode: Mode::Compare,
+        train: TrainRequest::default(),
+        compared,
+        dropped,
+        embed,
+        any: true,
+    }
 }
 
 /// Fine-tune mode's pairs for [`encode`]'s `extra`: `mode=train` and the
@@ -171,8 +254,10 @@ pub fn encode(request: &Request, extra: &[(&str, &str)]) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decoded {
     pub request: Request,
-    /// `mode=train` opens Fine-tune mode.
+    /// `mode=train` opens Fine-tune mode, `a=…&b=…` the compare view.
     pub mode: Mode,
+    /// A compare link's setups, in order (empty otherwise).
+    pub compared: Vec<Request>,
     /// The training fields the link set (the rest at their defaults).
     pub train: TrainRequest,
     /// Human-readable notes on what could not be restored.
@@ -186,6 +271,9 @@ pub struct Decoded {
 /// Restores a request from a query string (with or without `?`).
 pub fn decode(query: &str) -> Decoded {
     let query = query.strip_prefix('?').unwrap_or(query);
+    if form_urlencoded::parse(query.as_bytes()).any(|(key, _)| key == "a") {
+        return decode_compare(query);
+    }
     // The engine first, whatever its place in the query: the other fields'
     // defaults depend on it.
     let engine = form_urlencoded::parse(query.as_bytes())
@@ -203,13 +291,12 @@ pub fn decode(query: &str) -> Decoded {
         match key.as_ref() {
             "v" => version = Some(value.to_string()),
             "embed" => embed = value == "1" || value == "true",
-            "mode" => match value.as_ref() {
-                "train" => {
-                    mode = Mode::Train;
-                    any = true;
+            "mode" => match Mode::parse(&value) {
+                Some(m) => {
+                    mode = m;
+                    any |= m != Mode::Run;
                 }
-                "run" => mode = Mode::Run,
-                other => dropped.push(format!("unknown mode '{other}'")),
+                None => dropped.push(format!("unknown mode '{value}'")),
             },
             "cfg" => match unpack_config(&value) {
                 Some(text) => {
@@ -246,6 +333,7 @@ pub fn decode(query: &str) -> Decoded {
         request,
         mode,
         train,
+        compared: Vec::new(),
         dropped,
         embed,
         any,
@@ -369,6 +457,37 @@ mod tests {
             ]
         "#]]
         .assert_debug_eq(&decode("v=1&mode=dance").dropped);
+    }
+
+    #[test]
+    fn compare_links_carry_whole_setups_under_letters() {
+        let a = Request::default();
+        let mut b = Request::default();
+        b.set_engine("vllm");
+        b.set("gpus", "2xrtx-4090".into());
+        b.set("batch", "8".into());
+        let link = encode_compare(&[a.clone(), b.clone()], false);
+        expect!["v=1&a=v%3D1&b=v%3D1%26g%3D2xrtx-4090%26e%3Dvllm%26b%3D8"].assert_eq(&link);
+        let back = decode(&link);
+        assert_eq!(back.mode, Mode::Compare);
+        assert_eq!(back.compared, vec![a.clone(), b.clone()]);
+        assert_eq!(back.request, a);
+        assert!(back.dropped.is_empty(), "{:?}", back.dropped);
+        // Hand-written sides without a version, and a bad key, still open.
+        let d = decode("v=1&a=m%3Dqwen3-8b&b=m%3Dqwen3-8b%26w%3Dq8_0&zz=1");
+        assert_eq!(d.compared.len(), 2);
+        assert_eq!(d.compared[1].weights, "q8_0");
+        expect![[r#"
+            [
+                "unknown setting 'zz'",
+            ]
+        "#]]
+        .assert_debug_eq(&d.dropped);
+        // Every mode but Run is written and read back.
+        for mode in [Mode::Train, Mode::Fit, Mode::Buy] {
+            let link = encode(&a, &[("mode", mode.id().unwrap())]);
+            assert_eq!(decode(&link).mode, mode);
+        }
     }
 
     #[test]

@@ -56,6 +56,36 @@ pub fn save(request: &Request, mode: &[(&str, &str)], embed: bool) {
     }
 }
 
+/// Writes a whole query (a compare link) into the address bar and storage.
+pub fn save_query(query: &str, embed: bool) {
+    if let Some(window) = web_sys::window() {
+        if let Ok(history) = window.history() {
+            let path = window.location().pathname().unwrap_or_default();
+            let _ = history.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}?{query}")),
+            );
+        }
+    }
+    if !embed {
+        if let Some(s) = storage() {
+            let _ = s.set_item(STORAGE_KEY, query);
+        }
+    }
+}
+
+/// This page's address with `query`.
+pub fn link_query(query: &str) -> String {
+    let base = web_sys::window()
+        .and_then(|w| {
+            let l = w.location();
+            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
+        })
+        .unwrap_or_default();
+    format!("{base}?{query}")
+}
+
 /// The full link to this setup (for sharing or embedding).
 pub fn link(request: &Request, extra: &[(&str, &str)]) -> String {
     let base = web_sys::window()

@@ -4,7 +4,6 @@
 
 use vramfit::report::compare::{compare, with_changes, Planned, Side, FIELDS};
 use vramfit::report::Request;
-use vramfit::units::{gib, grouped};
 
 /// Plans `base` and each of `variants` (`field=value` changes to `base`).
 pub fn run(base: &Request, variants: &[String], json: bool) -> Result<(), String> {
@@ -37,11 +36,11 @@ pub fn run(base: &Request, variants: &[String], json: bool) -> Result<(), String
         }
     }
     println!();
-    for field in FIELDS {
+    for (field, _) in FIELDS {
         let mark = if c.differs.contains(&field) { "*" } else { " " };
         let cells: Vec<String> = sides
             .iter()
-            .map(|s| s.map_or("—".to_string(), |s| cell(s, field)))
+            .map(|s| s.map_or("—".to_string(), |s| s.text(field)))
             .collect();
         let cells: Vec<String> = cells.iter().map(|c| format!("{c:>24}")).collect();
         println!("{mark} {field:<20} {}", cells.join(" "));
@@ -52,29 +51,4 @@ pub fn run(base: &Request, variants: &[String], json: bool) -> Result<(), String
 
 fn letter(n: usize) -> char {
     (b'A' + (n % 26) as u8) as char
-}
-
-fn cell(s: &Side, field: &str) -> String {
-    let count = |v: Option<u64>| v.map_or("—".to_string(), grouped);
-    let rate = |v: Option<f64>| v.map_or("—".to_string(), |t| format!("{t:.1} tok/s"));
-    match field {
-        "model" => s.model.clone(),
-        "gpus" => s.gpus.clone(),
-        "engine" => s.engine.clone(),
-        "weights" => s.weights.clone(),
-        "kv" => s.kv.clone(),
-        "n_ctx" => grouped(s.n_ctx),
-        "n_seq" => grouped(s.n_seq),
-        "fits" => if s.fits { "yes" } else { "no" }.to_string(),
-        "shortfall_bytes" => gib(s.shortfall_bytes),
-        "weights_bytes" => gib(s.weights_bytes),
-        "kv_bytes" => gib(s.kv_bytes),
-        "peak_utilisation" => format!("{:.0} %", 100.0 * s.peak_utilisation),
-        "max_context" => count(s.max_context),
-        "max_batch" => count(s.max_batch),
-        "decode_tokens_per_s" => rate(s.decode_tokens_per_s),
-        "prefill_tokens_per_s" => rate(s.prefill_tokens_per_s),
-        "price_usd" => s.price_usd.map_or("—".to_string(), |p| format!("${p:.0}")),
-        _ => String::new(),
-    }
 }

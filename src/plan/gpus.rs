@@ -11,6 +11,9 @@
 //! three quarters of it by default (two thirds up to 36 GB), so such a
 //! card's usable memory is Metal's working set ([`super::metal`]); its
 //! `usable_fraction` states that share.
+//!
+//! Prices are launch list prices, each with its date and source, the
+//! defaults of [`crate::search::buy`]; a card without one is not bought.
 
 use std::sync::OnceLock;
 
@@ -56,6 +59,19 @@ pub struct Card {
     pub pcie_gen: Option<u8>,
     #[serde(default)]
     pub pcie_lanes: Option<u8>,
+    /// The card's list price in US dollars: the vendor's launch MSRP
+    /// (GeForce, Radeon, Arc; DGX Spark's system price for the GB10);
+    /// `None` where no public source states one, as for datacenter cards,
+    /// sold by quote, and Macs, whose price depends on the whole
+    /// configuration. A default: `vramfit buy --prices` overrides it.
+    #[serde(default)]
+    pub price_usd: Option<f64>,
+    /// When the source stated the price (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub price_date: Option<String>,
+    /// Where the price is stated (a URL).
+    #[serde(default)]
+    pub price_source: Option<String>,
 }
 
 impl Card {

@@ -1,1 +1,0 @@
-//! What to buy or rent: the cheapest GPU sets that run a model.

@@ -1,0 +1,261 @@
+//! What the search looks for, and the planner's verdict on each set.
+//!
+//! A *goal* is "the cheapest sets that run the model at these settings":
+//! the requested context and sequences (the options, `want` of them), or
+//! a longer context, or more sequences (one point of a Pareto front
+//! each). Sets arrive in price order, so the first that a goal accepts is
+//! its cheapest; sets of the same price that follow are taken too and the
+//! tie is broken by [`GpuSet::order`]. A goal is complete once it has
+//! what it wants and a dearer set arrives.
+//!
+//! A set is handed to the planner only when some open goal could accept
+//! it: its GPUs, each less the part of its memory the engine always takes
+//! (llama.cpp's and PyTorch's runtime overhead; nothing for vLLM, whose
+//! budget is already a share of the card), must hold every layer's
+//! weights and KV cache and the embeddings, output and image side that
+//! live on GPUs ([`need`]). Every placement the planner accepts holds at
+//! least that much on GPUs that each carry the overhead, so a set below
+//! the bound does not fit (the unit test checks this against the planner).
+
+use crate::estimate::memory::Engine;
+use crate::estimate::weights::{weight_bytes, WeightBytes};
+use crate::estimate::{estimate, RunSettings};
+use crate::plan::device::Gpu;
+use crate::plan::search::{max_batch, max_context};
+use crate::plan::split::{fits_on_gpus, PlanRequest};
+use crate::report::{Request, Validated};
+
+use super::sets::GpuSet;
+
+/// Bytes any placement of `settings` keeps on GPUs.
+pub fn need(v: &Validated, settings: &RunSettings) -> u64 {
+    let e = estimate(&v.spec, settings);
+    let layers: u64 = e.layer_weights.iter().chain(&e.layer_kv).sum();
+    let embeddings = if e.token_embd_on_host {
+        0
+    } else {
+        e.token_embd
+    };
+    layers + embeddings + e.output + e.weights.vision
+}
+
+/// The part of each used GPU's memory the bound sets aside.
+pub fn per_gpu_share(settings: &RunSettings) -> u64 {
+    match settings.engine {
+        Engine::Vllm => 0,
+        _ => settings.overhead_per_gpu,
+    }
+}
+
+/// The planner, asked about GPU lists as text.
+pub struct Planner<'a> {
+    pub v: &'a Validated,
+    /// The run's request (its `gpus` a placeholder), for [`Validated::on_gpus`].
+    pub request: &'a Request,
+    weights: WeightBytes,
+    /// Fit verdicts asked for (each an exact feasibility pass).
+    pub checks: u64,
+}
+
+impl<'a> Planner<'a> {
+    pub fn new(v: &'a Validated, request: &'a Request) -> Planner<'a> {
+        Planner {
+            weights: weight_bytes(&v.spec, v.settings.weights),
+            v,
+            request,
+            checks: 0,
+        }
+    }
+
+    /// The GPUs `text` names and the settings that depend on them; `None`
+    /// when the reserve leaves one of them nothing.
+    pub fn gpus(&self, text: &str) -> Option<(Vec<Gpu>, RunSettings)> {
+        self.v.on_gpus(self.request, text)
+    }
+
+    /// The plan request for `gpus` at `settings`, GPUs alone.
+    pub fn on<'b>(&'b self, gpus: &'b [Gpu], settings: RunSettings) -> PlanRequest<'b> {
+        PlanRequest {
+            spec: &self.v.spec,
+            settings,
+            gpus,
+            host_ram: self.v.host_ram,
+            allow_offload: false,
+            fixed: None,
+        }
+    }
+
+    pub fn fits(&mut self, gpus: &[Gpu], settings: RunSettings) -> bool {
+        self.checks += 1;
+        fits_on_gpus(&self.on(gpus, settings), &self.weights)
+    }
+}
+
+/// What a goal asks for beyond running at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The requested context and sequences.
+    Options,
+    /// This context per sequence (the requested sequences).
+    Context(u64),
+    /// This many sequences (the requested context).
+    Batch(u64),
+}
+
+/// A set the planner accepted, with its limits.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub set: GpuSet,
+    pub max_context: Option<u64>,
+    pub max_batch: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Goal {
+    pub target: Target,
+    /// The bound: bytes a set must hold.
+    pub need: u64,
+    want: usize,
+    /// Indices into [`Goals::found`], in arrival (price) order.
+    pub found: Vec<usize>,
+}
+
+/// Every goal and the sets they accepted.
+pub struct Goals {
+    pub goals: Vec<Goal>,
+    pub found: Vec<Found>,
+    /// Sets handed to the planner.
+    pub planned: u64,
+    /// Sets the bound ruled out without planning.
+    pub bounded: u64,
+}
+
+impl Goals {
+    /// The options goal (`want` sets) first, then each target.
+    pub fn new(v: &Validated, want: usize, targets: &[Target]) -> Goals {
+        let goals = std::iter::once(Target::Options)
+            .chain(targets.iter().copied())
+            .map(|target| Goal {
+                target,
+                need: need(v, &settings_for(&v.settings, target)),
+                want: if target == Target::Options { want } else { 1 },
+                found: Vec::new(),
+            })
+            .collect();
+        Goals {
+            goals,
+            found: Vec::new(),
+            planned: 0,
+            bounded: 0,
+        }
+    }
+
+    fn worst(&self, g: &Goal) -> Option<u64> {
+        (g.found.len() >= g.want).then(|| self.found[g.found[g.want - 1]].set.price)
+    }
+
+    /// Whether `g` still takes a set of `price`.
+    fn open(&self, g: &Goal, price: u64) -> bool {
+        self.worst(g).is_none_or(|worst| price <= worst)
+    }
+
+    /// Whether every goal is complete for sets of `price` and dearer.
+    pub fn done(&self, price: u64) -> bool {
+        self.goals.iter().all(|g| !self.open(g, price))
+    }
+
+    /// The least any set of `price` or dearer must hold to be of use.
+    pub fn need(&self, price: u64) -> u64 {
+        self.goals
+            .iter()
+            .filter(|g| self.open(g, price))
+            .map(|g| g.need)
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Whether some goal could take a set of `price` whose GPUs hold at
+    /// most `bound` bytes; counts it as ruled out when none could.
+    pub fn could_take(&mut self, price: u64, bound: u64) -> bool {
+        let any = self
+            .goals
+            .iter()
+            .any(|g| g.need <= bound && self.open(g, price));
+        self.bounded += u64::from(!any);
+        any
+    }
+
+    /// Offers `set` (whose GPUs hold at most `bound` bytes) to the goals
+    /// that could take it, planning it.
+    pub fn offer(&mut self, planner: &mut Planner, set: GpuSet, bound: u64) {
+        let open: Vec<usize> = (0..self.goals.len())
+            .filter(|&i| {
+                let g = &self.goals[i];
+                self.open(g, set.price) && g.need <= bound
+            })
+            .collect();
+        if open.is_empty() {
+            return;
+        }
+        let Some((gpus, settings)) = planner.gpus(&set.gpu_list()) else {
+            return;
+        };
+        self.planned += 1;
+        if !planner.fits(&gpus, settings) {
+            return;
+        }
+        // Memory grows with context and sequences: past the first longer
+        // context (or batch) that does not fit, none does.
+        let (mut context_fails, mut batch_fails) = (false, false);
+        let mut taken = Vec::new();
+        for i in open {
+            let target = self.goals[i].target;
+            let takes = match target {
+                Target::Options => true,
+                Target::Context(_) if context_fails => false,
+                Target::Batch(_) if batch_fails => false,
+                Target::Context(_) | Target::Batch(_) => {
+                    let fits = planner.fits(&gpus, settings_for(&settings, target));
+                    match target {
+                        Target::Context(_) => context_fails |= !fits,
+                        _ => batch_fails |= !fits,
+                    }
+                    fits
+                }
+            };
+            if takes {
+                taken.push(i);
+            }
+        }
+        if taken.is_empty() {
+            return;
+        }
+        let request = planner.on(&gpus, settings);
+        let found = Found {
+            max_context: max_context(&request),
+            max_batch: max_batch(&request),
+            set,
+        };
+        self.found.push(found);
+        for i in taken {
+            self.goals[i].found.push(self.found.len() - 1);
+        }
+    }
+
+    /// A goal's sets, best first, at most `want`.
+    pub fn best(&self, g: &Goal) -> Vec<&Found> {
+        let mut sets: Vec<&Found> = g.found.iter().map(|&i| &self.found[i]).collect();
+        sets.sort_by_cached_key(|f| f.set.order());
+        sets.truncate(g.want);
+        sets
+    }
+}
+
+/// `base` at a goal's context or sequences.
+pub fn settings_for(base: &RunSettings, target: Target) -> RunSettings {
+    match target {
+        Target::Options => *base,
+        Target::Context(n_ctx) => RunSettings { n_ctx, ..*base },
+        Target::Batch(n_seq) => RunSettings { n_seq, ..*base },
+    }
+}

@@ -1,0 +1,109 @@
+//! `vramfit buy` as a person runs it: the built binary, its table, its
+//! JSON, a prices file from standard input, and its errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// `(exit status success, stdout, stderr)` of `vramfit buy ARGS`, with
+/// `stdin` piped in.
+fn buy(args: &[&str], stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vramfit"))
+        .arg("buy")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vramfit");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_table_lists_the_cheapest_sets_and_the_fronts() {
+    let (ok, out, err) = buy(
+        &["qwen2.5-14b", "--cards", "rtx-3090,rtx-4090", "--top", "2"],
+        "",
+    );
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("Qwen2.5 14B"), "{out}");
+    assert!(
+        lines[1].contains("price") && lines[1].contains("max ctx"),
+        "{out}"
+    );
+    assert!(
+        lines[2].contains("$1,499") && lines[2].contains("rtx-3090"),
+        "{out}"
+    );
+    assert!(out.contains("price vs longest context"), "{out}");
+    assert!(
+        out.lines().last().unwrap().starts_with("searched:"),
+        "{out}"
+    );
+}
+
+#[test]
+fn json_with_prices_from_stdin_and_renting() {
+    let (ok, out, err) = buy(
+        &[
+            "qwen2.5-14b",
+            "--cards",
+            "rtx-3090",
+            "--prices",
+            "-",
+            "--json",
+            "--top",
+            "1",
+        ],
+        r#"{"rtx-3090": 650}"#,
+    );
+    assert!(ok, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["mode"], "buy");
+    assert_eq!(r["options"][0]["gpus"][0], "rtx-3090");
+    assert_eq!(r["options"][0]["price"], 650.0);
+    assert_eq!(r["options"][0]["fits"], true);
+    let (ok, out, err) = buy(&["llama-3.1-8b", "--rent", "--json", "--top", "1"], "");
+    assert!(ok, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["mode"], "rent");
+    assert!(
+        r["options"][0]["usd_per_hour"].as_f64().unwrap() > 0.0,
+        "{out}"
+    );
+    assert!(r["options"][0]["instance"].is_string(), "{out}");
+}
+
+#[test]
+fn bad_values_are_errors_naming_their_flag() {
+    for (args, flag) in [
+        (vec!["llama-3.1-8b", "--max-gpus", "0"], "--max-gpus"),
+        (vec!["llama-3.1-8b", "--cards", "rtx-9999"], "--cards"),
+        (
+            vec!["llama-3.1-8b", "--same-vendor", "sometimes"],
+            "--same-vendor",
+        ),
+        (vec!["no-such-model-xyz"], "MODEL"),
+    ] {
+        let (ok, _, err) = buy(&args, "");
+        assert!(!ok, "{args:?} was accepted");
+        assert!(err.contains(flag), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let (ok, _, err) = buy(&["llama-3.1-8b", "--prices", "-"], "{not json");
+    assert!(!ok);
+    assert!(err.contains("--prices"), "{err}");
+}

@@ -112,7 +112,7 @@ pub fn side(report: &Report, request: &Request) -> Side {
         .map(|g| {
             g.card
                 .and_then(crate::plan::gpus::find_card)
-                .and_then(|_card| None::<f64>) // PRICE-PENDING
+                .and_then(|card| card.price_usd)
         })
         .sum::<Option<f64>>();
     Side {

@@ -1,9 +1,224 @@
-//! `vramfit fit`: every catalog model × weight format that fits on the GPUs.
+//! `vramfit fit`: every catalog model × weight format that fits on the GPUs,
+//! best first, as a table grouped by family or `--json`, through
+//! [`vramfit::search::fit`]. The run's flags are `vramfit plan`'s, with the
+//! same names, defaults and help.
+
+use vramfit::report::InputError;
+use vramfit::search::fit::{fit, FitEntry, FitReport, FitRequest};
+use vramfit::units::{gib, params};
 
 /// The flags of `vramfit fit`.
-#[derive(Debug, Clone, clap::Args)]
-pub struct FitArgs {}
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
+    /// (rtx-4090, h100), optionally repeated (2xrtx-4090) and with memory
+    /// already used (rtx-3090:1.5GB); `;` separates machines. Repeatable.
+    #[arg(long = "gpu", required = true)]
+    gpus: Vec<String>,
+    /// Engine: llama.cpp, vllm, transformers, exllamav2 or ollama.
+    #[arg(long, default_value = "llama.cpp")]
+    engine: String,
+    /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
+    #[arg(long, default_value = "f16")]
+    kv: String,
+    /// Context length per sequence, tokens (vLLM's --max-model-len).
+    #[arg(long, visible_alias = "max-model-len", default_value = "8192")]
+    ctx: String,
+    /// Concurrent sequences (vLLM's --max-num-seqs).
+    #[arg(long, visible_alias = "max-num-seqs", default_value = "1")]
+    batch: String,
+    /// Images per request for a vision-language model (0: text only).
+    #[arg(long, default_value = "1")]
+    images: String,
+    /// Memory kept free on every GPU (desktop, other processes).
+    #[arg(long, default_value = "")]
+    reserve: String,
+    /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
+    #[arg(long, default_value = "")]
+    overhead: String,
+    /// Host RAM available for CPU offload.
+    #[arg(long, default_value = "")]
+    host_ram: String,
+    /// Host memory bandwidth in GB/s, for the speed of offloaded layers (default: dual-channel DDR5-5600, 89.6; a Mac's unified memory).
+    #[arg(long = "host-bandwidth", default_value = "")]
+    host_bw: String,
+    /// Let layers go to the CPU when the GPUs are not enough.
+    #[arg(long)]
+    offload: bool,
+    /// llama.cpp's -ub: tokens per compute step (default 512).
+    #[arg(long, visible_alias = "ub", default_value = "")]
+    ubatch: String,
+    /// Flash attention: on (default), off or auto (llama.cpp -fa; auto is on for GPU backends; SDPA for transformers).
+    #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
+    flash_attn: String,
+    /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
+    #[arg(long, default_value = "")]
+    backend: String,
+    /// Sliding-window layers cache the whole context (llama.cpp --swa-full).
+    #[arg(long = "swa-full")]
+    swa_full: bool,
+    /// The llama.cpp build whose buffers to follow, e.g. b4462 (default: the current release).
+    #[arg(long = "llama-cpp-build", default_value = "")]
+    llama_cpp_build: String,
+    #[command(flatten)]
+    vllm: super::VllmFlags,
+    /// Only this model family (Llama, Qwen, Gemma…; `vramfit models` lists them).
+    #[arg(long, default_value = "")]
+    family: String,
+    /// any, moe (mixture-of-experts models only) or dense.
+    #[arg(long, default_value = "any")]
+    moe: String,
+    /// Only models whose longest context on the GPUs (at --batch sequences) reaches this many tokens.
+    #[arg(long = "min-ctx", default_value = "")]
+    min_ctx: String,
+    /// Every format of each model that fits, not only the best one (the
+    /// longest context and most sequences are searched for the best one).
+    #[arg(long = "all-formats")]
+    all_formats: bool,
+    /// Print JSON (`entries`, best first, and the plan request they share) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
 
-pub fn run(_args: FitArgs) -> Result<(), String> {
-    Err("vramfit fit: not built yet".into())
+impl FitArgs {
+    /// The request as the library reads it.
+    fn request(self) -> FitRequest {
+        let on_off = |b: bool| if b { "on" } else { "off" }.to_string();
+        let vllm = self.vllm;
+        let fields = [
+            ("gpus", self.gpus.join(",")),
+            ("engine", self.engine),
+            ("kv", self.kv),
+            ("ctx", self.ctx),
+            ("batch", self.batch),
+            ("images", self.images),
+            ("reserve", self.reserve),
+            ("overhead", self.overhead),
+            ("host_ram", self.host_ram),
+            ("host_bw", self.host_bw),
+            ("offload", on_off(self.offload)),
+            ("ubatch", self.ubatch),
+            ("flash_attn", self.flash_attn),
+            ("backend", self.backend),
+            ("swa_full", on_off(self.swa_full)),
+            ("llama_cpp_build", self.llama_cpp_build),
+            ("util", vllm.util),
+            ("vllm_version", vllm.vllm_version),
+            ("batched_tokens", vllm.batched_tokens),
+            ("block_size", vllm.block_size),
+            ("eager", on_off(vllm.enforce_eager)),
+            ("tp", vllm.tp),
+            ("pp", vllm.pp),
+            ("family", self.family),
+            ("moe", self.moe),
+            ("min_ctx", self.min_ctx),
+            (
+                "formats",
+                if self.all_formats { "all" } else { "best" }.to_string(),
+            ),
+        ];
+        let mut request = FitRequest::default();
+        for (field, value) in fields {
+            let known = request.set(field, value);
+            debug_assert!(known, "{field} is a fit field");
+        }
+        request
+    }
+}
+
+/// An input error worded with the flag it belongs to.
+fn flag_message(e: &InputError) -> String {
+    let flag = match e.field() {
+        "gpus" => "--gpu".to_string(),
+        "host_bw" => "--host-bandwidth".to_string(),
+        "util" => "--gpu-memory-utilization".to_string(),
+        "batched_tokens" => "--max-num-batched-tokens".to_string(),
+        "eager" => "--enforce-eager".to_string(),
+        "tp" => "--tensor-parallel-size".to_string(),
+        "pp" => "--pipeline-parallel-size".to_string(),
+        field => format!("--{}", field.replace('_', "-")),
+    };
+    format!("{flag}: {e}")
+}
+
+/// Runs `vramfit fit`.
+pub fn run(args: FitArgs) -> Result<(), String> {
+    let json = args.json;
+    let report = fit(&args.request()).map_err(|e| flag_message(&e))?;
+    if json {
+        println!("{}", super::to_json(&report)?);
+    } else {
+        print_fit(&report);
+    }
+    Ok(())
+}
+
+/// A count, or `-` when none fits and `·` when not searched.
+fn limit(value: Option<Option<u64>>) -> String {
+    match value {
+        Some(Some(n)) => n.to_string(),
+        Some(None) => "-".into(),
+        None => "·".into(),
+    }
+}
+
+fn row(e: &FitEntry) -> String {
+    let size = if e.moe && e.active_params != e.params {
+        format!("{} ({} active)", params(e.params), params(e.active_params))
+    } else {
+        params(e.params)
+    };
+    let decode = e
+        .decode_tokens_per_s
+        .map_or("-".to_string(), |t| format!("{t:.1}"));
+    let offload = if e.offloaded { " (offloaded)" } else { "" };
+    format!(
+        "  {:<30} {:<24} {:<12} {:>5.2} {:>11} {:>8} {:>5} {:>8}{offload}",
+        e.name,
+        size,
+        e.weights,
+        e.bits_per_weight,
+        gib(e.weights_bytes),
+        limit(e.limits.map(|l| l.max_context)),
+        limit(e.limits.map(|l| l.max_batch)),
+        decode,
+    )
+}
+
+/// The list grouped by family, families in the order of their best entry.
+fn print_fit(r: &FitReport) {
+    let q = &r.request;
+    let sequences = if q.batch.trim() == "1" {
+        "1 sequence".to_string()
+    } else {
+        format!("{} sequences", q.batch.trim())
+    };
+    let models: std::collections::BTreeSet<&str> =
+        r.entries.iter().map(|e| e.model.as_str()).collect();
+    println!(
+        "on {} with {}, {} tokens × {sequences}: {} models fit ({} entries); {} candidates, {} planned, {} ruled out by size",
+        q.gpus, q.engine, q.ctx.trim(), models.len(), r.entries.len(), r.considered, r.planned, r.pruned
+    );
+    let mut families: Vec<&str> = Vec::new();
+    for e in &r.entries {
+        if !families.contains(&e.family.as_str()) {
+            families.push(&e.family);
+        }
+    }
+    for family in families {
+        println!("\n{family}");
+        println!(
+            "  {:<30} {:<24} {:<12} {:>5} {:>11} {:>8} {:>5} {:>8}",
+            "model", "parameters", "weights", "bits", "size", "context", "seqs", "tok/s"
+        );
+        for e in r.entries.iter().filter(|e| e.family == family) {
+            println!("{}", row(e));
+        }
+    }
+    if r.entries.iter().any(|e| e.limits.is_none()) {
+        println!("\n· not searched: `vramfit plan MODEL --weights FORMAT …` gives its longest context and most sequences");
+    }
+    for n in &r.notes {
+        println!("note: {n}");
+    }
 }

@@ -10,12 +10,13 @@ use super::gpus::GpuEditor;
 use super::inputs::Settings;
 use super::model::ModelPicker;
 use super::results::Results;
+use super::search::{BuyResults, BuySettings, FitResults, FitSettings, Searches};
 use super::share::{ShareBar, ThemeToggle};
 use super::train::{ModeSwitch, TrainResults, TrainSettings};
 use crate::report::train::{train_report, TrainReport, TrainRequest};
 use crate::report::{all_errors, report, InputError, Report, Request};
 use crate::web;
-use crate::web::link::{encode_compare, train_pairs, Mode};
+use crate::web::link::{encode_compare, search_pairs, train_pairs, Mode, BUY_KEYS, FIT_KEYS};
 
 /// The requests being edited and the reports derived from them, shared by
 /// all components through context. The model, config and GPUs live in the
@@ -86,16 +87,38 @@ impl Calc {
                 .compared
                 .with(|all| web::state::link_query(&encode_compare(all, embed)));
         }
-        let train_mode = self.mode.get() == Mode::Train;
-        self.train.with(|t| {
-            let mut pairs: Vec<(&str, &str)> = if train_mode {
-                train_pairs(t)
-            } else {
-                Vec::new()
-            };
-            pairs.extend_from_slice(extra);
-            self.request.with(|r| web::state::link(r, &pairs))
-        })
+        let mut pairs = self.mode_pairs();
+        pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.request.with(|r| web::state::link(r, &pairs))
+    }
+
+    /// The current mode's link pairs: `mode=…` and its own fields.
+    fn mode_pairs(self) -> Vec<(String, String)> {
+        let owned = |pairs: Vec<(&str, &str)>| -> Vec<(String, String)> {
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let searches = use_context::<Searches>();
+        match self.mode.get() {
+            Mode::Train => self.train.with(|t| owned(train_pairs(t))),
+            Mode::Fit => searches.map_or_else(Vec::new, |s| {
+                s.fit
+                    .fields
+                    .with(|f| owned(search_pairs(Mode::Fit, &FIT_KEYS, f)))
+            }),
+            Mode::Buy => searches.map_or_else(Vec::new, |s| {
+                s.buy
+                    .fields
+                    .with(|f| owned(search_pairs(Mode::Buy, &BUY_KEYS, f)))
+            }),
+            Mode::Run | Mode::Compare => Vec::new(),
+        }
     }
 }
 
@@ -147,6 +170,7 @@ pub fn App() -> impl IntoView {
         compared,
     };
     provide_context(calc);
+    Searches::provide(calc, initial.fit, initial.buy);
     provide_context(Checked(RwSignal::new(None)));
     super::share::Theme::provide();
     let (notes, set_notes) = signal(initial.dropped);
@@ -156,15 +180,12 @@ pub fn App() -> impl IntoView {
             compared.with(|all| web::state::save_query(&encode_compare(all, embed), embed));
             return;
         }
-        let train_mode = mode.get() == Mode::Train;
-        train.with(|t| {
-            let pairs = if train_mode {
-                train_pairs(t)
-            } else {
-                Vec::new()
-            };
-            request.with(|r| web::state::save(r, &pairs, embed));
-        });
+        let pairs = calc.mode_pairs();
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        request.with(|r| web::state::save(r, &pairs, embed));
     });
     Effect::new(move || {
         match mode.get() {
@@ -176,7 +197,12 @@ pub fn App() -> impl IntoView {
         web::mark_update();
     });
     let run_mode = move || mode.get() == Mode::Run;
-    let inference = move || matches!(mode.get(), Mode::Run | Mode::Compare);
+    let settings = move || match mode.get() {
+        Mode::Run | Mode::Compare => view! { <Settings /> }.into_any(),
+        Mode::Train => view! { <TrainSettings /> }.into_any(),
+        Mode::Fit => view! { <FitSettings /> }.into_any(),
+        Mode::Buy => view! { <BuySettings /> }.into_any(),
+    };
     let restored = move || {
         let notes = notes.get();
         (!notes.is_empty()).then(|| {
@@ -223,11 +249,13 @@ pub fn App() -> impl IntoView {
                     <Show when=run_mode>
                         <CheckSetup />
                     </Show>
-                    <GpuEditor />
-                    <ModelPicker />
-                    <Show when=inference fallback=|| view! { <TrainSettings /> }>
-                        <Settings />
+                    <Show when=move || mode.get() != Mode::Buy>
+                        <GpuEditor />
                     </Show>
+                    <Show when=move || mode.get() != Mode::Fit>
+                        <ModelPicker />
+                    </Show>
+                    {settings}
                     <Show when=run_mode>
                         <AddToComparison />
                     </Show>
@@ -235,7 +263,9 @@ pub fn App() -> impl IntoView {
                 {move || match mode.get() {
                     Mode::Run => view! { <Results /> }.into_any(),
                     Mode::Compare => view! { <CompareView /> }.into_any(),
-                    Mode::Train | Mode::Fit | Mode::Buy => view! { <TrainResults /> }.into_any(),
+                    Mode::Train => view! { <TrainResults /> }.into_any(),
+                    Mode::Fit => view! { <FitResults /> }.into_any(),
+                    Mode::Buy => view! { <BuyResults /> }.into_any(),
                 }}
             </main>
             {footer}

@@ -117,7 +117,7 @@ pub fn Choice(
 }
 
 /// The engine the request names, or llama.cpp while it names none we know.
-fn engine_of(request: &Request) -> Engine {
+pub(super) fn engine_of(request: &Request) -> Engine {
     request.engine.parse().unwrap_or(Engine::LlamaCpp)
 }
 
@@ -127,7 +127,7 @@ fn engine_of(request: &Request) -> Engine {
 /// that names none, or an empty field (not chosen: the format the model name
 /// implies, else the engine's default) is listed too, so the menu always shows
 /// what the plan was asked for; the inline error says what is wrong with it.
-fn weight_options(engine: Engine, current: &str) -> Vec<(String, String)> {
+pub(super) fn weight_options(engine: Engine, current: &str) -> Vec<(String, String)> {
     let named = current.trim().parse::<WeightFormat>().ok();
     let mut options: Vec<(String, String)> = engine
         .weight_formats()

@@ -10,6 +10,8 @@
 //! - [`gpus`]: the GPU list editor and the WebGPU hint.
 //! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
 //! - [`results`]: verdict, ways out, bars, limits, device map, commands.
+//! - [`search`]: "What runs here" and "What to buy", answered by the
+//!   worker module (`web::worker`).
 //! - [`share`]: share link, embed dialog, theme toggle.
 //! - [`train`]: Fine-tune mode — the mode switch, training settings and
 //!   the training report.
@@ -23,6 +25,7 @@ mod gpus;
 mod inputs;
 mod model;
 mod results;
+mod search;
 mod share;
 mod train;
 mod vllm;

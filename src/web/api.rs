@@ -1,5 +1,7 @@
-//! `window.vramfit` for docs sites: `plan(input)`, `train(input)` and
-//! `params(config)` take and return plain JSON objects — the same schema as the CLI's `--json`.
+//! `window.vramfit` for docs sites: `plan(input)`, `train(input)`,
+//! `compare([input…])` and `params(config)` take and return plain JSON
+//! objects — the same schema as the CLI's `--json`; `fit(input)` and
+//! `buy(input)` return Promises of theirs (the searches run in a worker).
 //! Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`)
 //! rather than through serde-wasm-bindgen: the report's serializers are then
 //! the ones the CLI and the JSON export already use, which keeps the page
@@ -94,8 +96,50 @@ pub fn check_js(input: JsValue) -> Result<JsValue, JsValue> {
     to_js(&crate::report::check::check_json(&c))
 }
 
-/// Puts `{plan, train, params, check, version}` on `window.vramfit` and fires a
-/// `vramfit:ready` event.
+/// `vramfit.compare([{…}, {…}])` (each `plan()`'s input) → `{setups,
+/// differs}`: each setup's headline (fits, context, sequences, speed, list
+/// price) and the fields whose values differ.
+#[wasm_bindgen(js_name = compare)]
+pub fn compare_js(input: JsValue) -> Result<JsValue, JsValue> {
+    let value = from_js(&input)?;
+    let list = value.as_array().ok_or_else(|| {
+        error("compare: give a list of setups, e.g. [{model, gpus}, {model, gpus}]")
+    })?;
+    let requests = list
+        .iter()
+        .enumerate()
+        .map(|(n, v)| Request::from_json(v).map_err(|e| error(format!("setup {}: {e}", n + 1))))
+        .collect::<Result<Vec<_>, _>>()?;
+    to_js(&crate::report::compare::compare(&requests))
+}
+
+/// `vramfit.fit({gpus, engine, ctx, batch, family, moe, min_ctx, formats})`
+/// and `vramfit.buy({model, weights, ctx, max_gpus, machines, mode, prices,
+/// …})` → a Promise of the CLI's `fit --json` / `buy --json` object. The
+/// searches run in the worker module, loaded on the first call.
+fn search_js(task: &'static str, input: JsValue) -> js_sys::Promise {
+    let request = from_js(&input);
+    js_sys::Promise::new(&mut |resolve, reject| match &request {
+        Ok(request) => {
+            let (resolve, reject) = (resolve.clone(), reject.clone());
+            super::worker::call(task, request.clone(), move |answer| {
+                let outcome = answer
+                    .map_err(error)
+                    .and_then(|v| js_sys::JSON::parse(&v.to_string()));
+                let _ = match outcome {
+                    Ok(v) => resolve.call1(&JsValue::NULL, &v),
+                    Err(e) => reject.call1(&JsValue::NULL, &e),
+                };
+            });
+        }
+        Err(e) => {
+            let _ = reject.call1(&JsValue::NULL, e);
+        }
+    })
+}
+
+/// Puts `{plan, train, params, check, compare, fit, buy, version}` on
+/// `window.vramfit` and fires a `vramfit:ready` event.
 pub fn install() {
     let Some(window) = web_sys::window() else {
         return;
@@ -112,6 +156,15 @@ pub fn install() {
     let check =
         Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(check_js).into_js_value();
     let _ = Reflect::set(&api, &"check".into(), &check);
+    let compare =
+        Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(compare_js).into_js_value();
+    let _ = Reflect::set(&api, &"compare".into(), &compare);
+    let fit = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| search_js("fit", input))
+        .into_js_value();
+    let _ = Reflect::set(&api, &"fit".into(), &fit);
+    let buy = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| search_js("buy", input))
+        .into_js_value();
+    let _ = Reflect::set(&api, &"buy".into(), &buy);
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
     let _ = Reflect::set(&window, &"vramfit".into(), &api);
     if let Ok(event) = web_sys::Event::new("vramfit:ready") {

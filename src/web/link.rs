@@ -84,6 +84,46 @@ const TRAIN_KEYS: [(&str, &str); 23] = [
     ("overhead", "tov"),
 ];
 
+/// "What runs here" filters (`search::fit::FILTERS`) → query key.
+pub const FIT_KEYS: [(&str, &str); 4] = [
+    ("family", "ff"),
+    ("moe", "fm"),
+    ("min_ctx", "fc"),
+    ("formats", "fo"),
+];
+
+/// "What to buy" fields of its own (`search::buy::BuyRequest`) → query key.
+/// The model and how it runs travel under the run's keys.
+pub const BUY_KEYS: [(&str, &str); 7] = [
+    ("max_gpus", "bg"),
+    ("machines", "bn"),
+    ("mode", "bw"),
+    ("same_vendor", "bv"),
+    ("prices", "bp"),
+    ("cards", "bc"),
+    ("top", "btop"),
+];
+
+/// A search mode's pairs for [`encode`]'s `extra`: `mode=…` and its fields
+/// under their keys (`fields` holds only what differs from the defaults).
+pub fn search_pairs<'a>(
+    mode: Mode,
+    keys: &'static [(&'static str, &'static str)],
+    fields: &'a [(String, String)],
+) -> Vec<(&'static str, &'a str)> {
+    let named = keys.iter().filter_map(|(field, key)| {
+        fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, value)| (*key, value.as_str()))
+    });
+    mode.id()
+        .map(|id| ("mode", id))
+        .into_iter()
+        .chain(named)
+        .collect()
+}
+
 /// Which question the page answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
@@ -171,6 +211,8 @@ fn decode_compare(query: &str) -> Decoded {
         mode: Mode::Compare,
         train: TrainRequest::default(),
         compared,
+        fit: Vec::new(),
+        buy: Vec::new(),
         dropped,
         embed,
         any: true,
@@ -258,6 +300,10 @@ pub struct Decoded {
     pub mode: Mode,
     /// A compare link's setups, in order (empty otherwise).
     pub compared: Vec<Request>,
+    /// "What runs here" filters the link set, `(field, value)`.
+    pub fit: Vec<(String, String)>,
+    /// "What to buy" fields the link set, `(field, value)`.
+    pub buy: Vec<(String, String)>,
     /// The training fields the link set (the rest at their defaults).
     pub train: TrainRequest,
     /// Human-readable notes on what could not be restored.
@@ -283,6 +329,8 @@ pub fn decode(query: &str) -> Decoded {
     let mut request = baseline(engine.as_deref());
     let mut mode = Mode::Run;
     let mut train = TrainRequest::default();
+    let mut fit = Vec::new();
+    let mut buy = Vec::new();
     let mut dropped = Vec::new();
     let mut embed = false;
     let mut any = false;
@@ -313,6 +361,10 @@ pub fn decode(query: &str) -> Decoded {
                     request.set(field, value.to_string());
                 } else if let Some((field, _)) = TRAIN_KEYS.iter().find(|(_, k)| *k == key) {
                     train.set(field, value.to_string());
+                } else if let Some((field, _)) = FIT_KEYS.iter().find(|(_, k)| *k == key) {
+                    fit.push((field.to_string(), value.to_string()));
+                } else if let Some((field, _)) = BUY_KEYS.iter().find(|(_, k)| *k == key) {
+                    buy.push((field.to_string(), value.to_string()));
                 } else {
                     dropped.push(format!("unknown setting '{key}'"));
                     continue;
@@ -334,6 +386,8 @@ pub fn decode(query: &str) -> Decoded {
         mode,
         train,
         compared: Vec::new(),
+        fit,
+        buy,
         dropped,
         embed,
         any,
@@ -436,7 +490,13 @@ mod tests {
         assert_eq!(d.mode, Mode::Run);
         assert_eq!(d.train, TrainRequest::default());
         assert!(decode("v=1").dropped.is_empty());
-        let mut keys: Vec<&str> = KEYS.iter().chain(&TRAIN_KEYS).map(|(_, k)| *k).collect();
+        let mut keys: Vec<&str> = KEYS
+            .iter()
+            .chain(&TRAIN_KEYS)
+            .chain(&FIT_KEYS)
+            .chain(&BUY_KEYS)
+            .map(|(_, k)| *k)
+            .collect();
         keys.extend(["v", "embed", "mode"]);
         let count = keys.len();
         keys.sort_unstable();
@@ -483,6 +543,15 @@ mod tests {
             ]
         "#]]
         .assert_debug_eq(&d.dropped);
+        // A search's fields travel under their keys.
+        let fields = vec![("family".to_string(), "Qwen".to_string())];
+        let link = encode(&a, &search_pairs(Mode::Fit, &FIT_KEYS, &fields));
+        expect!["v=1&mode=fit&ff=Qwen"].assert_eq(&link);
+        assert_eq!(decode(&link).fit, fields);
+        let fields = vec![("max_gpus".to_string(), "4".to_string())];
+        let link = encode(&a, &search_pairs(Mode::Buy, &BUY_KEYS, &fields));
+        expect!["v=1&mode=buy&bg=4"].assert_eq(&link);
+        assert_eq!(decode(&link).buy, fields);
         // Every mode but Run is written and read back.
         for mode in [Mode::Train, Mode::Fit, Mode::Buy] {
             let link = encode(&a, &[("mode", mode.id().unwrap())]);

@@ -4,13 +4,19 @@
 //! - [`state`]: location, history, localStorage, theme.
 //! - [`clipboard`], [`files`], [`webgpu`]: browser APIs the UI calls.
 //! - [`api`]: the `window.vramfit` JS API for docs sites.
+//! - [`worker`]: the page's client of the second WebAssembly module, which
+//!   runs in a Web Worker and answers [`tasks`] (the catalog searches), so
+//!   their code loads on first use, off the first render's critical path.
 
 pub mod api;
 pub mod clipboard;
 pub mod files;
 pub mod link;
 pub mod state;
+pub mod tasks;
+
 pub mod webgpu;
+pub mod worker;
 
 /// Marks the first rendered result on the page's performance timeline
 /// (`vf-first-result`), once; the e2e suite reads it to time first render.

@@ -14,6 +14,8 @@ export async function load() {
   const wasm = html.match(/module_or_path:\s*'([^']+\.wasm)'/);
   if (!js || !wasm) throw new Error('vramfit: could not find the app module in index.html');
   window.vramfitApiOnly = true;
+  // The searches (fit, buy) run in a worker whose files sit beside this one.
+  window.vramfitBase = base.href;
   const module = await import(new URL(js[1], base).href);
   await module.default({ module_or_path: new URL(wasm[1], base).href });
   return window.vramfit;

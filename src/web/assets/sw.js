@@ -1,8 +1,8 @@
 // vramfit service worker: the app keeps working offline after one visit.
-// Pages are network-first (so a new build is picked up when online) with the
-// cached copy as fallback; every other same-origin GET (hashed JS, wasm, CSS)
-// is cache-first, since a hashed file never changes.
-const CACHE = 'vramfit-v1';
+// Pages and unhashed files (the worker module, api.js) are network-first (so
+// a new build is picked up when online) with the cached copy as fallback;
+// hashed JS, wasm and CSS are cache-first, since a hashed file never changes.
+const CACHE = 'vramfit-v2';
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -22,6 +22,15 @@ self.addEventListener('fetch', (event) => {
           return fresh;
         } catch {
           return (await cache.match(page)) || Response.error();
+        }
+      }
+      if (!/-[0-9a-f]{16}(_bg)?\.(js|wasm|css)$/.test(url.pathname)) {
+        try {
+          const fresh = await fetch(request);
+          if (fresh.ok) cache.put(request, fresh.clone());
+          return fresh;
+        } catch {
+          return (await cache.match(request)) || Response.error();
         }
       }
       const hit = await cache.match(request);

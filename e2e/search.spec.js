@@ -68,7 +68,7 @@ test('what runs here lists catalog models best first, from the worker, and opens
   expect(loaded.some((p) => p.endsWith('vramfit-worker_bg.wasm'))).toBe(true);
   await expect(page.getByTestId('fit-status')).toContainText('planned');
   const first = page.getByTestId('fit-table').first().locator('tbody tr').first();
-  await expect(first.locator('td').nth(4)).not.toHaveText('—');
+  await expect(first.locator('td').nth(1)).not.toHaveText('—');
   await expect(page).toHaveURL(/mode=fit/);
   expect(await axeViolations(page)).toEqual([]);
   await page.screenshot({ path: 'out/fit.png', fullPage: false });
@@ -78,6 +78,7 @@ test('what runs here lists catalog models best first, from the worker, and opens
   await expect(page.getByTestId('fit-status')).not.toContainText('updating');
   const text = await page.getByTestId('fit').textContent();
   expect(text).not.toContain('Llama 3.1 8B');
+  console.log(`fit, second search: ${await page.getByTestId('fit-status').textContent()}`);
   // Opening an entry plans it in the Run view.
   const row = page.getByTestId('fit-table').first().locator('tbody tr').first();
   const name = (await row.locator('th').textContent()).trim();
@@ -94,6 +95,9 @@ test('a fit link reopens the search with its filters', async ({ page }) => {
   await expect(page.locator('#vf-s-formats')).toHaveValue('all');
   const groups = await page.locator('.vf-search__group').allTextContents();
   expect(groups).toEqual(['Qwen']);
+  // Every format that fits: one row per model, the others a click away.
+  const also = page.getByRole('button', { name: /^Open the plan of Qwen3 8B in / });
+  expect(await also.count()).toBeGreaterThan(3);
 });
 
 test('what to buy lists the cheapest GPU sets and the rented instances', async ({ page }) => {

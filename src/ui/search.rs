@@ -326,25 +326,54 @@ pub fn FitResults() -> impl IntoView {
         })
     };
     let table = move |family: String, entries: Vec<Value>| {
-        let rows = entries
+        // One row per model: its best entry, and (formats=all) the other
+        // formats that fit, each opening its own plan.
+        let mut models: Vec<(Value, Vec<Value>)> = Vec::new();
+        for e in entries {
+            match models
+                .iter_mut()
+                .find(|(best, _)| best["model"] == e["model"])
+            {
+                Some((_, others)) => others.push(e),
+                None => models.push((e, Vec::new())),
+            }
+        }
+        let rows = models
             .into_iter()
-            .map(|e| {
+            .map(|(e, others)| {
                 let model = e["model"].as_str().unwrap_or("").to_string();
                 let weights = e["weights"].as_str().unwrap_or("").to_string();
                 let name = e["name"].as_str().unwrap_or("").to_string();
-                let label = format!("Open the plan of {name} in {}", e["weights_label"].as_str().unwrap_or(""));
+                let format = e["weights_label"].as_str().unwrap_or("").to_string();
+                let label = format!("Open the plan of {name} in {format}");
                 let moe = e["moe"].as_bool().unwrap_or(false);
                 let size = match (e["params"].as_u64(), e["active_params"].as_u64()) {
                     (Some(p), Some(a)) if moe && a != p => format!("{} ({} active)", params(p), params(a)),
                     (Some(p), _) => params(p),
                     _ => String::new(),
                 };
+                let detail = format!(
+                    "{:.1} bits/weight · {}",
+                    e["bits_per_weight"].as_f64().unwrap_or(0.0),
+                    e["weights_bytes"].as_u64().map(gb).unwrap_or_default()
+                );
+                let also = (!others.is_empty()).then(|| {
+                    let buttons = others
+                        .into_iter()
+                        .map(|o| {
+                            let (model, weights) = (model.clone(), o["weights"].as_str().unwrap_or("").to_string());
+                            let text = o["weights_label"].as_str().unwrap_or("").trim_start_matches("GGUF ").to_string();
+                            let label = format!("Open the plan of {name} in {}", o["weights_label"].as_str().unwrap_or(""));
+                            view! { <button class="vf-button vf-button--quiet vf-search__also" aria-label=label
+                                on:click=move |_| open(model.clone(), weights.clone())>{text}</button> }
+                        })
+                        .collect_view();
+                    view! { <span class="vf-table__cap">"also fits: " {buttons}</span> }
+                });
                 view! {
                     <tr>
-                        <th scope="row">{name}<span class="vf-table__cap">{size}</span></th>
-                        <td>{e["weights_label"].as_str().unwrap_or("").to_string()}</td>
-                        <td>{format!("{:.2}", e["bits_per_weight"].as_f64().unwrap_or(0.0))}</td>
-                        <td>{e["weights_bytes"].as_u64().map(gb).unwrap_or_default()}</td>
+                        <th scope="row">{name.clone()}<span class="vf-table__cap">{size}</span></th>
+                        <td class="vf-search__format">{format}<span class="vf-table__cap">{detail}</span>{also}</td>
                         <td>{count(&e["max_context"])}</td>
                         <td>{count(&e["max_batch"])}</td>
                         <td>{rate(&e["decode_tokens_per_s"])}</td>
@@ -359,8 +388,8 @@ pub fn FitResults() -> impl IntoView {
             <div class="vf-scroll" tabindex="0" role="region" aria-label=format!("{family} models that fit")>
                 <table class="vf-table" data-testid="fit-table">
                     <thead><tr>
-                        <th scope="col">"Model"</th><th scope="col">"Format"</th><th scope="col">"Bits/weight"</th>
-                        <th scope="col">"Weights"</th><th scope="col">"Longest context"</th><th scope="col">"Most sequences"</th>
+                        <th scope="col">"Model"</th><th scope="col">"Best format that fits"</th>
+                        <th scope="col">"Longest context"</th><th scope="col">"Most sequences"</th>
                         <th scope="col">"Decode"</th><th scope="col"><span class="vf-visually-hidden">"Open"</span></th>
                     </tr></thead>
                     <tbody>{rows}</tbody>

@@ -1,7 +1,9 @@
 //! vramfit: will this LLM fit on these GPUs, and how do I split it?
 //!
-//! The crate is one library with two thin binaries: `vramfit-web` (the
-//! WebAssembly entry that mounts [`ui::App`]) and `vramfit` (the native CLI).
+//! The crate is one library with three thin binaries: `vramfit-web` (the
+//! WebAssembly entry that mounts [`ui::App`]), `vramfit-worker` (a second
+//! WebAssembly module, run in a Web Worker on first use, that answers the
+//! page's search tasks: `web::tasks`) and `vramfit` (the native CLI).
 //!
 //! # Codemap
 //!
@@ -22,7 +24,8 @@
 //!   its searches, ways out and the command, and "check my setup"
 //!   (`report::check`: a pasted command, log or inventory as a request, the
 //!   log's buffers beside the plan's); the CLI, the app and the JS API are
-//!   shells over it. `plan` and `launch` never import it.
+//!   shells over it (`report::compare` sets setups side by side). `plan` and
+//!   `launch` never import it.
 //! - [`train`] — pure fine-tuning memory: parameters, gradients and optimizer
 //!   states as PyTorch allocates them (full, LoRA, QLoRA), the activations
 //!   autograd saves, data-parallel sharding, and the configs that launch it;
@@ -38,7 +41,8 @@
 //!   `import::vllm_log`), and the one shell tokenizer and Python-argument
 //!   splitter every pasted-text reader uses (`import::words`).
 //! - [`ui`] — Leptos components: read results and format them; no arithmetic.
-//! - [`web`] — browser glue only.
+//! - [`web`] — browser glue only; `web::worker` is the page's client of the
+//!   worker module and `web::tasks` (pure) the worker's side of it.
 //!
 //! # Invariants
 //!

@@ -550,10 +550,15 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("{}", to_json(&cards())?);
             } else {
                 for c in cards() {
-                    println!(
-                        "{:<24} {:<44} {:>7} {:>8} GB/s",
+                    let price = match (c.price_usd, &c.price_date) {
+                        (Some(p), Some(d)) => format!("${} ({d})", grouped(p.round() as u64)),
+                        _ => String::new(),
+                    };
+                    let line = format!(
+                        "{:<24} {:<44} {:>7} {:>8} GB/s  {price}",
                         c.id, c.name, c.memory, c.bandwidth_gb_s
                     );
+                    println!("{}", line.trim_end());
                 }
             }
         }

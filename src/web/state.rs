@@ -31,33 +31,24 @@ pub fn initial() -> Decoded {
 }
 
 /// Writes the setup into the address bar (no history entry) and storage;
-/// `mode` is Fine-tune mode's [`train_pairs`](super::link::train_pairs), or
-/// nothing in Run mode.
+/// `mode` is the mode's pairs (`mode=train` and its fields, or a search's),
+/// or nothing in Run mode.
 pub fn save(request: &Request, mode: &[(&str, &str)], embed: bool) {
     let mut extra = mode.to_vec();
     if embed {
         extra.push(("embed", "1"));
     }
-    let query = encode(request, &extra);
-    if let Some(window) = web_sys::window() {
-        if let Ok(history) = window.history() {
-            let path = window.location().pathname().unwrap_or_default();
-            let _ = history.replace_state_with_url(
-                &wasm_bindgen::JsValue::NULL,
-                "",
-                Some(&format!("{path}?{query}")),
-            );
-        }
-    }
-    if !embed {
-        if let Some(s) = storage() {
-            let _ = s.set_item(STORAGE_KEY, &encode(request, mode));
-        }
-    }
+    write(&encode(request, &extra), &encode(request, mode), embed);
 }
 
 /// Writes a whole query (a compare link) into the address bar and storage.
 pub fn save_query(query: &str, embed: bool) {
+    write(query, query, embed);
+}
+
+/// `query` into the address bar (no history entry) and, outside an embed,
+/// `stored` into storage.
+fn write(query: &str, stored: &str, embed: bool) {
     if let Some(window) = web_sys::window() {
         if let Ok(history) = window.history() {
             let path = window.location().pathname().unwrap_or_default();
@@ -70,7 +61,7 @@ pub fn save_query(query: &str, embed: bool) {
     }
     if !embed {
         if let Some(s) = storage() {
-            let _ = s.set_item(STORAGE_KEY, query);
+            let _ = s.set_item(STORAGE_KEY, stored);
         }
     }
 }
@@ -88,13 +79,7 @@ pub fn link_query(query: &str) -> String {
 
 /// The full link to this setup (for sharing or embedding).
 pub fn link(request: &Request, extra: &[(&str, &str)]) -> String {
-    let base = web_sys::window()
-        .and_then(|w| {
-            let l = w.location();
-            Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?))
-        })
-        .unwrap_or_default();
-    format!("{base}?{}", encode(request, extra))
+    link_query(&encode(request, extra))
 }
 
 /// The saved theme (`light`/`dark`), or `None` to follow the system.

@@ -1,34 +1,12 @@
 //! `vramfit buy` as a person runs it: the built binary, its table, its
 //! JSON, a prices file from standard input, and its errors.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
-/// `(exit status success, stdout, stderr)` of `vramfit buy ARGS`, with
-/// `stdin` piped in.
+mod common;
+
 fn buy(args: &[&str], stdin: &str) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_vramfit"))
-        .arg("buy")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run vramfit");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::vramfit("buy", args, stdin)
 }
 
 #[test]

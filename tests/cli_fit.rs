@@ -1,30 +1,16 @@
 //! `vramfit fit` as a person runs it: the built binary, its table grouped
 //! by family, its JSON and its errors.
 
-use std::process::Command;
-
 use serde_json::Value;
 
-/// `(exit status success, stdout, stderr)` of `vramfit fit ARGS`.
+mod common;
+
 fn fit(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vramfit"))
-        .arg("fit")
-        .args(args)
-        .output()
-        .expect("run vramfit");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::vramfit("fit", args, "")
 }
 
 fn fit_json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let (ok, out, err) = fit(&all);
-    assert!(ok, "{err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    common::vramfit_json("fit", args)
 }
 
 #[test]

@@ -2,31 +2,17 @@
 //! JSON, its errors and its help, which lists every field of
 //! `report::train::FIELDS` as a flag.
 
-use std::process::Command;
-
 use serde_json::Value;
 use vramfit::report::train::FIELDS;
 
-/// `(exit status success, stdout, stderr)` of `vramfit train ARGS`.
+mod common;
+
 fn train(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_vramfit"))
-        .arg("train")
-        .args(args)
-        .output()
-        .expect("run vramfit");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::vramfit("train", args, "")
 }
 
 fn train_json(args: &[&str]) -> Value {
-    let mut all = args.to_vec();
-    all.push("--json");
-    let (ok, out, err) = train(&all);
-    assert!(ok, "{err}");
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+    common::vramfit_json("train", args)
 }
 
 fn launch<'a>(r: &'a Value, name: &str) -> Option<&'a str> {

@@ -113,52 +113,13 @@ enum Command {
         /// directory holding them.
         #[arg(required = true, num_args = 1..)]
         model: Vec<String>,
-        /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
-        /// (rtx-4090, h100), optionally repeated (2xrtx-4090) and with memory
-        /// already used (rtx-3090:1.5GB); `;` separates machines. Repeatable.
-        #[arg(long = "gpu", required = true)]
-        gpus: Vec<String>,
-        /// Engine: llama.cpp, vllm, transformers, exllamav2 or ollama.
-        #[arg(long, default_value = "llama.cpp")]
-        engine: String,
+        #[command(flatten)]
+        run: RunFlags,
         /// Weight format (case-insensitive): q4_k_m, q8_0, f16… (GGUF), bf16,
         /// fp8, int8, nf4, gptq, awq, mxfp4, exl2-4.0bpw… Defaults to what a
         /// repository name implies (…-FP8, …-AWQ, …-GGUF:Q5_K_M), else per engine.
         #[arg(long)]
         weights: Option<String>,
-        /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
-        #[arg(long, default_value = "f16")]
-        kv: String,
-        /// Context length per sequence, tokens (vLLM's --max-model-len).
-        #[arg(long, visible_alias = "max-model-len", default_value = "8192")]
-        ctx: String,
-        /// Concurrent sequences (vLLM's --max-num-seqs).
-        #[arg(long, visible_alias = "max-num-seqs", default_value = "1")]
-        batch: String,
-        /// Images per request for a vision-language model (0: text only).
-        #[arg(long, default_value = "1")]
-        images: String,
-        /// Memory kept free on every GPU (desktop, other processes).
-        #[arg(long, default_value = "")]
-        reserve: String,
-        /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
-        #[arg(long, default_value = "")]
-        overhead: String,
-        /// Host RAM available for CPU offload.
-        #[arg(long, default_value = "")]
-        host_ram: String,
-        /// Host memory bandwidth in GB/s, for the speed of offloaded layers (default: dual-channel DDR5-5600, 89.6; a Mac's unified memory).
-        #[arg(long = "host-bandwidth", default_value = "")]
-        host_bw: String,
-        /// Let layers go to the CPU when the GPUs are not enough.
-        #[arg(long)]
-        offload: bool,
-        /// llama.cpp's -ub: tokens per compute step (default 512).
-        #[arg(long, visible_alias = "ub", default_value = "")]
-        ubatch: String,
-        /// Flash attention: on (default), off or auto (llama.cpp -fa; auto is on for GPU backends; SDPA for transformers).
-        #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
-        flash_attn: String,
         /// min-utilisation, max-context, max-batch or fastest (the fewest, fastest GPUs that hold it).
         #[arg(long, default_value = "min-utilisation")]
         objective: String,
@@ -174,6 +135,75 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// The flags of a run that `plan` and `fit` share: the GPUs, the engine and
+/// what it is asked to hold.
+#[derive(Debug, clap::Args)]
+pub struct RunFlags {
+    /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
+    /// (rtx-4090, h100), optionally repeated (2xrtx-4090) and with memory
+    /// already used (rtx-3090:1.5GB); `;` separates machines. Repeatable.
+    #[arg(long = "gpu", required = true)]
+    pub gpus: Vec<String>,
+    /// Engine: llama.cpp, vllm, transformers, exllamav2 or ollama.
+    #[arg(long, default_value = "llama.cpp")]
+    pub engine: String,
+    /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
+    #[arg(long, default_value = "f16")]
+    pub kv: String,
+    /// Context length per sequence, tokens (vLLM's --max-model-len).
+    #[arg(long, visible_alias = "max-model-len", default_value = "8192")]
+    pub ctx: String,
+    /// Concurrent sequences (vLLM's --max-num-seqs).
+    #[arg(long, visible_alias = "max-num-seqs", default_value = "1")]
+    pub batch: String,
+    /// Images per request for a vision-language model (0: text only).
+    #[arg(long, default_value = "1")]
+    pub images: String,
+    /// Memory kept free on every GPU (desktop, other processes).
+    #[arg(long, default_value = "")]
+    pub reserve: String,
+    /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
+    #[arg(long, default_value = "")]
+    pub overhead: String,
+    /// Host RAM available for CPU offload.
+    #[arg(long, default_value = "")]
+    pub host_ram: String,
+    /// Host memory bandwidth in GB/s, for the speed of offloaded layers (default: dual-channel DDR5-5600, 89.6; a Mac's unified memory).
+    #[arg(long = "host-bandwidth", default_value = "")]
+    pub host_bw: String,
+    /// Let layers go to the CPU when the GPUs are not enough.
+    #[arg(long)]
+    pub offload: bool,
+    /// llama.cpp's -ub: tokens per compute step (default 512).
+    #[arg(long, visible_alias = "ub", default_value = "")]
+    pub ubatch: String,
+    /// Flash attention: on (default), off or auto (llama.cpp -fa; auto is on for GPU backends; SDPA for transformers).
+    #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
+    pub flash_attn: String,
+}
+
+impl RunFlags {
+    /// `(request field, value)` for each flag, as `Request::set` takes them.
+    pub fn fields(self) -> [(&'static str, String); 13] {
+        let on_off = |b: bool| if b { "on" } else { "off" }.to_string();
+        [
+            ("gpus", self.gpus.join(",")),
+            ("engine", self.engine),
+            ("kv", self.kv),
+            ("ctx", self.ctx),
+            ("batch", self.batch),
+            ("images", self.images),
+            ("reserve", self.reserve),
+            ("overhead", self.overhead),
+            ("host_ram", self.host_ram),
+            ("host_bw", self.host_bw),
+            ("offload", on_off(self.offload)),
+            ("ubatch", self.ubatch),
+            ("flash_attn", self.flash_attn),
+        ]
+    }
 }
 
 /// llama.cpp's placement flags: given, the plan evaluates that placement
@@ -620,21 +650,9 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Buy(args) => buy::run(args)?,
         Command::Plan {
             model,
-            gpus,
-            engine,
+            run,
             weights,
-            kv,
-            ctx,
-            batch,
-            images,
-            reserve,
-            overhead,
-            host_ram,
-            host_bw,
-            offload,
             objective,
-            ubatch,
-            flash_attn,
             vllm,
             llama,
             compare,
@@ -644,22 +662,11 @@ fn run(cli: Cli) -> Result<(), String> {
             // Left empty, the report takes the format a repository name
             // implies (…-FP8, …-GGUF:Q5_K_M), else the engine's default.
             let weights = weights.or(file_format).unwrap_or_default();
-            let request = Request {
+            let mut request = Request {
                 model,
                 config,
-                gpus: gpus.join(","),
-                engine,
                 weights,
-                kv,
-                ctx,
-                batch,
-                overhead,
-                reserve,
-                host_ram,
-                host_bw,
-                offload: if offload { "on" } else { "off" }.into(),
                 objective,
-                images,
                 util: vllm.util,
                 vllm_version: vllm.vllm_version,
                 batched_tokens: vllm.batched_tokens,
@@ -667,8 +674,6 @@ fn run(cli: Cli) -> Result<(), String> {
                 eager: if vllm.enforce_eager { "on" } else { "off" }.into(),
                 tp: vllm.tp,
                 pp: vllm.pp,
-                ubatch,
-                flash_attn,
                 ngl: llama.ngl,
                 tensor_split: llama.tensor_split,
                 split_mode: llama.split_mode,
@@ -677,7 +682,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 backend: llama.backend,
                 swa_full: if llama.swa_full { "on" } else { "off" }.into(),
                 llama_cpp_build: llama.llama_cpp_build,
+                ..Request::default()
             };
+            for (field, value) in run.fields() {
+                request.set(field, value);
+            }
             if !compare.is_empty() {
                 return compare::run(&request, &compare, json);
             }

@@ -10,47 +10,8 @@ use vramfit::units::{gib, params};
 /// The flags of `vramfit fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// GPUs: a size (24GB, 80GiB; a bare number is GB) or a card name
-    /// (rtx-4090, h100), optionally repeated (2xrtx-4090) and with memory
-    /// already used (rtx-3090:1.5GB); `;` separates machines. Repeatable.
-    #[arg(long = "gpu", required = true)]
-    gpus: Vec<String>,
-    /// Engine: llama.cpp, vllm, transformers, exllamav2 or ollama.
-    #[arg(long, default_value = "llama.cpp")]
-    engine: String,
-    /// KV-cache type: f16, q8_0, q4_0… (llama.cpp), fp8 (vLLM), q8/q6/q4 (ExLlamaV2).
-    #[arg(long, default_value = "f16")]
-    kv: String,
-    /// Context length per sequence, tokens (vLLM's --max-model-len).
-    #[arg(long, visible_alias = "max-model-len", default_value = "8192")]
-    ctx: String,
-    /// Concurrent sequences (vLLM's --max-num-seqs).
-    #[arg(long, visible_alias = "max-num-seqs", default_value = "1")]
-    batch: String,
-    /// Images per request for a vision-language model (0: text only).
-    #[arg(long, default_value = "1")]
-    images: String,
-    /// Memory kept free on every GPU (desktop, other processes).
-    #[arg(long, default_value = "")]
-    reserve: String,
-    /// Runtime overhead reserved on each GPU (CUDA context, allocator slack).
-    #[arg(long, default_value = "")]
-    overhead: String,
-    /// Host RAM available for CPU offload.
-    #[arg(long, default_value = "")]
-    host_ram: String,
-    /// Host memory bandwidth in GB/s, for the speed of offloaded layers (default: dual-channel DDR5-5600, 89.6; a Mac's unified memory).
-    #[arg(long = "host-bandwidth", default_value = "")]
-    host_bw: String,
-    /// Let layers go to the CPU when the GPUs are not enough.
-    #[arg(long)]
-    offload: bool,
-    /// llama.cpp's -ub: tokens per compute step (default 512).
-    #[arg(long, visible_alias = "ub", default_value = "")]
-    ubatch: String,
-    /// Flash attention: on (default), off or auto (llama.cpp -fa; auto is on for GPU backends; SDPA for transformers).
-    #[arg(long = "flash-attn", visible_alias = "fa", default_value = "on")]
-    flash_attn: String,
+    #[command(flatten)]
+    run: super::RunFlags,
     /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
     #[arg(long, default_value = "")]
     backend: String,
@@ -85,20 +46,7 @@ impl FitArgs {
     fn request(self) -> FitRequest {
         let on_off = |b: bool| if b { "on" } else { "off" }.to_string();
         let vllm = self.vllm;
-        let fields = [
-            ("gpus", self.gpus.join(",")),
-            ("engine", self.engine),
-            ("kv", self.kv),
-            ("ctx", self.ctx),
-            ("batch", self.batch),
-            ("images", self.images),
-            ("reserve", self.reserve),
-            ("overhead", self.overhead),
-            ("host_ram", self.host_ram),
-            ("host_bw", self.host_bw),
-            ("offload", on_off(self.offload)),
-            ("ubatch", self.ubatch),
-            ("flash_attn", self.flash_attn),
+        let fields = self.run.fields().into_iter().chain([
             ("backend", self.backend),
             ("swa_full", on_off(self.swa_full)),
             ("llama_cpp_build", self.llama_cpp_build),
@@ -116,7 +64,7 @@ impl FitArgs {
                 "formats",
                 if self.all_formats { "all" } else { "best" }.to_string(),
             ),
-        ];
+        ]);
         let mut request = FitRequest::default();
         for (field, value) in fields {
             let known = request.set(field, value);

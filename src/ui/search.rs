@@ -228,7 +228,10 @@ pub fn FitSettings() -> impl IntoView {
             </div>
             {own_choice(search, "Family", "family", "", family_options)}
             {own_choice(search, "Architecture", "moe", "any", pairs(&[("any", "any"), ("moe", "mixture of experts"), ("dense", "dense")]))}
-            {own_field(search, "Longest context at least", "min_ctx", "", "Tokens; empty: any.")}
+            <div class="vf-row">
+                {own_field(search, "Longest context at least", "min_ctx", "", "Tokens; empty: any.")}
+                {own_field(search, "Decode at least", "min_tps", "", "Tokens/s per sequence; needs catalog cards.")}
+            </div>
             {own_choice(search, "Formats", "formats", "best", pairs(&[("best", "the best that fits, per model"), ("all", "every format that fits")]))}
         </fieldset>
     }
@@ -427,6 +430,10 @@ pub fn BuySettings() -> impl IntoView {
             </div>
             {own_choice(search, "Buy or rent", "mode", "buy", pairs(&[("buy", "buy cards (list price)"), ("rent", "rent cloud instances ($/hour)")]))}
             <div class="vf-row">
+                {own_field(search, "Decode at least", "min_tps", "", "Tokens/s per sequence; empty: any.")}
+                {own_choice(search, "Rank by", "rank", "price", pairs(&[("price", "price"), ("usd_per_mtok", "$ per million tokens (rent)")]))}
+            </div>
+            <div class="vf-row">
                 {own_field(search, "Most GPUs per machine", "max_gpus", "8", "Up to 16.")}
                 {own_field(search, "Machines", "machines", "1", "Each a copy of one machine's set.")}
             </div>
@@ -481,6 +488,7 @@ pub fn BuyResults() -> impl IntoView {
                         <td>{count(&o["max_context"])}</td>
                         <td>{count(&o["max_batch"])}</td>
                         <td>{rate(&o["decode_tokens_per_s"])}</td>
+                        {rent().then(|| view! { <td>{o["usd_per_million_tokens"].as_f64().map_or("—".to_string(), |c| format!("${c:.2}"))}</td> })}
                         <td><button class="vf-button vf-button--quiet" aria-label=label
                             on:click=move |_| open(gpus.clone())>"Plan"</button></td>
                     </tr>
@@ -496,7 +504,9 @@ pub fn BuyResults() -> impl IntoView {
                     <thead><tr>
                         <th scope="col">"GPUs"</th><th scope="col">"Price"</th><th scope="col">"Memory"</th>
                         <th scope="col">"Longest context"</th><th scope="col">"Most sequences"</th>
-                        <th scope="col">"Decode"</th><th scope="col"><span class="vf-visually-hidden">"Open"</span></th>
+                        <th scope="col">"Decode"</th>
+                        {rent().then(|| view! { <th scope="col">"$ per million tokens"</th> })}
+                        <th scope="col"><span class="vf-visually-hidden">"Open"</span></th>
                     </tr></thead>
                     <tbody>{rows(&list)}</tbody>
                 </table>

@@ -85,16 +85,17 @@ const TRAIN_KEYS: [(&str, &str); 23] = [
 ];
 
 /// "What runs here" filters (`search::fit::FILTERS`) → query key.
-pub const FIT_KEYS: [(&str, &str); 4] = [
+pub const FIT_KEYS: [(&str, &str); 5] = [
     ("family", "ff"),
     ("moe", "fm"),
     ("min_ctx", "fc"),
     ("formats", "fo"),
+    ("min_tps", "fs"),
 ];
 
 /// "What to buy" fields of its own (`search::buy::BuyRequest`) → query key.
 /// The model and how it runs travel under the run's keys.
-pub const BUY_KEYS: [(&str, &str); 7] = [
+pub const BUY_KEYS: [(&str, &str); 9] = [
     ("max_gpus", "bg"),
     ("machines", "bn"),
     ("mode", "bw"),
@@ -102,6 +103,8 @@ pub const BUY_KEYS: [(&str, &str); 7] = [
     ("prices", "bp"),
     ("cards", "bc"),
     ("top", "btop"),
+    ("min_tps", "bms"),
+    ("rank", "brk"),
 ];
 
 /// A search mode's pairs for [`encode`]'s `extra`: `mode=…` and its fields

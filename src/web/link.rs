@@ -90,7 +90,7 @@ pub const FIT_KEYS: [(&str, &str); 5] = [
     ("moe", "fm"),
     ("min_ctx", "fc"),
     ("formats", "fo"),
-    ("min_tps", "fs"),
+    ("min_tps", "fts"),
 ];
 
 /// "What to buy" fields of its own (`search::buy::BuyRequest`) → query key.

@@ -14,7 +14,7 @@ const kb = (n) => `${(n / 1000).toFixed(1)} KB`;
 const criterion = [];
 let name = null;
 for (const line of read('bench/plan.txt').split('\n')) {
-  const bench = line.match(/^(full recompute[^\s].*?)\s*$/) || line.match(/^(full recompute, .*)$/);
+  const bench = line.match(/^((?:full recompute|catalog search)[^\s].*?)\s*$/) || line.match(/^((?:full recompute|catalog search).*)$/);
   if (bench && !line.includes('time:')) name = bench[1].trim();
   const t = line.match(/time:\s+\[([^\]]+)\]/);
   if (t) {
@@ -71,8 +71,10 @@ ${read('bench/split.md')}
 ## 3. Speed and size
 
 Full recompute (what the page does on every input: validate, estimate,
-optimal split, longest context, most sequences, the sweep, commands), native,
-criterion (\`cargo bench --bench plan\`):
+optimal split, longest context, most sequences, the sweep, commands) and the
+two catalog searches (\`search::fit\` over every catalog model × format,
+\`search::buy\` over every priced card), native, criterion
+(\`cargo bench --bench plan\`):
 
 | case | median | 95 % interval |
 |---|---:|---:|
@@ -82,6 +84,12 @@ The same inside the browser (wasm, headless Chromium, 40 runs after warm-up,
 \`e2e/bench-wasm.mjs\`); goal: under 5 ms:
 
 ${read('bench/wasm.md')}
+
+The searches inside the browser, asked through \`vramfit.fit\` / \`vramfit.buy\`
+and answered by the worker module (the round trip, JSON both ways; 10 runs
+after 2 warm-ups); goal: well under 100 ms:
+
+${read('bench/wasm-search.md')}
 
 Estimating one catalog model (tensor list → weights, KV, compute), native:
 ${slowest.replace('slowest estimate:', 'the slowest is')} (\`cargo bench --bench estimate\` lists all 46).

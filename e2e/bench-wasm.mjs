@@ -1,8 +1,10 @@
 // Speed inside the browser: a full recompute (window.vramfit.plan: validate,
 // estimate, optimal split, longest context, most sequences, sweep, commands,
 // JSON out) timed in headless chromium over many runs, for the cases
-// tests/bench/plan.rs times natively. Prints a Markdown table; writes
-// target/bench-wasm.json. Measures only.
+// tests/bench/plan.rs times natively, and the catalog searches through the
+// worker module. Prints the plans' Markdown table (the searches' goes to
+// target/bench/wasm-search.md and stderr); writes target/bench-wasm.json.
+// Measures only.
 import { chromium } from '@playwright/test';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,6 +18,15 @@ const CASES = [
   ['Llama 3.1 405B does not fit on 4x 24GB (ways out)', { model: 'llama-3.1-405b', gpus: '4x24GB', ctx: 32768, batch: 4 }],
   ['Llama 3.1 8B, the default page', { model: 'llama-3.1-8b', gpus: '2x24GB' }],
 ];
+
+// The catalog searches, answered by the worker module.
+const SEARCHES = [
+  ['fit: the whole catalog on 2x RTX 4090, llama.cpp', 'fit', { gpus: '2xrtx-4090' }],
+  ['fit: the whole catalog on an H100, vLLM', 'fit', { gpus: 'h100-sxm', engine: 'vllm' }],
+  ['buy: Llama 3.1 70B Q4_K_M, every priced card, up to 8', 'buy', { model: 'llama-3.1-70b' }],
+  ['buy: Llama 3.1 70B Q4_K_M, rented', 'buy', { model: 'llama-3.1-70b', mode: 'rent' }],
+];
+const searches = [];
 
 const server = await serve(join(root, 'dist'));
 const browser = await chromium.launch({ headless: true, ...CHROMIUM });
@@ -37,12 +48,28 @@ try {
     }, input);
     rows.push({ label, median_ms: times[times.length >> 1], p90_ms: times[Math.floor(times.length * 0.9)] });
   }
+  for (const [label, task, input] of SEARCHES) {
+    const times = await page.evaluate(async ([task, input]) => {
+      for (let i = 0; i < 2; i++) await window.vramfit[task](input);
+      const out = [];
+      for (let i = 0; i < 10; i++) {
+        const t0 = performance.now();
+        await window.vramfit[task](input);
+        out.push(performance.now() - t0);
+      }
+      return out.sort((a, b) => a - b);
+    }, [task, input]);
+    searches.push({ label, median_ms: times[times.length >> 1], p90_ms: times[Math.floor(times.length * 0.9)] });
+  }
 } finally {
   await browser.close();
   server.close();
 }
 mkdirSync(join(root, 'target'), { recursive: true });
-writeFileSync(join(root, 'target', 'bench-wasm.json'), JSON.stringify(rows, null, 2) + '\n');
-console.log('| case | median | p90 |');
-console.log('|---|---:|---:|');
-for (const r of rows) console.log(`| ${r.label} | ${r.median_ms.toFixed(2)} ms | ${r.p90_ms.toFixed(2)} ms |`);
+writeFileSync(join(root, 'target', 'bench-wasm.json'), JSON.stringify({ plan: rows, searches }, null, 2) + '\n');
+const table = (list) =>
+  ['| case | median | p90 |', '|---|---:|---:|', ...list.map((r) => `| ${r.label} | ${r.median_ms.toFixed(2)} ms | ${r.p90_ms.toFixed(2)} ms |`)].join('\n');
+console.log(table(rows));
+mkdirSync(join(root, 'target', 'bench'), { recursive: true });
+writeFileSync(join(root, 'target', 'bench', 'wasm-search.md'), table(searches) + '\n');
+console.error('\n' + table(searches));

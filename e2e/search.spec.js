@@ -139,3 +139,14 @@ test('the JS API compares setups and answers both searches as Promises, also fro
   });
   expect(result).toEqual({ differs: true, fitted: true, options: 3, cheapest: true, error: expect.stringContaining('gpus:') });
 });
+
+test('the searches and the comparison work at 360 px wide without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const query of ['?v=1&g=rtx-4090&mode=fit', '?v=1&m=llama-3.1-70b&mode=buy', `?v=1&a=${a}&b=${b}`]) {
+    await page.goto(`/${query}`);
+    await expect(page.locator('[data-testid=fit-count], [data-testid=buy-count], [data-testid=compare-table]').first()).toBeVisible();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, query).toBeLessThanOrEqual(360);
+  }
+  await page.screenshot({ path: 'out/compare-phone.png', fullPage: false });
+});

@@ -1,20 +1,22 @@
 //! `search::buy` against brute force: on small instances
 //! (`data/buy/brute_force.json`) every multiset of the allowed cards is
-//! planned and the cheapest that fit must be the search's options, in
-//! order, and its Pareto fronts' points the cheapest sets that reach each
-//! step. Then: every option is a plan `report` says fits, with the same
-//! limits and speed; prices given replace the catalog's; renting picks the
-//! cheapest instance that fits; hostile input is an error; the catalogs'
-//! prices are dated and sourced.
+//! planned and the cheapest that fit (and, with `min_tps`, decode at least
+//! that fast) must be the search's options, in order, and its Pareto
+//! fronts' points the cheapest such sets that reach each step. Then: every
+//! option is a plan `report` says fits, with the same limits and speed;
+//! prices given replace the catalog's; renting picks the cheapest instance
+//! that fits, or ranked per token the one cheapest per token; hostile
+//! input is an error; the catalogs' prices are dated and sourced.
 
 use std::cmp::Reverse;
 
 use serde_json::{json, Value};
 use vramfit::plan::gpus::{cards, find_card, Card};
 use vramfit::plan::search::{max_batch, max_context};
+use vramfit::plan::speed::plan_speed;
 use vramfit::plan::split::{plan, PlanRequest};
 use vramfit::report::{report, validate};
-use vramfit::search::buy::{buy, instances, money, BuyReport, BuyRequest, Prices};
+use vramfit::search::buy::{buy, dollars, instances, money, BuyReport, BuyRequest, Prices, Rank};
 
 /// The brute force's verdict on one set.
 #[derive(Debug, Clone)]
@@ -26,6 +28,8 @@ struct Planned {
     memory: u64,
     max_context: Option<u64>,
     max_batch: Option<u64>,
+    /// The report's decode tokens per second per sequence.
+    decode: Option<f64>,
 }
 
 impl Planned {
@@ -93,7 +97,8 @@ fn multisets(pool: &[&'static Card], n: usize) -> Vec<Vec<&'static Card>> {
     out
 }
 
-/// Plans every set the request allows and keeps those that fit.
+/// Plans every set the request allows and keeps those that fit, with
+/// their speed as the report gives it.
 fn brute_force(r: &BuyRequest) -> Vec<Planned> {
     let prices = Prices::parse(&r.prices).unwrap();
     let pool: Vec<&'static Card> = r
@@ -122,10 +127,13 @@ fn brute_force(r: &BuyRequest) -> Vec<Planned> {
                 allow_offload: false,
                 ..v.plan_request()
             };
-            if !plan(request).fits {
+            let p = plan(request);
+            if !p.fits {
                 continue;
             }
             fitting.push(Planned {
+                decode: plan_speed(&v.spec, &p, &v.gpus, v.backend, &v.host)
+                    .map(|s| s.decode_tokens_per_s),
                 price: m as u64 * set.iter().map(|c| prices.card(c).unwrap()).sum::<u64>(),
                 gpus: set.len() * m,
                 machines: m,
@@ -190,7 +198,13 @@ fn the_cheapest_sets_are_those_brute_force_finds() {
         let name = case["name"].as_str().unwrap();
         let r = request(&case["request"]);
         let got = buy(&r).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let fitting = brute_force(&r);
+        let every = brute_force(&r);
+        let min_tps: Option<f64> = r.min_tps.parse().ok();
+        let fitting: Vec<Planned> = every
+            .iter()
+            .filter(|p| min_tps.is_none_or(|m| p.decode.is_some_and(|d| d >= m)))
+            .cloned()
+            .collect();
         let top: usize = r.top.parse().unwrap();
         let want: Vec<String> = fitting.iter().take(top).map(|p| p.list.clone()).collect();
         assert_eq!(lists(&got.options), want, "{name}: options");
@@ -214,12 +228,38 @@ fn the_cheapest_sets_are_those_brute_force_finds() {
             front(&fitting, &batches, |p| p.max_batch),
             "{name}: price vs sequences"
         );
+        for o in got
+            .options
+            .iter()
+            .chain(&got.pareto_context)
+            .chain(&got.pareto_batch)
+        {
+            let p = fitting.iter().find(|p| p.list == o.gpu_list).unwrap();
+            assert_eq!(o.decode_tokens_per_s, p.decode, "{name}: {}", o.gpu_list);
+        }
         if fitting.is_empty() {
-            assert!(got.shortfall_bytes.is_some_and(|b| b > 0), "{name}");
             assert!(
                 got.notes[0].starts_with("nothing of up to"),
                 "{name}: {:?}",
                 got.notes
+            );
+            if every.is_empty() {
+                assert!(got.shortfall_bytes.is_some_and(|b| b > 0), "{name}");
+            } else {
+                assert!(
+                    got.notes[0].contains("tok/s per sequence"),
+                    "{name}: {:?}",
+                    got.notes
+                );
+                assert_eq!(got.shortfall_bytes, None, "{name}");
+            }
+        }
+        if min_tps.is_some() {
+            let slow = every.len() - fitting.len();
+            assert!(
+                got.too_slow as usize <= slow,
+                "{name}: {} of {slow}",
+                got.too_slow
             );
         }
         assert!(got.planned <= got.considered, "{name}");
@@ -259,6 +299,9 @@ fn every_set_listed_is_a_plan_that_fits() {
     for value in [
         json!({"model": "qwen2.5-14b", "weights": "q4_k_m", "max_gpus": 3, "top": 3}),
         json!({"model": "llama-3.1-8b", "engine": "vllm", "mode": "rent", "top": 3, "machines": 2}),
+        json!({"model": "qwen2.5-14b", "weights": "q4_k_m", "max_gpus": 3, "top": 3, "min_tps": 70}),
+        json!({"model": "llama-3.1-70b", "engine": "vllm", "weights": "fp8", "mode": "rent",
+            "rank": "usd_per_mtok", "batch": 8, "top": 3}),
     ] {
         let r = request(&value);
         confirm(&r, &buy(&r).unwrap());
@@ -334,6 +377,138 @@ fn renting_picks_the_cheapest_instance_that_fits() {
     }
 }
 
+/// A rentable set that fits, as `report` plans it.
+struct Rented {
+    list: String,
+    /// Per hour.
+    price: u64,
+    /// Decode tokens per second per sequence, and in all.
+    speed: Option<(f64, f64)>,
+}
+
+/// Every rentable set of one machine that fits `r`'s run.
+fn every_rented(r: &BuyRequest) -> Vec<Rented> {
+    let mut out = Vec::new();
+    for i in instances() {
+        let counts = if i.per_gpu { 1..=8 } else { 1..=1 };
+        for n in counts {
+            let list = if n == 1 {
+                i.gpus.clone()
+            } else {
+                format!("{n}x{}", i.gpus)
+            };
+            let mut run = r.run.clone();
+            run.gpus = list.clone();
+            run.offload = "off".into();
+            let p = report(&run).unwrap();
+            if p.fits {
+                let speed = p
+                    .speed
+                    .map(|s| (s.decode_tokens_per_s, s.decode_tokens_per_s_total));
+                let price = money(i.usd_per_hour).unwrap() * n as u64;
+                out.push(Rented { list, price, speed });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn renting_ranked_per_token_plans_every_instance_and_sorts() {
+    for (model, engine, weights, batch) in [
+        ("llama-3.1-70b", "vllm", "fp8", "16"),
+        ("llama-3.1-8b", "llama.cpp", "q4_k_m", "1"),
+        ("qwen3-30b-a3b", "vllm", "bf16", "64"),
+    ] {
+        let r = request(
+            &json!({"model": model, "engine": engine, "weights": weights,
+            "batch": batch, "mode": "rent", "rank": "usd_per_mtok", "top": 6}),
+        );
+        let got = buy(&r).unwrap();
+        let cost = |price: u64, total: f64| dollars(price) / (total * 3600.0) * 1e6;
+        let mut every: Vec<(f64, u64, String)> = every_rented(&r)
+            .into_iter()
+            .map(|s| {
+                let per_mtok = s.speed.map_or(f64::INFINITY, |sp| cost(s.price, sp.1));
+                (per_mtok, s.price, s.list)
+            })
+            .collect();
+        every.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        assert_eq!(got.options.len(), 6, "{model}");
+        for (o, (per_mtok, _, list)) in got.options.iter().zip(&every) {
+            let listed = o.usd_per_million_tokens.unwrap();
+            assert!(
+                (listed - per_mtok).abs() <= 1e-9 * per_mtok,
+                "{model}: {} at {listed}, expected {list} at {per_mtok}",
+                o.gpu_list
+            );
+        }
+        // Ranked per token, the options need not be in price order.
+        assert!(got
+            .options
+            .windows(2)
+            .all(|w| w[0].usd_per_million_tokens <= w[1].usd_per_million_tokens));
+    }
+}
+
+#[test]
+fn a_rented_option_costs_its_hourly_price_over_its_total_decode_rate() {
+    let r = request(
+        &json!({"model": "llama-3.1-8b", "engine": "vllm", "batch": 8,
+        "mode": "rent", "top": 5}),
+    );
+    let got = buy(&r).unwrap();
+    assert_eq!(got.rank, Rank::Price);
+    for o in &got.options {
+        let mut run = r.run.clone();
+        run.gpus = o.gpu_list.clone();
+        run.offload = "off".into();
+        let total = report(&run)
+            .unwrap()
+            .speed
+            .unwrap()
+            .decode_tokens_per_s_total;
+        let expected = o.usd_per_hour.unwrap() / (total * 3600.0) * 1e6;
+        assert_eq!(o.usd_per_million_tokens, Some(expected), "{}", o.gpu_list);
+        assert!(
+            (o.decode_tokens_per_s.unwrap() * 8.0 - total).abs() < 1e-9 * total,
+            "the total rate is every sequence's"
+        );
+    }
+    // Bought cards have no per-token price.
+    let bought = buy(&request(&json!({"model": "llama-3.1-8b", "top": 2}))).unwrap();
+    assert!(bought
+        .options
+        .iter()
+        .all(|o| o.usd_per_million_tokens.is_none()));
+}
+
+#[test]
+fn renting_at_a_minimum_speed_is_the_cheapest_instance_that_reaches_it() {
+    for (model, engine, weights, min) in [
+        ("llama-3.1-70b", "vllm", "fp8", 30.0),
+        ("llama-3.1-8b", "llama.cpp", "q4_k_m", 200.0),
+    ] {
+        let r = request(
+            &json!({"model": model, "engine": engine, "weights": weights,
+            "mode": "rent", "top": 3, "min_tps": min}),
+        );
+        let got = buy(&r).unwrap();
+        let mut every: Vec<(u64, String)> = every_rented(&r)
+            .into_iter()
+            .filter(|s| s.speed.is_some_and(|sp| sp.0 >= min))
+            .map(|s| (s.price, s.list))
+            .collect();
+        every.sort();
+        assert!(!got.options.is_empty(), "{model}");
+        assert_eq!(money(got.options[0].price), Some(every[0].0), "{model}");
+        for o in &got.options {
+            assert!(o.decode_tokens_per_s.unwrap() >= min, "{model}: {o:?}");
+        }
+        assert_eq!(got.min_tps, Some(min));
+    }
+}
+
 #[test]
 fn one_machine_holds_one_vendor_unless_told_otherwise() {
     let cards = "rtx-3060-12gb, rx-7600-xt, arc-b580";
@@ -361,7 +536,7 @@ fn one_machine_holds_one_vendor_unless_told_otherwise() {
 
 #[test]
 fn hostile_input_is_an_error_naming_its_field() {
-    let cases: [(&str, &str, &str); 20] = [
+    let cases: [(&str, &str, &str); 25] = [
         ("max_gpus", "0", "max_gpus"),
         ("max_gpus", "99999999999999999999", "max_gpus"),
         ("max_gpus", "-1", "max_gpus"),
@@ -382,6 +557,12 @@ fn hostile_input_is_an_error_naming_its_field() {
         ("ctx", "0", "ctx"),
         ("engine", "tensorrt", "engine"),
         ("weights", "q4_k_m", "weights"),
+        ("min_tps", "fast", "min_tps"),
+        ("min_tps", "-20", "min_tps"),
+        ("min_tps", "1e12", "min_tps"),
+        ("rank", "cheapest", "rank"),
+        // Bought cards have no hourly price to spread over tokens.
+        ("rank", "usd_per_mtok", "rank"),
     ];
     for (field, value, blamed) in cases {
         let mut r = BuyRequest::default();
@@ -504,10 +685,66 @@ fn the_json_names_the_fields_the_app_reads() {
     }
     let rent = request(&json!({"model": "llama-3.1-8b", "mode": "rent", "top": 1}));
     let value = serde_json::to_value(buy(&rent).unwrap()).unwrap();
-    for key in ["instance", "provider", "usd_per_hour", "gpus"] {
+    for key in [
+        "instance",
+        "provider",
+        "usd_per_hour",
+        "gpus",
+        "usd_per_million_tokens",
+    ] {
         assert!(!value["options"][0][key].is_null(), "{key}");
     }
+    assert_eq!(value["rank"], "price");
+    assert!(value["min_tps"].is_null() && value["too_slow"] == 0);
+    let fast = request(&json!({"model": "llama-3.1-8b", "mode": "rent", "top": 1,
+        "min_tps": 90, "rank": "usd-per-mtok"}));
+    assert_eq!(
+        (fast.min_tps.as_str(), fast.rank.as_str()),
+        ("90", "usd-per-mtok")
+    );
+    let value = serde_json::to_value(buy(&fast).unwrap()).unwrap();
+    assert_eq!(value["rank"], "usd_per_mtok");
+    assert_eq!(value["min_tps"], 90.0);
     for field in BuyRequest::fields() {
         assert!(BuyRequest::default().get(field).is_some(), "{field}");
+    }
+}
+
+/// Not an assertion: how long searches take here, printed (run with
+/// `--nocapture`, in release for what the app ships). A minimum speed
+/// makes the walk go past sets that fit but are too slow; one no card can
+/// reach ends at once; one the bounds allow but few sets reach runs into
+/// the budget.
+#[test]
+fn timing() {
+    for value in [
+        json!({"model": "llama-3.1-70b", "weights": "q4_k_m"}),
+        json!({"model": "llama-3.1-70b", "weights": "q4_k_m", "min_tps": 10}),
+        json!({"model": "llama-3.1-70b", "weights": "q4_k_m", "min_tps": 20}),
+        json!({"model": "llama-3.1-70b", "weights": "q4_k_m", "min_tps": 30}),
+        json!({"model": "llama-3.1-70b", "weights": "q4_k_m", "min_tps": 100}),
+        json!({"model": "qwen2.5-32b", "weights": "q4_k_m", "min_tps": 30}),
+        json!({"model": "llama-3.1-70b", "engine": "vllm", "weights": "awq", "min_tps": 30}),
+        json!({"model": "llama-3.1-70b", "engine": "vllm", "weights": "fp8", "mode": "rent",
+            "batch": 16, "rank": "usd_per_mtok"}),
+    ] {
+        let r = request(&value);
+        let t = std::time::Instant::now();
+        let got = buy(&r).unwrap();
+        eprintln!(
+            "{value}: {:.1?}: {} options, {} drawn, {} planned, {} too slow, {} bounded, {} pruned{}",
+            t.elapsed(),
+            got.options.len(),
+            got.considered,
+            got.planned,
+            got.too_slow,
+            got.bounded,
+            got.pruned,
+            if got.notes.iter().any(|n| n.contains("stopped")) {
+                " (stopped at the budget)"
+            } else {
+                ""
+            }
+        );
     }
 }

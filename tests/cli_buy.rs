@@ -75,6 +75,9 @@ fn bad_values_are_errors_naming_their_flag() {
             "--same-vendor",
         ),
         (vec!["no-such-model-xyz"], "MODEL"),
+        (vec!["llama-3.1-8b", "--min-tps", "fast"], "--min-tps"),
+        (vec!["llama-3.1-8b", "--rank", "usd-per-mtok"], "--rank"),
+        (vec!["llama-3.1-8b", "--rent", "--rank", "speed"], "--rank"),
     ] {
         let (ok, _, err) = buy(&args, "");
         assert!(!ok, "{args:?} was accepted");
@@ -84,4 +87,58 @@ fn bad_values_are_errors_naming_their_flag() {
     let (ok, _, err) = buy(&["llama-3.1-8b", "--prices", "-"], "{not json");
     assert!(!ok);
     assert!(err.contains("--prices"), "{err}");
+}
+
+#[test]
+fn a_minimum_speed_and_renting_per_token() {
+    let (ok, out, err) = buy(
+        &[
+            "qwen2.5-14b",
+            "--weights",
+            "q4_k_m",
+            "--max-gpus",
+            "2",
+            "--min-tps",
+            "70",
+            "--json",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["min_tps"], 70.0);
+    let options = r["options"].as_array().unwrap();
+    assert!(!options.is_empty(), "{out}");
+    for o in options {
+        assert!(o["decode_tokens_per_s"].as_f64().unwrap() >= 70.0, "{o}");
+        assert!(o["usd_per_million_tokens"].is_null(), "{o}");
+    }
+    let (ok, out, err) = buy(
+        &[
+            "llama-3.1-8b",
+            "--rent",
+            "--rank",
+            "usd-per-mtok",
+            "--batch",
+            "8",
+            "--top",
+            "3",
+        ],
+        "",
+    );
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].contains("cheapest per million tokens"), "{out}");
+    assert!(lines[1].ends_with("$/Mtok"), "{out}");
+    let costs: Vec<f64> = lines[2..5]
+        .iter()
+        .map(|l| {
+            let last = l.split_whitespace().last().unwrap();
+            last.trim_start_matches('$').parse().unwrap()
+        })
+        .collect();
+    assert!(costs.windows(2).all(|c| c[0] <= c[1]), "{out}");
+    let (ok, out, err) = buy(&["llama-3.1-8b", "--min-tps", "100000"], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("can decode 100000 tok/s"), "{out}");
 }

@@ -113,6 +113,27 @@ fn bad_flags_name_the_flag() {
     let (ok, _, err) = fit(&["--gpu", "24GB", "--min-ctx", "lots"]);
     assert!(!ok);
     assert!(err.contains("--min-ctx"), "{err}");
+    let (ok, _, err) = fit(&["--gpu", "rtx-4090", "--min-tps", "fast"]);
+    assert!(!ok);
+    assert!(
+        err.contains("--min-tps") && err.contains("tokens per second"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_minimum_speed_keeps_what_decodes_that_fast() {
+    let r = fit_json(&["--gpu", "rtx-4090", "--family", "Qwen", "--min-tps", "60"]);
+    let entries = r["entries"].as_array().unwrap();
+    assert!(!entries.is_empty());
+    for e in entries {
+        assert!(e["decode_tokens_per_s"].as_f64().unwrap() >= 60.0, "{e}");
+    }
+    // On GPUs given by size there is no speed to meet: nothing, and why.
+    let (ok, out, err) = fit(&["--gpu", "24GB", "--min-tps", "10"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("0 models fit"), "{out}");
+    assert!(out.contains("no known bandwidth"), "{out}");
 }
 
 #[test]

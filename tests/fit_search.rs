@@ -1,7 +1,9 @@
 //! `search::fit` against the planner: for each setup below, every catalog
 //! model × every weight format the engine loads is listed exactly when
-//! `report::report` says it fits; the list is best first; the filters
-//! keep what they say; bad input is an error, never a panic.
+//! `report::report` says it fits (and, with `min_tps`, decodes at least
+//! that fast; with `min_ctx`, reaches that context); the list is best
+//! first; the filters keep what they say; bad input is an error, never a
+//! panic.
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -10,6 +12,7 @@ use vramfit::estimate::catalog::MODELS;
 use vramfit::estimate::memory::Engine;
 use vramfit::estimate::weights::weight_bytes;
 use vramfit::estimate::WeightFormat;
+use vramfit::plan::speed::plan_speed;
 use vramfit::plan::split::plan;
 use vramfit::report::{report, validate, Request};
 use vramfit::search::fit::{
@@ -29,16 +32,25 @@ fn run(fields: &[(&str, &str)]) -> FitReport {
     fit(&request(fields)).unwrap_or_else(|e| panic!("{fields:?}: {e}"))
 }
 
-/// Every `(model, weights)` the report says fits for `fields`, over every
-/// catalog model and every format the engine loads that is the model's own.
-/// The report's verdict is the plan of its validated request
-/// (`report::report` sets `fits` from exactly this plan); the full report
-/// would add searches and ways out that do not change it.
+/// Every `(model, weights)` the report says fits for `fields` and passes
+/// its `family`, `min_tps` and `min_ctx` filters, over every catalog model
+/// and every format the engine loads that is the model's own. The report's
+/// verdict and speed are the plan of its validated request and that plan's
+/// speed (`report::report` sets `fits` and `speed` from exactly these); the
+/// full report would add searches and ways out that do not change them.
+/// Its longest context is `limits`' (compared with the report's below).
 fn fitting_by_report(fields: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+    let given = |name: &str| fields.iter().find(|(f, _)| *f == name).map(|f| f.1);
+    let family = given("family");
+    let min_tps: Option<f64> = given("min_tps").map(|t| t.parse().unwrap());
+    let min_ctx: Option<u64> = given("min_ctx").map(|t| t.parse().unwrap());
     let base = fit(&request(fields)).unwrap().request;
     let engine: Engine = base.engine.parse().unwrap();
     let mut fits = BTreeSet::new();
     for m in MODELS {
+        if family.is_some_and(|f| !f.eq_ignore_ascii_case(m.family)) {
+            continue;
+        }
         let spec = m.load().unwrap().spec;
         for f in engine.weight_formats() {
             if !applies(&spec, f) {
@@ -50,9 +62,19 @@ fn fitting_by_report(fields: &[(&str, &str)]) -> BTreeSet<(String, String)> {
                 ..base.clone()
             };
             let v = validate(&r).unwrap_or_else(|e| panic!("{} {}: {e}", m.id, f.id()));
-            if plan(v.plan_request()).fits {
-                fits.insert((m.id.to_string(), f.id()));
+            let p = plan(v.plan_request());
+            if !p.fits {
+                continue;
             }
+            let speed =
+                plan_speed(&v.spec, &p, &v.gpus, v.backend, &v.host).map(|s| s.decode_tokens_per_s);
+            if min_tps.is_some_and(|min| speed.is_none_or(|s| s < min)) {
+                continue;
+            }
+            if min_ctx.is_some_and(|min| limits(&r).unwrap().max_context.is_none_or(|c| c < min)) {
+                continue;
+            }
+            fits.insert((m.id.to_string(), f.id()));
         }
     }
     fits
@@ -116,6 +138,91 @@ fn vllm_on_80_gb_lists_exactly_what_fits() {
 #[test]
 fn vllm_on_two_rtx_4090_with_four_sequences_lists_exactly_what_fits() {
     lists_exactly_what_fits(&[("gpus", "2xrtx-4090"), ("engine", "vllm"), ("batch", "4")]);
+}
+
+// With a minimum speed: what fits and decodes at least that fast, per
+// sequence, at the requested sequences; with `formats=best`, each model's
+// best format that does.
+#[test]
+fn llama_cpp_on_an_rtx_4090_at_50_tokens_per_second_lists_exactly_what_is_fast_enough() {
+    lists_exactly_what_fits(&[("gpus", "rtx-4090"), ("min_tps", "50")]);
+}
+
+#[test]
+fn vllm_on_two_rtx_4090_with_four_sequences_at_30_tokens_per_second_lists_exactly_what_is_fast_enough(
+) {
+    lists_exactly_what_fits(&[
+        ("gpus", "2xrtx-4090"),
+        ("engine", "vllm"),
+        ("batch", "4"),
+        ("min_tps", "30"),
+    ]);
+}
+
+#[test]
+fn offloading_at_8_tokens_per_second_lists_exactly_what_is_fast_enough() {
+    lists_exactly_what_fits(&[
+        ("gpus", "rtx-3060-12gb"),
+        ("offload", "on"),
+        ("host_ram", "32GB"),
+        ("min_tps", "8"),
+    ]);
+}
+
+#[test]
+fn family_context_and_speed_filters_combine_exactly() {
+    lists_exactly_what_fits(&[
+        ("gpus", "rtx-4090"),
+        ("family", "Qwen"),
+        ("min_ctx", "32768"),
+        ("min_tps", "40"),
+    ]);
+}
+
+#[test]
+fn a_minimum_speed_passes_over_a_model_s_best_format_when_it_is_too_slow() {
+    let plain = run(&[("gpus", "rtx-4090"), ("family", "Qwen")]);
+    let fast = run(&[("gpus", "rtx-4090"), ("family", "Qwen"), ("min_tps", "60")]);
+    assert!(fast
+        .entries
+        .iter()
+        .all(|e| e.decode_tokens_per_s >= Some(60.0)));
+    // Where a model's best format is too slow, a smaller one is listed.
+    let mut swapped = 0;
+    for e in &fast.entries {
+        let best = plain.entries.iter().find(|p| p.model == e.model).unwrap();
+        if best.weights != e.weights {
+            assert!(best.decode_tokens_per_s < Some(60.0), "{best:?}");
+            assert!(best.bits_per_weight > e.bits_per_weight, "{best:?}");
+            swapped += 1;
+        }
+    }
+    assert!(swapped > 0, "{:?}", fast.entries);
+}
+
+#[test]
+fn gpus_given_by_size_have_no_speed_to_meet_a_minimum() {
+    let sized = run(&[("gpus", "24GB"), ("min_tps", "5")]);
+    assert!(sized.entries.is_empty());
+    assert_eq!(sized.notes.len(), 1, "{:?}", sized.notes);
+    assert!(
+        sized.notes[0].contains("no known bandwidth"),
+        "{:?}",
+        sized.notes
+    );
+    // With a card and a size, a plan that uses the size is left out.
+    let fields = [("gpus", "rtx-4090, 24GB"), ("min_tps", "20")];
+    lists_exactly_what_fits(&fields);
+    let mixed = run(&fields);
+    assert!(
+        mixed.notes.iter().any(|n| n.contains("no known speed")),
+        "{:?}",
+        mixed.notes
+    );
+    // A minimum nothing reaches: an empty list with a note naming it.
+    let none = run(&[("gpus", "rtx-3060-12gb"), ("min_tps", "5000")]);
+    assert!(none.entries.is_empty());
+    assert!(none.notes[0].contains("lower min_tps"), "{:?}", none.notes);
 }
 
 #[test]
@@ -318,6 +425,8 @@ fn bad_input_is_an_error_on_its_field_never_a_panic() {
         ("family", "Nonexistent", "family"),
         ("moe", "sparse", "moe"),
         ("min_ctx", "-3", "min_ctx"),
+        ("min_tps", "fast", "min_tps"),
+        ("min_tps", "-2", "min_tps"),
         ("formats", "some", "formats"),
     ];
     for (field, value, expected) in cases {
@@ -344,13 +453,18 @@ fn bad_input_is_an_error_on_its_field_never_a_panic() {
 
 #[test]
 fn json_input_uses_the_field_names() {
-    let json = serde_json::json!({"gpus": ["rtx-4090", "rtx-3090"], "offload": false, "ctx": 16384, "family": "Llama", "formats": "best"});
+    let json = serde_json::json!({"gpus": ["rtx-4090", "rtx-3090"], "offload": false, "ctx": 16384, "family": "Llama", "formats": "best", "min_tps": 12.5});
     let r = FitRequest::from_json(&json).unwrap();
+    assert_eq!(r.get("min_tps"), Some("12.5"));
     assert_eq!(r.get("gpus"), Some("rtx-4090, rtx-3090"));
     assert_eq!(r.get("ctx"), Some("16384"));
     assert_eq!(r.get("offload"), Some("off"));
     let listed = fit(&r).unwrap();
     assert!(listed.entries.iter().all(|e| e.family == "Llama"));
+    assert!(listed
+        .entries
+        .iter()
+        .all(|e| e.decode_tokens_per_s >= Some(12.5)));
     assert_eq!(listed.request.ctx, "16384");
     let bad = FitRequest::from_json(&serde_json::json!({"model": "llama-3.1-8b"}));
     assert!(bad.unwrap_err().contains("unknown field `model`"));
@@ -379,6 +493,10 @@ fn timing() {
         &[("gpus", "2xrtx-4090")][..],
         &[("gpus", "80GB"), ("engine", "vllm")][..],
         &[("gpus", "24GB"), ("formats", "all")][..],
+        &[("gpus", "rtx-4090")][..],
+        &[("gpus", "rtx-4090"), ("min_tps", "50")][..],
+        &[("gpus", "rtx-4090"), ("min_tps", "5000")][..],
+        &[("gpus", "rtx-4090"), ("formats", "all"), ("min_tps", "50")][..],
     ] {
         let t = Instant::now();
         let first = run(fields);

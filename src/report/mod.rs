@@ -381,6 +381,8 @@ pub enum InputError {
     Fraction { field: &'static str, text: String },
     #[error("{field} must be a bandwidth in GB/s above 0, such as 89.6, got '{text}'")]
     Bandwidth { field: &'static str, text: String },
+    #[error("{field} must be a speed in tokens per second above 0, such as 20, got '{text}'")]
+    Rate { field: &'static str, text: String },
     #[error(transparent)]
     Version(crate::estimate::vllm::era::BadVersion),
     #[error("{source}")]
@@ -411,6 +413,7 @@ impl InputError {
             InputError::Count { field, .. }
             | InputError::Fraction { field, .. }
             | InputError::Bandwidth { field, .. }
+            | InputError::Rate { field, .. }
             | InputError::Size { field, .. }
             | InputError::Choice { field, .. }
             | InputError::Placement { field, .. }

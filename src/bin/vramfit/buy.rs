@@ -3,7 +3,7 @@
 //! [`vramfit::search::buy`].
 
 use vramfit::report::InputError;
-use vramfit::search::buy::{buy, BuyOption, BuyReport, BuyRequest, Mode};
+use vramfit::search::buy::{buy, BuyOption, BuyReport, BuyRequest, Mode, Rank};
 use vramfit::units::gib;
 
 /// The flags of `vramfit buy`.
@@ -67,6 +67,15 @@ pub struct BuyArgs {
     /// How many sets to list.
     #[arg(long, default_value = "10")]
     top: String,
+    /// Only sets that decode at least this many tokens per second per
+    /// sequence (at --ctx and --batch), however much dearer.
+    #[arg(long = "min-tps", value_name = "TOK/S")]
+    min_tps: Option<String>,
+    /// Order the sets by price (dollars, or dollars per hour with --rent)
+    /// or, with --rent, by usd-per-mtok: dollars per million tokens
+    /// generated at the plan's total decode rate.
+    #[arg(long, default_value = "price", value_name = "price|usd-per-mtok")]
+    rank: String,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -101,6 +110,7 @@ pub fn run(args: BuyArgs) -> Result<(), String> {
         ("util", &args.util),
         ("flash_attn", &args.flash_attn),
         ("cards", &args.cards),
+        ("min_tps", &args.min_tps),
     ];
     for (field, value) in optional {
         if let Some(v) = value {
@@ -115,6 +125,7 @@ pub fn run(args: BuyArgs) -> Result<(), String> {
         ("machines", &args.machines),
         ("same_vendor", &args.same_vendor),
         ("top", &args.top),
+        ("rank", &args.rank),
     ] {
         request.set(field, value.clone());
     }
@@ -141,6 +152,12 @@ fn price(r: &BuyReport, o: &BuyOption) -> String {
     }
 }
 
+/// Dollars per million tokens: `$0.41`, `-` when unknown.
+fn per_mtok(o: &BuyOption) -> String {
+    o.usd_per_million_tokens
+        .map_or("-".to_string(), |c| format!("${c:.2}"))
+}
+
 /// What a row calls its set: the GPUs, or the instance and its GPUs.
 fn name(o: &BuyOption) -> String {
     match (&o.instance, &o.provider) {
@@ -159,14 +176,25 @@ fn table(r: &BuyReport, sets: &[BuyOption]) {
         .max()
         .unwrap_or(0)
         .max(4);
+    let rent = r.mode == Mode::Rent;
+    let mtok_head = if rent {
+        format!(" {:>8}", "$/Mtok")
+    } else {
+        String::new()
+    };
     println!(
-        "{:>12}  {:<width$}  {:>10} {:>9} {:>8} {:>7}",
+        "{:>12}  {:<width$}  {:>10} {:>9} {:>8} {:>7}{mtok_head}",
         "price", "GPUs", "memory", "max ctx", "max seq", "tok/s"
     );
     let opt = |n: Option<u64>| n.map_or("-".to_string(), |n| n.to_string());
     for o in sets {
+        let mtok = if rent {
+            format!(" {:>8}", per_mtok(o))
+        } else {
+            String::new()
+        };
         println!(
-            "{:>12}  {:<width$}  {:>10} {:>9} {:>8} {:>7}",
+            "{:>12}  {:<width$}  {:>10} {:>9} {:>8} {:>7}{mtok}",
             price(r, o),
             name(o),
             gib(o.memory_bytes),
@@ -183,8 +211,15 @@ fn print_buy(r: &BuyReport) {
         Mode::Buy => "to buy",
         Mode::Rent => "to rent",
     };
+    let cheapest = match r.rank {
+        Rank::Price => "the cheapest GPU sets",
+        Rank::UsdPerMtok => "the GPU sets cheapest per million tokens",
+    };
+    let fast = r.min_tps.map_or(String::new(), |m| {
+        format!(" decoding {m} tok/s per sequence or more")
+    });
     println!(
-        "{} ({}) on {}, {} tokens × {} sequence(s): the cheapest GPU sets {what}, up to {} GPUs × {} machine(s)",
+        "{} ({}) on {}, {} tokens × {} sequence(s): {cheapest}{fast} {what}, up to {} GPUs × {} machine(s)",
         r.model,
         r.weights,
         r.engine.label(),
@@ -208,8 +243,15 @@ fn print_buy(r: &BuyReport) {
     for n in r.notes.iter().chain(&r.warnings) {
         println!("note: {n}");
     }
+    let (bounds, slow) = match r.min_tps {
+        Some(_) => (
+            "memory and speed bounds",
+            format!(", {} fit but too slow", r.too_slow),
+        ),
+        None => ("memory bound", String::new()),
+    };
     println!(
-        "searched: {} sets drawn in price order, {} planned ({} fit checks), {} ruled out by the memory bound",
+        "searched: {} sets drawn in price order, {} planned ({} fit checks){slow}, {} ruled out by the {bounds}",
         r.considered,
         r.planned,
         r.fit_checks,

@@ -32,6 +32,12 @@ pub struct FitArgs {
     /// Only models whose longest context on the GPUs (at --batch sequences) reaches this many tokens.
     #[arg(long = "min-ctx", default_value = "")]
     min_ctx: String,
+    /// Only models that decode at least this many tokens per second per
+    /// sequence (at --batch sequences); a model's best format that is too
+    /// slow gives way to its next that is fast enough. Needs catalog cards
+    /// (a size has no bandwidth).
+    #[arg(long = "min-tps", default_value = "", value_name = "TOK/S")]
+    min_tps: String,
     /// Every format of each model that fits, not only the best one (the
     /// longest context and most sequences are searched for the best one).
     #[arg(long = "all-formats")]
@@ -60,6 +66,7 @@ impl FitArgs {
             ("family", self.family),
             ("moe", self.moe),
             ("min_ctx", self.min_ctx),
+            ("min_tps", self.min_tps),
             (
                 "formats",
                 if self.all_formats { "all" } else { "best" }.to_string(),
@@ -86,17 +93,23 @@ fn flag_message(e: &InputError) -> String {
         "pp" => "--pipeline-parallel-size".to_string(),
         field => format!("--{}", field.replace('_', "-")),
     };
-    format!("{flag}: {e}")
+    // "min_tps must be …" reads "--min-tps must be …".
+    let text = e.to_string();
+    match text.strip_prefix(e.field()) {
+        Some(rest) if rest.starts_with(' ') => format!("{flag}{rest}"),
+        _ => format!("{flag}: {text}"),
+    }
 }
 
 /// Runs `vramfit fit`.
 pub fn run(args: FitArgs) -> Result<(), String> {
     let json = args.json;
-    let report = fit(&args.request()).map_err(|e| flag_message(&e))?;
+    let request = args.request();
+    let report = fit(&request).map_err(|e| flag_message(&e))?;
     if json {
         println!("{}", super::to_json(&report)?);
     } else {
-        print_fit(&report);
+        print_fit(&report, request.get("min_tps").unwrap_or_default().trim());
     }
     Ok(())
 }
@@ -133,8 +146,9 @@ fn row(e: &FitEntry) -> String {
     )
 }
 
-/// The list grouped by family, families in the order of their best entry.
-fn print_fit(r: &FitReport) {
+/// The list grouped by family, families in the order of their best entry;
+/// `min_tps` as given (empty: none).
+fn print_fit(r: &FitReport, min_tps: &str) {
     let q = &r.request;
     let sequences = if q.batch.trim() == "1" {
         "1 sequence".to_string()
@@ -143,8 +157,13 @@ fn print_fit(r: &FitReport) {
     };
     let models: std::collections::BTreeSet<&str> =
         r.entries.iter().map(|e| e.model.as_str()).collect();
+    let (fast, bounds) = if min_tps.is_empty() {
+        (String::new(), "size")
+    } else {
+        (format!(" at {min_tps} tok/s or more"), "size or speed")
+    };
     println!(
-        "on {} with {}, {} tokens × {sequences}: {} models fit ({} entries); {} candidates, {} planned, {} ruled out by size",
+        "on {} with {}, {} tokens × {sequences}: {} models fit{fast} ({} entries); {} candidates, {} planned, {} ruled out by {bounds}",
         q.gpus, q.engine, q.ctx.trim(), models.len(), r.entries.len(), r.considered, r.planned, r.pruned
     );
     let mut families: Vec<&str> = Vec::new();

@@ -16,16 +16,34 @@
 //! live on GPUs ([`need`]). Every placement the planner accepts holds at
 //! least that much on GPUs that each carry the overhead, so a set below
 //! the bound does not fit (the unit test checks this against the planner).
+//!
+//! With a minimum speed (`min_tps`) every goal asks for it too: a set that
+//! fits and that some goal would take is planned in full, as
+//! [`crate::report::report`] plans it on those GPUs, and taken only when
+//! that plan decodes at least `min_tps` tokens per second per sequence at
+//! the requested context and sequences. Speed does not grow with price,
+//! so sets that fit but are too slow are passed over and the walk goes on
+//! ([`Goals::too_slow`] counts them). [`MinSpeed`]'s bounds
+//! (`search::pace`) keep most of them from the full plan: the cards' rates
+//! and rooms, before the planner (and, for whole subtrees of the walk,
+//! the fastest rate they could hold); then, without tensor parallelism,
+//! the planner's own split — asked once for all sets of GPUs of the same
+//! sizes — read at each card's best rate.
+
+use std::collections::{BTreeMap, HashMap};
 
 use crate::estimate::memory::Engine;
 use crate::estimate::weights::{weight_bytes, WeightBytes};
 use crate::estimate::{estimate, RunSettings};
 use crate::plan::device::Gpu;
 use crate::plan::search::{max_batch, max_context};
-use crate::plan::split::{fits_on_gpus, PlanRequest};
-use crate::report::{Request, Validated};
+use crate::plan::speed::{plan_speed, Speed};
+use crate::plan::split::{fits_on_gpus, plan, Plan, PlanRequest};
+use crate::report::{validate, InputError, Request, Validated};
 
-use super::sets::GpuSet;
+use super::sets::{GpuSet, RateNeed};
+use crate::plan::gpus::Card;
+use crate::search::pace::{self, SpeedBound};
 
 /// Bytes any placement of `settings` keeps on GPUs.
 pub fn need(v: &Validated, settings: &RunSettings) -> u64 {
@@ -89,6 +107,27 @@ impl<'a> Planner<'a> {
         self.checks += 1;
         fits_on_gpus(&self.on(gpus, settings), &self.weights)
     }
+
+    /// The plan of the run on `list` (the GPUs as `--gpu` takes them),
+    /// GPUs alone, validated afresh as `vramfit plan` validates it, and its
+    /// speed when it fits (`None` when a used GPU's bandwidth is unknown):
+    /// what an option reports.
+    pub fn full(&self, list: &str) -> Result<(Plan, Option<Speed>), InputError> {
+        let run = Request {
+            gpus: list.to_string(),
+            ..self.request.clone()
+        };
+        let v = validate(&run)?;
+        let p = plan(PlanRequest {
+            allow_offload: false,
+            ..v.plan_request()
+        });
+        let speed = p
+            .fits
+            .then(|| plan_speed(&v.spec, &p, &v.gpus, v.backend, &v.host))
+            .flatten();
+        Ok((p, speed))
+    }
 }
 
 /// What a goal asks for beyond running at all.
@@ -128,6 +167,12 @@ pub struct Goals {
     pub planned: u64,
     /// Sets the bound ruled out without planning.
     pub bounded: u64,
+    /// The decode speed every goal asks for, and its bound.
+    pub speed: Option<MinSpeed>,
+    /// Sets that fit but decode slower than `min_tps`.
+    pub too_slow: u64,
+    /// The fastest of those, and its speed.
+    pub fastest: Option<(f64, GpuSet)>,
 }
 
 impl Goals {
@@ -147,6 +192,9 @@ impl Goals {
             found: Vec::new(),
             planned: 0,
             bounded: 0,
+            speed: None,
+            too_slow: 0,
+            fastest: None,
         }
     }
 
@@ -172,6 +220,18 @@ impl Goals {
             .map(|g| g.need)
             .min()
             .unwrap_or(u64::MAX)
+    }
+
+    /// Whether a set of one machine's GPUs, each `(rate, room)`
+    /// ([`MinSpeed::rate`]), on `machines` machines might reach the minimum
+    /// speed; counts it as ruled out when not.
+    pub fn could_reach(&mut self, machine: &[(f64, u64)], machines: usize) -> bool {
+        let reach = self
+            .speed
+            .as_ref()
+            .is_none_or(|s| s.could_reach(machine, machines));
+        self.bounded += u64::from(!reach);
+        reach
     }
 
     /// Whether some goal could take a set of `price` whose GPUs hold at
@@ -230,6 +290,30 @@ impl Goals {
         if taken.is_empty() {
             return;
         }
+        // Only now, the set being of use to some goal, is it planned in
+        // full for its speed.
+        if let Some(speed) = &mut self.speed {
+            // First the planner's split on GPUs of these sizes read at the
+            // cards' best rates (a layer split's bound), then, if that may
+            // reach the minimum, the speed `vramfit plan` reports.
+            let reach = speed.split_could_reach(&gpus, || plan(planner.on(&gpus, settings)));
+            let decode = if reach {
+                planner
+                    .full(&set.gpu_list())
+                    .ok()
+                    .and_then(|(_, s)| s)
+                    .map(|s| s.decode_tokens_per_s)
+            } else {
+                None
+            };
+            if decode.is_none_or(|d| d < speed.min_tps) {
+                self.too_slow += 1;
+                if let Some(d) = decode.filter(|&d| self.fastest.as_ref().is_none_or(|f| d > f.0)) {
+                    self.fastest = Some((d, set));
+                }
+                return;
+            }
+        }
         let request = planner.on(&gpus, settings);
         let found = Found {
             max_context: max_context(&request),
@@ -248,6 +332,109 @@ impl Goals {
         sets.sort_by_cached_key(|f| f.set.order());
         sets.truncate(g.want);
         sets
+    }
+}
+
+/// A minimum decode speed and the bound that keeps sets from the planner
+/// ([`crate::search::pace`]), with each allowed card's rate.
+pub struct MinSpeed {
+    /// Decode tokens per second per sequence every goal asks for.
+    pub min_tps: f64,
+    bound: SpeedBound,
+    rates: BTreeMap<&'static str, f64>,
+    /// The planner's layer splits by the GPUs' sizes ([`Profile`]).
+    splits: HashMap<Profile, Split>,
+}
+
+/// What a plan without tensor parallelism reads of its GPUs: each one's
+/// capacity, reserve, CUDA total and machine, in order. Its split depends
+/// on nothing else of them (the cards themselves only change vLLM's plans:
+/// their MXFP4 kernels), so sets of other cards of the same sizes share it
+/// (`tests.rs` checks this).
+type Profile = Vec<(u64, u64, u64, usize)>;
+
+/// A plan's split, as the speed bound reads it: each used GPU's index,
+/// layers and whether it holds the output; `None` when the plan does not
+/// fit or splits layers across GPUs (nothing is judged then).
+type Split = Option<Vec<(usize, Option<[usize; 2]>, bool)>>;
+
+impl MinSpeed {
+    /// The bound of the run `v` (GPU-independent: its weights, KV cache
+    /// and output) on any of `cards`.
+    pub fn new(
+        v: &Validated,
+        cards: impl Iterator<Item = &'static Card> + Clone,
+        min_tps: f64,
+    ) -> MinSpeed {
+        let engine = v.settings.engine;
+        let fixed = pace::Fixed::of(engine, cards.clone());
+        let e = estimate(&v.spec, &v.settings);
+        MinSpeed {
+            min_tps,
+            bound: SpeedBound::new(engine, &v.spec, &e, v.settings.n_seq, fixed),
+            rates: cards
+                .map(|c| (c.id.as_str(), pace::card_rate(engine, c)))
+                .collect(),
+            splits: HashMap::new(),
+        }
+    }
+
+    /// A card's best rate (bytes per second; 0 when not allowed).
+    pub fn rate(&self, card: &Card) -> f64 {
+        self.rates.get(card.id.as_str()).copied().unwrap_or(0.0)
+    }
+
+    /// What [`super::sets::Sets`] prunes subtrees with.
+    pub fn rate_need(&self) -> RateNeed {
+        RateNeed {
+            rate: self.bound.rate_needed(self.min_tps),
+            parallel: self.bound.parallel(),
+        }
+    }
+
+    /// Whether one machine's GPUs, each `(rate, room)` — its best rate
+    /// and the bytes of layers and KV cache it can hold at most — on
+    /// `machines` machines might reach the minimum.
+    pub fn could_reach(&self, machine: &[(f64, u64)], machines: usize) -> bool {
+        pace::reaches(self.bound.max_tps(machine, machines), self.min_tps)
+    }
+
+    /// Whether the run on `gpus`, GPUs alone, might reach the minimum:
+    /// with a layer split and no tensor parallelism, the planner's own
+    /// split (`plan`, asked once per [`Profile`]) read at the cards' best
+    /// rates. With tensor parallelism it is not judged here (vLLM's
+    /// settings on the GPUs may differ from the search's, and so its plan).
+    pub fn split_could_reach(&mut self, gpus: &[Gpu], plan: impl FnOnce() -> Plan) -> bool {
+        if self.bound.parallel() {
+            return true;
+        }
+        let profile: Profile = gpus
+            .iter()
+            .map(|g| (g.capacity, g.reserve, g.cuda_total, g.node))
+            .collect();
+        let split = self.splits.entry(profile).or_insert_with(|| {
+            let p = plan();
+            let used = p.devices.iter().filter(|d| d.used());
+            let last = used.clone().filter_map(|d| d.stage).max();
+            (p.fits && p.layout.tp == 1)
+                .then(|| used.map(|d| (d.index, d.layers, d.stage == last)).collect())
+        });
+        let Some(split) = split else {
+            return true;
+        };
+        let stages: Vec<(f64, Option<[usize; 2]>, bool)> = split
+            .iter()
+            .map(|&(index, layers, output)| {
+                let rate = gpus
+                    .get(index)
+                    .and_then(|g| g.card)
+                    .and_then(|id| self.rates.get(id))
+                    .copied()
+                    .unwrap_or(f64::INFINITY);
+                (rate, layers, output)
+            })
+            .collect();
+        pace::reaches(self.bound.max_tps_of_split(&stages), self.min_tps)
     }
 }
 

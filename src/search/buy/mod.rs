@@ -27,6 +27,36 @@
 //! the name. "Nothing fits" is an answer with a note of what is missing at
 //! the largest set.
 //!
+//! **A minimum speed** (`min_tps`): every set listed — the options and the
+//! fronts' points — also decodes at least that many tokens per second per
+//! sequence at the requested context and sequences (the plan's
+//! `decode_tokens_per_s`, as [`BuyOption::decode_tokens_per_s`] reports
+//! it). Speed does not follow price, so the walk goes on past sets that
+//! fit but are too slow, planning each in full; a bound on speed from the
+//! cards' bandwidth (`search::pace`) keeps most of them, and whole
+//! subtrees of sets, from the planner, and ends the search at once when
+//! no set of the cards allowed could reach the minimum. A minimum the
+//! bound allows but no plan reaches costs the most: the walk then draws
+//! sets until the price order runs out or the budget does ([`MAX_SETS`],
+//! [`MAX_PLANNED`]), and a note says so. Measured natively (release,
+//! `tests/buy_search.rs`'s `timing`), Llama 3.1 70B in Q4_K_M over every
+//! priced card, up to 8 in a machine: 40 ms without a minimum (60 sets
+//! planned); 90 ms at 10 tok/s (364 planned, 85 too slow); at 20 tok/s the
+//! ten options come early but the front's last step (32 sequences at 20
+//! tok/s: 3×RTX 5090 + 2×RTX 5060 Ti, $6,855, found after 23,200 plans in
+//! 1.1 s with no budget) lies past the budget, which stops the search
+//! after 0.9 s (20,000 planned, 10,000 too slow); at 30 tok/s, 0.8 s, two
+//! options; at 100 tok/s, 1 ms (no card can). On a layer split the bound
+//! that does most of this is the planner's own split of GPUs of the same
+//! sizes, read at each card's best rate (`goals.rs`).
+//!
+//! **Ranking** (`rank`): by `price` (dollars bought, dollars per hour
+//! rented), or, renting, by `usd_per_mtok` — dollars per million tokens
+//! generated ([`BuyOption::usd_per_million_tokens`]). That order does not
+//! follow price either, so it plans every rentable set and sorts them
+//! (the cloud catalog is small); an option of unknown speed sorts last.
+//! The fronts stay price against context and sequences.
+//!
 //! One machine's cards share a vendor by default (`same_vendor`): CUDA,
 //! ROCm, oneAPI and Metal do not run one model together except through
 //! llama.cpp's RPC or Vulkan backends, which vramfit does not model
@@ -43,12 +73,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 pub use catalog::{dollars, instances, money, Instance, Money, Prices};
-use goals::{Found, Goals, Planner, Target};
-use sets::{GpuSet, Sets, Stream};
+use goals::{Found, Goals, MinSpeed, Planner, Target};
+use sets::{GpuSet, Offer, Sets, Stream};
 
 use crate::estimate::memory::Engine;
 use crate::plan::gpus::{cards, find_card, Card};
-use crate::plan::split::{plan, usable, PlanRequest};
+use crate::plan::split::usable;
 use crate::report::{json_field_text, validate, InputError, Request, Validated};
 
 /// Raw input, as typed: the model's fields of a [`Request`] and the
@@ -74,6 +104,12 @@ pub struct BuyRequest {
     pub cards: String,
     /// How many options to list.
     pub top: String,
+    /// Decode tokens per second per sequence every set listed reaches;
+    /// empty: any.
+    pub min_tps: String,
+    /// `price` (dollars, or dollars per hour) or, renting, `usd_per_mtok`
+    /// (dollars per million tokens generated).
+    pub rank: String,
 }
 
 impl Default for BuyRequest {
@@ -92,12 +128,14 @@ impl Default for BuyRequest {
             same_vendor: "on".into(),
             cards: String::new(),
             top: "10".into(),
+            min_tps: String::new(),
+            rank: "price".into(),
         }
     }
 }
 
 /// The search's own fields.
-const OWN_FIELDS: [&str; 7] = [
+const OWN_FIELDS: [&str; 9] = [
     "max_gpus",
     "machines",
     "prices",
@@ -105,6 +143,8 @@ const OWN_FIELDS: [&str; 7] = [
     "same_vendor",
     "cards",
     "top",
+    "min_tps",
+    "rank",
 ];
 
 /// The [`Request`] fields the search reads.
@@ -159,6 +199,8 @@ impl BuyRequest {
             "same_vendor" => &mut self.same_vendor,
             "cards" => &mut self.cards,
             "top" => &mut self.top,
+            "min_tps" => &mut self.min_tps,
+            "rank" => &mut self.rank,
             _ => return None,
         })
     }
@@ -184,6 +226,8 @@ impl BuyRequest {
             "same_vendor" => Some(&self.same_vendor),
             "cards" => Some(&self.cards),
             "top" => Some(&self.top),
+            "min_tps" => Some(&self.min_tps),
+            "rank" => Some(&self.rank),
             f if RUN_FIELDS.contains(&f) => self.run.get(f),
             _ => None,
         }
@@ -235,6 +279,16 @@ pub enum Mode {
     Rent,
 }
 
+/// What orders the options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rank {
+    /// Dollars bought, dollars per hour rented.
+    Price,
+    /// Renting: dollars per million tokens generated.
+    UsdPerMtok,
+}
+
 /// One GPU set that runs the model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BuyOption {
@@ -252,8 +306,17 @@ pub struct BuyOption {
     pub max_context: Option<u64>,
     /// Most sequences at the requested context.
     pub max_batch: Option<u64>,
-    /// Decode speed of one sequence on the plan (`plan`'s figure).
+    /// Decode tokens per second of one sequence on the plan, at the
+    /// requested context and sequences, at the start of generation
+    /// (`plan`'s `speed.decode_tokens_per_s`): what `min_tps` compares.
     pub decode_tokens_per_s: Option<f64>,
+    /// Renting: dollars per million tokens generated — the hourly price
+    /// over the tokens an hour yields at the plan's total decode rate
+    /// (`speed.decode_tokens_per_s_total`: every requested sequence
+    /// decoding at once, at the start of generation, so longer contexts
+    /// cost more than this): `usd_per_hour / total / 3600 × 1e6`. `None`
+    /// bought, or when the speed is unknown.
+    pub usd_per_million_tokens: Option<f64>,
     /// Peak memory use of the plan, over usable.
     pub peak_utilisation: f64,
     /// The instance rented (`rent`): its id, provider and hourly price.
@@ -279,7 +342,11 @@ pub struct BuyReport {
     pub n_seq: u64,
     pub max_gpus: usize,
     pub machines: usize,
-    /// The cheapest sets that fit, cheapest first.
+    /// Decode tokens per second per sequence every set listed reaches.
+    pub min_tps: Option<f64>,
+    pub rank: Rank,
+    /// The cheapest sets that fit (and reach `min_tps`), cheapest first —
+    /// or, ranked by `usd_per_mtok`, cheapest per token first.
     pub options: Vec<BuyOption>,
     /// Price against the longest context: each set the cheapest to reach
     /// its context, each longer than the one before.
@@ -294,10 +361,12 @@ pub struct BuyReport {
     pub considered: u64,
     /// Of those, sets the planner was asked about.
     pub planned: u64,
-    /// Sets the memory bound ruled out without the planner, and subtrees
-    /// of sets it left undrawn.
+    /// Sets the memory bound (or, with `min_tps`, the speed bound) ruled
+    /// out without the planner, and subtrees of sets they left undrawn.
     pub bounded: u64,
     pub pruned: u64,
+    /// Sets that fit but decode slower than `min_tps`.
+    pub too_slow: u64,
     /// Fit verdicts the planner gave.
     pub fit_checks: u64,
 }
@@ -312,6 +381,8 @@ struct Search {
     cards: Option<Vec<&'static str>>,
     top: usize,
     prices: Prices,
+    min_tps: Option<f64>,
+    rank: Rank,
 }
 
 fn parse_search(r: &BuyRequest) -> Result<Search, InputError> {
@@ -356,6 +427,26 @@ fn parse_search(r: &BuyRequest) -> Result<Search, InputError> {
         }
         Some(ids)
     };
+    let rank = match r
+        .rank
+        .trim()
+        .to_ascii_lowercase()
+        .replace('-', "_")
+        .as_str()
+    {
+        "" | "price" => Rank::Price,
+        "usd_per_mtok" if mode == Mode::Rent => Rank::UsdPerMtok,
+        _ => {
+            return Err(InputError::Choice {
+                field: "rank",
+                text: r.rank.clone(),
+                choices: match mode {
+                    Mode::Rent => "price, usd_per_mtok",
+                    Mode::Buy => "price (usd_per_mtok ranks rented instances: mode=rent)",
+                },
+            })
+        }
+    };
     Ok(Search {
         mode,
         max_gpus,
@@ -364,6 +455,8 @@ fn parse_search(r: &BuyRequest) -> Result<Search, InputError> {
         cards,
         top: count("top", &r.top, MAX_TOP)? as usize,
         prices: Prices::parse(&r.prices)?,
+        min_tps: super::min_tps("min_tps", &r.min_tps)?,
+        rank,
     })
 }
 
@@ -414,7 +507,14 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
     let run = run_request(request, PLACEHOLDER_GPUS);
     let v = validate(&run)?;
     let mut planner = Planner::new(&v, &run);
-    let mut goals = Goals::new(&v, search.top, &ladder(&v));
+    // Ranked per token, every rentable set that fits is wanted.
+    let want = match search.rank {
+        Rank::Price => search.top,
+        Rank::UsdPerMtok => usize::MAX,
+    };
+    let mut goals = Goals::new(&v, want, &ladder(&v));
+    let allowed = cards().iter().filter(|c| search.allows(c));
+    goals.speed = search.min_tps.map(|min| MinSpeed::new(&v, allowed, min));
     // Each card's share of the bound: what one GPU of it can hold at most.
     let share = goals::per_gpu_share(&v.settings);
     let rooms: BTreeMap<&'static str, u64> = cards()
@@ -432,12 +532,20 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
         Mode::Buy => walk_bought(&search, &room, &mut goals, &mut planner),
         Mode::Rent => walk_rented(&search, &room, &mut goals, &mut planner),
     };
-    let option = |f: &Found| describe(&search, request, f);
-    let options = goals
+    let option = |f: &Found| describe(&search, &planner, f);
+    let mut options = goals
         .best(&goals.goals[0])
         .into_iter()
         .map(option)
         .collect::<Result<Vec<_>, _>>()?;
+    if search.rank == Rank::UsdPerMtok {
+        // Cheapest per token first, unknown last; ties keep price order.
+        options.sort_by(|a, b| {
+            let key = |o: &BuyOption| o.usd_per_million_tokens.unwrap_or(f64::INFINITY);
+            key(a).total_cmp(&key(b))
+        });
+        options.truncate(search.top);
+    }
     let front = |of: fn(&Target) -> bool, key: fn(&Found) -> Option<u64>| {
         let mut points: Vec<&Found> = goals
             .goals
@@ -468,6 +576,9 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
             search.machines
         ),
     };
+    let at_speed = search
+        .min_tps
+        .map_or(String::new(), |m| format!(" at {m} tok/s per sequence"));
     let mut notes = Vec::new();
     let mut shortfall_bytes = None;
     match (&walk.largest, options.is_empty(), walk.stopped) {
@@ -476,21 +587,41 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
             Mode::Rent => "no instance of the cloud catalog has these cards".to_string(),
         }),
         (Some(set), true, false) => {
-            if let Some((gpus, settings)) = planner.gpus(&set.gpu_list()) {
-                let p = plan(planner.on(&gpus, settings));
-                shortfall_bytes = Some(p.shortfall_bytes);
-                notes.push(format!(
-                    "nothing of up to {scope} fits: the largest, {}, is {} short",
-                    set.gpu_list(),
-                    crate::units::gib(p.shortfall_bytes)
-                ));
+            let short = planner.gpus(&set.gpu_list()).map(|(gpus, settings)| {
+                crate::plan::split::plan(planner.on(&gpus, settings)).shortfall_bytes
+            });
+            match (search.min_tps, &goals.fastest, short) {
+                (Some(min), Some((tps, fastest)), _) => notes.push(format!(
+                    "nothing of up to {scope} both fits and decodes {min} tok/s per sequence: of the sets that fit, the fastest planned, {} ({}), decodes {tps:.1}",
+                    fastest.gpu_list(),
+                    price_text(search.mode, fastest.price),
+                )),
+                (_, _, Some(short)) if short > 0 => {
+                    shortfall_bytes = Some(short);
+                    notes.push(format!(
+                        "nothing of up to {scope} fits: the largest, {}, is {} short",
+                        set.gpu_list(),
+                        crate::units::gib(short)
+                    ));
+                }
+                (Some(min), None, _) => notes.push(format!(
+                    "nothing of up to {scope} can decode {min} tok/s per sequence: at its cards' memory bandwidth no set reads the model's weights that often"
+                )),
+                _ => {}
             }
         }
         _ => {}
     }
     if walk.stopped {
+        let slow = match search.min_tps {
+            Some(min) => format!(
+                "; {} sets that fit decoded slower than {min} tok/s per sequence",
+                goals.too_slow
+            ),
+            None => String::new(),
+        };
         notes.push(format!(
-            "the search stopped after drawing {} sets and planning {}: the sets listed are the cheapest, but a set it did not draw may fit where none listed does, or reach further",
+            "the search stopped after drawing {} sets and planning {}: the sets listed are the cheapest, but a set it did not draw may fit{at_speed} where none listed does, or reach further{slow}",
             walk.considered, goals.planned
         ));
     } else if !options.is_empty() {
@@ -498,11 +629,11 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
             match g.target {
                 _ if !g.found.is_empty() => {}
                 Target::Context(c) => notes.push(format!(
-                    "no set of up to {scope} holds {c} tokens of context"
+                    "no set of up to {scope} holds {c} tokens of context{at_speed}"
                 )),
-                Target::Batch(b) => {
-                    notes.push(format!("no set of up to {scope} holds {b} sequences"))
-                }
+                Target::Batch(b) => notes.push(format!(
+                    "no set of up to {scope} holds {b} sequences{at_speed}"
+                )),
                 Target::Options => {}
             }
         }
@@ -516,6 +647,8 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
         n_seq: v.settings.n_seq,
         max_gpus: search.max_gpus,
         machines: search.machines,
+        min_tps: search.min_tps,
+        rank: search.rank,
         options,
         pareto_context,
         pareto_batch,
@@ -526,8 +659,17 @@ pub fn buy(request: &BuyRequest) -> Result<BuyReport, InputError> {
         planned: goals.planned,
         bounded: goals.bounded,
         pruned: walk.pruned,
+        too_slow: goals.too_slow,
         fit_checks: planner.checks,
     })
+}
+
+/// `$1,599` bought, `$55.04/h` rented.
+fn price_text(mode: Mode, price: Money) -> String {
+    match mode {
+        Mode::Buy => format!("${}", crate::units::grouped(dollars(price).round() as u64)),
+        Mode::Rent => format!("${:.2}/h", dollars(price)),
+    }
 }
 
 /// What a walk over the sets did.
@@ -540,16 +682,19 @@ struct Walk {
     stopped: bool,
 }
 
-/// Draws bought sets in price order until every goal is complete.
+/// Draws bought sets in price order until every goal is complete; with a
+/// minimum speed, only sets that might reach it are planned.
 fn walk_bought(
     search: &Search,
     room: &dyn Fn(&Card) -> u64,
     goals: &mut Goals,
     planner: &mut Planner,
 ) -> Walk {
-    let streams = buy_streams(search, room);
+    let rate = |c: &Card| goals.speed.as_ref().map_or(0.0, |s| s.rate(c));
+    let streams = buy_streams(search, room, &rate);
     let largest = largest_bought(search, &streams);
-    let mut sets = Sets::new(streams, search.machines, goals.need(0));
+    let need_rate = goals.speed.as_ref().map(MinSpeed::rate_need);
+    let mut sets = Sets::new(streams, search.machines, goals.need(0), need_rate);
     let (mut considered, mut price, mut stopped) = (0, 0, false);
     while let Some(drawn) = sets.next(goals.need(price)) {
         price = drawn.price;
@@ -562,6 +707,9 @@ fn walk_bought(
         }
         considered += 1;
         if goals.could_take(price, drawn.bound) {
+            if !goals.could_reach(&drawn.shares, drawn.machines) {
+                continue;
+            }
             let bound = drawn.bound;
             goals.offer(planner, drawn.set(), bound);
         }
@@ -574,7 +722,8 @@ fn walk_bought(
     }
 }
 
-/// Offers every rentable set, cheapest first, until every goal is complete.
+/// Offers every rentable set, cheapest first, until every goal is
+/// complete; with a minimum speed, only sets that might reach it.
 fn walk_rented(
     search: &Search,
     room: &dyn Fn(&Card) -> u64,
@@ -596,6 +745,14 @@ fn walk_rented(
         let bound = set.machine.iter().map(|&c| room(c)).sum::<u64>();
         let bound = bound.saturating_mul(set.machines as u64);
         if goals.could_take(set.price, bound) {
+            let shares: Vec<(f64, u64)> = set
+                .machine
+                .iter()
+                .map(|c| (goals.speed.as_ref().map_or(0.0, |s| s.rate(c)), room(c)))
+                .collect();
+            if !goals.could_reach(&shares, set.machines) {
+                continue;
+            }
             goals.offer(planner, set, bound);
         }
     }
@@ -617,14 +774,23 @@ impl Search {
 
 /// The priced cards in streams: by vendor (or all together), and each
 /// system on a chip alone, one to a machine.
-fn buy_streams(search: &Search, room: &dyn Fn(&Card) -> u64) -> Vec<Stream> {
-    let mut by_key: BTreeMap<&str, Vec<(&'static Card, Money, u64)>> = BTreeMap::new();
+fn buy_streams(
+    search: &Search,
+    room: &dyn Fn(&Card) -> u64,
+    rate: &dyn Fn(&Card) -> f64,
+) -> Vec<Stream> {
+    let mut by_key: BTreeMap<&str, Vec<Offer>> = BTreeMap::new();
     let mut streams = Vec::new();
     for card in cards().iter().filter(|c| search.allows(c)) {
         let Some(price) = search.prices.card(card) else {
             continue;
         };
-        let entry = (card, price, room(card));
+        let entry = Offer {
+            card,
+            price,
+            room: room(card),
+            rate: rate(card),
+        };
         if card.segment == "soc" {
             streams.push(Stream {
                 cards: vec![entry],
@@ -652,15 +818,15 @@ fn largest_bought(search: &Search, streams: &[Stream]) -> Option<GpuSet> {
     streams
         .iter()
         .filter_map(|s| {
-            let &(card, price, room) = s.cards.iter().max_by_key(|c| (c.2, Reverse(c.1)))?;
+            let o = s.cards.iter().max_by_key(|c| (c.room, Reverse(c.price)))?;
             let n = s.per_machine;
             let set = GpuSet::new(
-                price * (n * search.machines) as Money,
-                vec![card; n],
+                o.price * (n * search.machines) as Money,
+                vec![o.card; n],
                 search.machines,
                 None,
             );
-            Some((room * n as u64, set))
+            Some((o.room * n as u64, set))
         })
         .max_by_key(|(room, set)| (*room, Reverse(set.order())))
         .map(|(_, set)| set)
@@ -711,18 +877,10 @@ fn rent_sets(search: &Search) -> Vec<GpuSet> {
 }
 
 /// A found set as the report lists it, with the plan's speed and peak.
-fn describe(search: &Search, request: &BuyRequest, f: &Found) -> Result<BuyOption, InputError> {
+fn describe(search: &Search, planner: &Planner, f: &Found) -> Result<BuyOption, InputError> {
     let set = &f.set;
-    let run = run_request(request, &set.gpu_list());
-    let v = validate(&run)?;
-    let p = plan(PlanRequest {
-        allow_offload: false,
-        ..v.plan_request()
-    });
-    let speed = p
-        .fits
-        .then(|| crate::plan::speed::plan_speed(&v.spec, &p, &v.gpus, v.backend, &v.host))
-        .flatten();
+    let list = set.gpu_list();
+    let (p, speed) = planner.full(&list)?;
     let mut price_sources: Vec<String> = match set.instance {
         Some(i) => vec![match search.prices.instance(i) == money(i.usd_per_hour) {
             true => format!("{} ({})", i.source, i.date),
@@ -751,13 +909,23 @@ fn describe(search: &Search, request: &BuyRequest, f: &Found) -> Result<BuyOptio
         memory_bytes: set.memory(),
         max_context: f.max_context,
         max_batch: f.max_batch,
-        decode_tokens_per_s: speed.map(|s| s.decode_tokens_per_s),
+        decode_tokens_per_s: speed.as_ref().map(|s| s.decode_tokens_per_s),
+        usd_per_million_tokens: set
+            .instance
+            .and(speed.as_ref())
+            .map(|s| usd_per_million_tokens(dollars(set.price), s.decode_tokens_per_s_total)),
         peak_utilisation: p.peak_utilisation(),
         instance: set.instance.map(|i| i.id.clone()),
         provider: set.instance.map(|i| i.provider.clone()),
         usd_per_hour: set.instance.map(|_| dollars(set.price)),
         price_sources,
     })
+}
+
+/// Dollars per million tokens at `usd_per_hour` generating
+/// `tokens_per_s` in all.
+fn usd_per_million_tokens(usd_per_hour: f64, tokens_per_s: f64) -> f64 {
+    usd_per_hour / (tokens_per_s * 3600.0) * 1e6
 }
 
 #[cfg(test)]

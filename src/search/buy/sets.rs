@@ -15,7 +15,10 @@
 //! the model needs: below a sequence are only sets that keep its prefix
 //! and add cards from its last index on, so its prefix plus the rest of
 //! the machine filled with the largest such card bounds them all
-//! ([`Sets::push`]).
+//! ([`Sets::push`]). With a minimum speed, a subtree is also left out when
+//! even its fastest member cannot read the weights fast enough
+//! ([`RateNeed`]: the same bound on one machine's summed rates with
+//! tensor parallelism, on the fastest card's rate with a layer split).
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -92,13 +95,33 @@ impl GpuSet {
     }
 }
 
-/// Cards that may share a machine, cheapest first (ties by id), each with
-/// its price and its share of the bound: the bytes it can hold at most.
+/// A card as a stream offers it.
+#[derive(Debug, Clone, Copy)]
+pub struct Offer {
+    pub card: &'static Card,
+    pub price: Money,
+    /// Its share of the memory bound: the bytes it can hold at most.
+    pub room: u64,
+    /// Its share of the speed bound: the bytes per second it reads at
+    /// most while decoding ([`crate::search::pace::card_rate`]).
+    pub rate: f64,
+}
+
+/// Cards that may share a machine, cheapest first (ties by id).
 #[derive(Debug, Clone)]
 pub struct Stream {
-    pub cards: Vec<(&'static Card, Money, u64)>,
+    pub cards: Vec<Offer>,
     /// The most cards of the stream one machine takes.
     pub per_machine: usize,
+}
+
+/// The rate a set's GPUs must read at for a minimum speed: one machine's
+/// rates summed (`parallel`: tensor parallelism) or the fastest card's
+/// must reach `rate` bytes per second ([`crate::search::pace`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RateNeed {
+    pub rate: f64,
+    pub parallel: bool,
 }
 
 /// The most cards one machine's sequence holds.
@@ -126,6 +149,9 @@ pub struct Sets {
     streams: Vec<Stream>,
     /// Per stream, the largest bound share from each index on.
     suffix: Vec<Vec<u64>>,
+    /// Per stream, the fastest rate from each index on.
+    suffix_rate: Vec<Vec<f64>>,
+    rate_need: Option<RateNeed>,
     /// Every node queued; the heap holds (price, index), so equal prices
     /// pop in the order they were queued.
     nodes: Vec<Node>,
@@ -136,12 +162,21 @@ pub struct Sets {
 
 impl Sets {
     /// Starts the walk. `need` bounds from below what a set must hold
-    /// (see [`Sets::next`]). A stream holds at most 255 cards (the catalog
-    /// has about 115) and a machine at most 16.
-    pub fn new(mut streams: Vec<Stream>, machines: usize, need: u64) -> Sets {
+    /// (see [`Sets::next`]), `rate_need` how fast it must read. A stream
+    /// holds at most 255 cards (the catalog has about 115) and a machine
+    /// at most 16.
+    pub fn new(
+        mut streams: Vec<Stream>,
+        machines: usize,
+        need: u64,
+        rate_need: Option<RateNeed>,
+    ) -> Sets {
         for s in &mut streams {
-            s.cards
-                .sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
+            s.cards.sort_by(|a, b| {
+                a.price
+                    .cmp(&b.price)
+                    .then_with(|| a.card.id.cmp(&b.card.id))
+            });
             s.cards.truncate(u8::MAX as usize);
             s.per_machine = s.per_machine.min(MAX_SEQ);
         }
@@ -156,7 +191,24 @@ impl Sets {
                     .iter()
                     .rev()
                     .map(|c| {
-                        max = max.max(c.2);
+                        max = max.max(c.room);
+                        max
+                    })
+                    .collect();
+                out.reverse();
+                out
+            })
+            .collect();
+        let suffix_rate = streams
+            .iter()
+            .map(|s| {
+                let mut max = 0.0f64;
+                let mut out: Vec<f64> = s
+                    .cards
+                    .iter()
+                    .rev()
+                    .map(|c| {
+                        max = max.max(c.rate);
                         max
                     })
                     .collect();
@@ -167,6 +219,8 @@ impl Sets {
         let mut sets = Sets {
             streams,
             suffix,
+            suffix_rate,
+            rate_need,
             nodes: Vec::new(),
             heap: BinaryHeap::new(),
             pruned: 0,
@@ -176,7 +230,7 @@ impl Sets {
                 continue;
             }
             for m in 1..=machines {
-                let price = sets.streams[stream].cards[0].1 * m as Money;
+                let price = sets.streams[stream].cards[0].price * m as Money;
                 let node = Node {
                     stream: stream as u16,
                     machines: m as u8,
@@ -189,17 +243,29 @@ impl Sets {
         sets
     }
 
-    /// Queues `node` unless no set below it can hold `need` bytes: its
+    /// Queues `node` unless no set below it can hold `need` bytes — its
     /// prefix plus the rest of the machine filled with the largest card
-    /// from its last index on.
+    /// from its last index on — or read as fast as `rate_need` asks: the
+    /// same sum of rates, or the fastest of the prefix and those cards.
     fn push(&mut self, price: Money, node: Node, need: u64) {
         let stream = usize::from(node.stream);
         let s = &self.streams[stream];
         let seq = node.seq();
-        let (last, prefix) = seq.split_last().expect("a sequence holds a card");
-        let prefix: u64 = prefix.iter().map(|&i| s.cards[i as usize].2).sum();
-        let rest = (s.per_machine - seq.len() + 1) as u64 * self.suffix[stream][*last as usize];
-        if (prefix + rest).saturating_mul(node.machines as u64) < need {
+        let (last, prefix_seq) = seq.split_last().expect("a sequence holds a card");
+        let prefix: u64 = prefix_seq.iter().map(|&i| s.cards[i as usize].room).sum();
+        let free = s.per_machine - seq.len() + 1;
+        let rest = free as u64 * self.suffix[stream][*last as usize];
+        let slow = self.rate_need.is_some_and(|r| {
+            let prefix = prefix_seq.iter().map(|&i| s.cards[i as usize].rate);
+            let fastest_after = self.suffix_rate[stream][*last as usize];
+            let best = if r.parallel {
+                prefix.sum::<f64>() + free as f64 * fastest_after
+            } else {
+                prefix.fold(fastest_after, f64::max)
+            };
+            !crate::search::pace::reaches(best, r.rate)
+        });
+        if slow || (prefix + rest).saturating_mul(node.machines as u64) < need {
             self.pruned += 1;
             return;
         }
@@ -221,22 +287,34 @@ impl Sets {
             bound: node
                 .seq()
                 .iter()
-                .map(|&i| s.cards[i as usize].2)
+                .map(|&i| s.cards[i as usize].room)
                 .sum::<u64>()
                 .saturating_mul(m),
-            cards: node.seq().iter().map(|&i| s.cards[i as usize].0).collect(),
+            cards: node
+                .seq()
+                .iter()
+                .map(|&i| s.cards[i as usize].card)
+                .collect(),
+            shares: node
+                .seq()
+                .iter()
+                .map(|&i| (s.cards[i as usize].rate, s.cards[i as usize].room))
+                .collect(),
             machines: usize::from(node.machines),
         };
         let extend = (k < s.per_machine).then(|| {
             let mut child = node;
             child.seq[k] = last as u8;
             child.len += 1;
-            (price + m * s.cards[last].1, child)
+            (price + m * s.cards[last].price, child)
         });
         let bump = (last + 1 < s.cards.len()).then(|| {
             let mut child = node;
             child.seq[k - 1] = (last + 1) as u8;
-            (price + m * (s.cards[last + 1].1 - s.cards[last].1), child)
+            (
+                price + m * (s.cards[last + 1].price - s.cards[last].price),
+                child,
+            )
         });
         for (price, child) in extend.into_iter().chain(bump) {
             self.push(price, child, need);
@@ -252,6 +330,8 @@ pub struct Drawn {
     /// The bytes its GPUs can hold at most.
     pub bound: u64,
     pub cards: Vec<&'static Card>,
+    /// Each card's rate and room, as its stream offers it.
+    pub shares: Vec<(f64, u64)>,
     pub machines: usize,
 }
 
@@ -270,7 +350,12 @@ mod tests {
         Stream {
             cards: cards
                 .iter()
-                .map(|&(id, price)| (find_card(id).unwrap(), price, 1))
+                .map(|&(id, price)| Offer {
+                    card: find_card(id).unwrap(),
+                    price,
+                    room: 1,
+                    rate: 1.0,
+                })
                 .collect(),
             per_machine,
         }
@@ -285,7 +370,7 @@ mod tests {
             ),
             stream(&[("rx-7900-xtx", 5)], 2),
         ];
-        let mut sets = Sets::new(streams, 2, 0);
+        let mut sets = Sets::new(streams, 2, 0, None);
         let mut seen = Vec::new();
         while let Some(drawn) = sets.next(0) {
             let set = drawn.set();
@@ -309,9 +394,9 @@ mod tests {
     #[test]
     fn subtrees_that_cannot_hold_the_model_are_left_out() {
         let mut s = stream(&[("rtx-3060-12gb", 3), ("rtx-3090", 7)], 2);
-        s.cards[0].2 = 10;
-        s.cards[1].2 = 20;
-        let mut sets = Sets::new(vec![s], 1, 35);
+        s.cards[0].room = 10;
+        s.cards[1].room = 20;
+        let mut sets = Sets::new(vec![s], 1, 35, None);
         let mut seen = Vec::new();
         while let Some(drawn) = sets.next(35) {
             let bound = drawn.bound;
@@ -325,5 +410,46 @@ mod tests {
             "{seen:?}"
         );
         assert!(sets.pruned > 0);
+    }
+
+    #[test]
+    fn subtrees_that_cannot_read_fast_enough_are_left_out() {
+        // The cheapest card is the fastest: every set that may reach the
+        // rate holds it (a layer split), or enough cards to sum to it.
+        let mut s = stream(
+            &[("rtx-3060-12gb", 3), ("rtx-3090", 7), ("rtx-4090", 11)],
+            3,
+        );
+        s.cards[0].rate = 3.0;
+        let drawn = |need: RateNeed| {
+            let mut sets = Sets::new(vec![s.clone()], 1, 0, Some(need));
+            let mut seen = Vec::new();
+            while let Some(d) = sets.next(0) {
+                seen.push(d.cards.iter().map(|c| c.id.as_str()).collect::<Vec<_>>());
+            }
+            (seen, sets.pruned)
+        };
+        let (split, pruned) = drawn(RateNeed {
+            rate: 2.5,
+            parallel: false,
+        });
+        assert!(
+            split.iter().all(|set| set.contains(&"rtx-3060-12gb")),
+            "{split:?}"
+        );
+        // Multisets of up to 3 of 3 cards holding the first: 1 + 3 + 6.
+        assert_eq!(split.len(), 10, "{split:?}");
+        assert!(pruned > 0);
+        let (summed, _) = drawn(RateNeed {
+            rate: 3.5,
+            parallel: true,
+        });
+        // Three of the slow cards sum to 3: every set reaching 3.5 holds
+        // the fast one, and a subtree without it is never entered.
+        assert!(
+            summed.iter().all(|set| set.contains(&"rtx-3060-12gb")),
+            "{summed:?}"
+        );
+        assert!(summed.iter().any(|set| set.len() == 3));
     }
 }

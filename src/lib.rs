@@ -33,7 +33,8 @@
 //! - [`search`] — pure searches over the catalogs: which models and formats
 //!   run on given GPUs (`search::fit`), which GPU sets run a model most
 //!   cheaply (`search::buy`, with dated prices and a cloud catalog); exact
-//!   against the planner, pruned by lower bounds.
+//!   against the planner, pruned by lower bounds on memory and, for a
+//!   minimum speed, an upper bound on decode speed (`search::pace`).
 //! - [`import`] — pure parsers of what people bring: Hugging Face
 //!   `config.json` (one reader per model family in `import/arch`), GGUF and
 //!   safetensors headers, llama.cpp's vision projector (`mmproj`) files,

@@ -351,11 +351,19 @@ pub(crate) fn min_peak_split(c: &Costs, usable: &[u64]) -> Assignment {
 
 /// Whether all layers fit under `bound × usable` on every used stage.
 pub(crate) fn fill(c: &Costs, usable: &[u64], bound: u128) -> Option<Assignment> {
+    greedy(c, usable, bound).ok().map(|(a, _)| a)
+}
+
+/// [`fill`]'s greedy pass. When a stage takes the rest as the last one:
+/// the assignment and that stage's bytes under its budget; when none can:
+/// the bytes the final stage misses holding all that is left (at least 1).
+fn greedy(c: &Costs, usable: &[u64], bound: u128) -> Result<(Assignment, u128), u128> {
     let n = c.layer.len();
     let mut counts = vec![0; usable.len()];
     let mut next = 0;
     let mut rest: u128 = c.layer.iter().map(|&b| u128::from(b)).sum();
     let mut any_used = false;
+    let mut missing = 1;
     for (j, &u) in usable.iter().enumerate() {
         let budget = (u128::from(u) * bound) >> FRACTION_BITS;
         let base = u128::from(c.fixed) + if any_used { 0 } else { u128::from(c.first) };
@@ -365,8 +373,9 @@ pub(crate) fn fill(c: &Costs, usable: &[u64], bound: u128) -> Option<Assignment>
             .saturating_add_signed(i128::from(alone));
         if last <= budget && (next < n || any_used || j == 0 || c.first == 0) {
             counts[j] = n - next;
-            return Some(Assignment { counts, last: j });
+            return Ok((Assignment { counts, last: j }, budget - last));
         }
+        missing = last.saturating_sub(budget).max(1);
         // As a middle stage: as many layers as fit; unused if none does.
         let mut used = base;
         let start = next;
@@ -378,7 +387,27 @@ pub(crate) fn fill(c: &Costs, usable: &[u64], bound: u128) -> Option<Assignment>
         counts[j] = next - start;
         any_used |= next > start;
     }
-    None
+    Err(missing)
+}
+
+/// Bytes to spare when everything must fit under `usable` (negative:
+/// missing): ≥ 0 exactly when [`fill`] succeeds at bound 1. Fitting, what
+/// the last stage leaves plus what each unused stage after it could take
+/// beyond its fixed costs; not fitting, what the final stage misses. Both
+/// move close to linearly with the context and the sequences (greedy
+/// stages before the last leave up to a layer unfilled), which is what
+/// the searches interpolate on.
+fn room(c: &Costs, usable: &[u64]) -> i128 {
+    match greedy(c, usable, 1 << FRACTION_BITS) {
+        Ok((a, free)) => {
+            let unused: u128 = usable[a.last + 1..]
+                .iter()
+                .map(|&u| u128::from(u.saturating_sub(c.fixed)))
+                .sum();
+            i128::try_from(free + unused).unwrap_or(i128::MAX)
+        }
+        Err(missing) => -i128::try_from(missing).unwrap_or(i128::MAX),
+    }
 }
 
 /// Builds the device list for an assignment of layers `first_layer..` to
@@ -604,9 +633,39 @@ pub(crate) fn usable(gpu: &Gpu, s: &RunSettings) -> u64 {
 /// instead of the whole split search (the longest-context and most-sequence
 /// searches ask this dozens of times per keystroke).
 pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
+    on_gpus(request, weights, |mut rooms| {
+        Iterator::find(&mut rooms, |&r| r >= 0)
+    }) >= 0
+}
+
+/// Bytes to spare on the GPUs alone, negative when missing: ≥ 0 exactly
+/// when [`fits_on_gpus`] holds, at the same cost, and close to linear in
+/// the context and the sequences — the best layout's [`room`], or the
+/// host's when the host is the tighter (a fixed placement: its tightest
+/// GPU's free bytes, or minus its shortfall). Only a guess's input: the
+/// searches that interpolate on it decide by its sign.
+pub fn room_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> i64 {
+    on_gpus(request, weights, |rooms| Iterator::max(rooms))
+}
+
+/// The room on the GPUs alone, from `pick` over each layout's room
+/// (`None`: no layout fits).
+fn on_gpus(
+    request: &PlanRequest,
+    weights: &WeightBytes,
+    pick: impl FnOnce(&mut dyn Iterator<Item = i128>) -> Option<i128>,
+) -> i64 {
     let e = estimate_with(request.spec, &request.settings, weights.clone());
     if let Some(fixed) = fixed_placement(request) {
-        return plan_fixed(request, &e, fixed).fits;
+        let plan = plan_fixed(request, &e, fixed);
+        if !plan.fits {
+            return -i64::try_from(plan.shortfall_bytes.max(1)).unwrap_or(i64::MAX);
+        }
+        let host = request
+            .host_ram
+            .map(|ram| ram.saturating_sub(plan.host_bytes));
+        let free = plan.used_devices().map(DevicePlan::free_bytes).chain(host);
+        return i64::try_from(free.min().unwrap_or(0)).unwrap_or(i64::MAX);
     }
     let host = if e.token_embd_on_host {
         e.token_embd
@@ -614,21 +673,24 @@ pub fn fits_on_gpus(request: &PlanRequest, weights: &WeightBytes) -> bool {
         0
     } + e.host_output_buffer
         + e.graph.map_or(e.host_compute.bytes(1), |g| g.single[0]);
-    if request.host_ram.is_some_and(|ram| host > ram) {
-        return false;
+    let host_room = request
+        .host_ram
+        .map_or(i128::MAX, |ram| i128::from(ram) - i128::from(host));
+    if host_room < 0 {
+        return i64::try_from(host_room).unwrap_or(i64::MIN);
     }
-    tp_sizes(request).into_iter().any(|tp| {
+    let mut rooms = tp_sizes(request).into_iter().map(|tp| {
         let padded = vllm_mxfp4_padding(request, &e, tp);
         let e = padded.as_ref().unwrap_or(&e);
         let stages = layout_stages(request, tp);
         let usable = stage_usable(request.gpus, &stages, &request.settings);
-        fill(
+        room(
             &costs(request.spec, e, tp, stages.len(), &request.settings),
             &usable,
-            1 << FRACTION_BITS,
         )
-        .is_some()
-    })
+    });
+    let best = pick(&mut rooms).unwrap_or(-1).min(host_room);
+    i64::try_from(best).unwrap_or(if best < 0 { i64::MIN } else { i64::MAX })
 }
 
 /// vLLM's MXFP4 experts as its kernel on these GPUs allocates them

@@ -61,9 +61,10 @@ fn searches(c: &mut Criterion) {
     group.bench_function("fit: the whole catalog on an H100, vLLM", |b| {
         b.iter(|| fit(black_box(&h100)).unwrap())
     });
-    group.bench_function("buy: Llama 3.1 70B Q4_K_M, every priced card, up to 8", |b| {
-        b.iter(|| buy(black_box(&seventy)).unwrap())
-    });
+    group.bench_function(
+        "buy: Llama 3.1 70B Q4_K_M, every priced card, up to 8",
+        |b| b.iter(|| buy(black_box(&seventy)).unwrap()),
+    );
     group.bench_function("buy: Llama 3.1 70B Q4_K_M, rented", |b| {
         b.iter(|| buy(black_box(&rent)).unwrap())
     });

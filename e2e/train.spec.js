@@ -54,7 +54,7 @@ test('a Fine-tune link reopens the mode, the model, the GPUs and the training fi
   await expect(other.getByLabel('GPU row 1: card name or size (24GB, 80GiB)')).toHaveValue('rtx-4090');
   await expect(verdict(other)).toHaveText(await verdict(page).textContent());
   // Back to Run: the same model and GPUs, and a link without the training fields.
-  await other.getByRole('button', { name: 'Run' }).click();
+  await other.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(other.getByTestId('device-table')).toContainText('NVIDIA GeForce RTX 4090');
   await expect(other).not.toHaveURL(/mode=train/);
 });

@@ -226,6 +226,13 @@ struct LlamaFlags {
     /// Keep the experts of the first N layers in host memory (`all`: --cpu-moe).
     #[arg(long = "n-cpu-moe", visible_alias = "ncmoe", default_value = "")]
     n_cpu_moe: String,
+    #[command(flatten)]
+    build: BuildFlags,
+}
+
+/// Which llama.cpp build and backend to follow: `plan`'s and `fit`'s.
+#[derive(clap::Args, Debug)]
+pub struct BuildFlags {
     /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
     #[arg(long, default_value = "")]
     backend: String,
@@ -235,6 +242,17 @@ struct LlamaFlags {
     /// The llama.cpp build whose buffers to follow, e.g. b4462 (default: the current release).
     #[arg(long = "llama-cpp-build", default_value = "")]
     llama_cpp_build: String,
+}
+
+impl BuildFlags {
+    /// `(request field, value)` for each flag, as `Request::set` takes them.
+    pub fn fields(self) -> [(&'static str, String); 3] {
+        [
+            ("backend", self.backend),
+            ("swa_full", if self.swa_full { "on" } else { "off" }.into()),
+            ("llama_cpp_build", self.llama_cpp_build),
+        ]
+    }
 }
 
 /// llama.cpp's single-dash multi-letter flags as clap's long ones — up to
@@ -679,12 +697,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 split_mode: llama.split_mode,
                 main_gpu: llama.main_gpu,
                 n_cpu_moe: llama.n_cpu_moe,
-                backend: llama.backend,
-                swa_full: if llama.swa_full { "on" } else { "off" }.into(),
-                llama_cpp_build: llama.llama_cpp_build,
                 ..Request::default()
             };
-            for (field, value) in run.fields() {
+            for (field, value) in run.fields().into_iter().chain(llama.build.fields()) {
                 request.set(field, value);
             }
             if !compare.is_empty() {

@@ -12,15 +12,8 @@ use vramfit::units::{gib, params};
 pub struct FitArgs {
     #[command(flatten)]
     run: super::RunFlags,
-    /// cuda, rocm, metal, vulkan or cpu (default: from the GPUs; Apple is metal, AMD rocm).
-    #[arg(long, default_value = "")]
-    backend: String,
-    /// Sliding-window layers cache the whole context (llama.cpp --swa-full).
-    #[arg(long = "swa-full")]
-    swa_full: bool,
-    /// The llama.cpp build whose buffers to follow, e.g. b4462 (default: the current release).
-    #[arg(long = "llama-cpp-build", default_value = "")]
-    llama_cpp_build: String,
+    #[command(flatten)]
+    build: super::BuildFlags,
     #[command(flatten)]
     vllm: super::VllmFlags,
     /// Only this model family (Llama, Qwen, Gemma…; `vramfit models` lists them).
@@ -52,26 +45,28 @@ impl FitArgs {
     fn request(self) -> FitRequest {
         let on_off = |b: bool| if b { "on" } else { "off" }.to_string();
         let vllm = self.vllm;
-        let fields = self.run.fields().into_iter().chain([
-            ("backend", self.backend),
-            ("swa_full", on_off(self.swa_full)),
-            ("llama_cpp_build", self.llama_cpp_build),
-            ("util", vllm.util),
-            ("vllm_version", vllm.vllm_version),
-            ("batched_tokens", vllm.batched_tokens),
-            ("block_size", vllm.block_size),
-            ("eager", on_off(vllm.enforce_eager)),
-            ("tp", vllm.tp),
-            ("pp", vllm.pp),
-            ("family", self.family),
-            ("moe", self.moe),
-            ("min_ctx", self.min_ctx),
-            ("min_tps", self.min_tps),
-            (
-                "formats",
-                if self.all_formats { "all" } else { "best" }.to_string(),
-            ),
-        ]);
+        let fields = self
+            .run
+            .fields()
+            .into_iter()
+            .chain(self.build.fields())
+            .chain([
+                ("util", vllm.util),
+                ("vllm_version", vllm.vllm_version),
+                ("batched_tokens", vllm.batched_tokens),
+                ("block_size", vllm.block_size),
+                ("eager", on_off(vllm.enforce_eager)),
+                ("tp", vllm.tp),
+                ("pp", vllm.pp),
+                ("family", self.family),
+                ("moe", self.moe),
+                ("min_ctx", self.min_ctx),
+                ("min_tps", self.min_tps),
+                (
+                    "formats",
+                    if self.all_formats { "all" } else { "best" }.to_string(),
+                ),
+            ]);
         let mut request = FitRequest::default();
         for (field, value) in fields {
             let known = request.set(field, value);

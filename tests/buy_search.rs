@@ -348,27 +348,10 @@ fn renting_picks_the_cheapest_instance_that_fits() {
         );
         let got = buy(&r).unwrap();
         // Plan every instance (per-GPU offers in every count up to 8).
-        let mut best: Option<(u64, String)> = None;
-        for i in instances() {
-            let counts = if i.per_gpu { 1..=8 } else { 1..=1 };
-            for n in counts {
-                let list = if n == 1 {
-                    i.gpus.clone()
-                } else {
-                    format!("{n}x{}", i.gpus)
-                };
-                let mut run = r.run.clone();
-                run.gpus = list.clone();
-                run.offload = "off".into();
-                let v = validate(&run).unwrap();
-                if plan(v.plan_request()).fits {
-                    let price = money(i.usd_per_hour).unwrap() * n as u64;
-                    if best.as_ref().is_none_or(|(p, _)| price < *p) {
-                        best = Some((price, i.id.clone()));
-                    }
-                }
-            }
-        }
+        let best = every_rented(&r)
+            .into_iter()
+            .min_by_key(|x| x.price)
+            .map(|x| (x.price, x.id));
         let (price, id) = best.unwrap_or_else(|| panic!("{model}: no instance fits"));
         let first = &got.options[0];
         assert_eq!(money(first.price), Some(price), "{model}: {first:?}");
@@ -379,6 +362,8 @@ fn renting_picks_the_cheapest_instance_that_fits() {
 
 /// A rentable set that fits, as `report` plans it.
 struct Rented {
+    /// The instance's id.
+    id: String,
     list: String,
     /// Per hour.
     price: u64,
@@ -406,7 +391,12 @@ fn every_rented(r: &BuyRequest) -> Vec<Rented> {
                     .speed
                     .map(|s| (s.decode_tokens_per_s, s.decode_tokens_per_s_total));
                 let price = money(i.usd_per_hour).unwrap() * n as u64;
-                out.push(Rented { list, price, speed });
+                out.push(Rented {
+                    id: i.id.clone(),
+                    list,
+                    price,
+                    speed,
+                });
             }
         }
     }

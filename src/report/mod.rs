@@ -456,15 +456,22 @@ impl Validated {
         if gpus.iter().any(|g| g.usable() == 0) {
             return None;
         }
+        // vLLM's MLA cache blocks depend on the cards (FlashMLA or not), as
+        // in `validate`.
+        let vllm = crate::estimate::vllm::VllmArgs {
+            flash_mla: vllm_args::flash_mla(&gpus),
+            ..self.settings.vllm
+        };
         let settings = RunSettings {
             max_num_batched_tokens: vllm_args::batched_tokens(
                 request,
-                &self.settings.vllm,
+                &vllm,
                 &gpus,
                 self.settings.n_ctx,
                 self.settings.n_seq,
             )
             .ok()?,
+            vllm,
             ..self.settings
         };
         Some((gpus, settings))

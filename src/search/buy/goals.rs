@@ -347,11 +347,12 @@ pub struct MinSpeed {
 }
 
 /// What a plan without tensor parallelism reads of its GPUs: each one's
-/// capacity, reserve, CUDA total and machine, in order. Its split depends
-/// on nothing else of them (the cards themselves only change vLLM's plans:
-/// their MXFP4 kernels), so sets of other cards of the same sizes share it
-/// (`tests.rs` checks this).
-type Profile = Vec<(u64, u64, u64, usize)>;
+/// capacity, reserve, CUDA total and machine, in order, and whether all run
+/// FlashMLA (vLLM's MLA cache blocks follow it, as `validate` sets them).
+/// Its split depends on nothing else of them (the cards otherwise only
+/// change vLLM's plans through their MXFP4 kernels), so sets of other cards
+/// of the same sizes share it (`tests.rs` checks this).
+type Profile = (Vec<(u64, u64, u64, usize)>, bool);
 
 /// A plan's split, as the speed bound reads it: each used GPU's index,
 /// layers and whether it holds the output; `None` when the plan does not
@@ -408,10 +409,12 @@ impl MinSpeed {
         if self.bound.parallel() {
             return true;
         }
-        let profile: Profile = gpus
-            .iter()
-            .map(|g| (g.capacity, g.reserve, g.cuda_total, g.node))
-            .collect();
+        let profile: Profile = (
+            gpus.iter()
+                .map(|g| (g.capacity, g.reserve, g.cuda_total, g.node))
+                .collect(),
+            crate::report::vllm_args::flash_mla(gpus),
+        );
         let split = self.splits.entry(profile).or_insert_with(|| {
             let p = plan();
             let used = p.devices.iter().filter(|d| d.used());

@@ -254,3 +254,42 @@ fn a_split_depends_on_the_gpus_sizes_not_their_cards() {
     }
     assert!(shared >= 3, "only {shared} sets shared a profile");
 }
+
+/// The planner re-derives what depends on the cards for each set exactly
+/// as `validate` does for a typed list: vLLM's MLA cache blocks (64 tokens
+/// on FlashMLA cards, 16 elsewhere) and its batched tokens.
+#[test]
+fn a_sets_settings_are_those_validate_gives_its_list() {
+    let mut checked = 0;
+    for (model, weights) in [("deepseek-v2-lite", "bf16"), ("llama-3.1-8b", "bf16")] {
+        let mut run = Request {
+            gpus: "1024GB".into(),
+            model: model.into(),
+            offload: "off".into(),
+            ..Request::default()
+        };
+        run.set_engine("vllm");
+        run.weights = weights.into();
+        let v = validate(&run).unwrap();
+        let planner = Planner::new(&v, &run);
+        for list in [
+            "rtx-4090",
+            "2xrtx-3090",
+            "a100-80gb",
+            "h100-pcie",
+            "2xh100-sxm",
+            "l40s, rtx-4090",
+        ] {
+            let (gpus, settings) = planner.gpus(list).unwrap();
+            let typed = validate(&Request {
+                gpus: list.into(),
+                ..run.clone()
+            })
+            .unwrap();
+            assert_eq!(settings, typed.settings, "{model} on {list}");
+            assert_eq!(gpus, typed.gpus, "{model} on {list}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 12);
+}

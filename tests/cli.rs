@@ -432,3 +432,40 @@ fn check_reads_a_log_a_command_and_an_inventory() {
     assert_eq!(v[0]["card"], "rtx-3090");
     assert_eq!(v[1]["used_bytes"], 23994u64 << 20);
 }
+
+/// `vramfit fit … | head -1` (600 KB, more than a pipe holds): the reader closing the pipe ends vramfit as
+/// SIGPIPE ends other Unix tools, without a panic on stderr.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vramfit"))
+        .args(["fit", "--gpu", "2x80GB", "--all-formats"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run vramfit");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read the first bytes");
+    // Dropping the read end closes the pipe while vramfit still writes.
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read stderr");
+    let status = child.wait().expect("wait for vramfit");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        status.success() || status.signal() == Some(libc::SIGPIPE),
+        "{status:?}: {err}"
+    );
+}

@@ -307,6 +307,12 @@ struct VllmFlags {
 }
 
 fn main() -> ExitCode {
+    // SAFETY: called first, before any other thread exists; SIG_DFL is a
+    // valid action for SIGPIPE.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match run(Cli::parse_from(llama_spellings(std::env::args()))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

@@ -89,3 +89,28 @@ test('a vLLM log dropped on the box is read, and its KV cache answers which util
   await expect(whatIf).toContainText('82368 tokens');
   expect(errors).toEqual([]);
 });
+
+test('vramfit.check answers a Promise of the CLI check --json from the worker, and rejects text-less input', async ({ page }) => {
+  await page.goto('/');
+  await page.waitForFunction(() => window.vramfit);
+  const result = await page.evaluate(async (log) => {
+    const command = await vramfit.check({ text: 'llama-server -m Qwen3-30B-A3B-Q4_K_M.gguf -c 32768 -ngl 99', gpus: 'rtx-4090' });
+    const logged = await vramfit.check({ log });
+    let error = null;
+    try { await vramfit.check({ gpus: 'rtx-4090' }); } catch (e) { error = e.message; }
+    return {
+      promise: vramfit.check({ text: 'nvidia-smi' }) instanceof Promise,
+      kind: command.kind,
+      ctx: command.n_ctx,
+      gpus: command.request.gpus,
+      logKind: logged.kind,
+      devices: logged.logged.devices.length,
+      diff: typeof logged.diff,
+      error,
+    };
+  }, LOG);
+  expect(result).toEqual({
+    promise: true, kind: 'command', ctx: 32768, gpus: 'rtx-4090',
+    logKind: 'llama_log', devices: 1, diff: 'object', error: expect.stringContaining('check: give {text}'),
+  });
+});

@@ -3,7 +3,8 @@
 //! The crate is one library with three thin binaries: `vramfit-web` (the
 //! WebAssembly entry that mounts [`ui::App`]), `vramfit-worker` (a second
 //! WebAssembly module, run in a Web Worker on first use, that answers the
-//! page's search tasks: `web::tasks`) and `vramfit` (the native CLI).
+//! page's search and "check my setup" tasks: `web::tasks`) and `vramfit` (the
+//! native CLI).
 //!
 //! # Codemap
 //!

@@ -1,7 +1,8 @@
 //! The Web Worker's WebAssembly entry: answers the page's task messages
-//! ([`vramfit::web::tasks::answer`]) — the catalog searches and what else
-//! the first render does not need — so their code is not in the page's
-//! module and their work is off the main thread.
+//! ([`vramfit::web::tasks::answer`]) — the catalog searches, the log and
+//! command readers of "check my setup", and what else the first render does
+//! not need — so their code is not in the page's module and their work is
+//! off the main thread.
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::app::Calc;
-use crate::report::check::{check, compare, Check, Kind};
+use crate::report::check::{compare, Check, Kind};
 use crate::units::mib;
 use crate::web::files::{files_of, read_log};
 
@@ -21,15 +21,27 @@ pub fn CheckSetup() -> impl IntoView {
     let checked = expect_context::<Checked>().0;
     let (text, set_text) = signal(String::new());
     let (error, set_error) = signal(String::new());
+    // The readers run in the worker module (loaded on the first paste):
+    // the text goes there with the form's request and comes back as the
+    // check, which the form then takes.
     let read = move |pasted: String| {
         if pasted.trim().is_empty() {
             return;
         }
         let base = calc.request.get_untracked();
-        let c = check(&pasted, &base, false);
-        calc.request.set(c.request.clone());
-        checked.set(Some(c));
-        set_error.set(String::new());
+        let message = serde_json::json!({"text": pasted, "base": base, "model_given": false});
+        crate::web::worker::call("read", message, move |answer| {
+            let read =
+                answer.and_then(|v| serde_json::from_value::<Check>(v).map_err(|e| e.to_string()));
+            match read {
+                Ok(c) => {
+                    calc.request.set(c.request.clone());
+                    checked.set(Some(c));
+                    set_error.set(String::new());
+                }
+                Err(e) => set_error.set(format!("could not read it: {e}")),
+            }
+        });
     };
     let take_files = move |ev: web_sys::Event| {
         ev.prevent_default();

@@ -1,7 +1,8 @@
 //! `window.vramfit` for docs sites: `plan(input)`, `train(input)`,
 //! `compare([input…])` and `params(config)` take and return plain JSON
-//! objects — the same schema as the CLI's `--json`; `fit(input)` and
-//! `buy(input)` return Promises of theirs (the searches run in a worker).
+//! objects — the same schema as the CLI's `--json`; `fit(input)`,
+//! `buy(input)` and `check(input)` return Promises of theirs (the searches
+//! and the log and command readers run in the worker module).
 //! Values cross the boundary as JSON text (`JSON.stringify` / `JSON.parse`)
 //! rather than through serde-wasm-bindgen: the report's serializers are then
 //! the ones the CLI and the JSON export already use, which keeps the page
@@ -73,29 +74,6 @@ pub fn params_js(config: JsValue) -> Result<JsValue, JsValue> {
     to_js(&imported.spec.params())
 }
 
-/// `vramfit.check({text, gpus?, model?})` (also `command` or `log` for
-/// `text`) → the CLI's `check --json` object: the plan of what the text
-/// says, with `kind`, `request`, `logged`, `diff` and `notes`.
-#[wasm_bindgen(js_name = check)]
-pub fn check_js(input: JsValue) -> Result<JsValue, JsValue> {
-    let value = from_js(&input)?;
-    let field = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_string);
-    let text = field("text")
-        .or_else(|| field("command"))
-        .or_else(|| field("log"))
-        .ok_or_else(|| error("check: give {text} (a command line, a load log or an inventory)"))?;
-    let mut base = Request::default();
-    if let Some(gpus) = field("gpus") {
-        base.set("gpus", gpus);
-    }
-    let model = field("model");
-    if let Some(m) = &model {
-        base.set("model", m.clone());
-    }
-    let c = crate::report::check::check(&text, &base, model.is_some());
-    to_js(&crate::report::check::check_json(&c))
-}
-
 /// `vramfit.compare([{…}, {…}])` (each `plan()`'s input) → `{setups,
 /// differs}`: each setup's headline (fits, context, sequences, speed, list
 /// price) and the fields whose values differ.
@@ -113,11 +91,13 @@ pub fn compare_js(input: JsValue) -> Result<JsValue, JsValue> {
     to_js(&crate::report::compare::compare(&requests))
 }
 
-/// `vramfit.fit({gpus, engine, ctx, batch, family, moe, min_ctx, formats})`
-/// and `vramfit.buy({model, weights, ctx, max_gpus, machines, mode, prices,
-/// …})` → a Promise of the CLI's `fit --json` / `buy --json` object. The
-/// searches run in the worker module, loaded on the first call.
-fn search_js(task: &'static str, input: JsValue) -> js_sys::Promise {
+/// `vramfit.fit({gpus, engine, ctx, batch, family, moe, min_ctx, formats})`,
+/// `vramfit.buy({model, weights, ctx, max_gpus, machines, mode, prices,
+/// …})` and `vramfit.check({text, gpus?, model?})` (also `command` or `log`
+/// for `text`) → a Promise of the CLI's `fit --json` / `buy --json` /
+/// `check --json` object. They run in the worker module, loaded on the
+/// first call.
+fn worker_js(task: &'static str, input: JsValue) -> js_sys::Promise {
     let request = from_js(&input);
     js_sys::Promise::new(&mut |resolve, reject| match &request {
         Ok(request) => {
@@ -154,15 +134,16 @@ pub fn install() {
     let _ = Reflect::set(&api, &"train".into(), &train);
     let _ = Reflect::set(&api, &"params".into(), &params);
     let check =
-        Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(check_js).into_js_value();
+        Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| worker_js("check", input))
+            .into_js_value();
     let _ = Reflect::set(&api, &"check".into(), &check);
     let compare =
         Closure::<dyn Fn(JsValue) -> Result<JsValue, JsValue>>::new(compare_js).into_js_value();
     let _ = Reflect::set(&api, &"compare".into(), &compare);
-    let fit = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| search_js("fit", input))
+    let fit = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| worker_js("fit", input))
         .into_js_value();
     let _ = Reflect::set(&api, &"fit".into(), &fit);
-    let buy = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| search_js("buy", input))
+    let buy = Closure::<dyn Fn(JsValue) -> js_sys::Promise>::new(|input| worker_js("buy", input))
         .into_js_value();
     let _ = Reflect::set(&api, &"buy".into(), &buy);
     let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());

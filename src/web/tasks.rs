@@ -1,16 +1,19 @@
 //! The worker's side of the page ⇄ worker protocol, as a pure function of
 //! text: `{"id": 7, "task": "fit", "request": {…}}` in, `{"id": 7, "ok":
-//! {…}}` or `{"id": 7, "error": "…"}` out. The request and the result are
-//! the JS API's and the CLI's `--json` objects, so one schema serves all
-//! three. No browser API here: tested natively.
+//! {…}}` or `{"id": 7, "error": "…"}` out. For the searches and `check`
+//! the request and the result are the JS API's and the CLI's `--json`
+//! objects, so one schema serves all three; `read` is the app's "Check my
+//! setup" box (a [`crate::report::check::Check`] back). No browser API
+//! here: tested natively.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::report::check;
 use crate::search::{buy, fit};
 
 /// The tasks the worker runs.
-pub const TASKS: [&str; 2] = ["fit", "buy"];
+pub const TASKS: [&str; 4] = ["fit", "buy", "check", "read"];
 
 fn run<T: Serialize>(result: Result<T, String>) -> Result<Value, String> {
     result.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
@@ -29,6 +32,8 @@ pub fn answer(message: &str) -> String {
                     .and_then(|r| fit::fit(&r).map_err(|e| format!("{}: {e}", e.field())))),
                 Some("buy") => run(buy::BuyRequest::from_json(&request)
                     .and_then(|r| buy::buy(&r).map_err(|e| format!("{}: {e}", e.field())))),
+                Some("check") => check::check_input(&request),
+                Some("read") => check::read_input(&request),
                 Some(other) => Err(format!(
                     "unknown task '{other}'; tasks: {}",
                     TASKS.join(", ")
@@ -81,5 +86,66 @@ mod tests {
         ))
         .unwrap();
         assert!(reply["error"].as_str().unwrap().starts_with("gpus: "));
+    }
+
+    /// The app's pasted text comes back as the `Check` it reads into, and
+    /// that JSON reads back into the same check (its rows aside: the page
+    /// compares the log with the plan as edited).
+    #[test]
+    fn a_pasted_text_comes_back_as_its_check() {
+        use crate::report::check::{check as read, Check};
+        use crate::report::Request;
+        let base = Request {
+            gpus: "2xrtx-3090".into(),
+            ..Request::default()
+        };
+        let texts = [
+            include_str!("../../tests/data/logs/llama/llama.cpp-13729-qwen3-30b-a3b-4080s.log"),
+            include_str!("../../tests/data/logs/vllm/v0-tp-3090s-pr14447.log"),
+            "llama-server -m Qwen3-30B-A3B-Q4_K_M.gguf -c 32768 -np 2 -ngl 99",
+            "no reader knows this",
+        ];
+        for text in texts {
+            let message = json!({"id": 1, "task": "read",
+                "request": {"text": text, "base": base, "model_given": false}});
+            let reply: Value = serde_json::from_str(&answer(&message.to_string())).unwrap();
+            let back: Check = serde_json::from_value(reply["ok"].clone()).unwrap();
+            let want = read(text, &base, false);
+            assert_eq!(back.kind, want.kind, "{text}");
+            assert_eq!(back.request, want.request, "{text}");
+            assert_eq!(back.logged, want.logged, "{text}");
+            assert_eq!(back.what_if, want.what_if, "{text}");
+            assert_eq!(
+                (back.model_known, &back.notes),
+                (want.model_known, &want.notes)
+            );
+            assert!(back.rows.is_empty());
+        }
+        let reply: Value = serde_json::from_str(&answer(
+            r#"{"id":2,"task":"read","request":{"text":"x","base":{"nope":"1"}}}"#,
+        ))
+        .unwrap();
+        assert!(reply["error"].as_str().unwrap().contains("nope"), "{reply}");
+    }
+
+    /// The JS API's `check` is the CLI's `check --json` object.
+    #[test]
+    fn check_answers_the_clis_json() {
+        let reply: Value = serde_json::from_str(&answer(
+            r#"{"id":5,"task":"check","request":{"text":"llama-server -m Qwen3-30B-A3B-Q4_K_M.gguf -c 32768 -ngl 99","gpus":"rtx-4090"}}"#,
+        ))
+        .unwrap();
+        assert_eq!(reply["ok"]["kind"], "command");
+        assert_eq!(reply["ok"]["model"], "Qwen3 30B-A3B");
+        assert_eq!(reply["ok"]["n_ctx"], 32768);
+        assert!(reply["ok"]["fits"].is_boolean());
+        let reply: Value = serde_json::from_str(&answer(
+            r#"{"id":6,"task":"check","request":{"gpus":"rtx-4090"}}"#,
+        ))
+        .unwrap();
+        assert!(reply["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("check: give {text}"));
     }
 }

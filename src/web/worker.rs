@@ -109,7 +109,9 @@ fn start() -> Result<Client, String> {
         // Every task waiting now fails; the next task starts a new worker.
         let pending = CLIENT.with(|c| c.borrow_mut().take().map(|c| c.pending));
         for (_, done) in pending.into_iter().flatten() {
-            done(Err("the search stopped unexpectedly; try again".to_string()));
+            done(Err(
+                "the worker module stopped unexpectedly; try again".to_string()
+            ));
         }
     });
     worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));

@@ -9,7 +9,7 @@
 //! [`Request`] and the [`Logged`] buffers, and compares them with the
 //! [`Report`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{report, InputError, Report, Request};
 use crate::import::llama_log::{self, BufferKind, LlamaLog, Tool};
@@ -29,7 +29,7 @@ pub use what_if::WhatIf;
 use what_if::*;
 
 /// What a pasted or dropped text is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// A llama.cpp, llama-server or Ollama load log.
@@ -128,7 +128,7 @@ fn read(text: &str) -> Read {
 }
 
 /// Buffers of one device as a log printed them, in bytes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedBuffers {
     pub weights_bytes: Option<u64>,
     pub kv_bytes: Option<u64>,
@@ -136,7 +136,7 @@ pub struct LoggedBuffers {
 }
 
 /// One GPU of a log.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoggedDevice {
     pub name: String,
     #[serde(flatten)]
@@ -144,7 +144,7 @@ pub struct LoggedDevice {
 }
 
 /// What a log says was allocated, and the settings it shows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Logged {
     /// GPUs in the engine's order (CUDA0, CUDA1…).
     pub devices: Vec<LoggedDevice>,
@@ -181,15 +181,20 @@ impl Row {
 }
 
 /// A checked setup: what was read, the plan of it and how they compare.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The page gets it from the worker module as JSON (`web::tasks`'s `read`
+/// task), without `rows`: it compares the log with the plan as edited.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     pub kind: Kind,
     /// The request the text amounts to (editable afterwards: the what-ifs).
+    #[serde(deserialize_with = "request_fields")]
     pub request: Request,
     /// For a log: what it printed.
     pub logged: Option<Logged>,
     /// For a log: buffer × device, logged against the plan's (none while
     /// the model is unknown).
+    #[serde(skip_deserializing)]
     pub rows: Vec<Row>,
     /// Whether the text says which model (else the request keeps `base`'s).
     pub model_known: bool,
@@ -197,6 +202,19 @@ pub struct Check {
     pub what_if: Option<WhatIf>,
     /// What was read but means nothing to vramfit, or was assumed.
     pub notes: Vec<String>,
+}
+
+/// A [`Request`] from its own JSON (every field a string), field by field,
+/// so the page needs no second reader of requests.
+fn request_fields<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Request, D::Error> {
+    let fields = std::collections::BTreeMap::<String, String>::deserialize(d)?;
+    let mut request = Request::default();
+    for (field, value) in fields {
+        if !request.set(&field, value) {
+            return Err(serde::de::Error::unknown_field(&field, &Request::FIELDS));
+        }
+    }
+    Ok(request)
 }
 
 impl Check {
@@ -256,6 +274,45 @@ pub fn check(text: &str, base: &Request, model_given: bool) -> Check {
         Read::VllmLog(log) => check_vllm_log(&log, base, model_given),
         Read::TorchOom(log) => check_torch_oom(&log, base),
     }
+}
+
+/// `vramfit.check({text, gpus?, model?})` (also `command` or `log` for
+/// `text`) → [`check_json`]: what the JS API's `check` answers, from the
+/// worker module.
+pub fn check_input(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let field = |name: &str| value.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    let text = field("text")
+        .or_else(|| field("command"))
+        .or_else(|| field("log"))
+        .ok_or("check: give {text} (a command line, a load log or an inventory)")?;
+    let mut base = Request::default();
+    if let Some(gpus) = field("gpus") {
+        base.set("gpus", gpus);
+    }
+    let model = field("model");
+    if let Some(m) = &model {
+        base.set("model", m.clone());
+    }
+    Ok(check_json(&check(&text, &base, model.is_some())))
+}
+
+/// What the app's "Check my setup" box sends the worker: the text, the
+/// form's request for what the text does not say, and whether its model
+/// was chosen.
+#[derive(Deserialize)]
+struct Pasted {
+    text: String,
+    #[serde(deserialize_with = "request_fields")]
+    base: Request,
+    #[serde(default)]
+    model_given: bool,
+}
+
+/// The app's reading of a pasted text ({text, base, model_given} in, the
+/// [`Check`] out), run in the worker module.
+pub fn read_input(value: &serde_json::Value) -> Result<serde_json::Value, String> {
+    let p = Pasted::deserialize(value).map_err(|e| format!("not a pasted text: {e}"))?;
+    serde_json::to_value(check(&p.text, &p.base, p.model_given)).map_err(|e| e.to_string())
 }
 
 /// Buffer × device rows for the buffers the log printed: the plan's GPU

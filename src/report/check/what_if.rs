@@ -5,7 +5,7 @@ use super::*;
 /// What-ifs from the real numbers: the setup as the log ran it, with each
 /// GPU's logged weights and compute in place of ours and its KV scaled by
 /// logged over ours.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct WhatIf {
     /// The longest context per sequence (multiple of 256) that would fit
     /// with the placement as logged.

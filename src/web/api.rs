@@ -34,7 +34,6 @@ fn error(message: impl AsRef<str>) -> JsValue {
 
 /// `vramfit.plan({model, gpus, engine, weights, kv, ctx, batch, …})` → the
 /// CLI's `plan --json` object.
-#[wasm_bindgen(js_name = plan)]
 pub fn plan_js(input: JsValue) -> Result<JsValue, JsValue> {
     let value = from_js(&input)?;
     let request = Request::from_json(&value).map_err(error)?;
@@ -45,7 +44,6 @@ pub fn plan_js(input: JsValue) -> Result<JsValue, JsValue> {
 /// `vramfit.train({model, gpus, method, optimizer, micro_batch, seq, …})`
 /// → the fine-tuning report (`devices[i].peak_bytes`, `max_seq`, …). Bad
 /// input throws one `Error` naming every faulty field.
-#[wasm_bindgen(js_name = train)]
 pub fn train_js(input: JsValue) -> Result<JsValue, JsValue> {
     let value = from_js(&input)?;
     let request = TrainRequest::from_json(&value).map_err(error)?;
@@ -58,7 +56,6 @@ pub fn train_js(input: JsValue) -> Result<JsValue, JsValue> {
 
 /// `vramfit.params(config)` with a `config.json` object (or its text, or a
 /// catalog id) → `{total, active, embedding, per_layer}`.
-#[wasm_bindgen(js_name = params)]
 pub fn params_js(config: JsValue) -> Result<JsValue, JsValue> {
     let imported = match config.as_string() {
         Some(text) if !text.trim_start().starts_with('{') => find(&text)
@@ -77,7 +74,6 @@ pub fn params_js(config: JsValue) -> Result<JsValue, JsValue> {
 /// `vramfit.compare([{…}, {…}])` (each `plan()`'s input) → `{setups,
 /// differs}`: each setup's headline (fits, context, sequences, speed, list
 /// price) and the fields whose values differ.
-#[wasm_bindgen(js_name = compare)]
 pub fn compare_js(input: JsValue) -> Result<JsValue, JsValue> {
     let value = from_js(&input)?;
     let list = value.as_array().ok_or_else(|| {

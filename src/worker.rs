@@ -13,9 +13,22 @@ fn main() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let replies = scope.clone();
     let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        let message = event.data().as_string().unwrap_or_default();
-        let reply = vramfit::web::tasks::answer(&message);
-        let _ = replies.post_message(&JsValue::from_str(&reply));
+        let data = event.data();
+        match data.as_string() {
+            Some(message) => {
+                let reply = vramfit::web::tasks::answer(&message);
+                let _ = replies.post_message(&JsValue::from_str(&reply));
+            }
+            // Dropped files come as an object and are read asynchronously.
+            None => {
+                let replies = replies.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Some(reply) = vramfit::web::files::answer_drop(&data).await {
+                        let _ = replies.post_message(&JsValue::from_str(&reply));
+                    }
+                });
+            }
+        }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();

@@ -9,7 +9,7 @@ use super::inputs::Field;
 use crate::estimate::catalog::{find, MODELS};
 use crate::estimate::memory::Engine;
 use crate::report::{report, Report, Request};
-use crate::web::files::{files_of, read_drop, Current, Dropped};
+use crate::web::files::{files_of, Current, Dropped};
 
 /// The line under the picker: the model's name and parameters, from the
 /// request's report (`planned`), or — while another field (a link's context,
@@ -91,10 +91,12 @@ pub fn ModelPicker() -> impl IntoView {
             config: r.config.clone(),
         });
         set_message.set("Reading headers…".into());
-        leptos::task::spawn_local(async move {
-            let progress =
-                move |bytes: u64| set_message.set(format!("Reading headers… {} KB", bytes / 1024));
-            match read_drop(files, current, progress).await {
+        // The worker module reads the files (their headers only).
+        crate::web::worker::read_drop(files, &current, move |answer| {
+            let dropped = answer
+                .and_then(|v| serde_json::from_value::<Dropped>(v).map_err(|e| e.to_string()))
+                .unwrap_or_else(|e| Dropped::Nothing(format!("could not read the files: {e}")));
+            match dropped {
                 Dropped::Config(text) => {
                     request.update(|r| r.config = text);
                     set_message.set("Read config.json: the plan now uses it.".into());

@@ -3,7 +3,8 @@
 //! first, then what the header parser asks for — so a 400 GB GGUF costs a
 //! few MB of reading, never the tensor data. A GGUF model and its vision
 //! projector (`mmproj-*.gguf`) are dropped together, or the projector alone
-//! onto a GGUF model already imported.
+//! onto a GGUF model already imported. The worker module does the reading
+//! ([`answer_drop`]); the page keeps only [`files_of`] and the result.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -16,8 +17,9 @@ use crate::import::mmproj::is_mmproj;
 use crate::import::safetensors::{parse_index, parse_safetensors, SafetensorsError};
 use crate::units::{mib, params};
 
-/// What a drop turned into.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a drop turned into (read in the worker module, sent to the page as
+/// JSON).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Dropped {
     /// A Hugging Face `config.json`.
     Config(String),
@@ -78,13 +80,11 @@ async fn read_header<T, E: std::fmt::Display>(
     file: &web_sys::File,
     parse: impl Fn(&[u8]) -> Result<T, E>,
     need_more: impl Fn(&E) -> Option<u64>,
-    progress: &impl Fn(u64),
 ) -> Result<(T, u64), String> {
     let size = file.size();
     let mut want = (1024.0 * 1024.0f64).min(size);
     loop {
         let bytes = read_bytes(file, want).await?;
-        progress(bytes.len() as u64);
         match parse(&bytes) {
             Ok(value) => return Ok((value, bytes.len() as u64)),
             Err(e) => match need_more(&e) {
@@ -98,6 +98,7 @@ async fn read_header<T, E: std::fmt::Display>(
 }
 
 /// What the page holds when files are dropped.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Current {
     /// The config.json to use for safetensors dropped without one.
     pub architecture: String,
@@ -106,23 +107,42 @@ pub struct Current {
     pub config: String,
 }
 
-/// Turns dropped files into a config or an import document.
-pub async fn read_drop(
-    files: Vec<web_sys::File>,
-    current: Current,
-    progress: impl Fn(u64),
-) -> Dropped {
-    match read_files(files, current, &progress).await {
+/// Turns dropped files into a config or an import document. The worker
+/// module runs it (`src/worker.rs`, a [`DROP`] message): the GGUF,
+/// safetensors and projector readers are not in the page's module.
+pub async fn read_drop(files: Vec<web_sys::File>, current: Current) -> Dropped {
+    match read_files(files, current).await {
         Ok(dropped) => dropped,
         Err(why) => Dropped::Nothing(why),
     }
 }
 
-async fn read_files(
-    files: Vec<web_sys::File>,
-    current: Current,
-    progress: &impl Fn(u64),
-) -> Result<Dropped, String> {
+/// The task name of a drop message: `{id, task: "drop", files: [File…],
+/// current: "{…}"}` — a JS object, since files cannot travel as text (the
+/// worker reads their slices itself).
+pub const DROP: &str = "drop";
+
+/// The worker's side of a drop message: its id and the reply text
+/// (`{"id", "ok": Dropped}`); `None` when `data` is not one.
+pub async fn answer_drop(data: &wasm_bindgen::JsValue) -> Option<String> {
+    let field = |name: &str| js_sys::Reflect::get(data, &name.into()).ok();
+    if field("task")?.as_string()? != DROP {
+        return None;
+    }
+    let id = field("id")?.as_f64()?;
+    let current = field("current")
+        .and_then(|c| c.as_string())
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default();
+    let files: Vec<web_sys::File> = js_sys::Array::from(&field("files")?)
+        .iter()
+        .filter_map(|f| f.dyn_into().ok())
+        .collect();
+    let dropped = read_drop(files, current).await;
+    Some(serde_json::json!({"id": id as u64, "ok": dropped}).to_string())
+}
+
+async fn read_files(files: Vec<web_sys::File>, current: Current) -> Result<Dropped, String> {
     let lower = |f: &web_sys::File| f.name().to_ascii_lowercase();
     let ggufs: Vec<&web_sys::File> = files
         .iter()
@@ -140,10 +160,7 @@ async fn read_files(
     if !ggufs.is_empty() {
         let mut headers = Vec::new();
         for file in ggufs {
-            let (header, bytes) = read_header(file, parse_gguf, GgufError::need_more, &|n| {
-                progress(read + n)
-            })
-            .await?;
+            let (header, bytes) = read_header(file, parse_gguf, GgufError::need_more).await?;
             check_offsets(&header, file.size() as u64)
                 .map_err(|e| format!("{}: {e}", file.name()))?;
             read += bytes;
@@ -203,10 +220,7 @@ async fn read_files(
     let mut headers = Vec::new();
     for file in shards {
         let (header, bytes) =
-            read_header(file, parse_safetensors, SafetensorsError::need_more, &|n| {
-                progress(read + n)
-            })
-            .await?;
+            read_header(file, parse_safetensors, SafetensorsError::need_more).await?;
         read += bytes;
         headers.push((file.name(), header));
     }

@@ -58,7 +58,7 @@ struct Client {
     /// then messages wait in `queue` (a worker drops what arrives before
     /// its handler exists).
     ready: bool,
-    queue: Vec<String>,
+    queue: Vec<JsValue>,
 }
 
 thread_local! {
@@ -77,7 +77,7 @@ fn settle(message: MessageEvent) {
             if let Some(client) = c.borrow_mut().as_mut() {
                 client.ready = true;
                 for message in client.queue.drain(..) {
-                    let _ = client.worker.post_message(&JsValue::from_str(&message));
+                    let _ = client.worker.post_message(&message);
                 }
             }
         });
@@ -128,7 +128,46 @@ fn start() -> Result<Client, String> {
 /// Sends `task` with `request` (the JS API's object) to the worker,
 /// starting it first if needed; `done` gets the result or the error.
 pub fn call(task: &str, request: Value, done: impl FnOnce(Result<Value, String>) + 'static) {
-    let mut done: Option<Reply> = Some(Box::new(done));
+    send(
+        |id| {
+            Ok(JsValue::from_str(
+                &json!({"id": id, "task": task, "request": request}).to_string(),
+            ))
+        },
+        Box::new(done),
+    );
+}
+
+/// Sends dropped files to the worker to read ([`super::files::answer_drop`]),
+/// with what the page holds; `done` gets what they turned into.
+pub fn read_drop(
+    files: Vec<web_sys::File>,
+    current: &super::files::Current,
+    done: impl FnOnce(Result<Value, String>) + 'static,
+) {
+    let current = serde_json::to_string(current).unwrap_or_default();
+    send(
+        move |id| {
+            let message = js_sys::Object::new();
+            let list: js_sys::Array = files.iter().collect();
+            for (key, value) in [
+                ("id", JsValue::from_f64(id as f64)),
+                ("task", JsValue::from_str(super::files::DROP)),
+                ("files", list.into()),
+                ("current", JsValue::from_str(&current)),
+            ] {
+                js_sys::Reflect::set(&message, &key.into(), &value)?;
+            }
+            Ok(message.into())
+        },
+        Box::new(done),
+    );
+}
+
+/// Numbers a message (`message` makes it from its id), posts it or holds
+/// it until the worker is ready, and keeps `done` for the reply.
+fn send(message: impl FnOnce(u64) -> Result<JsValue, JsValue>, done: Reply) {
+    let mut done = Some(done);
     let sent = CLIENT.with(|cell| {
         let mut cell = cell.borrow_mut();
         if cell.is_none() {
@@ -137,11 +176,11 @@ pub fn call(task: &str, request: Value, done: impl FnOnce(Result<Value, String>)
         let client = cell.as_mut().ok_or("no worker")?;
         client.next += 1;
         let id = client.next;
-        let message = json!({"id": id, "task": task, "request": request}).to_string();
+        let message = message(id).map_err(|e| format!("could not build the message: {e:?}"))?;
         if client.ready {
             client
                 .worker
-                .post_message(&JsValue::from_str(&message))
+                .post_message(&message)
                 .map_err(|e| format!("could not reach the worker: {e:?}"))?;
         } else {
             client.queue.push(message);

@@ -2,6 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { watchErrors, axeViolations } from './page.mjs';
 import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { serve } from './serve.mjs';
 import { CHROMIUM } from './chromium.mjs';
 
@@ -314,4 +315,16 @@ test('works from another base path and offline after the first visit', async ({ 
     await context.close();
     server.close();
   }
+});
+
+test('the model suggestions list every catalog model with its size and context, filled after the first render', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('verdict').waitFor();
+  const options = page.locator('#vf-models option');
+  // One option per catalog row (src/estimate/catalog/models.rs).
+  const rows = readFileSync(resolve(import.meta.dirname, '..', 'src', 'estimate', 'catalog', 'models.rs'), 'utf8')
+    .split('\n').filter((l) => l.trim().startsWith('model! {')).length;
+  expect(rows).toBeGreaterThan(150);
+  await expect(options).toHaveCount(rows);
+  await expect(page.locator('#vf-models option[value="llama-3.1-8b"]')).toHaveText(/^Llama 3\.1 8B · Llama · 8\.0\dB · 128k context$/);
 });

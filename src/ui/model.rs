@@ -57,16 +57,27 @@ pub fn ModelPicker() -> impl IntoView {
     let request = calc.request;
     let config_error = calc.error("config");
     let (message, set_message) = signal(String::new());
-    let options = MODELS
-        .iter()
-        .map(|m| {
-            let facts = m.load().ok().map(|i| {
-                let p = i.spec.params();
-                format!(" · {} · {}k context", crate::units::params(p.total), i.spec.n_ctx_train / 1024)
-            });
-            view! { <option value=m.id>{format!("{} · {}{}", m.name, m.family, facts.unwrap_or_default())}</option> }
+    // The suggestions read every catalog config (about 200 of them) for
+    // their size and context: filled just after the first render, which
+    // does not show them, rather than before it.
+    let (suggest, set_suggest) = signal(false);
+    request_animation_frame(move || {
+        set_timeout(move || set_suggest.set(true), std::time::Duration::ZERO)
+    });
+    let options = move || {
+        suggest.get().then(|| {
+            MODELS
+                .iter()
+                .map(|m| {
+                    let facts = m.load().ok().map(|i| {
+                        let p = i.spec.params();
+                        format!(" · {} · {}k context", crate::units::params(p.total), i.spec.n_ctx_train / 1024)
+                    });
+                    view! { <option value=m.id>{format!("{} · {}{}", m.name, m.family, facts.unwrap_or_default())}</option> }
+                })
+                .collect_view()
         })
-        .collect_view();
+    };
     let summary = Memo::new(move |_| {
         calc.result
             .with(|planned| request.with(|r| model_line(r, planned.as_ref().ok())))

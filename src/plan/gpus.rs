@@ -15,11 +15,12 @@
 //! Prices are launch list prices, each with its date and source, the
 //! defaults of [`crate::search::buy`]; a card without one is not bought.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::super::estimate::format::{normalise, normalises_to};
+use super::super::estimate::format::normalise;
 use crate::units::GIB;
 
 /// One catalog card.
@@ -129,17 +130,21 @@ pub fn cards() -> &'static [Card] {
 }
 
 /// Finds a card by id, alias or full name, ignoring case and separators
-/// (`rtx-4090`, `RTX 4090`, `4090`, `NVIDIA GeForce RTX 4090`).
+/// (`rtx-4090`, `RTX 4090`, `4090`, `NVIDIA GeForce RTX 4090`). The names
+/// are normalised once, into an index: the searches look cards up for
+/// every set they plan. Where two cards share a name the first listed wins.
 pub fn find_card(name: &str) -> Option<&'static Card> {
-    let key = normalise(name);
-    if key.is_empty() {
-        return None;
-    }
-    cards().iter().find(|c| {
-        normalises_to(&c.id, &key)
-            || normalises_to(&c.name, &key)
-            || c.aliases.iter().any(|a| normalises_to(a, &key))
-    })
+    static INDEX: OnceLock<HashMap<String, usize>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut index = HashMap::new();
+        for (i, c) in cards().iter().enumerate() {
+            for n in [&c.id, &c.name].into_iter().chain(&c.aliases) {
+                index.entry(normalise(n)).or_insert(i);
+            }
+        }
+        index
+    });
+    index.get(&normalise(name)).map(|&i| &cards()[i])
 }
 
 /// The GPU architecture of a card, as WebGPU adapters name them (Dawn's

@@ -150,3 +150,26 @@ test('the searches and the comparison work at 360 px wide without sideways scrol
   }
   await page.screenshot({ path: 'out/compare-phone.png', fullPage: false });
 });
+
+test('on a 360 px phone each mode keeps its answer in a line at the top', async ({ page }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  const glance = page.getByTestId('glance');
+  await page.goto('/?v=1&g=rtx-4090&mode=fit');
+  await expect(glance).toContainText(/^\d+ fit · best .+ · [\d,]+ tok/);
+  // Editing the filters lower down, the line stays on screen and follows.
+  const family = page.getByTestId('fit-settings').getByLabel('Family');
+  await family.scrollIntoViewIfNeeded();
+  await family.selectOption('Qwen');
+  await expect(glance).toContainText('best Qwen');
+  await expect(glance).toBeInViewport();
+  await page.goto('/?v=1&m=llama-3.1-70b&mode=buy');
+  await expect(glance).toContainText(/^Cheapest \$[\d,]+ · .+ · [\d,]+ tok/);
+  await expect(glance).toHaveClass(/vf-glance--fits/);
+  await page.goto('/?v=1&m=llama-3.1-8b&g=rtx-4090&mode=train');
+  await expect(glance).toContainText(/^Fits on 1 GPU · max [\d,]+ tok/);
+  await page.screenshot({ path: 'out/phone-glance-train.png' });
+  await page.goto(`/?v=1&a=${a}&b=${b}`);
+  await expect(page.getByTestId('compare')).toBeVisible();
+  await expect(glance).toHaveCount(0);
+  expect(await axeViolations(page)).toEqual([]);
+});

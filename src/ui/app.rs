@@ -241,7 +241,7 @@ pub fn App() -> impl IntoView {
             {header}
             {restored}
             <ModeSwitch />
-            <Show when=run_mode>
+            <Show when=move || mode.get() != Mode::Compare>
                 <Glance />
             </Show>
             <main class="vf-main">

@@ -6,7 +6,8 @@
 //!   inventory read into the form, and a log's buffers beside ours.
 //! - [`compare`]: setups side by side, differences highlighted.
 //! - [`inputs`]: labelled fields and selects bound to request fields.
-//! - [`glance`]: the one-line verdict pinned to the top of a phone screen.
+//! - [`glance`]: each mode's answer in one line pinned to the top of a phone
+//!   screen (not in Compare, whose table is the answer).
 //! - [`gpus`]: the GPU list editor and the WebGPU hint.
 //! - [`model`]: catalog search, pasted `config.json`, the file drop zone.
 //! - [`results`]: verdict, ways out, bars, limits, device map, commands.

@@ -30,6 +30,17 @@ pub struct Search {
     asked: StoredValue<u64>,
 }
 
+/// A buy option's price as the table and the glance show it: dollars for
+/// a set bought, dollars per hour for one rented.
+pub fn price_text(option: &Value, rent: bool) -> String {
+    match (option["usd_per_hour"].as_f64(), option["price"].as_f64()) {
+        (Some(h), _) => format!("${h:.2}/h"),
+        (None, Some(p)) if rent => format!("${p:.2}/h"),
+        (None, Some(p)) => format!("${}", grouped(p.round() as u64)),
+        _ => "—".to_string(),
+    }
+}
+
 /// Both searches, provided as context by the app.
 #[derive(Clone, Copy)]
 pub struct Searches {
@@ -46,6 +57,16 @@ impl Search {
             took_ms: RwSignal::new(0.0),
             asked: StoredValue::new(0),
         }
+    }
+
+    /// The latest answer (`None` until the first arrives).
+    pub fn answer(self) -> RwSignal<Option<Result<Value, String>>> {
+        self.answer
+    }
+
+    /// Whether a buy search asks for cloud instances.
+    pub fn renting(self) -> bool {
+        self.value("mode", "buy") == "rent"
     }
 
     fn value(self, field: &str, default: &str) -> String {
@@ -401,7 +422,7 @@ pub fn FitResults() -> impl IntoView {
         }
     };
     view! {
-        <section class="vf-panel vf-results" aria-label="What runs here" aria-live="polite" data-testid="fit">
+        <section id="vf-results" class="vf-panel vf-results" aria-label="What runs here" aria-live="polite" data-testid="fit">
             <h2 class="vf-results__title">"What runs on these GPUs"</h2>
             <p class="vf-search__status" data-testid="fit-status">{status(search, "the catalog")}</p>
             {error_line(search)}
@@ -449,18 +470,10 @@ pub fn BuySettings() -> impl IntoView {
 pub fn BuyResults() -> impl IntoView {
     let calc = expect_context::<Calc>();
     let search = expect_context::<Searches>().buy;
-    let rent = move || search.value("mode", "buy") == "rent";
+    let rent = move || search.renting();
     let open = move |gpus: String| {
         calc.request.update(|r| r.gpus = gpus);
         calc.mode.set(Mode::Run);
-    };
-    let price = move |o: &Value| -> String {
-        match (o["usd_per_hour"].as_f64(), o["price"].as_f64()) {
-            (Some(h), _) => format!("${h:.2}/h"),
-            (None, Some(p)) if rent() => format!("${p:.2}/h"),
-            (None, Some(p)) => format!("${}", grouped(p.round() as u64)),
-            _ => "—".to_string(),
-        }
     };
     let rows = move |list: &Value| {
         list.as_array()
@@ -483,7 +496,7 @@ pub fn BuyResults() -> impl IntoView {
                 view! {
                     <tr>
                         <th scope="row">{what}</th>
-                        <td title=sources>{price(o)}</td>
+                        <td title=sources>{price_text(o, rent())}</td>
                         <td>{o["memory_bytes"].as_u64().map(gb).unwrap_or_default()}</td>
                         <td>{count(&o["max_context"])}</td>
                         <td>{count(&o["max_batch"])}</td>
@@ -545,7 +558,7 @@ pub fn BuyResults() -> impl IntoView {
         })
     };
     view! {
-        <section class="vf-panel vf-results" aria-label="What to buy" aria-live="polite" data-testid="buy">
+        <section id="vf-results" class="vf-panel vf-results" aria-label="What to buy" aria-live="polite" data-testid="buy">
             <h2 class="vf-results__title">"What to buy or rent to run it"</h2>
             <p class="vf-search__status" data-testid="buy-status">{status(search, "GPU sets")}</p>
             {error_line(search)}

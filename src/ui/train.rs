@@ -292,7 +292,7 @@ pub fn TrainResults() -> impl IntoView {
         view! { <a class="vf-open-full" href=move || calc.link(&[]) target="_blank" rel="noopener">"Open the full calculator ↗"</a> }
     });
     view! {
-        <section class="vf-panel vf-results" class:vf-results--stale=stale aria-label="Results" aria-live="polite">
+        <section id="vf-results" class="vf-panel vf-results" class:vf-results--stale=stale aria-label="Results" aria-live="polite">
             {open_full}
             <Show when=stale>
                 <p class="vf-note" role="status">"An input needs fixing (see the message next to it); showing the last valid plan."</p>

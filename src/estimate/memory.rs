@@ -756,95 +756,97 @@ pub fn estimate_with(
         .max()
         .unwrap_or(0);
     let mut warnings = Vec::new();
-    let mut graph = None;
-    let (compute_layers, compute_output, host_output_buffer, token_embd_on_host) = match s.engine {
-        Engine::LlamaCpp | Engine::Ollama if llama_graph(spec, s, &weights).is_some() => {
-            let g = llama_graph(spec, s, &weights).unwrap();
-            let width = if spec.class == ModelType::EncoderOnly {
-                spec.n_embd
-            } else {
-                spec.n_vocab
-            };
-            let out = (g.single[1], 0, s.n_seq * width * 4, true);
-            graph = Some(g);
-            out
-        }
-        Engine::LlamaCpp | Engine::Ollama => {
-            let scores = if s.flash_attn {
-                0
-            } else {
-                s.n_ubatch * pad(s.n_ctx, 32) * n_head_max * 4
-            };
-            let layers = s.n_ubatch * 4 * (2 * spec.n_embd + 1) + scores;
-            // An encoder-only model (BERT) has no output head in llama.cpp:
-            // it outputs pooled embeddings, `n_embd` floats per sequence.
-            let (logits, out_width) = if spec.class == ModelType::EncoderOnly {
-                (0, spec.n_embd)
-            } else {
-                (s.n_ubatch * 4 * spec.n_vocab, spec.n_vocab)
-            };
-            (
-                layers,
-                logits.saturating_sub(scores),
-                s.n_seq * out_width * 4,
-                true,
-            )
-        }
-        // The profile run's peak on one GPU (`vllm::profile`); the planner
-        // recomputes it per tensor-parallel rank.
-        Engine::Vllm => {
-            let era = super::vllm::Era::of(s.vllm.version);
-            let act = super::vllm::profile::activation(spec, s, era, 1, true, true);
-            (
-                act.forward,
-                act.sampler.saturating_sub(act.forward),
-                0,
-                false,
-            )
-        }
-        Engine::Transformers => {
-            let tokens = s.n_seq * s.n_ctx;
-            let square = s.n_seq * s.n_ctx * s.n_ctx;
-            // gpt-oss's attention sinks have no SDPA path: it runs eager.
-            let sinks = spec
-                .layers
-                .iter()
-                .any(|l| l.tensors.iter().any(|t| t.name.starts_with("attn_sinks")));
-            let eager = !s.flash_attn || sinks;
-            // Eager scores per [head, q, kv]: the bf16 product, an fp32
-            // softmax and its bf16 copy (measured 9.4–9.8 bytes); the sink
-            // softmax stays in bf16 (6.1).
-            let scores = match (eager, sinks) {
-                (false, _) => 0,
-                (true, false) => square * n_head_max * 10,
-                (true, true) => square * n_head_max * 6,
-            };
-            let masks = square * transformers_masks(spec, eager);
-            let layers = tokens * transformers_token_width(spec) * 2 + scores + masks;
-            (layers, s.n_seq * spec.n_vocab * (4 + 2), 0, false)
-        }
-        Engine::ExLlamaV2 => {
-            // Prefill in chunks of max_input_len (2048) tokens; a quantized
-            // cache also keeps one layer's K/V in fp16 while it works.
-            let chunk = (s.n_ctx * s.n_seq).min(2048);
-            let temp = match s.type_k {
-                KvType::Exl(_) => spec
+    // Built once: the planner estimates many times per input.
+    let graph = match s.engine {
+        Engine::LlamaCpp | Engine::Ollama => llama_graph(spec, s, &weights),
+        _ => None,
+    };
+    let (compute_layers, compute_output, host_output_buffer, token_embd_on_host) =
+        match (s.engine, &graph) {
+            (Engine::LlamaCpp | Engine::Ollama, Some(g)) => {
+                let width = if spec.class == ModelType::EncoderOnly {
+                    spec.n_embd
+                } else {
+                    spec.n_vocab
+                };
+                (g.single[1], 0, s.n_seq * width * 4, true)
+            }
+            (Engine::LlamaCpp | Engine::Ollama, _) => {
+                let scores = if s.flash_attn {
+                    0
+                } else {
+                    s.n_ubatch * pad(s.n_ctx, 32) * n_head_max * 4
+                };
+                let layers = s.n_ubatch * 4 * (2 * spec.n_embd + 1) + scores;
+                // An encoder-only model (BERT) has no output head in llama.cpp:
+                // it outputs pooled embeddings, `n_embd` floats per sequence.
+                let (logits, out_width) = if spec.class == ModelType::EncoderOnly {
+                    (0, spec.n_embd)
+                } else {
+                    (s.n_ubatch * 4 * spec.n_vocab, spec.n_vocab)
+                };
+                (
+                    layers,
+                    logits.saturating_sub(scores),
+                    s.n_seq * out_width * 4,
+                    true,
+                )
+            }
+            // The profile run's peak on one GPU (`vllm::profile`); the planner
+            // recomputes it per tensor-parallel rank.
+            (Engine::Vllm, _) => {
+                let era = super::vllm::Era::of(s.vllm.version);
+                let act = super::vllm::profile::activation(spec, s, era, 1, true, true);
+                (
+                    act.forward,
+                    act.sampler.saturating_sub(act.forward),
+                    0,
+                    false,
+                )
+            }
+            (Engine::Transformers, _) => {
+                let tokens = s.n_seq * s.n_ctx;
+                let square = s.n_seq * s.n_ctx * s.n_ctx;
+                // gpt-oss's attention sinks have no SDPA path: it runs eager.
+                let sinks = spec
                     .layers
                     .iter()
-                    .filter_map(|l| l.attention.as_ref())
-                    .map(|a| {
-                        let (k, v) = kv_row(s.engine, a);
-                        (k + v) * 2 * s.n_seq * pad(s.n_ctx, 256)
-                    })
-                    .max()
-                    .unwrap_or(0),
-                _ => 0,
-            };
-            let layers = chunk * activation_width(spec) * 2 + temp;
-            // Embeddings live in system RAM in ExLlamaV2.
-            (layers, chunk * spec.n_vocab * 4, 0, true)
-        }
-    };
+                    .any(|l| l.tensors.iter().any(|t| t.name.starts_with("attn_sinks")));
+                let eager = !s.flash_attn || sinks;
+                // Eager scores per [head, q, kv]: the bf16 product, an fp32
+                // softmax and its bf16 copy (measured 9.4–9.8 bytes); the sink
+                // softmax stays in bf16 (6.1).
+                let scores = match (eager, sinks) {
+                    (false, _) => 0,
+                    (true, false) => square * n_head_max * 10,
+                    (true, true) => square * n_head_max * 6,
+                };
+                let masks = square * transformers_masks(spec, eager);
+                let layers = tokens * transformers_token_width(spec) * 2 + scores + masks;
+                (layers, s.n_seq * spec.n_vocab * (4 + 2), 0, false)
+            }
+            (Engine::ExLlamaV2, _) => {
+                // Prefill in chunks of max_input_len (2048) tokens; a quantized
+                // cache also keeps one layer's K/V in fp16 while it works.
+                let chunk = (s.n_ctx * s.n_seq).min(2048);
+                let temp = match s.type_k {
+                    KvType::Exl(_) => spec
+                        .layers
+                        .iter()
+                        .filter_map(|l| l.attention.as_ref())
+                        .map(|a| {
+                            let (k, v) = kv_row(s.engine, a);
+                            (k + v) * 2 * s.n_seq * pad(s.n_ctx, 256)
+                        })
+                        .max()
+                        .unwrap_or(0),
+                    _ => 0,
+                };
+                let layers = chunk * activation_width(spec) * 2 + temp;
+                // Embeddings live in system RAM in ExLlamaV2.
+                (layers, chunk * spec.n_vocab * 4, 0, true)
+            }
+        };
     if s.engine == Engine::Vllm && spec.class == ModelType::EncoderDecoder {
         warnings.push(format!(
             "vLLM does not serve {} encoder-decoder models; numbers assume it did",

@@ -99,3 +99,77 @@ fn the_image_budget_is_the_one_vllm_profiles_with() {
         assert_eq!((ours.budget, ours.items), (logged.0, logged.1), "{id}");
     }
 }
+
+/// A unified-memory card's usable memory is what CUDA was seen to leave
+/// free at startup on an idle, headless system, with its source.
+#[test]
+fn unified_memory_cards_use_what_was_logged_free_at_startup() {
+    let evidence: serde_json::Value =
+        serde_json::from_str(include_str!("data/measured/unified_free.json")).unwrap();
+    let mut checked = 0;
+    for c in vramfit::plan::gpus::cards() {
+        let Some(free) = c.unified_free_gib else {
+            continue;
+        };
+        let source = evidence["cards"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["card"] == c.id.as_str() && e["used"] == true)
+            .unwrap_or_else(|| panic!("{}: no measurement", c.id));
+        assert_eq!(source["free_gib_max"].as_f64(), Some(free), "{}", c.id);
+        assert_eq!(source["total_gib"].as_f64(), c.cuda_total_gib, "{}", c.id);
+        assert!(source["url"].as_str().unwrap().starts_with("https://"));
+        assert_eq!(c.usable_bytes(), (free * (1u64 << 30) as f64) as u64);
+        checked += 1;
+    }
+    assert!(checked >= 1);
+}
+
+/// On a DGX Spark vLLM's default share (0.9 of 121.69 GiB) is more than the
+/// system leaves free, so vLLM stops at startup — as the thread's 0.87 did —
+/// and the way out is the share that is free; llama.cpp gets what is free.
+#[test]
+fn vllm_on_a_dgx_spark_stops_at_the_default_share_and_runs_at_what_is_free() {
+    use vramfit::report::{report, Request};
+    let mut run = Request {
+        model: "llama-3.1-70b".into(),
+        gpus: "gb10".into(),
+        ..Request::default()
+    };
+    run.set_engine("vllm");
+    run.weights = "fp8".into();
+    for (util, fits) in [("", false), ("0.87", false), ("0.83", true)] {
+        let r = report(&Request {
+            util: util.into(),
+            ..run.clone()
+        })
+        .unwrap();
+        assert_eq!(r.fits, fits, "util {util:?}");
+    }
+    let r = report(&run).unwrap();
+    let error = r.vllm.as_ref().and_then(|v| v.error.clone()).unwrap();
+    assert!(
+        error.contains("Free memory on device (101.56/121.69 GiB)"),
+        "{error}"
+    );
+    let lower = r
+        .ways_out
+        .iter()
+        .find(|w| w.label.starts_with("Lower --gpu-memory-utilization"))
+        .unwrap();
+    assert_eq!(
+        lower.changes,
+        vec![("util".to_string(), "0.83".to_string())]
+    );
+    let llama = report(&Request {
+        model: "llama-3.1-70b".into(),
+        gpus: "gb10".into(),
+        ..Request::default()
+    })
+    .unwrap();
+    assert_eq!(
+        llama.devices[0].usable_bytes,
+        (102.2 * (1u64 << 30) as f64) as u64
+    );
+}

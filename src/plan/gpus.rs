@@ -10,7 +10,11 @@
 //! Apple Silicon shares memory with the CPU; macOS lets the GPU wire about
 //! three quarters of it by default (two thirds up to 36 GB), so such a
 //! card's usable memory is Metal's working set ([`super::metal`]); its
-//! `usable_fraction` states that share.
+//! `usable_fraction` states that share. On other systems on chip whose GPU
+//! shares the system's memory (NVIDIA's GB10 in the DGX Spark) the
+//! operating system holds part of the pool too: such a card's usable memory
+//! is what CUDA reports free at startup on an idle system
+//! (`unified_free_gib`), not the memory on the box.
 //!
 //! Prices are launch list prices, each with its date and source, the
 //! defaults of [`crate::search::buy`]; a card without one is not bought.
@@ -45,6 +49,14 @@ pub struct Card {
     pub aliases: Vec<String>,
     /// Apple Silicon: the share of unified memory the GPU may use.
     pub usable_fraction: Option<f64>,
+    /// A system on chip whose GPU shares the system's memory (DGX Spark):
+    /// what CUDA reports free at startup on an idle, headless system, GiB —
+    /// the operating system, its services and the firmware hold the rest
+    /// of `cuda_total_gib`. What a run may use, and the most vLLM finds
+    /// free at its startup check; tests/data/measured/unified_free.json has
+    /// the measurements and URLs.
+    #[serde(default)]
+    pub unified_free_gib: Option<f64>,
     /// Total memory as CUDA reports it (`cudaMemGetInfo`, what vLLM
     /// multiplies by its utilisation), GiB, where a public log shows it:
     /// tests/data/measured/cuda_totals.json has the lines and URLs.
@@ -116,9 +128,10 @@ impl Card {
     /// unified memory.
     pub fn usable_bytes(&self) -> u64 {
         let total = self.memory_bytes();
-        match self.usable_fraction {
-            Some(_) => super::metal::working_set(total),
-            None => total,
+        match (self.usable_fraction, self.unified_free_gib) {
+            (Some(_), _) => super::metal::working_set(total),
+            (None, Some(free)) => (free * GIB as f64) as u64,
+            (None, None) => total,
         }
     }
 }

@@ -882,6 +882,7 @@ fn vllm_startup(
             vllm::RankInput {
                 device: d.index,
                 total: gpu.cuda_total,
+                capacity: gpu.capacity,
                 reserve: gpu.reserve,
                 weights: d.weights_bytes,
                 layers: d.layers.map_or(&layers[..0], |[a, b]| {

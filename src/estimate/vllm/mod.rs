@@ -181,6 +181,10 @@ pub struct RankInput<'a> {
     pub device: usize,
     /// Total memory as CUDA reports it.
     pub total: u64,
+    /// What the GPU may use at most: below `total` on a system on chip
+    /// whose operating system holds part of the shared memory
+    /// ([`crate::plan::gpus::Card::unified_free_gib`]).
+    pub capacity: u64,
     /// Memory already used by other processes.
     pub reserve: u64,
     pub weights: u64,
@@ -234,8 +238,9 @@ pub fn startup(
             0
         };
         // Since 0.9.2 vLLM refuses to start when other processes and its
-        // CUDA context leave less free than it was told to use.
-        let free = r.total.saturating_sub(context + r.reserve);
+        // CUDA context leave less free than it was told to use (on unified
+        // memory the operating system's share is never free).
+        let free = r.total.min(r.capacity).saturating_sub(context + r.reserve);
         if era.v1
             && era.budget == era::Budget::Increases
             && free < requested

@@ -153,6 +153,11 @@ fn vllm_on_a_dgx_spark_stops_at_the_default_share_and_runs_at_what_is_free() {
         error.contains("Free memory on device (101.56/121.69 GiB)"),
         "{error}"
     );
+    // Missing: the budget over what is free; no context runs at this share.
+    let missing = (0.9f64 * 121.69 - 101.56) * (1u64 << 30) as f64;
+    assert!((r.shortfall_bytes as f64 - missing).abs() < 0.02 * (1u64 << 30) as f64);
+    assert_eq!((r.max_context, r.max_batch), (None, None));
+    assert!(r.sweep.iter().all(|row| row.max_context.is_none()));
     let lower = r
         .ways_out
         .iter()
@@ -172,4 +177,27 @@ fn vllm_on_a_dgx_spark_stops_at_the_default_share_and_runs_at_what_is_free() {
         llama.devices[0].usable_bytes,
         (102.2 * (1u64 << 30) as f64) as u64
     );
+}
+
+/// What runs on a DGX Spark with vLLM: nothing at the default share, and
+/// the note says why; at the share that is free, models do.
+#[test]
+fn what_runs_on_a_dgx_spark_with_vllm_says_why_nothing_does_at_the_default_share() {
+    use vramfit::search::fit::{fit, FitRequest};
+    let at = |util: &str| {
+        let r = FitRequest::from_json(&serde_json::json!({
+            "gpus": "gb10", "engine": "vllm", "util": util, "family": "Llama"
+        }))
+        .unwrap();
+        fit(&r).unwrap()
+    };
+    let default = at("");
+    assert!(default.entries.is_empty());
+    assert!(
+        default.notes[0].starts_with("vLLM stops at startup on these GPUs")
+            && default.notes[0].ends_with("try util 0.83"),
+        "{:?}",
+        default.notes
+    );
+    assert!(!at("0.83").entries.is_empty());
 }

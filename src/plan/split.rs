@@ -613,6 +613,49 @@ fn vllm_view(plan: &mut Plan) {
     }
 }
 
+/// vLLM: what the used GPU worst off lacks for vLLM to start (its budget
+/// over what is free at its startup check, as [`vllm_startup`] checks it);
+/// 0 when all start, or for other engines.
+fn vllm_missing_at_startup(request: &PlanRequest, devices: &[DevicePlan], context: u64) -> u64 {
+    devices
+        .iter()
+        .filter(|d| d.used())
+        .map(|d| missing_at_startup(request, &request.gpus[d.index], context))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The largest `--gpu-memory-utilization` (in hundredths, floored) vLLM
+/// starts with on every one of `gpus`: the share of each one's CUDA total
+/// free at its startup check.
+pub fn startup_share(gpus: &[Gpu], context: u64) -> u32 {
+    let share = gpus
+        .iter()
+        .map(|g| {
+            let free = vllm::free_at_startup(g.cuda_total, g.capacity, g.reserve, context);
+            free as f64 / g.cuda_total.max(1) as f64
+        })
+        .fold(1.0, f64::min);
+    (share * 100.0).floor() as u32
+}
+
+/// What `gpu` lacks for vLLM to start: its budget over what is free at
+/// the startup check (0 when it starts, or for other engines).
+pub fn missing_at_startup(request: &PlanRequest, gpu: &Gpu, context: u64) -> u64 {
+    let s = &request.settings;
+    if s.engine != Engine::Vllm {
+        return 0;
+    }
+    let era = vllm::Era::of(s.vllm.version);
+    let free = vllm::free_at_startup(gpu.cuda_total, gpu.capacity, gpu.reserve, context);
+    let requested = s.vllm.requested(gpu.cuda_total);
+    if vllm::refuses_to_start(era, free, requested) {
+        requested - free
+    } else {
+        0
+    }
+}
+
 /// Each stage's usable bytes per GPU: a tensor-parallel group is limited by
 /// its smallest GPU.
 /// vLLM's is its budget, `total × gpu_memory_utilization`.
@@ -1051,6 +1094,13 @@ fn finish(
     let mut shortfall = gpu_shortfall + host_shortfall;
     let startup = (request.settings.engine == Engine::Vllm)
         .then(|| vllm_startup(request, layout, &e, &devices));
+    // vLLM refuses to start where less is free than its budget (other
+    // processes, or the operating system's share of unified memory): what is
+    // missing is that difference on the GPU worst off, and lowering the
+    // utilisation the way out.
+    if shortfall == 0 {
+        shortfall = vllm_missing_at_startup(request, &devices, e.overhead_per_gpu);
+    }
     if let Some(st) = &startup {
         // vLLM's verdict: it starts and holds max_num_seqs requests of
         // max_model_len; what is missing is the KV those need beyond its pool.

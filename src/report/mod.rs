@@ -999,8 +999,16 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     let v = validate(request)?;
     let r = v.plan_request();
     let requested = plan(r);
-    let max_context = max_context(&r);
-    let max_batch = max_batch(&r);
+    // vLLM refusing to start on every GPU (less free than its budget) runs
+    // nothing at any context: no limits to search.
+    let refused = v.gpus.iter().all(|g| {
+        crate::plan::split::missing_at_startup(&r, g, requested.estimate.overhead_per_gpu) > 0
+    });
+    let (max_context, max_batch) = if refused {
+        (None, None)
+    } else {
+        (max_context(&r), max_batch(&r))
+    };
     let plan = if requested.fits {
         objective_plan(&v, max_context, max_batch)
     } else {
@@ -1120,7 +1128,17 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         n_seq: plan.settings.n_seq,
         max_context,
         max_batch,
-        sweep: sweep_with_speed(&v, &plan, sweep(&r)),
+        sweep: sweep_with_speed(
+            &v,
+            &plan,
+            sweep(&r)
+                .into_iter()
+                .map(|row| SweepRow {
+                    max_context: row.max_context.filter(|_| !refused),
+                    ..row
+                })
+                .collect(),
+        ),
         split_ratio,
         device_map,
         commands,

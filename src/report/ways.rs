@@ -142,18 +142,7 @@ pub fn ways_out(
         // vLLM stops at startup when less is free than it was told to use
         // (other processes, or the operating system's share of unified
         // memory): the largest share that is free on every GPU.
-        let free_share = v
-            .gpus
-            .iter()
-            .map(|g| {
-                let free = g
-                    .cuda_total
-                    .min(g.capacity)
-                    .saturating_sub(v.settings.overhead_per_gpu + g.reserve);
-                free as f64 / g.cuda_total.max(1) as f64
-            })
-            .fold(1.0, f64::min);
-        let lowered = (free_share * 100.0).floor() as u32 * 100;
+        let lowered = crate::plan::split::startup_share(&v.gpus, v.settings.overhead_per_gpu) * 100;
         if (1..now).contains(&lowered) {
             let text = format!("{}", f64::from(lowered) / 10_000.0);
             ways.extend(way(

@@ -737,7 +737,23 @@ pub fn fit(request: &FitRequest) -> Result<FitReport, InputError> {
     }
     report.entries.sort_by(best_first);
     if report.entries.is_empty() {
-        report.notes.push(nothing_fits_note(&filters));
+        // vLLM stopping at startup on every GPU, whatever the model, is
+        // the reason to give.
+        let r = v.plan_request();
+        let context = v.settings.overhead_per_gpu;
+        let refused = v
+            .gpus
+            .iter()
+            .all(|g| crate::plan::split::missing_at_startup(&r, g, context) > 0);
+        report.notes.push(if refused {
+            let share = f64::from(crate::plan::split::startup_share(&v.gpus, context)) / 100.0;
+            format!(
+                "vLLM stops at startup on these GPUs: --gpu-memory-utilization {} asks for more than is free (other processes, or the operating system's share of unified memory); {share} of it is: try util {share}",
+                v.settings.vllm.utilization()
+            )
+        } else {
+            nothing_fits_note(&filters)
+        });
     }
     if v.allow_offload && v.host_ram.is_none() {
         report.notes.push(

@@ -198,6 +198,20 @@ fn gib(b: f64) -> f64 {
     b / GIB as f64
 }
 
+/// What a GPU has free when vLLM checks at startup: its CUDA total less
+/// other processes and vLLM's own CUDA context; on unified memory never
+/// more than the GPU may use (the operating system's share is not free).
+pub fn free_at_startup(total: u64, capacity: u64, reserve: u64, context: u64) -> u64 {
+    total.min(capacity).saturating_sub(context + reserve)
+}
+
+/// Since 0.9.2 vLLM refuses to start when less is free than it was told to
+/// use (`gpu_worker.py`'s "Free memory on device … on startup is less than
+/// desired GPU memory utilization").
+pub fn refuses_to_start(era: &Era, free: u64, requested: u64) -> bool {
+    era.v1 && era.budget == era::Budget::Increases && free < requested
+}
+
 /// Runs vLLM's startup accounting over the ranks of a plan.
 pub fn startup(
     spec: &ModelSpec,
@@ -237,15 +251,8 @@ pub fn startup(
         } else {
             0
         };
-        // Since 0.9.2 vLLM refuses to start when other processes and its
-        // CUDA context leave less free than it was told to use (on unified
-        // memory the operating system's share is never free).
-        let free = r.total.min(r.capacity).saturating_sub(context + r.reserve);
-        if era.v1
-            && era.budget == era::Budget::Increases
-            && free < requested
-            && free_error.is_none()
-        {
+        let free = free_at_startup(r.total, r.capacity, r.reserve, context);
+        if refuses_to_start(era, free, requested) && free_error.is_none() {
             free_error = Some(format!(
                 "ValueError: Free memory on device ({:.2}/{:.2} GiB) on startup is less than desired GPU memory utilization ({}, {:.2} GiB). Decrease GPU memory utilization or reduce GPU memory used by other processes.",
                 gib(free as f64),

@@ -38,7 +38,7 @@ use crate::estimate::{estimate, RunSettings};
 use crate::plan::device::Gpu;
 use crate::plan::search::{max_batch, max_context};
 use crate::plan::speed::{plan_speed, Speed};
-use crate::plan::split::{fits_on_gpus, plan, Plan, PlanRequest};
+use crate::plan::split::{fits_on_gpus, missing_at_startup, plan, Plan, PlanRequest};
 use crate::report::{validate, InputError, Request, Validated};
 
 use super::sets::{GpuSet, RateNeed};
@@ -103,9 +103,14 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// Whether the run fits on `gpus`, all of them used (a set bought is
+    /// used whole): vLLM must also start on each, as `plan` checks.
     pub fn fits(&mut self, gpus: &[Gpu], settings: RunSettings) -> bool {
         self.checks += 1;
-        fits_on_gpus(&self.on(gpus, settings), &self.weights)
+        let request = self.on(gpus, settings);
+        gpus.iter()
+            .all(|g| missing_at_startup(&request, g, settings.overhead_per_gpu) == 0)
+            && fits_on_gpus(&request, &self.weights)
     }
 
     /// The plan of the run on `list` (the GPUs as `--gpu` takes them),

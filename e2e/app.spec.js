@@ -311,6 +311,13 @@ test('works from another base path and offline after the first visit', async ({ 
     await context.setOffline(true);
     await page.reload();
     await expect(verdict(page)).toContainText('Fits');
+    // The worker module (check my setup, file drops, the searches) was
+    // never used online, yet works offline: the service worker keeps it.
+    await page.getByTestId('check').locator('summary').click();
+    await page.getByTestId('check-text').fill('llama-server -m Qwen3-8B-Q4_K_M.gguf -c 16384');
+    await page.getByTestId('check-read').click();
+    await expect(page.getByTestId('check-kind')).toContainText('a command line');
+    await expect(page.locator('#vf-ctx')).toHaveValue('16384');
   } finally {
     await context.close();
     server.close();

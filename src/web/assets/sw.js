@@ -2,10 +2,29 @@
 // Pages and unhashed files (the worker module, api.js) are network-first (so
 // a new build is picked up when online) with the cached copy as fallback;
 // hashed JS, wasm and CSS are cache-first, since a hashed file never changes.
-const CACHE = 'vramfit-v2';
+const CACHE = 'vramfit-v3';
+// The worker module is loaded on first use (check my setup, file drops, the
+// searches), not by the first render; kept at install so those work offline
+// after one visit even if they were never used online.
+const WORKER = ['vramfit-worker.js', 'vramfit-worker_bg.wasm'];
 
-self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+self.addEventListener('install', (event) => {
+  self.skipWaiting();
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(WORKER.map((f) => new URL(f, self.registration.scope).href)))
+      .catch(() => {}),
+  );
+});
+self.addEventListener('activate', (event) =>
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n !== CACHE).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim()),
+  ),
+);
 
 self.addEventListener('fetch', (event) => {
   const request = event.request;

@@ -26,20 +26,22 @@ const estimate = read('bench/estimate.txt').split('\n');
 const slowest = estimate.find((l) => l.startsWith('slowest estimate')) ?? '';
 
 const overBudget = `Already off the critical path, in the worker module (the last row above:
-loaded on first use, or by the service worker after the first render): the catalog searches with their price and cloud
-catalogs, and "check my setup"'s log, command and inventory readers. What
-stays is the planner the first render runs, the UI, share links and the JS
-API. The planner alone — \`report()\` over the catalog with no UI and no JS
-API (\`tests/bench/core-probe\`), built and optimised like the page — is
-measured on every run:
+loaded on first use, or by the service worker after the first render): the
+catalog searches with their price and cloud catalogs, "check my setup"'s
+log, command and inventory readers, and the GGUF, safetensors and projector
+file readers. What stays is the planner the first render runs, the UI,
+share links and the JS API. The planner alone — \`report()\` over the
+catalog with no UI and no JS API (\`tests/bench/core-probe\`), built and
+optimised like the page — is measured on every run:
 
 ${read('bench/core.md')}
 
 So the planner by itself already takes more than the 250 KB budget leaves
-for a whole page; moving the rest of the UI's features out (fine-tuning,
-the file importers) saves a few tens of KB each. Reaching the budget takes
-a smaller planner (its largest part is the per-family config readers,
-\`import::arch\`, in the table above), not another split.
+for a whole page. Fine-tuning stays in the page: its code (\`report::train\`
+and \`train\` in the table above) is a few tens of KB raw, and moving it
+would make the JS API's \`train\` a Promise and send its report back to the
+form. Reaching the budget takes a smaller planner (its largest part is the
+per-family config readers, \`import::arch\`), not another split.
 `;
 
 const doc = `# vramfit benchmarks

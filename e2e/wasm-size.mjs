@@ -120,4 +120,18 @@ for (const [crate, size] of shown) {
 console.log(`| ${rows.length - shown.length} other crates | ${kb(rest)} | ${((100 * rest) / total).toFixed(1)} % |`);
 console.log(`| **code** | ${kb(total)} | |`);
 console.log(`| data (strings, catalog JSON, tables) | ${kb(dataBytes)} | |`);
+// vramfit's own code by module (two levels: `report::train`, `import::arch`).
+const byModule = new Map();
+bodies.forEach((size, i) => {
+  const fn = (names.get(imported + i) ?? '').replace(/^<+/, '');
+  const match = fn.match(/^vramfit::([a-z_0-9]+)(::([a-z_0-9]+))?/);
+  if (!match) return;
+  const module = match[3] && !/^[A-Z]/.test(match[3]) ? `${match[1]}::${match[3]}` : match[1];
+  byModule.set(module, (byModule.get(module) ?? 0) + size);
+});
+const modules = [...byModule.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12);
+console.log('\nvramfit by path, two levels deep (a module, or a function of a top-level module), the largest 12:\n');
+console.log('| path | raw bytes |');
+console.log('|---|---:|');
+for (const [module, size] of modules) console.log(`| \`${module}\` | ${kb(size)} |`);
 console.log(`\nThe whole optimised module gzips to ${kb(gzipSync(bytes, { level: 9 }).length)} with names kept.`);

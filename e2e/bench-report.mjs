@@ -38,7 +38,8 @@ ${read('bench/core.md')}
 
 So the planner by itself already takes more than the 250 KB budget leaves
 for a whole page. Fine-tuning stays in the page: its code (\`report::train\`
-and \`train\` in the table above) is a few tens of KB raw, and moving it
+in the table above, and the \`train\` module it calls) is a few tens of KB
+raw, and moving it
 would make the JS API's \`train\` a Promise and send its report back to the
 form. Reaching the budget takes a smaller planner (its largest part is the
 per-family config readers, \`import::arch\`), not another split.

@@ -144,6 +144,16 @@ pub fn parse(
         metal::rule(unified)
     } else if backend == Backend::Cpu {
         "the CPU backend: nothing on the GPUs, everything in host memory".to_string()
+    } else if let Some((card, free)) = gpus.iter().find_map(|g| {
+        let card = g.card.and_then(find_card)?;
+        Some((card, card.unified_free_gib?))
+    }) {
+        format!(
+            "{}: the memory CUDA leaves free at startup on an idle system, {free} of {} GiB (the operating system holds the rest of the shared memory) ({})",
+            card.name,
+            card.cuda_total_gib.unwrap_or(free),
+            backend.id()
+        )
     } else {
         format!("each GPU's memory as given ({})", backend.id())
     };

@@ -177,6 +177,11 @@ fn vllm_on_a_dgx_spark_stops_at_the_default_share_and_runs_at_what_is_free() {
         llama.devices[0].usable_bytes,
         (102.2 * (1u64 << 30) as f64) as u64
     );
+    assert!(
+        llama.memory_limit.contains("102.2 of 121.69 GiB"),
+        "{}",
+        llama.memory_limit
+    );
 }
 
 /// What runs on a DGX Spark with vLLM: nothing at the default share, and

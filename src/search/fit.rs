@@ -668,7 +668,16 @@ pub fn fit(request: &FitRequest) -> Result<FitReport, InputError> {
     let pace = filters
         .min_tps
         .map(|min| MinSpeed::new(&v, bound.gpus_only, min));
-    for (index, model) in MODELS.iter().enumerate() {
+    // vLLM refusing to start on every GPU (less free than its budget) runs
+    // no model: nothing to plan, and the note says why.
+    let context = v.settings.overhead_per_gpu;
+    let refused = {
+        let r = v.plan_request();
+        v.gpus
+            .iter()
+            .all(|g| crate::plan::split::missing_at_startup(&r, g, context) > 0)
+    };
+    for (index, model) in MODELS.iter().enumerate().filter(|_| !refused) {
         if filters.family.is_some_and(|f| f != model.family) {
             continue;
         }
@@ -737,14 +746,6 @@ pub fn fit(request: &FitRequest) -> Result<FitReport, InputError> {
     }
     report.entries.sort_by(best_first);
     if report.entries.is_empty() {
-        // vLLM stopping at startup on every GPU, whatever the model, is
-        // the reason to give.
-        let r = v.plan_request();
-        let context = v.settings.overhead_per_gpu;
-        let refused = v
-            .gpus
-            .iter()
-            .all(|g| crate::plan::split::missing_at_startup(&r, g, context) > 0);
         report.notes.push(if refused {
             let share = f64::from(crate::plan::split::startup_share(&v.gpus, context)) / 100.0;
             format!(

@@ -4,9 +4,27 @@
 //! decodes faster than the speed bounds allow.
 
 use super::goals::{need, per_gpu_share, settings_for, Planner, Target};
+use super::PLACEHOLDER_GPUS;
 use crate::plan::search::{max_batch, max_context};
 use crate::plan::split::usable;
 use crate::report::{validate, Request};
+
+/// The run a search plans with, as `run_request` builds it: `model` on
+/// `engine` in `weights`, `ctx` tokens × `batch` sequences, on the
+/// placeholder GPUs, offload off.
+fn search_run(model: &str, engine: &str, weights: &str, ctx: &str, batch: &str) -> Request {
+    let mut run = Request {
+        gpus: PLACEHOLDER_GPUS.into(),
+        model: model.into(),
+        ctx: ctx.into(),
+        batch: batch.into(),
+        offload: "off".into(),
+        ..Request::default()
+    };
+    run.set_engine(engine);
+    run.weights = weights.into();
+    run
+}
 
 #[test]
 fn the_memory_bound_never_rules_out_a_set_that_fits() {
@@ -37,15 +55,7 @@ fn the_memory_bound_never_rules_out_a_set_that_fits() {
     ];
     let mut checked = 0;
     for (model, engine, weights, ctx, batch) in runs {
-        let mut run = Request {
-            gpus: "1024GB".into(),
-            model: model.into(),
-            ctx: ctx.into(),
-            batch: batch.into(),
-            ..Request::default()
-        };
-        run.set_engine(engine);
-        run.weights = weights.into();
+        let run = search_run(model, engine, weights, ctx, batch);
         let v = validate(&run).unwrap_or_else(|e| panic!("{model}: {e}"));
         let mut planner = Planner::new(&v, &run);
         let share = per_gpu_share(&v.settings);
@@ -122,16 +132,7 @@ fn the_speed_bounds_never_rule_out_a_set_fast_enough() {
     ];
     let (mut checked, mut ruled_out) = (0, 0);
     for (model, engine, weights, ctx, batch) in runs {
-        let mut run = Request {
-            gpus: "1024GB".into(),
-            model: model.into(),
-            ctx: ctx.into(),
-            batch: batch.into(),
-            offload: "off".into(),
-            ..Request::default()
-        };
-        run.set_engine(engine);
-        run.weights = weights.into();
+        let run = search_run(model, engine, weights, ctx, batch);
         let v = validate(&run).unwrap_or_else(|e| panic!("{model}: {e}"));
         let planner = Planner::new(&v, &run);
         let share = per_gpu_share(&v.settings);
@@ -211,14 +212,7 @@ fn a_split_depends_on_the_gpus_sizes_not_their_cards() {
         ("qwen3-30b-a3b", "llama.cpp", "q4_k_m"),
         ("llama-3.1-8b", "transformers", "bf16"),
     ] {
-        let mut run = Request {
-            gpus: "1024GB".into(),
-            model: model.into(),
-            offload: "off".into(),
-            ..Request::default()
-        };
-        run.set_engine(engine);
-        run.weights = weights.into();
+        let run = search_run(model, engine, weights, "8192", "1");
         let v = validate(&run).unwrap();
         let planner = Planner::new(&v, &run);
         let mut by_profile: BTreeMap<Vec<(u64, u64, u64, usize)>, Vec<_>> = BTreeMap::new();
@@ -262,14 +256,7 @@ fn a_split_depends_on_the_gpus_sizes_not_their_cards() {
 fn a_sets_settings_are_those_validate_gives_its_list() {
     let mut checked = 0;
     for (model, weights) in [("deepseek-v2-lite", "bf16"), ("llama-3.1-8b", "bf16")] {
-        let mut run = Request {
-            gpus: "1024GB".into(),
-            model: model.into(),
-            offload: "off".into(),
-            ..Request::default()
-        };
-        run.set_engine("vllm");
-        run.weights = weights.into();
+        let run = search_run(model, "vllm", weights, "8192", "1");
         let v = validate(&run).unwrap();
         let planner = Planner::new(&v, &run);
         for list in [

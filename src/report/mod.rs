@@ -456,21 +456,16 @@ impl Validated {
         if gpus.iter().any(|g| g.usable() == 0) {
             return None;
         }
-        // vLLM's MLA cache blocks depend on the cards (FlashMLA or not), as
-        // in `validate`.
-        let vllm = crate::estimate::vllm::VllmArgs {
-            flash_mla: vllm_args::flash_mla(&gpus),
-            ..self.settings.vllm
-        };
+        let (vllm, max_num_batched_tokens) = vllm_args::on_gpus(
+            request,
+            self.settings.vllm,
+            &gpus,
+            self.settings.n_ctx,
+            self.settings.n_seq,
+        )
+        .ok()?;
         let settings = RunSettings {
-            max_num_batched_tokens: vllm_args::batched_tokens(
-                request,
-                &vllm,
-                &gpus,
-                self.settings.n_ctx,
-                self.settings.n_seq,
-            )
-            .ok()?,
+            max_num_batched_tokens,
             vllm,
             ..self.settings
         };
@@ -663,8 +658,8 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
     let host = host_bandwidth(&request.host_bw, &gpus)?;
     let llama = llama_args::parse(request, engine, gpus, imported.spec.layers.len())?;
     let gpus = llama.gpus;
-    let mut vllm = vllm_args::parse(request)?;
-    vllm.flash_mla = vllm_args::flash_mla(&gpus);
+    let (vllm, max_num_batched_tokens) =
+        vllm_args::on_gpus(request, vllm_args::parse(request)?, &gpus, n_ctx, n_seq)?;
     let settings = RunSettings {
         engine,
         weights,
@@ -673,7 +668,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         n_ctx,
         n_seq,
         overhead_per_gpu,
-        max_num_batched_tokens: vllm_args::batched_tokens(request, &vllm, &gpus, n_ctx, n_seq)?,
+        max_num_batched_tokens,
         images,
         vllm,
         n_ubatch: match request.ubatch.trim() {

@@ -49,7 +49,7 @@ fn optional_count(field: &'static str, text: &str, max: u64) -> Result<u64, Inpu
 
 /// The most tokens a vLLM step takes: the field, else vLLM's default for
 /// the smallest of `gpus` (see [`default_batched_tokens`]).
-pub fn batched_tokens(
+fn batched_tokens(
     request: &Request,
     args: &VllmArgs,
     gpus: &[Gpu],
@@ -73,6 +73,24 @@ pub fn batched_tokens(
         }
         _ => optional_count("batched_tokens", &request.batched_tokens, 1 << 24),
     }
+}
+
+/// vLLM's settings that depend on the GPUs — FlashMLA on every card, and
+/// the default batched tokens for the smallest — with `args` otherwise:
+/// `validate` and the searches' `Validated::on_gpus` both take them here.
+pub fn on_gpus(
+    request: &Request,
+    args: VllmArgs,
+    gpus: &[Gpu],
+    n_ctx: u64,
+    n_seq: u64,
+) -> Result<(VllmArgs, u64), InputError> {
+    let args = VllmArgs {
+        flash_mla: flash_mla(gpus),
+        ..args
+    };
+    let batched = batched_tokens(request, &args, gpus, n_ctx, n_seq)?;
+    Ok((args, batched))
 }
 
 /// Whether every GPU runs FlashMLA (Hopper and newer); a size typed

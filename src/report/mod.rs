@@ -989,6 +989,18 @@ fn objective_plan(v: &Validated, max_context: Option<u64>, max_batch: Option<u64
     searched
 }
 
+/// The sweep where nothing runs at any context (vLLM refusing to start).
+fn no_sweep() -> Vec<SweepRow> {
+    crate::plan::search::SWEEP_BATCHES
+        .iter()
+        .map(|&batch| SweepRow {
+            batch,
+            max_context: None,
+            decode_tokens_per_s_total: None,
+        })
+        .collect()
+}
+
 /// Validates `request` and derives the report.
 pub fn report(request: &Request) -> Result<Report, InputError> {
     let v = validate(request)?;
@@ -1123,17 +1135,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
         n_seq: plan.settings.n_seq,
         max_context,
         max_batch,
-        sweep: sweep_with_speed(
-            &v,
-            &plan,
-            sweep(&r)
-                .into_iter()
-                .map(|row| SweepRow {
-                    max_context: row.max_context.filter(|_| !refused),
-                    ..row
-                })
-                .collect(),
-        ),
+        sweep: sweep_with_speed(&v, &plan, if refused { no_sweep() } else { sweep(&r) }),
         split_ratio,
         device_map,
         commands,

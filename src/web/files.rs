@@ -110,7 +110,7 @@ pub struct Current {
 /// Turns dropped files into a config or an import document. The worker
 /// module runs it (`src/worker.rs`, a [`DROP`] message): the GGUF,
 /// safetensors and projector readers are not in the page's module.
-pub async fn read_drop(files: Vec<web_sys::File>, current: Current) -> Dropped {
+async fn read_drop(files: Vec<web_sys::File>, current: Current) -> Dropped {
     match read_files(files, current).await {
         Ok(dropped) => dropped,
         Err(why) => Dropped::Nothing(why),

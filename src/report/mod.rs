@@ -472,6 +472,15 @@ impl Validated {
         Some((gpus, settings))
     }
 
+    /// vLLM refuses to start on every GPU (each has less free than its
+    /// budget): nothing runs at any context, whatever the model.
+    pub fn vllm_refused_everywhere(&self) -> bool {
+        let r = self.plan_request();
+        self.gpus.iter().all(|g| {
+            crate::plan::split::missing_at_startup(&r, g, self.settings.overhead_per_gpu) > 0
+        })
+    }
+
     pub fn plan_request(&self) -> PlanRequest<'_> {
         PlanRequest {
             spec: &self.spec,
@@ -1008,9 +1017,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
     let requested = plan(r);
     // vLLM refusing to start on every GPU (less free than its budget) runs
     // nothing at any context: no limits to search.
-    let refused = v.gpus.iter().all(|g| {
-        crate::plan::split::missing_at_startup(&r, g, requested.estimate.overhead_per_gpu) > 0
-    });
+    let refused = v.vllm_refused_everywhere();
     let (max_context, max_batch) = if refused {
         (None, None)
     } else {

@@ -670,13 +670,7 @@ pub fn fit(request: &FitRequest) -> Result<FitReport, InputError> {
         .map(|min| MinSpeed::new(&v, bound.gpus_only, min));
     // vLLM refusing to start on every GPU (less free than its budget) runs
     // no model: nothing to plan, and the note says why.
-    let context = v.settings.overhead_per_gpu;
-    let refused = {
-        let r = v.plan_request();
-        v.gpus
-            .iter()
-            .all(|g| crate::plan::split::missing_at_startup(&r, g, context) > 0)
-    };
+    let refused = v.vllm_refused_everywhere();
     for (index, model) in MODELS.iter().enumerate().filter(|_| !refused) {
         if filters.family.is_some_and(|f| f != model.family) {
             continue;
@@ -747,7 +741,7 @@ pub fn fit(request: &FitRequest) -> Result<FitReport, InputError> {
     report.entries.sort_by(best_first);
     if report.entries.is_empty() {
         report.notes.push(if refused {
-            let share = f64::from(crate::plan::split::startup_share(&v.gpus, context)) / 100.0;
+            let share = f64::from(crate::plan::split::startup_share(&v.gpus, v.settings.overhead_per_gpu)) / 100.0;
             format!(
                 "vLLM stops at startup on these GPUs: --gpu-memory-utilization {} asks for more than is free (other processes, or the operating system's share of unified memory); {share} of it is: try util {share}",
                 v.settings.vllm.utilization()

@@ -121,10 +121,21 @@ fn overhead(r: &PlanRequest) -> u64 {
         + vllm::profile::cuda_graphs(r.spec, s, 1)
 }
 
-/// What a GPU may hold: vLLM's budget is `total × utilization`.
+/// What a GPU may hold: vLLM's budget is `total × utilization`, and nothing
+/// where vLLM would stop at its startup check (less free than that budget):
+/// the plan leaves such a GPU out, and runs nothing when all are.
 fn usable(r: &PlanRequest, g: &Gpu) -> u64 {
-    match r.settings.engine {
-        Engine::Vllm => r.settings.vllm.requested(g.capacity),
+    let s = &r.settings;
+    match s.engine {
+        Engine::Vllm => {
+            let budget = |g: &Gpu| s.vllm.requested(g.capacity);
+            let fails = g.capacity.saturating_sub(s.overhead_per_gpu + g.reserve) < budget(g);
+            if fails {
+                0
+            } else {
+                budget(g)
+            }
+        }
         _ => g.usable(),
     }
 }

@@ -206,3 +206,64 @@ fn what_runs_on_a_dgx_spark_with_vllm_says_why_nothing_does_at_the_default_share
     );
     assert!(!at("0.83").entries.is_empty());
 }
+
+/// vLLM stops if any of its workers fails the startup check. With another
+/// process holding 4 GB of one RTX 4090, the plan runs on the GPUs that
+/// pass it and says which it left out; its limits are those of the GPUs it
+/// uses. With the tensor-parallel size fixed over both, nothing starts.
+#[test]
+fn vllm_leaves_out_a_gpu_where_it_would_stop_at_startup() {
+    use vramfit::report::{report, Request};
+    let run = |model: &str, weights: &str, gpus: &str, tp: &str| {
+        let mut r = Request {
+            model: model.into(),
+            gpus: gpus.into(),
+            weights: weights.into(),
+            tp: tp.into(),
+            ..Request::default()
+        };
+        r.set_engine("vllm");
+        report(&r).unwrap()
+    };
+    let busy = run("llama-3.1-8b", "", "rtx-4090, rtx-4090:4GB", "");
+    let alone = run("llama-3.1-8b", "", "rtx-4090", "");
+    assert!(busy.fits);
+    assert!(!busy.devices[1].used());
+    assert_eq!(
+        (busy.max_context, busy.max_batch),
+        (alone.max_context, alone.max_batch)
+    );
+    assert!(busy.max_context < Some(131_072), "{:?}", busy.max_context);
+    assert!(busy.commands["vllm"].starts_with("CUDA_VISIBLE_DEVICES=0 vllm serve"));
+    let left_out = busy
+        .warnings
+        .iter()
+        .find(|w| w.contains("is left out"))
+        .unwrap();
+    assert!(
+        left_out.starts_with("GPU 1 (NVIDIA GeForce RTX 4090) is left out")
+            && left_out.contains("2.00 GiB short")
+            && left_out.ends_with("--gpu-memory-utilization 0.81 lets it in"),
+        "{left_out}"
+    );
+    // Five cards, one busy: tensor parallel over the four that start.
+    let five = run("llama-3.1-70b", "awq", "4xrtx-4090, rtx-4090:4GB", "");
+    let four = run("llama-3.1-70b", "awq", "4xrtx-4090", "");
+    assert!(five.commands["vllm"].contains("CUDA_VISIBLE_DEVICES=0,1,2,3 vllm serve"));
+    assert!(five.commands["vllm"].contains("--tensor-parallel-size 4"));
+    assert_eq!(five.max_context, four.max_context);
+    // The user's tensor-parallel size spans the busy card: vLLM stops.
+    let fixed = run("llama-3.1-8b", "", "rtx-4090, rtx-4090:4GB", "2");
+    assert!(!fixed.fits);
+    // Missing: the budget over what is free on the busy card, as vLLM's
+    // error gives them (21.28 GiB, 19.28 of 23.64 GiB free).
+    let error = fixed.vllm.as_ref().and_then(|v| v.error.clone()).unwrap();
+    assert!(
+        error.contains("(19.28/23.64 GiB)") && error.contains("21.28 GiB"),
+        "{error}"
+    );
+    let gib = (1u64 << 30) as f64;
+    assert!((fixed.shortfall_bytes as f64 / gib - 2.0).abs() < 0.01);
+    assert_eq!((fixed.max_context, fixed.max_batch), (None, None));
+    assert!(fixed.sweep.iter().all(|row| row.max_context.is_none()));
+}

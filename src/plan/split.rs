@@ -334,11 +334,17 @@ const FRACTION_BITS: u32 = 32;
 pub(crate) fn min_peak_split(c: &Costs, usable: &[u64]) -> Assignment {
     let total: u64 = c.layer.iter().sum();
     let everything = c.fixed + c.first + c.last_weights + c.last_compute + total;
-    // At this bound the first stage could hold everything, so filling succeeds.
-    let mut hi: u128 =
-        (u128::from(everything) << FRACTION_BITS).div_ceil(u128::from(usable[0].max(1)));
+    // At this bound the first stage with any room could hold everything,
+    // so filling succeeds unless no stage has room; then all of it goes on
+    // the first stage, for the plan to report what is missing.
+    let first_room = usable.iter().copied().find(|&u| u > 0).unwrap_or(1);
+    let mut hi: u128 = (u128::from(everything) << FRACTION_BITS).div_ceil(u128::from(first_room));
     let mut lo: u128 = 0;
-    let mut best = fill(c, usable, hi).expect("the first stage can hold everything at this bound");
+    let Some(mut best) = fill(c, usable, hi) else {
+        let mut counts = vec![0; usable.len()];
+        counts[0] = c.layer.len();
+        return Assignment { counts, last: 0 };
+    };
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         match fill(c, usable, mid) {
@@ -494,7 +500,14 @@ pub(crate) fn build(
 /// The tensor-parallel sizes to try: the one the user fixed (vLLM
 /// `--tensor-parallel-size`), else every size the engine allows.
 fn tp_sizes(request: &PlanRequest) -> Vec<usize> {
-    let all = tp_candidates(request.spec, request.gpus, request.settings.engine);
+    let starting = starting_gpus(request);
+    let all = match &starting {
+        Some(indices) => {
+            let gpus: Vec<Gpu> = indices.iter().map(|&i| request.gpus[i].clone()).collect();
+            tp_candidates(request.spec, &gpus, request.settings.engine)
+        }
+        None => tp_candidates(request.spec, request.gpus, request.settings.engine),
+    };
     let fixed = usize::from(request.settings.vllm.tensor_parallel);
     if request.settings.engine != Engine::Vllm || fixed == 0 || fixed > request.gpus.len() {
         return all;
@@ -544,22 +557,43 @@ pub fn tp_candidates(spec: &ModelSpec, gpus: &[Gpu], engine: Engine) -> Vec<usiz
         .collect()
 }
 
-/// Groups GPUs into stages of `tp` consecutive GPUs within each node.
-fn stages(gpus: &[Gpu], tp: usize) -> Vec<Vec<usize>> {
+/// Groups the GPUs at `indices` into stages of `tp` consecutive GPUs
+/// within each node.
+fn stages(gpus: &[Gpu], indices: impl Iterator<Item = usize>, tp: usize) -> Vec<Vec<usize>> {
     let mut stages: Vec<Vec<usize>> = Vec::new();
-    for (i, g) in gpus.iter().enumerate() {
+    for i in indices {
         match stages.last_mut() {
-            Some(s) if s.len() < tp && gpus[s[0]].node == g.node => s.push(i),
+            Some(s) if s.len() < tp && gpus[s[0]].node == gpus[i].node => s.push(i),
             _ => stages.push(vec![i]),
         }
     }
     stages
 }
 
+/// vLLM stops if any of its workers fails the startup check (less free
+/// than its budget): while some GPU passes it and the tensor-parallel size
+/// is the planner's to choose, the plan is made on those that pass and
+/// leaves the others out (`CUDA_VISIBLE_DEVICES`) instead of not running.
+/// `None` when every GPU may be used, or when none passes (then the plan's
+/// shortfall is the startup gap).
+fn starting_gpus(request: &PlanRequest) -> Option<Vec<usize>> {
+    let s = &request.settings;
+    if s.engine != Engine::Vllm || s.vllm.tensor_parallel != 0 {
+        return None;
+    }
+    let starting: Vec<usize> = (0..request.gpus.len())
+        .filter(|&i| startup_gap(&request.gpus[i], s, s.overhead_per_gpu) == 0)
+        .collect();
+    (!starting.is_empty() && starting.len() < request.gpus.len()).then_some(starting)
+}
+
 /// The stages a plan may use: all of them, or with vLLM's
 /// `--pipeline-parallel-size` fixed, that many.
 fn layout_stages(request: &PlanRequest, tp: usize) -> Vec<Vec<usize>> {
-    let mut all = stages(request.gpus, tp);
+    let mut all = match starting_gpus(request) {
+        Some(indices) => stages(request.gpus, indices.into_iter(), tp),
+        None => stages(request.gpus, 0..request.gpus.len(), tp),
+    };
     let fixed = usize::from(request.settings.vllm.pipeline_parallel);
     if request.settings.engine == Engine::Vllm && fixed > 0 {
         all.truncate(fixed);
@@ -642,7 +676,11 @@ pub fn startup_share(gpus: &[Gpu], context: u64) -> u32 {
 /// What `gpu` lacks for vLLM to start: its budget over what is free at
 /// the startup check (0 when it starts, or for other engines).
 pub fn missing_at_startup(request: &PlanRequest, gpu: &Gpu, context: u64) -> u64 {
-    let s = &request.settings;
+    startup_gap(gpu, &request.settings, context)
+}
+
+/// [`missing_at_startup`] from the settings alone.
+fn startup_gap(gpu: &Gpu, s: &RunSettings, context: u64) -> u64 {
     if s.engine != Engine::Vllm {
         return 0;
     }
@@ -664,6 +702,17 @@ fn stage_usable(gpus: &[Gpu], stages: &[Vec<usize>], s: &RunSettings) -> Vec<u64
         .iter()
         .map(|st| st.iter().map(|&g| usable(&gpus[g], s)).min().unwrap_or(0))
         .collect()
+}
+
+/// What the GPU worst off among `stages` lacks for vLLM to start (0 when
+/// all start): such a layout runs at no context.
+fn stages_startup_gap(gpus: &[Gpu], stages: &[Vec<usize>], s: &RunSettings) -> u64 {
+    stages
+        .iter()
+        .flatten()
+        .map(|&g| startup_gap(&gpus[g], s, s.overhead_per_gpu))
+        .max()
+        .unwrap_or(0)
 }
 
 /// What a run may use of `gpu`.
@@ -730,6 +779,10 @@ fn on_gpus(
         let e = padded.as_ref().unwrap_or(&e);
         let stages = layout_stages(request, tp);
         let usable = stage_usable(request.gpus, &stages, &request.settings);
+        let gap = stages_startup_gap(request.gpus, &stages, &request.settings);
+        if gap > 0 {
+            return -i128::from(gap);
+        }
         room(
             &costs(request.spec, e, tp, stages.len(), &request.settings),
             &usable,

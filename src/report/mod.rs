@@ -10,6 +10,7 @@ pub mod command;
 pub mod compare;
 pub mod llama_args;
 mod speed;
+mod startup;
 pub mod train;
 pub mod vllm_args;
 mod ways;
@@ -1067,6 +1068,7 @@ pub fn report(request: &Request) -> Result<Report, InputError> {
             v.settings.engine.label()
         ));
     }
+    warnings.extend(startup::left_out(&v, &plan));
     if plan.offload.any() {
         warnings
             .push("part of the model runs from host memory: expect much slower generation".into());

@@ -267,3 +267,31 @@ fn vllm_leaves_out_a_gpu_where_it_would_stop_at_startup() {
     assert_eq!((fixed.max_context, fixed.max_batch), (None, None));
     assert!(fixed.sweep.iter().all(|row| row.max_context.is_none()));
 }
+
+/// What runs on two RTX 4090s, one partly taken by another process, with
+/// vLLM: what runs on the free one alone (vLLM leaves the other out), not
+/// nothing.
+#[test]
+fn what_runs_with_vllm_when_one_gpu_would_stop_it_is_what_runs_on_the_others() {
+    use vramfit::search::fit::{fit, FitRequest};
+    let on = |gpus: &str| {
+        let r = FitRequest::from_json(&serde_json::json!({
+            "gpus": gpus, "engine": "vllm", "family": "Llama"
+        }))
+        .unwrap();
+        let entries = fit(&r).unwrap().entries;
+        entries
+            .iter()
+            .map(|e| {
+                (
+                    e.model.clone(),
+                    e.weights.clone(),
+                    e.limits.map(|l| l.max_context),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let alone = on("rtx-4090");
+    assert!(!alone.is_empty());
+    assert_eq!(on("rtx-4090, rtx-4090:4GB"), alone);
+}

@@ -134,6 +134,19 @@ test('vLLM shows its startup log; its utilisation sizes the KV cache and can sto
   expect(errors).toEqual([]);
 });
 
+test('vLLM leaves out a GPU where it would stop at startup and runs on the others', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // Another process holds 4 GB of the second card: vLLM would stop there.
+  await page.goto('/?v=1&m=llama-3.1-8b&g=rtx-4090%2Crtx-4090%3A4GB&e=vllm');
+  await expect(verdict(page)).toContainText('Fits on 1 GPU');
+  await expect(page.locator('.vf-warnings')).toContainText('GPU 1 (NVIDIA GeForce RTX 4090) is left out: vLLM would stop at its startup check there');
+  await expect(page.locator('.vf-warnings')).toContainText('--gpu-memory-utilization 0.81 lets it in');
+  await expect(page.getByTestId('command')).toContainText('CUDA_VISIBLE_DEVICES=0 vllm serve');
+  await page.screenshot({ path: 'out/vllm-left-out.png', fullPage: true });
+  expect(errors).toEqual([]);
+});
+
 test('a setup that does not fit offers ways out that apply with one click', async ({ page }) => {
   await page.goto('/');
   await page.getByLabel('Catalog model (type to search)').fill('llama-3.1-70b');

@@ -234,6 +234,18 @@ fn vllm_leaves_out_a_gpu_where_it_would_stop_at_startup() {
         (alone.max_context, alone.max_batch)
     );
     assert!(busy.max_context < Some(131_072), "{:?}", busy.max_context);
+    // Each sweep row is planned (and timed) on the GPU that starts, too.
+    let rows = |r: &vramfit::report::Report| {
+        r.sweep
+            .iter()
+            .map(|row| (row.batch, row.max_context, row.decode_tokens_per_s_total))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&busy), rows(&alone));
+    assert!(busy
+        .sweep
+        .iter()
+        .all(|row| row.decode_tokens_per_s_total.is_some()));
     assert!(busy.commands["vllm"].starts_with("CUDA_VISIBLE_DEVICES=0 vllm serve"));
     let left_out = busy
         .warnings

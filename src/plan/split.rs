@@ -571,20 +571,30 @@ fn stages(gpus: &[Gpu], indices: impl Iterator<Item = usize>, tp: usize) -> Vec<
 }
 
 /// vLLM stops if any of its workers fails the startup check (less free
-/// than its budget): while some GPU passes it and the tensor-parallel size
-/// is the planner's to choose, the plan is made on those that pass and
-/// leaves the others out (`CUDA_VISIBLE_DEVICES`) instead of not running.
-/// `None` when every GPU may be used, or when none passes (then the plan's
-/// shortfall is the startup gap).
+/// than its budget): while some GPU passes it, the plan is made on those
+/// that pass and leaves the others out (`CUDA_VISIBLE_DEVICES`) instead of
+/// not running — unless a fixed tensor-parallel size cannot be formed from
+/// them. `None` when every GPU may be used, or when none passes (then the
+/// plan's shortfall is the startup gap).
 fn starting_gpus(request: &PlanRequest) -> Option<Vec<usize>> {
     let s = &request.settings;
-    if s.engine != Engine::Vllm || s.vllm.tensor_parallel != 0 {
+    if s.engine != Engine::Vllm {
         return None;
     }
     let starting: Vec<usize> = (0..request.gpus.len())
         .filter(|&i| startup_gap(&request.gpus[i], s, s.overhead_per_gpu) == 0)
         .collect();
-    (!starting.is_empty() && starting.len() < request.gpus.len()).then_some(starting)
+    if starting.is_empty() || starting.len() == request.gpus.len() {
+        return None;
+    }
+    let fixed = usize::from(s.vllm.tensor_parallel);
+    if fixed != 0 {
+        let gpus: Vec<Gpu> = starting.iter().map(|&i| request.gpus[i].clone()).collect();
+        if !tp_candidates(request.spec, &gpus, s.engine).contains(&fixed) {
+            return None;
+        }
+    }
+    Some(starting)
 }
 
 /// The stages a plan may use: all of them, or with vLLM's

@@ -207,3 +207,22 @@ fn pytorch_s_out_of_memory_message_sets_the_gpu_it_names() {
         report(&checked.request).unwrap();
     }
 }
+
+/// A command that implies a GPU count but not sizes plans 24 GB cards and
+/// says so; with the GPUs given beside it, those are planned and the note
+/// that they were assumed is gone.
+#[test]
+fn given_gpus_replace_the_ones_a_command_only_counts_and_its_note() {
+    let command = "vllm serve meta-llama/Llama-3.1-8B --tensor-parallel-size 2";
+    let assumed = |c: &vramfit::report::check::Check| {
+        c.notes.iter().any(|n| n.contains("24 GB each assumed"))
+    };
+    let alone = check(command, &Request::default(), false);
+    assert_eq!(alone.request.gpus, "2x24GB");
+    assert!(assumed(&alone), "{:?}", alone.notes);
+    let mut base = Request::default();
+    base.set("gpus", "rtx-4090, rtx-4090:4GB".into());
+    let given = check(command, &base, false);
+    assert_eq!(given.request.gpus, "rtx-4090, rtx-4090:4GB");
+    assert!(!assumed(&given), "{:?}", given.notes);
+}

@@ -256,7 +256,7 @@ pub fn check(text: &str, base: &Request, model_given: bool) -> Check {
             // GPUs the person gave win over a count the command implies.
             if base.gpus != Request::default().gpus {
                 request.set("gpus", base.gpus.clone());
-                notes.retain(|n| !n.contains("GPUs"));
+                notes.retain(|n| Some(n) != parsed.gpus_note.as_ref());
             }
             if !parsed.ignored.is_empty() {
                 notes.push(format!("not used: {}", parsed.ignored.join(" ")));

@@ -85,6 +85,10 @@ pub struct Parsed {
     pub ignored: Vec<String>,
     /// What was assumed, approximated or is not modelled, as sentences.
     pub notes: Vec<String>,
+    /// Which of `notes` says the GPUs were assumed (the command does not
+    /// give their sizes): a caller that knows the GPUs drops it.
+    #[serde(skip)]
+    pub gpus_note: Option<String>,
 }
 
 /// The request as an object of its named fields (the JS API's input shape).
@@ -167,6 +171,7 @@ struct Parser {
     ignored: Vec<String>,
     ignored_more: usize,
     notes: Vec<String>,
+    gpus_note: Option<String>,
     env: BTreeMap<String, String>,
     /// GPUs the command implies (`-ts` entries, `-tp`, visible devices).
     gpu_count: Option<u64>,
@@ -416,15 +421,15 @@ impl Parser {
             if !self.gpu_sizes.is_empty() {
                 let list = self.gpu_sizes.join(", ");
                 self.set("gpus", list);
-            } else if let Some(n) = self.gpu_count {
-                self.set("gpus", format!("{n}x24GB"));
-                self.note(format!(
-                    "the command implies {n} GPU(s) but not their size: 24 GB each assumed; paste nvidia-smi to fill them"
-                ));
             } else {
-                self.note(
-                    "the command does not say which GPUs: vramfit's default (2 × 24 GB) is kept; paste nvidia-smi to fill them".into(),
-                );
+                let note = if let Some(n) = self.gpu_count {
+                    self.set("gpus", format!("{n}x24GB"));
+                    format!("the command implies {n} GPU(s) but not their size: 24 GB each assumed; paste nvidia-smi to fill them")
+                } else {
+                    "the command does not say which GPUs: vramfit's default (2 × 24 GB) is kept; paste nvidia-smi to fill them".into()
+                };
+                self.note(note.clone());
+                self.gpus_note = Some(note);
             }
         }
         if self.ignored_more > 0 {
@@ -437,6 +442,7 @@ impl Parser {
             model_ref: self.model_ref,
             ignored: self.ignored,
             notes: self.notes,
+            gpus_note: self.gpus_note,
         }
     }
 }

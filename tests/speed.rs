@@ -239,6 +239,28 @@ fn the_fastest_objective_uses_the_fewest_fastest_gpus_and_is_never_slower() {
     }
 }
 
+/// With vLLM the fastest plan's GPUs show vLLM's budget as what they may
+/// use, as every other vLLM plan does, and hold nothing beyond it.
+#[test]
+fn the_fastest_objective_on_vllm_shows_vllm_s_budget() {
+    for gpus in ["rtx-3090", "rtx-3090, rtx-4090"] {
+        let mut r = request("llama-3.1-8b", gpus, "bf16");
+        r.set_engine("vllm");
+        r.set("objective", "fastest".into());
+        let fast = report(&r).unwrap();
+        let budgets = report(&Request {
+            objective: "min-utilisation".into(),
+            ..r.clone()
+        })
+        .unwrap();
+        assert!(fast.fits, "{gpus}");
+        for (d, b) in fast.devices.iter().zip(&budgets.devices) {
+            assert_eq!(d.usable_bytes, b.usable_bytes, "{gpus}: {}", d.name);
+            assert!(d.total_bytes <= d.usable_bytes, "{gpus}: {}", d.name);
+        }
+    }
+}
+
 #[test]
 fn the_host_fractions_are_the_median_of_published_cpu_decode_rows() {
     // Mainline llama.cpp's CPU-only decode of dense models, where the post

@@ -150,10 +150,10 @@ pub(super) fn fastest_plan(v: &Validated, fallback: Plan) -> Plan {
         stages.dedup();
         p.layout.pp = stages.len().max(1);
         // The left-out GPUs were planned with all their memory reserved;
-        // the report shows what they really have.
+        // the report shows what they really have (vLLM: its budget).
         for d in &mut p.devices {
             if let Some(g) = v.gpus.get(d.index) {
-                d.usable_bytes = g.usable();
+                d.usable_bytes = crate::plan::split::usable(g, &v.settings);
             }
         }
         p

@@ -361,7 +361,7 @@ fn model_part(files: &[&(String, GgufHeader)]) -> Result<(Value, Stored), Import
             params - expert_params + per_expert * used
         });
     let label = match file_format(meta) {
-        Some(id) => format!("GGUF {} (from the file)", id.to_uppercase()),
+        Some(id) => format!("GGUF {} (from the file)", id.to_ascii_uppercase()),
         None => "GGUF (from the file)".into(),
     };
     let names = ordered.iter().map(|(n, _)| n.clone()).collect();

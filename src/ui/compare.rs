@@ -59,7 +59,7 @@ pub fn CompareView() -> impl IntoView {
             .iter()
             .enumerate()
             .map(|(n, s)| {
-                let letter = SIDES[n].to_uppercase();
+                let letter = SIDES[n].to_ascii_uppercase();
                 let title = match s {
                     Planned::Side(side) => side.label.clone(),
                     Planned::Invalid { error, field } => format!("invalid {field}: {error}"),

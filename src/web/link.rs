@@ -197,7 +197,7 @@ fn decode_compare(query: &str) -> Decoded {
                     side.dropped
                         .into_iter()
                         .filter(|d| !d.contains("no version"))
-                        .map(|d| format!("setup {}: {d}", key.to_uppercase())),
+                        .map(|d| format!("setup {}: {d}", key.to_ascii_uppercase())),
                 );
                 compared.push(side.request);
             }

@@ -41,7 +41,8 @@ impl clap::Args for TrainArgs {
                 _ => {
                     // clap keeps flag names for the life of the program.
                     let long: &'static str = Box::leak(field.replace('_', "-").into_boxed_str());
-                    let value: &'static str = Box::leak(field.to_uppercase().into_boxed_str());
+                    let value: &'static str =
+                        Box::leak(field.to_ascii_uppercase().into_boxed_str());
                     let mut arg = Arg::new(field).long(long).value_name(value).help(help);
                     if !default.is_empty() {
                         arg = arg.default_value(default);

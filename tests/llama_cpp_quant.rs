@@ -133,3 +133,33 @@ fn the_recording_covers_what_the_rules_look_at() {
         }
     }
 }
+
+/// With no weights chosen, an MXFP4 checkpoint (gpt-oss) plans as the GGUF
+/// llama.cpp's converter makes of it, MXFP4_MOE (ggml-org's and Ollama's
+/// gpt-oss), not as a Q4_K_M quantization of it, whose experts fall back to
+/// larger types (2880-wide rows are not a multiple of 256). An FP8
+/// checkpoint has no GGUF kin and keeps the engine's default; an explicit
+/// choice wins.
+#[test]
+fn an_mxfp4_checkpoint_plans_as_its_mxfp4_gguf_unless_weights_are_chosen() {
+    use vramfit::report::{report, Request};
+    let plan = |model: &str, engine: &str, weights: &str| {
+        let mut r = Request {
+            model: model.into(),
+            gpus: "h100".into(),
+            ..Request::default()
+        };
+        r.set_engine(engine);
+        r.weights = weights.into();
+        report(&r).unwrap()
+    };
+    for engine in ["llama.cpp", "ollama"] {
+        let own = plan("gpt-oss-120b", engine, "");
+        assert_eq!(own.weights_label, "GGUF MXFP4_MOE", "{engine}");
+        assert!(own.warnings.iter().any(|w| w.contains("MXFP4 checkpoint")));
+        let chosen = plan("gpt-oss-120b", engine, "q4_k_m");
+        assert_eq!(chosen.weights_label, "GGUF Q4_K_M", "{engine}");
+        assert!(own.weights_bytes < chosen.weights_bytes, "{engine}");
+        assert_eq!(plan("deepseek-v3", engine, "").weights_label, "GGUF Q4_K_M");
+    }
+}

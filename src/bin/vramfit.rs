@@ -117,7 +117,9 @@ enum Command {
         run: RunFlags,
         /// Weight format (case-insensitive): q4_k_m, q8_0, f16… (GGUF), bf16,
         /// fp8, int8, nf4, gptq, awq, mxfp4, exl2-4.0bpw… Defaults to what a
-        /// repository name implies (…-FP8, …-AWQ, …-GGUF:Q5_K_M), else per engine.
+        /// repository name implies (…-FP8, …-AWQ, …-GGUF:Q5_K_M), else a
+        /// quantized checkpoint's own (gpt-oss's MXFP4; MXFP4_MOE GGUF on
+        /// llama.cpp and Ollama), else per engine.
         #[arg(long)]
         weights: Option<String>,
         /// min-utilisation, max-context, max-batch or fastest (the fewest, fastest GPUs that hold it).

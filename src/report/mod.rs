@@ -776,17 +776,29 @@ fn weights_for(
         // is what vLLM and transformers load.
         None => {
             let config = resolved.map_or(request.config.as_str(), |r| r.model.config);
-            match crate::import::config::checkpoint_format(config).filter(|f| {
-                matches!(engine, Engine::Vllm | Engine::Transformers) && engine.supports(*f)
-            }) {
-                Some(f) => {
+            let stored = crate::import::config::checkpoint_format(config);
+            match (stored, engine) {
+                (Some(f), Engine::Vllm | Engine::Transformers) if engine.supports(f) => {
                     notes.push(format!(
                         "planned with {}, the checkpoint's own quantization",
                         f.id()
                     ));
                     f
                 }
-                None => engine.default_weights(),
+                // llama.cpp's converter keeps an MXFP4 checkpoint's experts
+                // in MXFP4 (convert_hf_to_gguf.py, gpt-oss): the GGUF people
+                // run — ggml-org's, and Ollama's gpt-oss — is MXFP4_MOE.
+                (Some(WeightFormat::Mxfp4), Engine::LlamaCpp | Engine::Ollama) => {
+                    let f = WeightFormat::Gguf {
+                        ftype: crate::estimate::format::GgufFtype::MXFP4_MOE,
+                    };
+                    notes.push(format!(
+                        "planned with {}, the GGUF llama.cpp's converter makes of an MXFP4 checkpoint",
+                        f.id()
+                    ));
+                    f
+                }
+                _ => engine.default_weights(),
             }
         }
     };

@@ -59,6 +59,29 @@ test('picking a model and pasting a config update the counts', async ({ page }) 
   expect(errors).toEqual([]);
 });
 
+test('the Weights menu follows the model while it holds the default, and keeps a choice', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  const model = page.getByLabel('Catalog model (type to search)');
+  const weights = page.locator('#vf-weights');
+  await expect(weights).toHaveValue('q4_k_m');
+  // gpt-oss is stored in MXFP4: llama.cpp runs the MXFP4_MOE GGUF made of it.
+  await model.fill('gpt-oss-120b');
+  await expect(weights).toHaveValue('mxfp4_moe');
+  await expect(verdict(page)).toContainText('GGUF MXFP4_MOE');
+  await page.getByLabel('Engine', { exact: true }).selectOption('vllm');
+  await expect(weights).toHaveValue('mxfp4');
+  await page.getByLabel('Engine', { exact: true }).selectOption('llama.cpp');
+  await model.fill('llama-3.1-8b');
+  await expect(weights).toHaveValue('q4_k_m');
+  // A format chosen by hand stays when the model changes.
+  await weights.selectOption('q8_0');
+  await model.fill('gpt-oss-120b');
+  await expect(verdict(page)).toContainText('gpt-oss 120B');
+  await expect(weights).toHaveValue('q8_0');
+  expect(errors).toEqual([]);
+});
+
 test('a hybrid model counts KV only for its attention layers, plus a fixed recurrent state', async ({ page }) => {
   const errors = watchErrors(page);
   await page.goto('/');

@@ -8,6 +8,7 @@
 pub mod check;
 pub mod command;
 pub mod compare;
+mod follow;
 pub mod llama_args;
 mod speed;
 mod startup;
@@ -230,10 +231,15 @@ impl Request {
     }
 
     /// Sets a field by name; `false` for a name that is not a field.
+    /// A new model or config carries a format that followed the old one's
+    /// default to the new one's ([`follow`]).
     pub fn set(&mut self, field: &str, value: String) -> bool {
+        let moves = matches!(field, "model" | "config") && self.get(field) != Some(&value);
+        let followed = moves && self.weights_follow();
         match self.field_mut(field) {
             Some(slot) => {
                 *slot = value;
+                self.follow(followed);
                 true
             }
             None => false,
@@ -266,8 +272,11 @@ impl Request {
     }
 
     /// Switches engine, keeping the weight format and KV type when the new
-    /// engine runs them and taking its defaults otherwise.
+    /// engine runs them and taking its defaults otherwise; a format that
+    /// was the default becomes the new engine's default for the model
+    /// ([`follow`]).
     pub fn set_engine(&mut self, engine: &str) {
+        let followed = self.weights_follow();
         self.engine = engine.to_string();
         let Ok(engine) = engine.parse::<Engine>() else {
             return;
@@ -276,6 +285,7 @@ impl Request {
         if chosen && !self.weights.parse().is_ok_and(|w| engine.supports(w)) {
             self.weights = engine.default_weights().id();
         }
+        self.follow(followed);
         let supported =
             kv_pair(&self.kv).is_ok_and(|(k, v)| engine.supports_kv(k) && engine.supports_kv(v));
         if !supported {

@@ -230,3 +230,46 @@ fn objectives_move_the_operating_point() {
     let r = report(&request).unwrap();
     assert_eq!(r.n_seq, r.max_batch.unwrap());
 }
+
+/// The app's form, links and the JS API hold a format; while it is the
+/// model's and engine's default it follows them, as the CLI's unchosen
+/// format does (gpt-oss's MXFP4, a repository's FP8); a chosen one stays.
+#[test]
+fn a_format_that_was_the_default_follows_the_model_and_engine() {
+    let from = |v: serde_json::Value| Request::from_json(&v).unwrap().weights;
+    assert_eq!(
+        from(serde_json::json!({"model": "gpt-oss-120b"})),
+        "mxfp4_moe"
+    );
+    assert_eq!(
+        from(serde_json::json!({"model": "gpt-oss-120b", "engine": "vllm"})),
+        "mxfp4"
+    );
+    let fp8 = from(serde_json::json!({
+        "model": "RedHatAI/Llama-3.1-8B-Instruct-FP8-dynamic", "engine": "vllm"
+    }));
+    assert!(fp8.starts_with("fp8"), "{fp8}");
+    assert_eq!(
+        from(serde_json::json!({"model": "gpt-oss-120b", "weights": "q4_k_m"})),
+        "q4_k_m"
+    );
+    // Along a form's edits: the default follows; a choice stays.
+    let mut r = Request::default();
+    r.set("model", "gpt-oss-120b".into());
+    assert_eq!(r.weights, "mxfp4_moe");
+    r.set_engine("vllm");
+    assert_eq!(r.weights, "mxfp4");
+    r.set_engine("llama.cpp");
+    r.set("model", "llama-3.1-8b".into());
+    assert_eq!(r.weights, "q4_k_m");
+    r.set("weights", "q8_0".into());
+    r.set("model", "gpt-oss-120b".into());
+    assert_eq!(r.weights, "q8_0");
+    // Typing through names that do not resolve keeps following.
+    let mut typed = Request::default();
+    for prefix in ["g", "gpt-oss-1", "gpt-oss-120b"] {
+        typed.set("model", prefix.into());
+    }
+    assert_eq!(typed.weights, "mxfp4_moe");
+    assert_eq!(report(&typed).unwrap().weights_label, "GGUF MXFP4_MOE");
+}

@@ -604,4 +604,14 @@ mod tests {
         .assert_debug_eq(&d.dropped);
         assert!(!decode("").any);
     }
+
+    #[test]
+    fn a_link_without_weights_plans_the_model_s_own_and_keeps_a_chosen_one() {
+        assert_eq!(decode("v=1&m=gpt-oss-120b").request.weights, "mxfp4_moe");
+        assert_eq!(decode("v=1&m=gpt-oss-120b&e=vllm").request.weights, "mxfp4");
+        assert_eq!(decode("v=1&w=q8_0&m=gpt-oss-120b").request.weights, "q8_0");
+        // The model's own format travels in the link, and back.
+        let r = decode("v=1&m=gpt-oss-120b").request;
+        assert_eq!(decode(&encode(&r, &[])).request, r);
+    }
 }

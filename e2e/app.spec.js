@@ -318,9 +318,13 @@ test('the JS API plans and counts with plain objects', async ({ page }) => {
       num_hidden_layers: 2, num_attention_heads: 4, vocab_size: 100 });
     let error = null;
     try { window.vramfit.plan({ gpus: '-8' }); } catch (e) { error = e.message; }
-    return { fits: plan.fits, devices: plan.devices.length, command: plan.commands.vllm, total: params.total, error };
+    // Weights left out: the model's own format for the engine.
+    const own = [{}, { engine: 'vllm' }].map((extra) =>
+      window.vramfit.plan({ model: 'gpt-oss-120b', gpus: 'h100', ...extra }).weights_label);
+    return { fits: plan.fits, devices: plan.devices.length, command: plan.commands.vllm, total: params.total, error, own };
   });
-  expect(result).toEqual({ fits: true, devices: 2, command: expect.stringContaining('vllm serve'), total: 95040, error: expect.stringContaining('gpus:') });
+  expect(result).toEqual({ fits: true, devices: 2, command: expect.stringContaining('vllm serve'), total: 95040, error: expect.stringContaining('gpus:'),
+    own: ['GGUF MXFP4_MOE', 'MXFP4 experts + BF16'] });
 });
 
 test('the module entry loads the API without mounting the page', async ({ page }) => {

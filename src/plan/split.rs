@@ -334,17 +334,11 @@ const FRACTION_BITS: u32 = 32;
 pub(crate) fn min_peak_split(c: &Costs, usable: &[u64]) -> Assignment {
     let total: u64 = c.layer.iter().sum();
     let everything = c.fixed + c.first + c.last_weights + c.last_compute + total;
-    // At this bound the first stage with any room could hold everything,
-    // so filling succeeds unless no stage has room; then all of it goes on
-    // the first stage, for the plan to report what is missing.
-    let first_room = usable.iter().copied().find(|&u| u > 0).unwrap_or(1);
-    let mut hi: u128 = (u128::from(everything) << FRACTION_BITS).div_ceil(u128::from(first_room));
+    // At this bound the first stage could hold everything, so filling succeeds.
+    let mut hi: u128 =
+        (u128::from(everything) << FRACTION_BITS).div_ceil(u128::from(usable[0].max(1)));
     let mut lo: u128 = 0;
-    let Some(mut best) = fill(c, usable, hi) else {
-        let mut counts = vec![0; usable.len()];
-        counts[0] = c.layer.len();
-        return Assignment { counts, last: 0 };
-    };
+    let mut best = fill(c, usable, hi).expect("the first stage can hold everything at this bound");
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         match fill(c, usable, mid) {
@@ -499,17 +493,10 @@ pub(crate) fn build(
 
 /// The tensor-parallel sizes to try: the one the user fixed (vLLM
 /// `--tensor-parallel-size`), else every size the engine allows.
-fn tp_sizes(request: &PlanRequest) -> Vec<usize> {
-    let starting = starting_gpus(request);
-    let all = match &starting {
-        Some(indices) => {
-            let gpus: Vec<Gpu> = indices.iter().map(|&i| request.gpus[i].clone()).collect();
-            tp_candidates(request.spec, &gpus, request.settings.engine)
-        }
-        None => tp_candidates(request.spec, request.gpus, request.settings.engine),
-    };
+fn tp_sizes(request: &PlanRequest, planned: &[usize]) -> Vec<usize> {
+    let all = candidates(request.spec, request.gpus, planned, request.settings.engine);
     let fixed = usize::from(request.settings.vllm.tensor_parallel);
-    if request.settings.engine != Engine::Vllm || fixed == 0 || fixed > request.gpus.len() {
+    if request.settings.engine != Engine::Vllm || fixed == 0 || fixed > planned.len() {
         return all;
     }
     vec![fixed]
@@ -517,11 +504,18 @@ fn tp_sizes(request: &PlanRequest) -> Vec<usize> {
 
 /// Tensor-parallel sizes an engine allows for this model on these GPUs.
 pub fn tp_candidates(spec: &ModelSpec, gpus: &[Gpu], engine: Engine) -> Vec<usize> {
+    let all: Vec<usize> = (0..gpus.len()).collect();
+    candidates(spec, gpus, &all, engine)
+}
+
+/// [`tp_candidates`] on the GPUs at `planned`.
+fn candidates(spec: &ModelSpec, all: &[Gpu], planned: &[usize], engine: Engine) -> Vec<usize> {
+    let gpus = || planned.iter().map(|&i| &all[i]);
     if engine == Engine::ExLlamaV2 {
         // ExLlamaV2's tensor parallelism spans all GPUs of one machine and
         // splits heads (and KV heads) across them.
-        let n = gpus.len();
-        let single_node = gpus.iter().all(|g| g.node == 0);
+        let n = planned.len();
+        let single_node = gpus().all(|g| g.node == 0);
         let divides = spec.first_attention().is_some_and(|a| {
             (a.n_head as usize).is_multiple_of(n) && (a.n_head_kv() as usize).is_multiple_of(n)
         });
@@ -534,12 +528,10 @@ pub fn tp_candidates(spec: &ModelSpec, gpus: &[Gpu], engine: Engine) -> Vec<usiz
     if engine != Engine::Vllm {
         return vec![1];
     }
-    let per_node = gpus
-        .iter()
-        .fold(std::collections::BTreeMap::new(), |mut m, g| {
-            *m.entry(g.node).or_insert(0usize) += 1;
-            m
-        });
+    let per_node = gpus().fold(std::collections::BTreeMap::new(), |mut m, g| {
+        *m.entry(g.node).or_insert(0usize) += 1;
+        m
+    });
     let smallest_node = per_node.values().copied().min().unwrap_or(1);
     let Some(attention) = spec.first_attention() else {
         return vec![1];
@@ -570,40 +562,36 @@ fn stages(gpus: &[Gpu], indices: impl Iterator<Item = usize>, tp: usize) -> Vec<
     stages
 }
 
-/// vLLM stops if any of its workers fails the startup check (less free
-/// than its budget): while some GPU passes it, the plan is made on those
-/// that pass and leaves the others out (`CUDA_VISIBLE_DEVICES`) instead of
-/// not running — unless a fixed tensor-parallel size cannot be formed from
-/// them. `None` when every GPU may be used, or when none passes (then the
-/// plan's shortfall is the startup gap).
-fn starting_gpus(request: &PlanRequest) -> Option<Vec<usize>> {
+/// The GPUs a plan is made on, by index. vLLM stops if any of its workers
+/// fails the startup check (less free than its budget): while some GPU
+/// passes it, only those that pass, and the plan leaves the others out
+/// (`CUDA_VISIBLE_DEVICES`) instead of not running — unless a fixed
+/// tensor-parallel size cannot be formed from them. Otherwise all of them
+/// (when none passes, the plan's shortfall is the startup gap).
+fn planned_gpus(request: &PlanRequest) -> Vec<usize> {
+    let all: Vec<usize> = (0..request.gpus.len()).collect();
     let s = &request.settings;
     if s.engine != Engine::Vllm {
-        return None;
+        return all;
     }
-    let starting: Vec<usize> = (0..request.gpus.len())
+    let starting: Vec<usize> = all
+        .iter()
+        .copied()
         .filter(|&i| startup_gap(&request.gpus[i], s, s.overhead_per_gpu) == 0)
         .collect();
-    if starting.is_empty() || starting.len() == request.gpus.len() {
-        return None;
-    }
     let fixed = usize::from(s.vllm.tensor_parallel);
-    if fixed != 0 {
-        let gpus: Vec<Gpu> = starting.iter().map(|&i| request.gpus[i].clone()).collect();
-        if !tp_candidates(request.spec, &gpus, s.engine).contains(&fixed) {
-            return None;
-        }
+    let formed =
+        fixed == 0 || candidates(request.spec, request.gpus, &starting, s.engine).contains(&fixed);
+    if starting.is_empty() || !formed {
+        return all;
     }
-    Some(starting)
+    starting
 }
 
 /// The stages a plan may use: all of them, or with vLLM's
 /// `--pipeline-parallel-size` fixed, that many.
-fn layout_stages(request: &PlanRequest, tp: usize) -> Vec<Vec<usize>> {
-    let mut all = match starting_gpus(request) {
-        Some(indices) => stages(request.gpus, indices.into_iter(), tp),
-        None => stages(request.gpus, 0..request.gpus.len(), tp),
-    };
+fn layout_stages(request: &PlanRequest, planned: &[usize], tp: usize) -> Vec<Vec<usize>> {
+    let mut all = stages(request.gpus, planned.iter().copied(), tp);
     let fixed = usize::from(request.settings.vllm.pipeline_parallel);
     if request.settings.engine == Engine::Vllm && fixed > 0 {
         all.truncate(fixed);
@@ -619,8 +607,9 @@ pub fn plan(request: PlanRequest) -> Plan {
         return plan_fixed(&request, &e, fixed);
     }
     let mut best: Option<Plan> = None;
-    for tp in tp_sizes(&request) {
-        let candidate = plan_with_tp(&request, &e, tp);
+    let planned = planned_gpus(&request);
+    for tp in tp_sizes(&request, &planned) {
+        let candidate = plan_with_tp(&request, &e, &planned, tp);
         // Fits first, then less missing, then lower peak. A larger
         // tensor-parallel size (tried later) wins when its peak is within
         // two points: splitting each layer across GPUs beats a pipeline for
@@ -784,10 +773,11 @@ fn on_gpus(
     if host_room < 0 {
         return i64::try_from(host_room).unwrap_or(i64::MIN);
     }
-    let mut rooms = tp_sizes(request).into_iter().map(|tp| {
+    let planned = planned_gpus(request);
+    let mut rooms = tp_sizes(request, &planned).into_iter().map(|tp| {
         let padded = vllm_mxfp4_padding(request, &e, tp);
         let e = padded.as_ref().unwrap_or(&e);
-        let stages = layout_stages(request, tp);
+        let stages = layout_stages(request, &planned, tp);
         let usable = stage_usable(request.gpus, &stages, &request.settings);
         let gap = stages_startup_gap(request.gpus, &stages, &request.settings);
         if gap > 0 {
@@ -838,10 +828,10 @@ fn vllm_mxfp4_padding(request: &PlanRequest, e: &Estimate, tp: usize) -> Option<
     Some(e)
 }
 
-fn plan_with_tp(request: &PlanRequest, e: &Estimate, tp: usize) -> Plan {
+fn plan_with_tp(request: &PlanRequest, e: &Estimate, planned: &[usize], tp: usize) -> Plan {
     let padded = vllm_mxfp4_padding(request, e, tp);
     let e = padded.as_ref().unwrap_or(e);
-    let stages = layout_stages(request, tp);
+    let stages = layout_stages(request, planned, tp);
     let usable = stage_usable(request.gpus, &stages, &request.settings);
     let c = costs(request.spec, e, tp, stages.len(), &request.settings);
     let n = c.layer.len();

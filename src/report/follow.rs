@@ -17,18 +17,14 @@ use crate::estimate::WeightFormat;
 impl Request {
     /// The format this request's model and engine default to (`None` when
     /// the engine is not one vramfit knows).
-    pub fn default_weights(&self) -> Option<WeightFormat> {
+    fn own_weights(&self) -> Option<WeightFormat> {
         let engine: Engine = self.engine.parse().ok()?;
         let resolved = if self.config.trim().is_empty() {
             resolve(&self.model).ok()
         } else {
             None
         };
-        let blank = Request {
-            weights: String::new(),
-            ..self.clone()
-        };
-        weights_for(&blank, resolved.as_ref(), engine)
+        weights_for(self, "", resolved.as_ref(), engine)
             .ok()
             .map(|(w, _)| w)
     }
@@ -36,13 +32,16 @@ impl Request {
     /// Whether the held format is the default, and so follows the model.
     pub(super) fn weights_follow(&self) -> bool {
         let held = self.weights.trim().parse::<WeightFormat>().ok();
-        held.is_some() && held == self.default_weights()
+        held.is_some() && held == self.own_weights()
     }
 
-    /// After a change of model, config or engine: a following format
+    /// After a change of model, config or engine: a format that followed
     /// becomes the new default.
     pub(super) fn follow(&mut self, followed: bool) {
-        if let Some(w) = self.default_weights().filter(|_| followed) {
+        if !followed {
+            return;
+        }
+        if let Some(w) = self.own_weights() {
             self.weights = w.id();
         }
     }

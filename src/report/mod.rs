@@ -611,7 +611,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
         (name, model_ref, imported)
     };
     let engine: Engine = request.engine.parse()?;
-    let (weights, name_notes) = weights_for(request, resolved.as_ref(), engine)?;
+    let (weights, name_notes) = weights_for(request, &request.weights, resolved.as_ref(), engine)?;
     if !engine.supports(weights) {
         let hint = match engine {
             Engine::LlamaCpp | Engine::Ollama => {
@@ -745,6 +745,7 @@ pub fn validate(request: &Request) -> Result<Validated, InputError> {
 /// the engine loads it; otherwise the engine's default.
 fn weights_for(
     request: &Request,
+    weights: &str,
     resolved: Option<&Resolved>,
     engine: Engine,
 ) -> Result<(WeightFormat, Vec<String>), InputError> {
@@ -753,7 +754,7 @@ fn weights_for(
         notes.extend(r.rule.iter().chain(&r.warning).cloned());
         r.format
     });
-    let text = request.weights.trim();
+    let text = weights.trim();
     if !text.is_empty() {
         let chosen: WeightFormat = text.parse()?;
         if let Some(f) = implied.filter(|&f| f != chosen) {
